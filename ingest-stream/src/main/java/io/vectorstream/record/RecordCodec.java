@@ -1,0 +1,196 @@
+package io.vectorstream.record;
+
+import io.vectorstream.schema.Metric;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Compact binary encoding of the records on {@code vectorstream.chunks} and in the shard store:
+ * a format byte, then fields in order; strings as a 4-byte length and UTF-8, vectors as a 4-byte
+ * count and float32 values. The format byte lets a later version read what an older one wrote.
+ */
+public final class RecordCodec {
+
+    private static final byte FORMAT_V1 = 1;
+
+    private RecordCodec() {
+    }
+
+    public static byte[] encode(final LibraryRecord r) {
+        return new Out(64 + r.name().length() + r.metadataJson().length() + r.indexJson().length())
+                .str(r.id()).str(r.name()).str(r.metadataJson()).i32(r.dimension()).i32(r.metric().ordinal())
+                .str(r.indexJson()).i64(r.version()).i64(r.createdAt()).i64(r.updatedAt()).bytes();
+    }
+
+    public static LibraryRecord decodeLibrary(final byte[] bytes) {
+        In in = new In(bytes);
+        return new LibraryRecord(in.str(), in.str(), in.str(), in.i32(), Metric.values()[in.i32()], in.str(),
+                in.i64(), in.i64(), in.i64());
+    }
+
+    public static byte[] encode(final DocumentRecord r) {
+        return new Out(64 + r.metadataJson().length()).str(r.libraryId()).str(r.id()).str(r.metadataJson())
+                .i64(r.version()).i64(r.createdAt()).i64(r.updatedAt()).bytes();
+    }
+
+    public static DocumentRecord decodeDocument(final byte[] bytes) {
+        return readDocument(new In(bytes));
+    }
+
+    public static byte[] encode(final DocumentUpsert u) {
+        DocumentRecord r = u.document();
+        Out out = new Out(64 + r.metadataJson().length()).str(r.libraryId()).str(r.id()).str(r.metadataJson())
+                .i64(r.version()).i64(r.createdAt()).i64(r.updatedAt());
+        if (u.chunkIds() == null) {
+            out.i32(-1);
+        } else {
+            out.i32(u.chunkIds().size());
+            u.chunkIds().forEach(out::str);
+        }
+        return out.bytes();
+    }
+
+    public static DocumentUpsert decodeDocumentUpsert(final byte[] bytes) {
+        In in = new In(bytes);
+        DocumentRecord document = readDocument(in);
+        int count = in.i32();
+        List<String> chunkIds = null;
+        if (count >= 0) {
+            chunkIds = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                chunkIds.add(in.str());
+            }
+        }
+        return new DocumentUpsert(document, chunkIds);
+    }
+
+    public static byte[] encode(final ChunkRecord r) {
+        return new Out(96 + r.text().length() * 2 + r.vector().length * 4 + r.metadataJson().length())
+                .str(r.libraryId()).str(r.documentId()).str(r.id()).str(r.text()).floats(r.vector())
+                .str(r.metadataJson()).i64(r.version()).i64(r.createdAt()).i64(r.updatedAt()).bytes();
+    }
+
+    public static ChunkRecord decodeChunk(final byte[] bytes) {
+        In in = new In(bytes);
+        return new ChunkRecord(in.str(), in.str(), in.str(), in.str(), in.floats(), in.str(), in.i64(), in.i64(),
+                in.i64());
+    }
+
+    /**
+     * Reads only the vector of an encoded chunk, without building strings for text and metadata:
+     * the index rebuild on store open needs nothing else.
+     */
+    public static float[] vectorOfChunk(final byte[] bytes) {
+        In in = new In(bytes);
+        in.skipStr();
+        in.skipStr();
+        in.skipStr();
+        in.skipStr();
+        return in.floats();
+    }
+
+    public static byte[] encodeOffset(final long offset) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(offset).array();
+    }
+
+    public static long decodeOffset(final byte[] bytes) {
+        return ByteBuffer.wrap(bytes).getLong();
+    }
+
+    private static DocumentRecord readDocument(final In in) {
+        return new DocumentRecord(in.str(), in.str(), in.str(), in.i64(), in.i64(), in.i64());
+    }
+
+    private static final class Out {
+        private ByteBuffer buffer;
+
+        Out(final int sizeHint) {
+            buffer = ByteBuffer.allocate(Math.max(32, sizeHint));
+            buffer.put(FORMAT_V1);
+        }
+
+        private void ensure(final int more) {
+            if (buffer.remaining() < more) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + more));
+                buffer.flip();
+                bigger.put(buffer);
+                buffer = bigger;
+            }
+        }
+
+        Out str(final String s) {
+            byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+            ensure(4 + utf8.length);
+            buffer.putInt(utf8.length).put(utf8);
+            return this;
+        }
+
+        Out i32(final int v) {
+            ensure(4);
+            buffer.putInt(v);
+            return this;
+        }
+
+        Out i64(final long v) {
+            ensure(8);
+            buffer.putLong(v);
+            return this;
+        }
+
+        Out floats(final float[] v) {
+            ensure(4 + v.length * 4);
+            buffer.putInt(v.length);
+            buffer.asFloatBuffer().put(v);
+            buffer.position(buffer.position() + v.length * 4);
+            return this;
+        }
+
+        byte[] bytes() {
+            byte[] out = new byte[buffer.position()];
+            buffer.flip();
+            buffer.get(out);
+            return out;
+        }
+    }
+
+    private static final class In {
+        private final ByteBuffer buffer;
+
+        In(final byte[] bytes) {
+            buffer = ByteBuffer.wrap(bytes);
+            byte format = buffer.get();
+            if (format != FORMAT_V1) {
+                throw new IllegalArgumentException("unknown record format " + format);
+            }
+        }
+
+        String str() {
+            int length = buffer.getInt();
+            String s = new String(buffer.array(), buffer.position(), length, StandardCharsets.UTF_8);
+            buffer.position(buffer.position() + length);
+            return s;
+        }
+
+        void skipStr() {
+            int length = buffer.getInt();
+            buffer.position(buffer.position() + length);
+        }
+
+        int i32() {
+            return buffer.getInt();
+        }
+
+        long i64() {
+            return buffer.getLong();
+        }
+
+        float[] floats() {
+            float[] v = new float[buffer.getInt()];
+            buffer.asFloatBuffer().get(v);
+            buffer.position(buffer.position() + v.length * 4);
+            return v;
+        }
+    }
+}

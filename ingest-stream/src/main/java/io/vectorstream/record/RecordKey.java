@@ -1,0 +1,128 @@
+package io.vectorstream.record;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The key of one record in the shard store and on {@code vectorstream.chunks}. Each key names
+ * exactly one record, which is what makes both the topic and the changelog safe to compact.
+ *
+ * <p>Binary form: a tag byte, then each id as a 2-byte length and its UTF-8 bytes. Because every
+ * id is length-prefixed, the encoding of a library (or of a document) is a byte prefix of the
+ * encodings of exactly its own documents and chunks, which {@link #documentsOf} and
+ * {@link #chunksOf} rely on for prefix scans.
+ */
+public sealed interface RecordKey {
+
+    byte LIBRARY = 1;
+    byte DOCUMENT = 2;
+    byte CHUNK = 3;
+    byte WATERMARK = 4;
+
+    /** The library this record belongs to, or {@code null} for a watermark. */
+    String libraryId();
+
+    /** A library's own record. */
+    record LibraryKey(String libraryId) implements RecordKey {
+    }
+
+    /** A document's own record (its chunks have their own keys). */
+    record DocumentKey(String libraryId, String documentId) implements RecordKey {
+    }
+
+    /** A chunk. */
+    record ChunkKey(String libraryId, String documentId, String chunkId) implements RecordKey {
+    }
+
+    /**
+     * How far the shard has applied input partition {@code inputPartition} of the events topic;
+     * the value is that offset. Used for read-your-writes.
+     */
+    record WatermarkKey(int inputPartition) implements RecordKey {
+        @Override
+        public String libraryId() {
+            return null;
+        }
+    }
+
+    /** The binary form of this key. */
+    default byte[] encode() {
+        return switch (this) {
+            case LibraryKey k -> new Writer(LIBRARY).id(k.libraryId()).bytes();
+            case DocumentKey k -> new Writer(DOCUMENT).id(k.libraryId()).id(k.documentId()).bytes();
+            case ChunkKey k -> new Writer(CHUNK).id(k.libraryId()).id(k.documentId()).id(k.chunkId()).bytes();
+            case WatermarkKey k -> ByteBuffer.allocate(5).put(WATERMARK).putInt(k.inputPartition()).array();
+        };
+    }
+
+    /** Prefix of the keys of every document of a library. */
+    static byte[] documentsOf(final String libraryId) {
+        return new Writer(DOCUMENT).id(libraryId).bytes();
+    }
+
+    /** Prefix of the keys of every chunk of a library. */
+    static byte[] chunksOf(final String libraryId) {
+        return new Writer(CHUNK).id(libraryId).bytes();
+    }
+
+    /** Prefix of the keys of every chunk of a document. */
+    static byte[] chunksOf(final String libraryId, final String documentId) {
+        return new Writer(CHUNK).id(libraryId).id(documentId).bytes();
+    }
+
+    /**
+     * Reads a key.
+     *
+     * @throws IllegalArgumentException if the bytes are not a key
+     */
+    static RecordKey decode(final byte[] bytes) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        try {
+            byte tag = in.get();
+            RecordKey key = switch (tag) {
+                case LIBRARY -> new LibraryKey(readId(in));
+                case DOCUMENT -> new DocumentKey(readId(in), readId(in));
+                case CHUNK -> new ChunkKey(readId(in), readId(in), readId(in));
+                case WATERMARK -> new WatermarkKey(in.getInt());
+                default -> throw new IllegalArgumentException("unknown record key tag " + tag);
+            };
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException("trailing bytes after record key");
+            }
+            return key;
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated record key", e);
+        }
+    }
+
+    private static String readId(final ByteBuffer in) {
+        int length = Short.toUnsignedInt(in.getShort());
+        byte[] utf8 = new byte[length];
+        in.get(utf8);
+        return new String(utf8, StandardCharsets.UTF_8);
+    }
+
+    /** Builds the binary form of a key. */
+    final class Writer {
+        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
+
+        private Writer(final byte tag) {
+            out.write(tag);
+        }
+
+        private Writer id(final String id) {
+            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+            if (utf8.length > 0xFFFF) {
+                throw new IllegalArgumentException("id longer than 65535 bytes");
+            }
+            out.write(utf8.length >>> 8);
+            out.write(utf8.length & 0xFF);
+            out.writeBytes(utf8);
+            return this;
+        }
+
+        private byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+}

@@ -1,0 +1,358 @@
+package io.vectorstream.store;
+
+import io.vectorstream.record.RecordKey;
+import io.vectorstream.record.RecordKey.DocumentKey;
+import io.vectorstream.record.RecordKey.LibraryKey;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.function.Predicate;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shard store: a persistent key-value bytes store on a Chronicle Map file under the task's
+ * state directory, plus the in-memory {@link ShardContents} (ordered ids, vector indexes,
+ * watermarks) derived from it. Kafka Streams wraps it with change-logging and restores it through
+ * the same {@link #put}/{@link #delete} path, so the derived view is exact after a restore too.
+ *
+ * <p>Point reads go straight to the map (thread-safe). Range scans are served from snapshots
+ * sorted by key: Chronicle Map is a hash map with no order, and the scans this project makes
+ * (cascading deletes) are prefix scans answered from the ordered ids.
+ */
+public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChronicleShardStore.class);
+    private static final String FILE_NAME = "shard.cm";
+
+    private final String name;
+    private final ShardStoreOptions options;
+    private volatile ChronicleMap<byte[], byte[]> map;
+    private volatile ShardContents contents;
+    private volatile Position position = Position.emptyPosition();
+    private StateStoreContext context;
+
+    public ChronicleShardStore(final String name, final ShardStoreOptions options) {
+        this.name = name;
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void init(final StateStoreContext stateStoreContext, final StateStore root) {
+        this.context = stateStoreContext;
+        File dir = new File(stateStoreContext.stateDir(), name);
+        try {
+            Files.createDirectories(dir.toPath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        long start = System.nanoTime();
+        map = open(new File(dir, FILE_NAME));
+        contents = rebuildContents();
+        LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
+                map.size(), (System.nanoTime() - start) / 1_000_000);
+        stateStoreContext.register(root, (key, value) -> {
+            if (value == null) {
+                delete(Bytes.wrap(key));
+            } else {
+                put(Bytes.wrap(key), value);
+            }
+        });
+    }
+
+    private ChronicleMap<byte[], byte[]> open(final File file) {
+        ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMapBuilder.of(byte[].class, byte[].class)
+                .name(name)
+                .entries(options.expectedEntries())
+                .averageKeySize(48)
+                .averageValueSize(options.averageValueBytes())
+                .maxBloatFactor(options.maxBloatFactor());
+        try {
+            return builder.createPersistedTo(file);
+        } catch (IOException | RuntimeException e) {
+            // A file left by a crash mid-write: Chronicle Map can repair its own structure.
+            LOG.warn("shard file {} did not open cleanly ({}); recovering it", file, e.toString());
+            try {
+                return builder.recoverPersistedTo(file, false);
+            } catch (IOException recoveryFailure) {
+                throw new UncheckedIOException("cannot open shard file " + file, recoveryFailure);
+            }
+        }
+    }
+
+    /** Derives the in-memory view from the map: libraries first, since indexes need their dimension. */
+    private ShardContents rebuildContents() {
+        ShardContents rebuilt = new ShardContents(key -> map.get(key));
+        List<byte[]> rest = new ArrayList<>();
+        map.forEach((key, value) -> {
+            if (key.length > 0 && key[0] == RecordKey.LIBRARY) {
+                rebuilt.onPut(RecordKey.decode(key), value);
+            } else {
+                rest.add(key);
+            }
+        });
+        for (byte[] key : rest) {
+            byte[] value = map.get(key);
+            if (value != null) {
+                rebuilt.onPut(RecordKey.decode(key), value);
+            }
+        }
+        return rebuilt;
+    }
+
+    @Override
+    public void put(final Bytes key, final byte[] value) {
+        if (value == null) {
+            delete(key);
+            return;
+        }
+        byte[] k = key.get();
+        map.put(k, value);
+        contents.onPut(RecordKey.decode(k), value);
+        advancePosition();
+    }
+
+    @Override
+    public byte[] putIfAbsent(final Bytes key, final byte[] value) {
+        byte[] existing = get(key);
+        if (existing == null) {
+            put(key, value);
+        }
+        return existing;
+    }
+
+    @Override
+    public void putAll(final List<KeyValue<Bytes, byte[]>> entries) {
+        entries.forEach(entry -> put(entry.key, entry.value));
+    }
+
+    @Override
+    public byte[] delete(final Bytes key) {
+        byte[] k = key.get();
+        byte[] old = map.remove(k);
+        if (old != null) {
+            contents.onDelete(RecordKey.decode(k));
+        }
+        advancePosition();
+        return old;
+    }
+
+    private void advancePosition() {
+        if (context == null) {
+            return;
+        }
+        java.util.Optional<RecordMetadata> meta = context.recordMetadata();
+        if (meta.isPresent() && meta.get().topic() != null) {
+            position = position.withComponent(meta.get().topic(), meta.get().partition(), meta.get().offset());
+        }
+    }
+
+    @Override
+    public byte[] get(final Bytes key) {
+        return map.get(key.get());
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> range(final Bytes from, final Bytes to) {
+        return snapshot(key -> (from == null || key.compareTo(from) >= 0) && (to == null || key.compareTo(to) <= 0),
+                false);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> reverseRange(final Bytes from, final Bytes to) {
+        return snapshot(key -> (from == null || key.compareTo(from) >= 0) && (to == null || key.compareTo(to) <= 0),
+                true);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> all() {
+        return snapshot(key -> true, false);
+    }
+
+    @Override
+    public KeyValueIterator<Bytes, byte[]> reverseAll() {
+        return snapshot(key -> true, true);
+    }
+
+    /**
+     * Keys starting with {@code prefix}. A prefix naming a library's documents or chunks, or a
+     * document's chunks ({@link RecordKey#documentsOf}, {@link RecordKey#chunksOf}), is answered
+     * from the ordered ids without touching the other records; any other prefix scans the map.
+     */
+    @Override
+    public <PS extends Serializer<P>, P> KeyValueIterator<Bytes, byte[]> prefixScan(final P prefix,
+                                                                                    final PS prefixKeySerializer) {
+        byte[] bytes = prefixKeySerializer.serialize(null, prefix);
+        List<? extends RecordKey> keys = keysForPrefix(bytes);
+        if (keys == null) {
+            Bytes p = Bytes.wrap(bytes);
+            return snapshot(key -> startsWith(key.get(), p.get()), false);
+        }
+        List<KeyValue<Bytes, byte[]>> entries = new ArrayList<>(keys.size());
+        for (RecordKey key : keys) {
+            byte[] k = key.encode();
+            byte[] value = map.get(k);
+            if (value != null) {
+                entries.add(KeyValue.pair(Bytes.wrap(k), value));
+            }
+        }
+        return new ListIterator(entries);
+    }
+
+    private List<? extends RecordKey> keysForPrefix(final byte[] prefix) {
+        if (prefix.length == 0) {
+            return null;
+        }
+        // A prefix of one id (or two) is a library key (or document key) with another tag byte.
+        RecordKey asLibrary = decodeWithTag(prefix, RecordKey.LIBRARY);
+        RecordKey asDocument = decodeWithTag(prefix, RecordKey.DOCUMENT);
+        if (prefix[0] == RecordKey.DOCUMENT && asLibrary instanceof LibraryKey lib) {
+            return contents.documentKeys(lib.libraryId());
+        }
+        if (prefix[0] == RecordKey.CHUNK && asLibrary instanceof LibraryKey lib) {
+            return contents.chunkKeys(lib.libraryId(), null);
+        }
+        if (prefix[0] == RecordKey.CHUNK && asDocument instanceof DocumentKey doc) {
+            return contents.chunkKeys(doc.libraryId(), doc.documentId());
+        }
+        return null;
+    }
+
+    private static RecordKey decodeWithTag(final byte[] prefix, final byte tag) {
+        byte[] copy = prefix.clone();
+        copy[0] = tag;
+        try {
+            return RecordKey.decode(copy);
+        } catch (IllegalArgumentException notThatShape) {
+            return null;
+        }
+    }
+
+    private static boolean startsWith(final byte[] key, final byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private KeyValueIterator<Bytes, byte[]> snapshot(final Predicate<Bytes> include, final boolean reverse) {
+        List<KeyValue<Bytes, byte[]>> entries = new ArrayList<>();
+        map.forEach((k, v) -> {
+            Bytes key = Bytes.wrap(k);
+            if (include.test(key)) {
+                entries.add(KeyValue.pair(key, v));
+            }
+        });
+        Comparator<KeyValue<Bytes, byte[]>> byKey = Comparator.comparing(kv -> kv.key);
+        entries.sort(reverse ? byKey.reversed() : byKey);
+        return new ListIterator(entries);
+    }
+
+    @Override
+    public long approximateNumEntries() {
+        return map == null ? 0 : map.longSize();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <R> QueryResult<R> query(final Query<R> query, final PositionBound positionBound, final QueryConfig config) {
+        if (!(query instanceof ShardQuery<?> shardQuery)) {
+            return QueryResult.forUnknownQueryType(query, this);
+        }
+        if (!isOpen()) {
+            return QueryResult.forFailure(org.apache.kafka.streams.query.FailureReason.STORE_EXCEPTION,
+                    "shard store " + name + " is not open");
+        }
+        QueryResult<R> result = QueryResult.forResult((R) contents.answer(shardQuery));
+        result.setPosition(position.copy());
+        return result;
+    }
+
+    @Override
+    public Position getPosition() {
+        return position;
+    }
+
+    @Override
+    public void flush() {
+        // Every write is already in the memory-mapped file; the OS writes it back.
+    }
+
+    @Override
+    public void close() {
+        ChronicleMap<byte[], byte[]> m = map;
+        map = null;
+        if (m != null) {
+            m.close();
+        }
+    }
+
+    @Override
+    public boolean persistent() {
+        return true;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return map != null && map.isOpen();
+    }
+
+    /** A {@link KeyValueIterator} over a materialised list. */
+    private static final class ListIterator implements KeyValueIterator<Bytes, byte[]> {
+        private final Iterator<KeyValue<Bytes, byte[]>> it;
+        private final List<KeyValue<Bytes, byte[]>> entries;
+        private int next;
+
+        ListIterator(final List<KeyValue<Bytes, byte[]>> entries) {
+            this.entries = entries;
+            this.it = entries.iterator();
+        }
+
+        @Override
+        public boolean hasNext() {
+            return it.hasNext();
+        }
+
+        @Override
+        public KeyValue<Bytes, byte[]> next() {
+            next++;
+            return it.next();
+        }
+
+        @Override
+        public Bytes peekNextKey() {
+            if (next >= entries.size()) {
+                throw new NoSuchElementException();
+            }
+            return entries.get(next).key;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package io.vectorstream.store;
+
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.DocumentRecord;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.record.RecordCodec;
+import io.vectorstream.record.RecordKey;
+import io.vectorstream.record.RecordKey.ChunkKey;
+import io.vectorstream.record.RecordKey.DocumentKey;
+import io.vectorstream.record.RecordKey.LibraryKey;
+import io.vectorstream.record.RecordKey.WatermarkKey;
+import io.vectorstream.store.ShardQuery.DocumentStats;
+import io.vectorstream.store.ShardQuery.LibraryStats;
+import io.vectorstream.store.ShardQuery.ScoredChunk;
+import io.vectorstream.index.Hit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Function;
+
+/**
+ * The in-memory view of one shard derived from its key-value records: libraries with their
+ * ordered ids and vector indexes, and the input watermarks. It is kept in step with every put and
+ * delete of the store (live and during restoration) and rebuilt when the store opens, so it always
+ * describes exactly the records in the map. It answers the {@link ShardQuery} queries, reading
+ * full records through {@code records}.
+ */
+final class ShardContents {
+
+    private final ConcurrentSkipListMap<String, LibraryShard> libraries = new ConcurrentSkipListMap<>();
+    private final Map<Integer, Long> watermarks = new ConcurrentHashMap<>();
+    private final Function<byte[], byte[]> records;
+
+    /** @param records reads the stored value of an encoded key, or {@code null} */
+    ShardContents(final Function<byte[], byte[]> records) {
+        this.records = records;
+    }
+
+    /** Takes a record that was just written. */
+    void onPut(final RecordKey key, final byte[] value) {
+        switch (key) {
+            case LibraryKey k -> libraries.computeIfAbsent(k.libraryId(), id -> new LibraryShard())
+                    .library(RecordCodec.decodeLibrary(value));
+            case DocumentKey k -> shardOf(k.libraryId()).addDocument(k.documentId());
+            case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
+                    RecordCodec.vectorOfChunk(value));
+            case WatermarkKey k -> watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
+        }
+    }
+
+    /** Takes a record that was just deleted. */
+    void onDelete(final RecordKey key) {
+        switch (key) {
+            case LibraryKey k -> libraries.remove(k.libraryId());
+            case DocumentKey k -> ifPresent(k.libraryId(), shard -> shard.removeDocument(k.documentId()));
+            case ChunkKey k -> ifPresent(k.libraryId(), shard -> shard.removeChunk(k.documentId(), k.chunkId()));
+            case WatermarkKey k -> watermarks.remove(k.inputPartition());
+        }
+    }
+
+    /** Keys of a library's documents, in id order. */
+    List<DocumentKey> documentKeys(final String libraryId) {
+        LibraryShard shard = libraries.get(libraryId);
+        List<DocumentKey> keys = new ArrayList<>();
+        if (shard != null) {
+            shard.documents().keySet().forEach(doc -> keys.add(new DocumentKey(libraryId, doc)));
+        }
+        return keys;
+    }
+
+    /** Keys of the chunks of one document, or of every document of the library when {@code documentId} is null. */
+    List<ChunkKey> chunkKeys(final String libraryId, final String documentId) {
+        LibraryShard shard = libraries.get(libraryId);
+        List<ChunkKey> keys = new ArrayList<>();
+        if (shard == null) {
+            return keys;
+        }
+        var documents = documentId == null ? shard.documents() : shard.documents().subMap(documentId, true, documentId, true);
+        documents.forEach((doc, chunks) -> chunks.forEach(chunk -> keys.add(new ChunkKey(libraryId, doc, chunk))));
+        return keys;
+    }
+
+    /** Answers a query from this shard. */
+    Object answer(final ShardQuery<?> query) {
+        return switch (query) {
+            case ShardQuery.Knn q -> knn(q);
+            case ShardQuery.GetLibrary q -> Optional.ofNullable(libraries.get(q.libraryId()))
+                    .filter(shard -> shard.library() != null).map(ShardContents::stats);
+            case ShardQuery.ListLibraries q -> listLibraries(q);
+            case ShardQuery.GetDocument q -> getDocument(q.libraryId(), q.documentId());
+            case ShardQuery.ListDocuments q -> listDocuments(q);
+            case ShardQuery.GetChunk q -> Optional.ofNullable(chunk(q.libraryId(), q.documentId(), q.chunkId()));
+            case ShardQuery.ListChunks q -> listChunks(q);
+            case ShardQuery.Watermarks q -> Map.copyOf(watermarks);
+        };
+    }
+
+    private List<ScoredChunk> knn(final ShardQuery.Knn q) {
+        LibraryShard shard = libraries.get(q.libraryId());
+        if (shard == null || shard.index() == null) {
+            return List.of();
+        }
+        List<ScoredChunk> out = new ArrayList<>(q.k());
+        for (Hit<ChunkRef> hit : shard.index().search(q.vector(), q.k(), null)) {
+            ChunkRecord chunk = chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId());
+            if (chunk != null) { // deleted between the scan and this read
+                out.add(new ScoredChunk(chunk, hit.score()));
+            }
+        }
+        return out;
+    }
+
+    private static LibraryStats stats(final LibraryShard shard) {
+        return new LibraryStats(shard.library(), shard.documents().size(), shard.chunkCount());
+    }
+
+    private List<LibraryStats> listLibraries(final ShardQuery.ListLibraries q) {
+        var tail = q.afterId() == null ? libraries : libraries.tailMap(q.afterId(), false);
+        List<LibraryStats> out = new ArrayList<>();
+        for (LibraryShard shard : tail.values()) {
+            if (out.size() == q.limit()) {
+                break;
+            }
+            if (shard.library() != null) {
+                out.add(stats(shard));
+            }
+        }
+        return out;
+    }
+
+    private Optional<DocumentStats> getDocument(final String libraryId, final String documentId) {
+        LibraryShard shard = libraries.get(libraryId);
+        NavigableSet<String> chunks = shard == null ? null : shard.documents().get(documentId);
+        byte[] bytes = chunks == null ? null : records.apply(new DocumentKey(libraryId, documentId).encode());
+        return bytes == null ? Optional.empty()
+                : Optional.of(new DocumentStats(RecordCodec.decodeDocument(bytes), chunks.size()));
+    }
+
+    private List<DocumentStats> listDocuments(final ShardQuery.ListDocuments q) {
+        LibraryShard shard = libraries.get(q.libraryId());
+        List<DocumentStats> out = new ArrayList<>();
+        if (shard == null) {
+            return out;
+        }
+        var tail = q.afterId() == null ? shard.documents() : shard.documents().tailMap(q.afterId(), false);
+        for (String documentId : tail.keySet()) {
+            if (out.size() == q.limit()) {
+                break;
+            }
+            getDocument(q.libraryId(), documentId).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    private List<ChunkRecord> listChunks(final ShardQuery.ListChunks q) {
+        LibraryShard shard = libraries.get(q.libraryId());
+        NavigableSet<String> chunks = shard == null ? null : shard.documents().get(q.documentId());
+        List<ChunkRecord> out = new ArrayList<>();
+        if (chunks == null) {
+            return out;
+        }
+        for (String chunkId : q.afterId() == null ? chunks : chunks.tailSet(q.afterId(), false)) {
+            if (out.size() == q.limit()) {
+                break;
+            }
+            ChunkRecord chunk = chunk(q.libraryId(), q.documentId(), chunkId);
+            if (chunk != null) {
+                out.add(chunk);
+            }
+        }
+        return out;
+    }
+
+    private ChunkRecord chunk(final String libraryId, final String documentId, final String chunkId) {
+        byte[] bytes = records.apply(new ChunkKey(libraryId, documentId, chunkId).encode());
+        return bytes == null ? null : RecordCodec.decodeChunk(bytes);
+    }
+
+    /** The library record, if this shard has it. */
+    LibraryRecord library(final String libraryId) {
+        LibraryShard shard = libraries.get(libraryId);
+        return shard == null ? null : shard.library();
+    }
+
+    DocumentRecord document(final String libraryId, final String documentId) {
+        byte[] bytes = records.apply(new DocumentKey(libraryId, documentId).encode());
+        return bytes == null ? null : RecordCodec.decodeDocument(bytes);
+    }
+
+    private LibraryShard shardOf(final String libraryId) {
+        return libraries.computeIfAbsent(libraryId, id -> new LibraryShard());
+    }
+
+    private void ifPresent(final String libraryId, final java.util.function.Consumer<LibraryShard> action) {
+        LibraryShard shard = libraries.get(libraryId);
+        if (shard != null) {
+            action.accept(shard);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.vectorstream.store;
+
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.DocumentRecord;
+import io.vectorstream.record.LibraryRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.streams.query.Query;
+
+/**
+ * The interactive (IQv2) queries the shard store answers. Kafka Streams' metered, caching and
+ * change-logging layers have no handler for these classes and pass them to the shard store, which
+ * answers with plain Java objects.
+ *
+ * @param <R> the result of one shard
+ */
+public sealed interface ShardQuery<R> extends Query<R> {
+
+    /** A library with this shard's counts of its documents and chunks. */
+    record LibraryStats(LibraryRecord library, int documentCount, int chunkCount) {
+    }
+
+    /** A document with this shard's count of its chunks (a document lives in one shard). */
+    record DocumentStats(DocumentRecord document, int chunkCount) {
+    }
+
+    /** A search hit. */
+    record ScoredChunk(ChunkRecord chunk, float score) {
+    }
+
+    /** The {@code k} chunks of a library closest to {@code vector}, best first. */
+    record Knn(String libraryId, float[] vector, int k) implements ShardQuery<List<ScoredChunk>> {
+    }
+
+    /** One library. */
+    record GetLibrary(String libraryId) implements ShardQuery<Optional<LibraryStats>> {
+    }
+
+    /** Libraries in id order, starting after {@code afterId} ({@code null}: from the first). */
+    record ListLibraries(String afterId, int limit) implements ShardQuery<List<LibraryStats>> {
+    }
+
+    /** One document. */
+    record GetDocument(String libraryId, String documentId) implements ShardQuery<Optional<DocumentStats>> {
+    }
+
+    /** A library's documents in id order, after {@code afterId}. */
+    record ListDocuments(String libraryId, String afterId, int limit) implements ShardQuery<List<DocumentStats>> {
+    }
+
+    /** One chunk. */
+    record GetChunk(String libraryId, String documentId, String chunkId) implements ShardQuery<Optional<ChunkRecord>> {
+    }
+
+    /** A document's chunks in id order, after {@code afterId}. */
+    record ListChunks(String libraryId, String documentId, String afterId, int limit)
+            implements ShardQuery<List<ChunkRecord>> {
+    }
+
+    /** The highest offset of each events-topic partition this shard has applied (read-your-writes). */
+    record Watermarks() implements ShardQuery<Map<Integer, Long>> {
+    }
+}

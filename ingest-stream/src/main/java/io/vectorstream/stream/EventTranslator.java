@@ -1,0 +1,251 @@
+package io.vectorstream.stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.index.Similarity;
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.DocumentRecord;
+import io.vectorstream.record.DocumentUpsert;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.record.RecordCodec;
+import io.vectorstream.record.RecordKey;
+import io.vectorstream.schema.ChunkBody;
+import io.vectorstream.schema.DocumentBody;
+import io.vectorstream.schema.Embeddings;
+import io.vectorstream.schema.Event;
+import io.vectorstream.schema.IndexSpec;
+import io.vectorstream.schema.Json;
+import io.vectorstream.schema.LibraryBody;
+import io.vectorstream.schema.Metric;
+import io.vectorstream.schema.SchemaValidator;
+import io.vectorstream.schema.Violation;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Turns one event of the input topic into the records of the shards, or into a rejection with a
+ * reason. Pure: no Kafka here, so every rule is testable alone. The rules: the event must parse,
+ * match {@code event.json}, be keyed by its library id, name a known library (except to create
+ * one), keep a library's dimension and metric, and carry finite vectors of the library's dimension
+ * (non-zero under cosine, where they are normalised here).
+ */
+public final class EventTranslator {
+
+    /** What became of an event. */
+    public sealed interface Outcome {
+    }
+
+    /** The event is valid: write these records (in order) to the shards. */
+    public record Accepted(Event event, List<ShardRecord> records) implements Outcome {
+    }
+
+    /** The event is invalid: send it to the dead-letter topic with this reason. */
+    public record Rejected(String reason, String field) implements Outcome {
+    }
+
+    /** One record for {@code vectorstream.chunks}; a {@code null} value deletes (and cascades). */
+    public record ShardRecord(RecordKey key, byte[] value) {
+    }
+
+    private final SchemaValidator validator = SchemaValidator.get();
+
+    /**
+     * @param key       the record key (must be the library id)
+     * @param value     the event, JSON in UTF-8
+     * @param offset    its offset in the events topic: the version of what it writes
+     * @param timestamp its record timestamp, used when the event has no {@code occurredAt}
+     * @param libraries the libraries known so far, by id
+     */
+    public Outcome translate(final byte[] key, final byte[] value, final long offset, final long timestamp,
+                             final Function<String, LibraryRecord> libraries) {
+        if (value == null) {
+            return new Rejected("empty record value: an event is a JSON object", null);
+        }
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(value);
+        } catch (JsonProcessingException e) {
+            return new Rejected("malformed JSON: " + e.getOriginalMessage(), null);
+        } catch (java.io.IOException e) {
+            return new Rejected("unreadable value: " + e.getMessage(), null);
+        }
+        if (json == null || !json.isObject()) {
+            return new Rejected("an event is a JSON object", null);
+        }
+        List<Violation> violations = validator.validate(SchemaValidator.Schema.EVENT, json);
+        if (!violations.isEmpty()) {
+            Violation first = violations.getFirst();
+            return new Rejected("schema violation: " + first, first.field());
+        }
+        Event event;
+        try {
+            event = Json.MAPPER.treeToValue(json, Event.class);
+        } catch (JsonProcessingException e) {
+            return new Rejected("unreadable event: " + e.getOriginalMessage(), null);
+        }
+        String keyText = key == null ? null : new String(key, StandardCharsets.UTF_8);
+        if (!event.libraryId().equals(keyText)) {
+            return new Rejected("record key must be the library id '" + event.libraryId() + "', was "
+                    + (keyText == null ? "null" : "'" + keyText + "'"), "libraryId");
+        }
+        long time = eventTime(event, timestamp);
+        LibraryRecord library = libraries.apply(event.libraryId());
+        if (library == null && event.type() != io.vectorstream.schema.EventType.LIBRARY_UPSERTED) {
+            return new Rejected("unknown library '" + event.libraryId() + "'", "libraryId");
+        }
+        try {
+            return switch (event.type()) {
+                case LIBRARY_UPSERTED -> upsertLibrary(event, library, offset, time);
+                case LIBRARY_DELETED -> accept(event, new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), null));
+                case DOCUMENT_UPSERTED -> upsertDocument(event, library, offset, time);
+                case DOCUMENT_DELETED -> accept(event,
+                        new ShardRecord(new RecordKey.DocumentKey(event.libraryId(), event.documentId()), null));
+                case CHUNK_UPSERTED -> accept(event, chunkRecord(library, event.documentId(), event.chunkId(),
+                        Json.MAPPER.treeToValue(event.payload(), ChunkBody.class), "payload", offset, time));
+                case CHUNK_DELETED -> accept(event, new ShardRecord(
+                        new RecordKey.ChunkKey(event.libraryId(), event.documentId(), event.chunkId()), null));
+            };
+        } catch (InvalidVector e) {
+            return new Rejected(e.getMessage(), e.field);
+        } catch (JsonProcessingException e) {
+            return new Rejected("unreadable payload: " + e.getOriginalMessage(), "payload");
+        }
+    }
+
+    private static Outcome accept(final Event event, final ShardRecord... records) {
+        return new Accepted(event, List.of(records));
+    }
+
+    private Outcome upsertLibrary(final Event event, final LibraryRecord existing, final long offset, final long time)
+            throws JsonProcessingException {
+        LibraryBody body = Json.MAPPER.treeToValue(event.payload(), LibraryBody.class).withDefaults();
+        if (body.id() != null && !body.id().equals(event.libraryId())) {
+            return new Rejected("payload id '" + body.id() + "' differs from libraryId '" + event.libraryId() + "'",
+                    "payload.id");
+        }
+        if (existing != null && existing.dimension() != body.dimension()) {
+            return new Rejected("the dimension of library '" + event.libraryId() + "' is " + existing.dimension()
+                    + " and cannot change", "payload.dimension");
+        }
+        if (existing != null && existing.metric() != body.metric()) {
+            return new Rejected("the metric of library '" + event.libraryId() + "' is " + existing.metric().wireName()
+                    + " and cannot change", "payload.metric");
+        }
+        IndexSpec index = body.index();
+        LibraryRecord record = new LibraryRecord(event.libraryId(), body.name(), json(body.metadata()),
+                body.dimension(), body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time);
+        return accept(event, new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), RecordCodec.encode(record)));
+    }
+
+    private Outcome upsertDocument(final Event event, final LibraryRecord library, final long offset, final long time)
+            throws JsonProcessingException, InvalidVector {
+        DocumentBody body = Json.MAPPER.treeToValue(event.payload(), DocumentBody.class);
+        if (body.id() != null && !body.id().equals(event.documentId())) {
+            return new Rejected("payload id '" + body.id() + "' differs from documentId '" + event.documentId() + "'",
+                    "payload.id");
+        }
+        List<ShardRecord> records = new ArrayList<>();
+        List<String> chunkIds = null;
+        List<ShardRecord> chunks = new ArrayList<>();
+        if (body.chunks() != null) {
+            chunkIds = new ArrayList<>(body.chunks().size());
+            var seen = new HashSet<String>();
+            for (int i = 0; i < body.chunks().size(); i++) {
+                ChunkBody chunk = body.chunks().get(i);
+                if (!seen.add(chunk.id())) {
+                    return new Rejected("chunk id '" + chunk.id() + "' appears twice", "payload.chunks[" + i + "].id");
+                }
+                chunkIds.add(chunk.id());
+                chunks.add(chunkRecord(library, event.documentId(), chunk.id(), chunk, "payload.chunks[" + i + "]",
+                        offset, time));
+            }
+        }
+        DocumentRecord document = new DocumentRecord(event.libraryId(), event.documentId(), json(body.metadata()),
+                offset, time, time);
+        records.add(new ShardRecord(new RecordKey.DocumentKey(event.libraryId(), event.documentId()),
+                RecordCodec.encode(new DocumentUpsert(document, chunkIds))));
+        records.addAll(chunks);
+        return new Accepted(event, records);
+    }
+
+    private static ShardRecord chunkRecord(final LibraryRecord library, final String documentId, final String chunkId,
+                                           final ChunkBody body, final String path, final long offset, final long time)
+            throws InvalidVector, JsonProcessingException {
+        float[] vector = checkedVector(library, body.embedding(), path + ".embedding");
+        ChunkRecord record = new ChunkRecord(library.id(), documentId, chunkId, body.text() == null ? "" : body.text(),
+                vector, json(body.metadata()), offset, time, time);
+        return new ShardRecord(new RecordKey.ChunkKey(library.id(), documentId, chunkId), RecordCodec.encode(record));
+    }
+
+    /**
+     * Decodes a vector and checks it against its library: dimension, finite values, and non-zero
+     * under cosine. Under cosine it comes back unit length.
+     */
+    public static float[] checkedVector(final LibraryRecord library, final JsonNode embedding, final String field)
+            throws InvalidVector {
+        float[] vector;
+        try {
+            vector = Embeddings.decode(embedding);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidVector(e.getMessage(), field);
+        }
+        return checkedVector(library.dimension(), library.metric(), vector, field);
+    }
+
+    /** The checks of {@link #checkedVector(LibraryRecord, JsonNode, String)} on a decoded vector. */
+    public static float[] checkedVector(final int dimension, final Metric metric, final float[] vector,
+                                        final String field) throws InvalidVector {
+        if (vector.length != dimension) {
+            throw new InvalidVector("vector dimension " + vector.length + " differs from the library's dimension "
+                    + dimension, field);
+        }
+        for (int i = 0; i < vector.length; i++) {
+            if (!Float.isFinite(vector[i])) {
+                throw new InvalidVector("vector element " + i + " is " + vector[i] + "; only finite values are allowed",
+                        field);
+            }
+        }
+        if (metric == Metric.COSINE) {
+            if (Similarity.norm(vector) == 0) {
+                throw new InvalidVector("the zero vector has no direction, so no cosine similarity", field);
+            }
+            return Similarity.normalized(vector);
+        }
+        return vector;
+    }
+
+    private static String json(final Map<String, Object> metadata) throws JsonProcessingException {
+        return Json.MAPPER.writeValueAsString(metadata == null ? Map.of() : metadata);
+    }
+
+    private static long eventTime(final Event event, final long fallback) {
+        if (event.occurredAt() != null) {
+            try {
+                return Instant.parse(event.occurredAt()).toEpochMilli();
+            } catch (DateTimeParseException e) {
+                // The schema accepted it as date-time but Instant wants a zone; fall back.
+            }
+        }
+        return fallback;
+    }
+
+    /** A vector its library cannot take. */
+    public static final class InvalidVector extends Exception {
+        private final String field;
+
+        public InvalidVector(final String message, final String field) {
+            super(message);
+            this.field = field;
+        }
+
+        public String field() {
+            return field;
+        }
+    }
+}

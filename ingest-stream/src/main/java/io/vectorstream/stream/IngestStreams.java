@@ -1,0 +1,101 @@
+package io.vectorstream.stream;
+
+import io.vectorstream.store.ShardStoreOptions;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Runs the topology: creates missing topics, then starts a Kafka Streams instance with the
+ * product's defaults (exactly-once v2, state under the data directory).
+ */
+public final class IngestStreams implements AutoCloseable {
+
+    /** Kafka Streams' application id: the consumer group and the prefix of internal topics. */
+    public static final String DEFAULT_APPLICATION_ID = "vectorstream";
+
+    private final KafkaStreams streams;
+
+    private IngestStreams(final KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Settings of one instance. */
+    public record Settings(String bootstrapServers, Path stateDir, String applicationServer, Topics topics,
+                           String applicationId, int partitions, short replicationFactor,
+                           ShardStoreOptions storeOptions, Map<String, Object> overrides) {
+
+        /** Defaults for a single-node setup: 3 partitions, one replica. */
+        public static Settings of(final String bootstrapServers, final Path stateDir, final String applicationServer) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, Topics.DEFAULT, DEFAULT_APPLICATION_ID, 3,
+                    (short) 1, ShardStoreOptions.DEFAULT, Map.of());
+        }
+
+        public Settings withTopics(final Topics t) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, t, applicationId, partitions,
+                    replicationFactor, storeOptions, overrides);
+        }
+
+        public Settings withApplicationId(final String id) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, topics, id, partitions,
+                    replicationFactor, storeOptions, overrides);
+        }
+
+        public Settings withStoreOptions(final ShardStoreOptions options) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
+                    replicationFactor, options, overrides);
+        }
+
+        public Settings withReplicationFactor(final short factor) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
+                    factor, storeOptions, overrides);
+        }
+
+        Properties streamsProperties() {
+            Properties props = new Properties();
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+            props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+            props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+            // Interactive queries read the stores directly; a short commit interval bounds how long
+            // a write waits in an open transaction before other consumers see it.
+            props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+            props.putAll(overrides);
+            return props;
+        }
+    }
+
+    /** Creates the topics if needed and starts the Streams instance (returns before it is RUNNING). */
+    public static IngestStreams start(final Settings settings) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                settings.bootstrapServers()))) {
+            settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());
+        }
+        KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions()),
+                settings.streamsProperties());
+        streams.start();
+        return new IngestStreams(streams);
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** A client for this instance's shards. */
+    public ShardClient shards() {
+        return new ShardClient(streams);
+    }
+
+    @Override
+    public void close() {
+        streams.close();
+    }
+}

@@ -1,0 +1,115 @@
+package io.vectorstream.stream;
+
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.DocumentRecord;
+import io.vectorstream.record.DocumentUpsert;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.record.RecordCodec;
+import io.vectorstream.record.RecordKey;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The second sub-topology's processor: applies the records of one {@code vectorstream.chunks}
+ * partition to its shard store. Deletes cascade (a library takes its documents and chunks along, a
+ * document its chunks); a chunk written to a document the shard does not have creates the document
+ * with empty metadata; re-writes keep a record's creation time.
+ */
+final class ShardWriter implements Processor<byte[], byte[], Void, Void> {
+
+    private final String storeName;
+    private KeyValueStore<Bytes, byte[]> store;
+
+    ShardWriter(final String storeName) {
+        this.storeName = storeName;
+    }
+
+    @Override
+    public void init(final ProcessorContext<Void, Void> context) {
+        store = context.getStateStore(storeName);
+    }
+
+    @Override
+    public void process(final Record<byte[], byte[]> record) {
+        RecordKey key = RecordKey.decode(record.key());
+        byte[] value = record.value();
+        switch (key) {
+            case RecordKey.LibraryKey k -> {
+                if (value == null) {
+                    deleteAll(RecordKey.chunksOf(k.libraryId()));
+                    deleteAll(RecordKey.documentsOf(k.libraryId()));
+                    store.delete(Bytes.wrap(record.key()));
+                } else {
+                    LibraryRecord previous = read(key, RecordCodec::decodeLibrary);
+                    store.put(Bytes.wrap(record.key()),
+                            RecordCodec.encode(RecordCodec.decodeLibrary(value).updatedFrom(previous)));
+                }
+            }
+            case RecordKey.DocumentKey k -> {
+                if (value == null) {
+                    deleteAll(RecordKey.chunksOf(k.libraryId(), k.documentId()));
+                    store.delete(Bytes.wrap(record.key()));
+                } else {
+                    upsertDocument(k, RecordCodec.decodeDocumentUpsert(value));
+                }
+            }
+            case RecordKey.ChunkKey k -> {
+                if (value == null) {
+                    store.delete(Bytes.wrap(record.key()));
+                } else {
+                    ChunkRecord chunk = RecordCodec.decodeChunk(value);
+                    RecordKey.DocumentKey documentKey = new RecordKey.DocumentKey(k.libraryId(), k.documentId());
+                    if (store.get(Bytes.wrap(documentKey.encode())) == null) {
+                        store.put(Bytes.wrap(documentKey.encode()), RecordCodec.encode(new DocumentRecord(
+                                k.libraryId(), k.documentId(), "{}", chunk.version(), chunk.createdAt(),
+                                chunk.updatedAt())));
+                    }
+                    ChunkRecord previous = read(key, RecordCodec::decodeChunk);
+                    store.put(Bytes.wrap(record.key()), RecordCodec.encode(chunk.updatedFrom(previous)));
+                }
+            }
+            case RecordKey.WatermarkKey k -> store.put(Bytes.wrap(record.key()), value);
+        }
+    }
+
+    private void upsertDocument(final RecordKey.DocumentKey key, final DocumentUpsert upsert) {
+        DocumentRecord previous = read(key, RecordCodec::decodeDocument);
+        store.put(Bytes.wrap(key.encode()), RecordCodec.encode(upsert.document().updatedFrom(previous)));
+        if (upsert.chunkIds() != null) {
+            Set<String> kept = new HashSet<>(upsert.chunkIds());
+            for (Bytes chunkKey : keysWithPrefix(RecordKey.chunksOf(key.libraryId(), key.documentId()))) {
+                RecordKey.ChunkKey chunk = (RecordKey.ChunkKey) RecordKey.decode(chunkKey.get());
+                if (!kept.contains(chunk.chunkId())) {
+                    store.delete(chunkKey);
+                }
+            }
+        }
+    }
+
+    private void deleteAll(final byte[] prefix) {
+        keysWithPrefix(prefix).forEach(store::delete);
+    }
+
+    private List<Bytes> keysWithPrefix(final byte[] prefix) {
+        List<Bytes> keys = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, new ByteArraySerializer())) {
+            it.forEachRemaining((KeyValue<Bytes, byte[]> kv) -> keys.add(kv.key));
+        }
+        return keys;
+    }
+
+    private <T> T read(final RecordKey key, final java.util.function.Function<byte[], T> decoder) {
+        byte[] bytes = store.get(Bytes.wrap(key.encode()));
+        return bytes == null ? null : decoder.apply(bytes);
+    }
+}

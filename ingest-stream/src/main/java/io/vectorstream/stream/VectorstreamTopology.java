@@ -1,0 +1,52 @@
+package io.vectorstream.stream;
+
+import io.vectorstream.store.ShardStoreOptions;
+import io.vectorstream.store.ShardStoreSupplier;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The topology, in two sub-topologies so that validation (later: embedding) and indexing scale
+ * and replay independently:
+ * <ol>
+ *   <li>{@code events} -> validate -> {@code chunks} (partitioned by library + document, library
+ *       records and watermarks multicast) or the dead-letter topic;</li>
+ *   <li>{@code chunks} -> the shard store (Chronicle Map + in-memory indexes, changelogged).</li>
+ * </ol>
+ */
+public final class VectorstreamTopology {
+
+    /** The store of libraries, documents, chunks and indexes, queried over IQv2. */
+    public static final String SHARD_STORE = "shards";
+    /** The validation stage's view of libraries (dimension, metric), keyed like the events. */
+    public static final String LIBRARY_SETTINGS_STORE = "library-settings";
+
+    static final String SHARDS_SINK = "to-shards";
+    static final String DEAD_LETTER_SINK = "to-dead-letters";
+
+    private VectorstreamTopology() {
+    }
+
+    /** Builds the topology over the given topics. */
+    public static Topology build(final Topics topics, final ShardStoreOptions storeOptions) {
+        ByteArraySerializer bytesOut = new ByteArraySerializer();
+        ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
+        Topology topology = new Topology();
+
+        topology.addSource("events", bytesIn, bytesIn, topics.events());
+        topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE), "events");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
+                Serdes.String(), Serdes.ByteArray()), "validate");
+        topology.addSink(SHARDS_SINK, topics.chunks(), bytesOut, bytesOut, new ShardPartitioner(), "validate");
+        topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), bytesOut, bytesOut, "validate");
+
+        topology.addSource("chunks", bytesIn, bytesIn, topics.chunks());
+        topology.addProcessor("apply-to-shard", () -> new ShardWriter(SHARD_STORE), "chunks");
+        topology.addStateStore(Stores.keyValueStoreBuilder(new ShardStoreSupplier(SHARD_STORE, storeOptions),
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), "apply-to-shard");
+        return topology;
+    }
+}

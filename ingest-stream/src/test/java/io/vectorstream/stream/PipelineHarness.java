@@ -1,0 +1,159 @@
+package io.vectorstream.stream;
+
+import io.vectorstream.kafka.KafkaFixture;
+import io.vectorstream.store.ShardStoreOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * A running topology on the shared test broker with topics and application id of its own, and a
+ * plain producer to publish events to it.
+ */
+public final class PipelineHarness implements AutoCloseable {
+
+    private final IngestStreams ingest;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final IngestStreams.Settings settings;
+
+    private PipelineHarness(final IngestStreams.Settings settings) {
+        this.settings = settings;
+        this.ingest = IngestStreams.start(settings);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Starts a pipeline and waits until it runs. */
+    public static PipelineHarness start() {
+        String name = KafkaFixture.uniqueName("pipeline");
+        Path stateDir;
+        try {
+            stateDir = Files.createTempDirectory("vectorstream-state");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(), stateDir,
+                        "127.0.0.1:1")
+                .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
+                .withApplicationId(name)
+                .withStoreOptions(ShardStoreOptions.SMALL);
+        PipelineHarness harness = new PipelineHarness(settings);
+        harness.awaitRunning(Duration.ofSeconds(60));
+        return harness;
+    }
+
+    public Topics topics() {
+        return settings.topics();
+    }
+
+    public ShardClient shards() {
+        return ingest.shards();
+    }
+
+    public KafkaStreams streams() {
+        return ingest.streams();
+    }
+
+    void awaitRunning(final Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (ingest.streams().state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("streams not running after " + timeout + ": " + ingest.streams().state());
+            }
+            sleep(20);
+        }
+    }
+
+    /** Publishes raw bytes to the events topic; returns the token of that write. */
+    public ConsistencyToken publish(final String key, final String value) {
+        return publishBytes(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public ConsistencyToken publishBytes(final byte[] key, final byte[] value) {
+        try {
+            RecordMetadata meta = producer.send(new ProducerRecord<>(topics().events(), key, value)).get();
+            return ConsistencyToken.of(meta.partition(), meta.offset());
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("publish failed", e);
+        }
+    }
+
+    /** Waits until every shard has applied the token. */
+    public void await(final ConsistencyToken token) {
+        if (!shards().awaitApplied(token, null, Duration.ofSeconds(30))) {
+            throw new AssertionError("token " + token + " not applied in 30 s");
+        }
+    }
+
+    /** Reads the dead-letter topic until it holds {@code expected} records (or 30 s pass). */
+    public List<ConsumerRecord<byte[], byte[]>> deadLetters(final int expected) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topics().deadLetter())
+                    .stream().map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (out.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+        ingest.close();
+    }
+
+    static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Minimal JSON builders for events in tests. */
+    public static String library(final String id, final int dimension, final String metric) {
+        return """
+                {"type":"library.upserted","libraryId":"%s","payload":{"name":"%s","dimension":%d,"metric":"%s"}}"""
+                .formatted(id, id, dimension, metric);
+    }
+
+    public static String chunk(final String lib, final String doc, final String chunk, final float[] vector,
+                               final String text) {
+        return """
+                {"type":"chunk.upserted","libraryId":"%s","documentId":"%s","chunkId":"%s","payload":{"text":"%s","embedding":%s}}"""
+                .formatted(lib, doc, chunk, text, java.util.Arrays.toString(vector));
+    }
+
+}

@@ -1,0 +1,74 @@
+package io.vectorstream.schema;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SchemaValidatorTest {
+
+    private final SchemaValidator validator = SchemaValidator.get();
+
+    private static JsonNode json(final String text) throws Exception {
+        return Json.MAPPER.readTree(text);
+    }
+
+    @Test
+    void aValidChunkEventPasses() throws Exception {
+        List<Violation> violations = validator.validate(SchemaValidator.Schema.EVENT, json("""
+                {"type":"chunk.upserted","libraryId":"lib","documentId":"d","chunkId":"c",
+                 "payload":{"text":"hi","embedding":[1,2,3],"metadata":{"lang":"en","n":3,"ok":true,"tags":["a"]}},
+                 "occurredAt":"2026-01-01T00:00:00Z"}"""));
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void aBase64EmbeddingIsAccepted() throws Exception {
+        String base64 = Embeddings.toBase64(new float[] {1f, 2f});
+        assertEquals(List.of(), validator.validate(SchemaValidator.Schema.CHUNK, json("{\"embedding\":\"" + base64 + "\"}")));
+        assertEquals(2, Embeddings.decode(json("\"" + base64 + "\"")).length);
+    }
+
+    @Test
+    void aMissingRequiredFieldIsNamed() throws Exception {
+        List<Violation> violations = validator.validate(SchemaValidator.Schema.EVENT,
+                json("{\"type\":\"chunk.upserted\",\"libraryId\":\"lib\",\"documentId\":\"d\",\"payload\":{\"embedding\":[1]}}"));
+        assertTrue(violations.stream().anyMatch(v -> "chunkId".equals(v.field())), violations.toString());
+    }
+
+    @Test
+    void aNestedViolationNamesItsPath() throws Exception {
+        List<Violation> violations = validator.validate(SchemaValidator.Schema.DOCUMENT,
+                json("{\"chunks\":[{\"id\":\"a\",\"embedding\":[1]},{\"id\":\"b\",\"embedding\":\"!!\"}]}"));
+        assertEquals("chunks[1].embedding", violations.getFirst().field(), violations.toString());
+    }
+
+    @Test
+    void unknownPropertiesAndBadIdsAreRejected() throws Exception {
+        List<Violation> extra = validator.validate(SchemaValidator.Schema.LIBRARY,
+                json("{\"name\":\"n\",\"dimension\":3,\"colour\":\"red\"}"));
+        assertEquals("colour", extra.getFirst().field(), extra.toString());
+        List<Violation> badId = validator.validate(SchemaValidator.Schema.LIBRARY,
+                json("{\"id\":\"has space\",\"name\":\"n\",\"dimension\":3}"));
+        assertEquals("id", badId.getFirst().field(), badId.toString());
+        List<Violation> badDimension = validator.validate(SchemaValidator.Schema.LIBRARY,
+                json("{\"name\":\"n\",\"dimension\":0}"));
+        assertEquals("dimension", badDimension.getFirst().field(), badDimension.toString());
+    }
+
+    @Test
+    void metadataValuesMustBeFlat() throws Exception {
+        List<Violation> violations = validator.validate(SchemaValidator.Schema.CHUNK,
+                json("{\"embedding\":[1],\"metadata\":{\"nested\":{\"a\":1}}}"));
+        assertEquals("metadata.nested", violations.getFirst().field(), violations.toString());
+    }
+
+    @Test
+    void base64OfAPartialFloatIsRefusedOnDecode() throws Exception {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Embeddings.decode(json("\"AAAAAAA=\"")));
+        assertTrue(e.getMessage().contains("whole number of float32"), e.getMessage());
+    }
+}
