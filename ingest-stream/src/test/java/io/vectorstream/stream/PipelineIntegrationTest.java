@@ -106,7 +106,7 @@ class PipelineIntegrationTest {
         assertTrue(reasonByChunkOrValue.get("unknown").contains("unknown library 'nope'"), reasonByChunkOrValue.toString());
         assertTrue(reasonByChunkOrValue.get("key").contains("record key must be the library id"),
                 reasonByChunkOrValue.toString());
-        assertTrue(reasonByChunkOrValue.get("schema").contains("payload"), reasonByChunkOrValue.toString());
+        assertTrue(reasonByChunkOrValue.get("schema").contains("required property 'chunkId'"), reasonByChunkOrValue.toString());
     }
 
     static float[] randomVector(final Random random, final int dimension) {
