@@ -20,9 +20,11 @@ public final class IngestStreams implements AutoCloseable {
     public static final String DEFAULT_APPLICATION_ID = "vectorstream";
 
     private final KafkaStreams streams;
+    private final RestoreTracker restores;
 
-    private IngestStreams(final KafkaStreams streams) {
+    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores) {
         this.streams = streams;
+        this.restores = restores;
     }
 
     /** Settings of one instance. */
@@ -81,8 +83,20 @@ public final class IngestStreams implements AutoCloseable {
         }
         KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions()),
                 settings.streamsProperties());
+        RestoreTracker restores = new RestoreTracker();
+        streams.setGlobalStateRestoreListener(restores);
         streams.start();
-        return new IngestStreams(streams);
+        return new IngestStreams(streams, restores);
+    }
+
+    /** Running, with no store still restoring: searches see all the data this instance hosts. */
+    public boolean isReady() {
+        return streams.state() == KafkaStreams.State.RUNNING && restores.restoring() == 0;
+    }
+
+    /** Whether the instance is alive: starting, rebalancing or running, but not failed or stopped. */
+    public boolean isAlive() {
+        return streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED;
     }
 
     public KafkaStreams streams() {

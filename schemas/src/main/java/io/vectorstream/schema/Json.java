@@ -2,6 +2,8 @@ package io.vectorstream.schema;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,5 +27,18 @@ public final class Json {
             .build();
 
     private Json() {
+    }
+
+    /**
+     * Parses JSON this service wrote itself (stored metadata, index specs).
+     *
+     * @throws IllegalStateException if it does not parse, which means stored data is damaged
+     */
+    public static JsonNode tree(final String json) {
+        try {
+            return MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored JSON is unreadable: " + e.getOriginalMessage(), e);
+        }
     }
 }

@@ -1,0 +1,133 @@
+package io.vectorstream.cli;
+
+import io.vectorstream.kafka.EmbeddedKafkaBroker;
+import io.vectorstream.stream.IngestStreams;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The command line behind {@code bin/vectorstream}: {@code dev}, {@code serve} and {@code broker}.
+ */
+public final class Main {
+
+    static final String USAGE = """
+            Usage: vectorstream COMMAND [OPTIONS]
+
+            Commands:
+              dev      Everything in one JVM: an embedded Kafka broker, the stream processor and the
+                       HTTP service, with example data when the store is empty.
+                         --port N          HTTP port (default 8080)
+                         --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
+                         --data-dir DIR    broker log and stream state (default ./data)
+                         --no-example-data do not create the example library
+              serve    The service against an existing Kafka cluster (production entry point).
+                         --kafka BOOTSTRAP Kafka bootstrap servers (required; or VECTORSTREAM_KAFKA)
+                         --port N          HTTP port (default 8080)
+                         --host HOST       address to listen on (default 0.0.0.0)
+                         --advertised-host HOST  host other instances reach this one at (default: --host,
+                                           or localhost when that is 0.0.0.0)
+                         --data-dir DIR    stream state (default ./data)
+                         --partitions N    partitions of topics this instance creates (default 3)
+                         --replication N   replicas of topics this instance creates (default 1)
+              broker   Only the embedded single-node Kafka broker.
+                         --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
+                         --data-dir DIR    broker log (default ./data)
+              help     This text.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(final String[] args) {
+        PrintStream out = System.out;
+        if (args.length == 0 || Set.of("help", "--help", "-h").contains(args[0])) {
+            out.print(USAGE);
+            return;
+        }
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        try {
+            switch (args[0]) {
+                case "dev" -> dev(new Options(rest, Set.of("port", "kafka-port", "data-dir"), Set.of("no-example-data")));
+                case "serve" -> serve(new Options(rest, Set.of("kafka", "port", "host", "advertised-host", "data-dir",
+                        "partitions", "replication"), Set.of()));
+                case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
+                default -> throw new Options.UsageException("unknown command '" + args[0] + "'");
+            }
+        } catch (Options.UsageException e) {
+            System.err.println("vectorstream: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+        }
+    }
+
+    private static void dev(final Options options) {
+        Path dataDir = Path.of(options.get("data-dir", "data"));
+        int port = options.port("port", 8080);
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
+        QueryService service = startService(broker.bootstrapServers(), dataDir, "127.0.0.1", "localhost", port, 3,
+                (short) 1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.close();
+            broker.close();
+        }, "vectorstream-shutdown"));
+        service.awaitReady(Duration.ofMinutes(5));
+        if (!options.flag("no-example-data") && ExampleData.seedIfEmpty(service.reader(), service.writes())) {
+            System.out.println("Created the example library '" + ExampleData.LIBRARY_ID + "'.");
+        }
+        System.out.println("vectorstream is ready.");
+        System.out.println("  HTTP:            http://localhost:" + service.port() + "/v1/libraries");
+        System.out.println("  Kafka bootstrap: " + broker.bootstrapServers() + " (topic vectorstream.events)");
+        System.out.println("  Data:            " + dataDir.toAbsolutePath());
+        System.out.println("Press Ctrl-C to stop.");
+        waitForever();
+    }
+
+    private static void serve(final Options options) {
+        String kafka = options.get("kafka", System.getenv("VECTORSTREAM_KAFKA"));
+        if (kafka == null) {
+            throw new Options.UsageException("--kafka BOOTSTRAP is required");
+        }
+        String host = options.get("host", "0.0.0.0");
+        String advertised = options.get("advertised-host", "0.0.0.0".equals(host) ? "localhost" : host);
+        int partitions = Integer.parseInt(options.get("partitions", "3"));
+        short replication = Short.parseShort(options.get("replication", "1"));
+        QueryService service = startService(kafka, Path.of(options.get("data-dir", "data")), host, advertised,
+                options.port("port", 8080), partitions, replication);
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "vectorstream-shutdown"));
+        System.out.println("vectorstream serving on port " + service.port() + " against Kafka " + kafka);
+        waitForever();
+    }
+
+    private static void broker(final Options options) {
+        Path dataDir = Path.of(options.get("data-dir", "data"));
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "vectorstream-broker-shutdown"));
+        System.out.println("Kafka broker ready at " + broker.bootstrapServers() + " (data in "
+                + dataDir.resolve("kafka").toAbsolutePath() + "). Press Ctrl-C to stop.");
+        waitForever();
+    }
+
+    static QueryService startService(final String kafka, final Path dataDir, final String host,
+                                     final String advertisedHost, final int port, final int partitions,
+                                     final short replication) {
+        int httpPort = port;
+        IngestStreams.Settings settings = new IngestStreams.Settings(kafka, dataDir.resolve("streams"),
+                advertisedHost + ":" + httpPort, io.vectorstream.stream.Topics.DEFAULT,
+                IngestStreams.DEFAULT_APPLICATION_ID, partitions, replication,
+                io.vectorstream.store.ShardStoreOptions.DEFAULT, java.util.Map.of());
+        return QueryService.start(settings, host, httpPort);
+    }
+
+    private static void waitForever() {
+        try {
+            new CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

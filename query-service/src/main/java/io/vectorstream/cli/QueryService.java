@@ -1,0 +1,112 @@
+package io.vectorstream.cli;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.vectorstream.http.ApiRouting;
+import io.vectorstream.service.EventPublisher;
+import io.vectorstream.service.ShardReader;
+import io.vectorstream.service.WriteService;
+import io.vectorstream.stream.IngestStreams;
+
+/**
+ * One instance of the service: a Kafka Streams instance of the topology and, in the same JVM,
+ * the Helidon web server that queries its stores and publishes writes.
+ */
+public final class QueryService implements AutoCloseable {
+
+    private final IngestStreams ingest;
+    private final EventPublisher publisher;
+    private final WebServer server;
+    private final ShardReader reader;
+    private final WriteService writes;
+
+    private QueryService(final IngestStreams ingest, final EventPublisher publisher, final WebServer server,
+                         final ShardReader reader, final WriteService writes) {
+        this.ingest = ingest;
+        this.publisher = publisher;
+        this.server = server;
+        this.reader = reader;
+        this.writes = writes;
+    }
+
+    /**
+     * Starts the stream processor and the HTTP server.
+     *
+     * @param port HTTP port, 0 for any free one
+     */
+    public static QueryService start(final IngestStreams.Settings settings, final String host, final int port) {
+        IngestStreams ingest = IngestStreams.start(settings);
+        EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
+        ShardReader reader = new ShardReader(ingest.shards());
+        WriteService writes = new WriteService(publisher, reader);
+        HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
+                .status(ingest.isReady()).detail("state", ingest.streams().state().name()).build());
+        HealthCheck live = new NamedCheck("streams-alive", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
+                .status(ingest.isAlive()).detail("state", ingest.streams().state().name()).build());
+        WebServer server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .maxPayloadSize(32L * 1024 * 1024)
+                .addFeature(ObserveFeature.builder()
+                        .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
+                                .addCheck(ready).addCheck(live).build())
+                        .build())
+                .routing(routing -> ApiRouting.register(routing, reader, writes, ingest::isReady))
+                .build()
+                .start();
+        return new QueryService(ingest, publisher, server, reader, writes);
+    }
+
+    /** The port the HTTP server listens on. */
+    public int port() {
+        return server.port();
+    }
+
+    public IngestStreams ingest() {
+        return ingest;
+    }
+
+    public ShardReader reader() {
+        return reader;
+    }
+
+    public WriteService writes() {
+        return writes;
+    }
+
+    /** Waits until the stream processor is running with every store restored. */
+    public void awaitReady(final java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!ingest.isReady()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not ready after " + timeout + ": streams " + ingest.streams().state());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for readiness", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        publisher.close();
+        ingest.close();
+    }
+
+    /** A health check with a name and a type. */
+    private record NamedCheck(String name, HealthCheckType type,
+                              java.util.function.Supplier<HealthCheckResponse> check) implements HealthCheck {
+        @Override
+        public HealthCheckResponse call() {
+            return check.get();
+        }
+    }
+}

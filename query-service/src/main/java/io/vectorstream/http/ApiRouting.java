@@ -1,0 +1,49 @@
+package io.vectorstream.http;
+
+import io.helidon.http.RequestException;
+import io.helidon.webserver.http.HttpRouting;
+import io.vectorstream.service.ApiException;
+import io.vectorstream.service.ShardReader;
+import io.vectorstream.service.WriteService;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The REST API's routes under {@code /v1}, its 503 gate and its error mapping. */
+public final class ApiRouting {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiRouting.class);
+
+    private ApiRouting() {
+    }
+
+    /**
+     * Adds the API to a routing.
+     *
+     * @param running whether the stream processor runs; while it does not, every API call answers 503
+     */
+    public static void register(final HttpRouting.Builder routing, final ShardReader reader, final WriteService writes,
+                                final BooleanSupplier running) {
+        routing.any("/v1/*", (req, res) -> {
+            if (!running.getAsBoolean()) {
+                throw ApiException.unavailable("the stream processor is not running yet; retry shortly");
+            }
+            res.next();
+        });
+        routing.register("/v1", new LibraryResource(reader, writes));
+        routing.register("/v1", new DocumentResource(reader, writes));
+        routing.register("/v1", new ChunkResource(reader, writes));
+        routing.any("/v1/*", (req, res) -> {
+            throw new ApiException(404, "not_found", "no such endpoint: " + req.prologue().method().text() + " "
+                    + req.path().path(), null);
+        });
+        routing.error(ApiException.class, (req, res, e) -> Responses.error(res, e));
+        routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
+                new ApiException(e.status().code(), e.status().code() == 413 ? "payload_too_large" : "invalid_request",
+                        e.getMessage(), null)));
+        routing.error(Exception.class, (req, res, e) -> {
+            LOG.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
+            Responses.error(res, new ApiException(500, "internal", "internal error: " + e, null));
+        });
+    }
+}

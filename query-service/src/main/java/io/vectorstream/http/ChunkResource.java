@@ -1,0 +1,70 @@
+package io.vectorstream.http;
+
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.vectorstream.service.Page;
+import io.vectorstream.service.ShardReader;
+import io.vectorstream.service.Views;
+import io.vectorstream.service.WriteService;
+
+/** {@code /v1/libraries/{lib}/documents/{doc}/chunks}: put, read, list, delete chunks. */
+final class ChunkResource implements HttpService {
+
+    private final ShardReader reader;
+    private final WriteService writes;
+    private final WriteResponder responder;
+
+    ChunkResource(final ShardReader reader, final WriteService writes) {
+        this.reader = reader;
+        this.writes = writes;
+        this.responder = new WriteResponder(reader);
+    }
+
+    @Override
+    public void routing(final HttpRules rules) {
+        rules.get("/libraries/{lib}/documents/{doc}/chunks", this::list)
+                .put("/libraries/{lib}/documents/{doc}/chunks/{chunk}", this::put)
+                .get("/libraries/{lib}/documents/{doc}/chunks/{chunk}", this::get)
+                .delete("/libraries/{lib}/documents/{doc}/chunks/{chunk}", this::delete);
+    }
+
+    private void list(final ServerRequest req, final ServerResponse res) {
+        int limit = Requests.intParam(req, "limit", 100, 1, 1000);
+        String after = Page.idAfter(Requests.param(req, "cursor"));
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        String doc = Requests.path(req, "doc");
+        reader.requireLibrary(lib);
+        reader.requireDocument(lib, doc);
+        Responses.json(res, 200, Views.page(reader.chunks(lib, doc, after, limit), Views::chunk));
+    }
+
+    private void put(final ServerRequest req, final ServerResponse res) {
+        var body = Requests.jsonBody(req);
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        WriteService.Written written = writes.putChunk(Requests.path(req, "lib"), Requests.path(req, "doc"),
+                Requests.path(req, "chunk"), body);
+        responder.respond(req, res, written, () -> Views.chunk(
+                reader.requireChunk(written.libraryId(), written.documentId(), written.chunkId())));
+    }
+
+    private void get(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        String doc = Requests.path(req, "doc");
+        reader.requireLibrary(lib);
+        reader.requireDocument(lib, doc);
+        Responses.json(res, 200, Views.chunk(reader.requireChunk(lib, doc, Requests.path(req, "chunk"))));
+    }
+
+    private void delete(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        String doc = Requests.path(req, "doc");
+        reader.requireLibrary(lib);
+        reader.requireDocument(lib, doc);
+        responder.respond(req, res, writes.deleteChunk(lib, doc, Requests.path(req, "chunk")), null);
+    }
+}

@@ -1,0 +1,63 @@
+package io.vectorstream.http;
+
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.vectorstream.service.Page;
+import io.vectorstream.service.ShardReader;
+import io.vectorstream.service.Views;
+import io.vectorstream.service.WriteService;
+
+/** {@code /v1/libraries/{lib}/documents}: put (optionally with chunks), read, list, delete documents. */
+final class DocumentResource implements HttpService {
+
+    private final ShardReader reader;
+    private final WriteService writes;
+    private final WriteResponder responder;
+
+    DocumentResource(final ShardReader reader, final WriteService writes) {
+        this.reader = reader;
+        this.writes = writes;
+        this.responder = new WriteResponder(reader);
+    }
+
+    @Override
+    public void routing(final HttpRules rules) {
+        rules.get("/libraries/{lib}/documents", this::list)
+                .put("/libraries/{lib}/documents/{doc}", this::put)
+                .get("/libraries/{lib}/documents/{doc}", this::get)
+                .delete("/libraries/{lib}/documents/{doc}", this::delete);
+    }
+
+    private void list(final ServerRequest req, final ServerResponse res) {
+        int limit = Requests.intParam(req, "limit", 100, 1, 1000);
+        String after = Page.idAfter(Requests.param(req, "cursor"));
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        reader.requireLibrary(lib);
+        Responses.json(res, 200, Views.page(reader.documents(lib, after, limit), Views::document));
+    }
+
+    private void put(final ServerRequest req, final ServerResponse res) {
+        var body = Requests.jsonBody(req);
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        WriteService.Written written = writes.putDocument(Requests.path(req, "lib"), Requests.path(req, "doc"), body);
+        responder.respond(req, res, written,
+                () -> Views.document(reader.requireDocument(written.libraryId(), written.documentId())));
+    }
+
+    private void get(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        reader.requireLibrary(lib);
+        Responses.json(res, 200, Views.document(reader.requireDocument(lib, Requests.path(req, "doc"))));
+    }
+
+    private void delete(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        reader.requireLibrary(lib);
+        responder.respond(req, res, writes.deleteDocument(lib, Requests.path(req, "doc")), null);
+    }
+}

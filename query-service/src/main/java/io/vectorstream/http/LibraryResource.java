@@ -1,0 +1,81 @@
+package io.vectorstream.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.service.Page;
+import io.vectorstream.service.ShardReader;
+import io.vectorstream.service.Validation;
+import io.vectorstream.service.Views;
+import io.vectorstream.service.WriteService;
+import io.vectorstream.store.ShardQuery.ScoredChunk;
+import java.util.List;
+
+/** {@code /v1/libraries}: create, list, read, update, delete libraries, and search one. */
+final class LibraryResource implements HttpService {
+
+    private final ShardReader reader;
+    private final WriteService writes;
+    private final WriteResponder responder;
+
+    LibraryResource(final ShardReader reader, final WriteService writes) {
+        this.reader = reader;
+        this.writes = writes;
+        this.responder = new WriteResponder(reader);
+    }
+
+    @Override
+    public void routing(final HttpRules rules) {
+        rules.post("/libraries", this::create)
+                .get("/libraries", this::list)
+                .get("/libraries/{lib}", this::get)
+                .patch("/libraries/{lib}", this::update)
+                .delete("/libraries/{lib}", this::delete)
+                .post("/libraries/{lib}/search", this::search);
+    }
+
+    private void create(final ServerRequest req, final ServerResponse res) {
+        WriteService.Written written = writes.createLibrary(Requests.jsonBody(req));
+        responder.respond(req, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
+    }
+
+    private void list(final ServerRequest req, final ServerResponse res) {
+        int limit = Requests.intParam(req, "limit", 100, 1, 1000);
+        String after = Page.idAfter(Requests.param(req, "cursor"));
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Responses.json(res, 200, Views.page(reader.libraries(after, limit), Views::library));
+    }
+
+    private void get(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Responses.json(res, 200, Views.library(reader.requireLibrary(Requests.path(req, "lib"))));
+    }
+
+    private void update(final ServerRequest req, final ServerResponse res) {
+        JsonNode patch = Requests.jsonBody(req);
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        WriteService.Written written = writes.patchLibrary(Requests.path(req, "lib"), patch);
+        responder.respond(req, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
+    }
+
+    private void delete(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        responder.respond(req, res, writes.deleteLibrary(Requests.path(req, "lib")), null);
+    }
+
+    private void search(final ServerRequest req, final ServerResponse res) {
+        JsonNode body = Requests.jsonBody(req);
+        Validation.requireValid(Schema.SEARCH_REQUEST, body);
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        long start = System.nanoTime();
+        LibraryRecord library = reader.requireLibrary(Requests.path(req, "lib")).library();
+        float[] vector = Validation.requireVector(library, body.get("vector"), "vector");
+        int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
+        List<ScoredChunk> hits = reader.search(library.id(), library.metric(), vector, k);
+        Responses.json(res, 200, Views.search(hits, (System.nanoTime() - start) / 1e6));
+    }
+}

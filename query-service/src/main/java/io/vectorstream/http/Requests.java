@@ -1,0 +1,128 @@
+package io.vectorstream.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.vectorstream.schema.Json;
+import io.vectorstream.service.ApiException;
+import io.vectorstream.stream.ConsistencyToken;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/** Reading what a request carries: a JSON body (typed, bounded, parsed), query parameters, a token. */
+final class Requests {
+
+    /** The header carrying a consistency token, on requests and on write responses. */
+    static final String TOKEN_HEADER = "X-Consistency-Token";
+    /** The largest request body accepted. */
+    static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
+
+    private Requests() {
+    }
+
+    /**
+     * The body as a JSON object.
+     *
+     * @throws ApiException 415 unless JSON, 413 when larger than {@link #MAX_BODY_BYTES}, 400 unless a JSON object
+     */
+    static JsonNode jsonBody(final ServerRequest req) {
+        boolean json = req.headers().contentType()
+                .map(type -> "application".equals(type.mediaType().type())
+                        && ("json".equals(type.mediaType().subtype()) || type.mediaType().subtype().endsWith("+json")))
+                .orElse(false);
+        if (!json) {
+            throw new ApiException(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)",
+                    null);
+        }
+        if (req.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        byte[] bytes;
+        try (InputStream in = req.content().inputStream()) {
+            bytes = in.readNBytes((int) MAX_BODY_BYTES + 1);
+        } catch (IOException e) {
+            throw ApiException.badRequest("the body could not be read: " + e.getMessage(), null);
+        }
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw tooLarge();
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new ApiException(400, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) {
+            throw ApiException.badRequest("the body could not be read: " + e.getMessage(), null);
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiException.badRequest("the body must be a JSON object", null);
+        }
+        return node;
+    }
+
+    private static ApiException tooLarge() {
+        return new ApiException(413, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes", null);
+    }
+
+    /** A path parameter. */
+    static String path(final ServerRequest req, final String name) {
+        return req.path().pathParameters().get(name);
+    }
+
+    /**
+     * An integer query parameter within bounds.
+     *
+     * @throws ApiException 400 naming the parameter
+     */
+    static int intParam(final ServerRequest req, final String name, final int fallback, final int min, final int max) {
+        Optional<String> raw = req.query().first(name).asOptional();
+        if (raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.get());
+            if (value < min || value > max) {
+                throw ApiException.badRequest(name + " must be between " + min + " and " + max, name);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(name + " must be an integer", name);
+        }
+    }
+
+    /** A string query parameter, or {@code null}. */
+    static String param(final ServerRequest req, final String name) {
+        return req.query().first(name).asOptional().orElse(null);
+    }
+
+    /** Whether {@code ?wait=true} was given. */
+    static boolean waitRequested(final ServerRequest req) {
+        String wait = param(req, "wait");
+        if (wait == null || "false".equals(wait)) {
+            return false;
+        }
+        if ("true".equals(wait) || wait.isEmpty()) {
+            return true;
+        }
+        throw ApiException.badRequest("wait must be true or false", "wait");
+    }
+
+    /**
+     * The consistency token of the request (header, or {@code ?consistencyToken=}), if any.
+     *
+     * @throws ApiException 400 if it is not a token
+     */
+    static ConsistencyToken token(final ServerRequest req) {
+        String raw = req.headers().first(HeaderNames.create(TOKEN_HEADER)).orElse(param(req, "consistencyToken"));
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        try {
+            return ConsistencyToken.parse(raw);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage(), TOKEN_HEADER);
+        }
+    }
+}

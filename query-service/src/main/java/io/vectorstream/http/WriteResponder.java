@@ -1,0 +1,71 @@
+package io.vectorstream.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.vectorstream.schema.Json;
+import io.vectorstream.service.ApiException;
+import io.vectorstream.service.ShardReader;
+import io.vectorstream.service.WriteService.Written;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * Answers a published write: 202 with its consistency token, or with {@code ?wait=true} waits
+ * until the shards have applied it and answers 201 (created) or 200 with the stored record.
+ */
+final class WriteResponder {
+
+    /** How long {@code ?wait=true} waits for the write to be applied. */
+    static final Duration WAIT_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ShardReader reader;
+
+    WriteResponder(final ShardReader reader) {
+        this.reader = reader;
+    }
+
+    /**
+     * @param readBack reads the written record once applied (for deletes: {@code null})
+     */
+    void respond(final ServerRequest req, final ServerResponse res, final Written written,
+                 final Supplier<ObjectNode> readBack) {
+        String token = written.token().toString();
+        res.header(Requests.TOKEN_HEADER, token);
+        if (!Requests.waitRequested(req)) {
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.put("status", "accepted");
+            body.put("consistencyToken", token);
+            putIds(body, written);
+            Responses.json(res, 202, body);
+            return;
+        }
+        reader.awaitApplied(written.token(), WAIT_TIMEOUT);
+        if (readBack == null) {
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.put("status", "deleted");
+            body.put("consistencyToken", token);
+            putIds(body, written);
+            Responses.json(res, 200, body);
+            return;
+        }
+        ObjectNode record;
+        try {
+            record = readBack.get();
+        } catch (ApiException notThere) {
+            throw ApiException.conflict("the write " + token + " was applied but its record is not there: a concurrent "
+                    + "write changed it, or the stream rejected it (see the dead-letter topic)", null);
+        }
+        Responses.json(res, written.created() ? 201 : 200, record);
+    }
+
+    private static void putIds(final ObjectNode body, final Written written) {
+        body.put("libraryId", written.libraryId());
+        if (written.documentId() != null) {
+            body.put("documentId", written.documentId());
+        }
+        if (written.chunkId() != null) {
+            body.put("chunkId", written.chunkId());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.vectorstream.service;
+
+import io.vectorstream.schema.Event;
+import io.vectorstream.schema.Json;
+import io.vectorstream.stream.ConsistencyToken;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Publishes the HTTP API's writes as events on the input topic, keyed by library id, and returns
+ * the position written as a consistency token. Idempotent with all replicas acknowledging, so a
+ * write the caller was told about is not lost.
+ */
+public final class EventPublisher implements AutoCloseable {
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final String topic;
+
+    public EventPublisher(final String bootstrapServers, final String topic) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        this.topic = topic;
+    }
+
+    /** Publishes one event and waits for the broker's acknowledgement. */
+    public ConsistencyToken publish(final Event event) {
+        try {
+            byte[] value = Json.MAPPER.writeValueAsBytes(event);
+            RecordMetadata meta = producer.send(new ProducerRecord<>(topic, event.libraryId(), value))
+                    .get(30, TimeUnit.SECONDS);
+            return ConsistencyToken.of(meta.partition(), meta.offset());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted while publishing");
+        } catch (ExecutionException | TimeoutException e) {
+            throw ApiException.unavailable("the event log did not accept the write: " + e.getMessage());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise event", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

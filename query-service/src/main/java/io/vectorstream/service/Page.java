@@ -1,0 +1,34 @@
+package io.vectorstream.service;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * One page of a listing in id order.
+ *
+ * @param nextCursor opaque cursor of the next page, or {@code null} on the last page
+ */
+public record Page<T>(List<T> items, String nextCursor) {
+
+    /** The cursor that continues after {@code id}. */
+    public static String cursorAfter(final String id) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(id.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The id a cursor continues after; {@code null} for none.
+     *
+     * @throws ApiException 400 if the cursor was not made by {@link #cursorAfter}
+     */
+    public static String idAfter(final String cursor) {
+        if (cursor == null || cursor.isEmpty()) {
+            return null;
+        }
+        try {
+            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("cursor is not one this service issued", "cursor");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.vectorstream.service;
+
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.schema.Metric;
+import io.vectorstream.store.ShardQuery;
+import io.vectorstream.store.ShardQuery.DocumentStats;
+import io.vectorstream.store.ShardQuery.LibraryStats;
+import io.vectorstream.store.ShardQuery.ScoredChunk;
+import io.vectorstream.stream.ConsistencyToken;
+import io.vectorstream.stream.ShardClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Reads libraries, documents and chunks from every local shard and merges the answers: counts are
+ * summed (a library spreads over all shards), listings are merged in id order, search hits are
+ * merged into one top-k.
+ */
+public final class ShardReader {
+
+    /** How long a read carrying a consistency token waits for the shards to apply it. */
+    public static final Duration TOKEN_WAIT = Duration.ofSeconds(10);
+
+    private final ShardClient shards;
+
+    public ShardReader(final ShardClient shards) {
+        this.shards = shards;
+    }
+
+    /**
+     * Waits until every local shard has applied the token.
+     *
+     * @throws ApiException 503 if they have not within {@code timeout}
+     */
+    public void awaitApplied(final ConsistencyToken token, final Duration timeout) {
+        if (token != null && !shards.awaitApplied(token, null, timeout)) {
+            throw new ApiException(503, "not_yet_consistent", "the write " + token + " is not applied yet; retry",
+                    null);
+        }
+    }
+
+    /** A library with its document and chunk counts summed over the shards. */
+    public Optional<LibraryStats> library(final String libraryId) {
+        return sumLibraries(flatten(query(new ShardQuery.GetLibrary(libraryId)).values())).stream().findFirst();
+    }
+
+    /** The library, or 404. */
+    public LibraryStats requireLibrary(final String libraryId) {
+        return library(libraryId).orElseThrow(() -> ApiException.notFound("library '" + libraryId + "' does not exist"));
+    }
+
+    public Page<LibraryStats> libraries(final String afterId, final int limit) {
+        List<LibraryStats> all = new ArrayList<>();
+        query(new ShardQuery.ListLibraries(afterId, limit + 1)).values().forEach(all::addAll);
+        return page(sumLibraries(all), limit, s -> s.library().id());
+    }
+
+    public Optional<DocumentStats> document(final String libraryId, final String documentId) {
+        return flatten(query(new ShardQuery.GetDocument(libraryId, documentId)).values()).stream().findFirst();
+    }
+
+    public DocumentStats requireDocument(final String libraryId, final String documentId) {
+        return document(libraryId, documentId).orElseThrow(() -> ApiException.notFound(
+                "document '" + documentId + "' does not exist in library '" + libraryId + "'"));
+    }
+
+    public Page<DocumentStats> documents(final String libraryId, final String afterId, final int limit) {
+        List<DocumentStats> all = new ArrayList<>();
+        query(new ShardQuery.ListDocuments(libraryId, afterId, limit + 1)).values().forEach(all::addAll);
+        all.sort(Comparator.comparing(s -> s.document().id()));
+        return page(all, limit, s -> s.document().id());
+    }
+
+    public Optional<ChunkRecord> chunk(final String libraryId, final String documentId, final String chunkId) {
+        return flatten(query(new ShardQuery.GetChunk(libraryId, documentId, chunkId)).values()).stream().findFirst();
+    }
+
+    public ChunkRecord requireChunk(final String libraryId, final String documentId, final String chunkId) {
+        return chunk(libraryId, documentId, chunkId).orElseThrow(() -> ApiException.notFound(
+                "chunk '" + chunkId + "' does not exist in document '" + documentId + "' of library '" + libraryId + "'"));
+    }
+
+    public Page<ChunkRecord> chunks(final String libraryId, final String documentId, final String afterId,
+                                    final int limit) {
+        List<ChunkRecord> all = new ArrayList<>();
+        query(new ShardQuery.ListChunks(libraryId, documentId, afterId, limit + 1)).values().forEach(all::addAll);
+        all.sort(Comparator.comparing(ChunkRecord::id));
+        return page(all, limit, ChunkRecord::id);
+    }
+
+    /** The k best chunks over all local shards, best first. */
+    public List<ScoredChunk> search(final String libraryId, final Metric metric, final float[] vector, final int k) {
+        List<ScoredChunk> merged = new ArrayList<>();
+        query(new ShardQuery.Knn(libraryId, vector, k)).values().forEach(merged::addAll);
+        Comparator<ScoredChunk> byScore = Comparator.comparingDouble(ScoredChunk::score);
+        // Cosine and dot: higher is closer. L2 distance: lower is closer.
+        merged.sort(metric == Metric.L2 ? byScore : byScore.reversed());
+        return merged.size() > k ? List.copyOf(merged.subList(0, k)) : merged;
+    }
+
+    private <R> Map<Integer, R> query(final ShardQuery<R> query) {
+        if (!shards.isRunning()) {
+            throw ApiException.unavailable("the stream processor is not running yet");
+        }
+        try {
+            return shards.query(query, null);
+        } catch (ShardClient.ShardUnavailableException e) {
+            throw ApiException.unavailable(e.getMessage());
+        }
+    }
+
+    private static <T> List<T> flatten(final Collection<Optional<T>> answers) {
+        return answers.stream().flatMap(Optional::stream).toList();
+    }
+
+    /** Every shard has every library; their counts of its documents and chunks add up. */
+    private static List<LibraryStats> sumLibraries(final List<LibraryStats> perShard) {
+        Map<String, LibraryStats> byId = new TreeMap<>();
+        for (LibraryStats s : perShard) {
+            byId.merge(s.library().id(), s, (a, b) -> new LibraryStats(
+                    a.library().version() >= b.library().version() ? a.library() : b.library(),
+                    a.documentCount() + b.documentCount(), a.chunkCount() + b.chunkCount()));
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    private static <T> Page<T> page(final List<T> sorted, final int limit, final Function<T, String> id) {
+        if (sorted.size() <= limit) {
+            return new Page<>(sorted, null);
+        }
+        List<T> items = List.copyOf(sorted.subList(0, limit));
+        return new Page<>(items, Page.cursorAfter(id.apply(items.getLast())));
+    }
+}

@@ -1,0 +1,41 @@
+package io.vectorstream.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.schema.SchemaValidator;
+import io.vectorstream.schema.Violation;
+import io.vectorstream.stream.EventTranslator;
+import java.util.List;
+
+/** Checks request bodies with the same schemas and vector rules the stream applies to events. */
+public final class Validation {
+
+    private Validation() {
+    }
+
+    /**
+     * @throws ApiException 400 naming the first offending field
+     */
+    public static void requireValid(final SchemaValidator.Schema schema, final JsonNode body) {
+        List<Violation> violations = SchemaValidator.get().validate(schema, body);
+        if (!violations.isEmpty()) {
+            Violation first = violations.getFirst();
+            throw ApiException.badRequest(first.field() == null ? first.message() : first.field() + ": " + first.message(),
+                    first.field());
+        }
+    }
+
+    /**
+     * A vector the library can take (right dimension, finite, non-zero under cosine), normalised
+     * under cosine.
+     *
+     * @throws ApiException 400 naming {@code field}
+     */
+    public static float[] requireVector(final LibraryRecord library, final JsonNode vector, final String field) {
+        try {
+            return EventTranslator.checkedVector(library, vector, field);
+        } catch (EventTranslator.InvalidVector e) {
+            throw ApiException.badRequest(e.getMessage(), e.field());
+        }
+    }
+}

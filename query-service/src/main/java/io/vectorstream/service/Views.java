@@ -1,0 +1,95 @@
+package io.vectorstream.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.schema.Json;
+import io.vectorstream.store.ShardQuery.DocumentStats;
+import io.vectorstream.store.ShardQuery.LibraryStats;
+import io.vectorstream.store.ShardQuery.ScoredChunk;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+
+/** The JSON representations of stored records in API responses (schemas {@code *-response.json}). */
+public final class Views {
+
+    private Views() {
+    }
+
+    public static ObjectNode library(final LibraryStats stats) {
+        LibraryRecord r = stats.library();
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("id", r.id());
+        node.put("name", r.name());
+        node.set("metadata", Json.tree(r.metadataJson()));
+        node.put("dimension", r.dimension());
+        node.put("metric", r.metric().wireName());
+        node.set("index", Json.tree(r.indexJson()));
+        node.put("documentCount", stats.documentCount());
+        node.put("chunkCount", stats.chunkCount());
+        return versioned(node, r.version(), r.createdAt(), r.updatedAt());
+    }
+
+    public static ObjectNode document(final DocumentStats stats) {
+        var r = stats.document();
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("id", r.id());
+        node.put("libraryId", r.libraryId());
+        node.set("metadata", Json.tree(r.metadataJson()));
+        node.put("chunkCount", stats.chunkCount());
+        return versioned(node, r.version(), r.createdAt(), r.updatedAt());
+    }
+
+    public static ObjectNode chunk(final ChunkRecord r) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("id", r.id());
+        node.put("libraryId", r.libraryId());
+        node.put("documentId", r.documentId());
+        node.put("text", r.text());
+        ArrayNode embedding = node.putArray("embedding");
+        for (float v : r.vector()) {
+            embedding.add(v);
+        }
+        node.set("metadata", Json.tree(r.metadataJson()));
+        return versioned(node, r.version(), r.createdAt(), r.updatedAt());
+    }
+
+    public static ObjectNode searchHit(final ScoredChunk hit) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("chunkId", hit.chunk().id());
+        node.put("documentId", hit.chunk().documentId());
+        node.put("score", hit.score());
+        node.put("text", hit.chunk().text());
+        node.set("metadata", Json.tree(hit.chunk().metadataJson()));
+        return node;
+    }
+
+    public static <T> ObjectNode page(final Page<T> page, final Function<T, ObjectNode> view) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        ArrayNode items = node.putArray("items");
+        page.items().forEach(item -> items.add(view.apply(item)));
+        if (page.nextCursor() != null) {
+            node.put("nextCursor", page.nextCursor());
+        }
+        return node;
+    }
+
+    public static ObjectNode search(final List<ScoredChunk> hits, final double tookMs) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        ArrayNode results = node.putArray("results");
+        hits.forEach(hit -> results.add(searchHit(hit)));
+        node.put("tookMs", Math.round(tookMs * 1000) / 1000.0);
+        return node;
+    }
+
+    private static ObjectNode versioned(final ObjectNode node, final long version, final long createdAt,
+                                        final long updatedAt) {
+        node.put("version", version);
+        node.put("createdAt", Instant.ofEpochMilli(createdAt).toString());
+        node.put("updatedAt", Instant.ofEpochMilli(updatedAt).toString());
+        return node;
+    }
+}

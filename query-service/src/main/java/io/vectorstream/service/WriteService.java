@@ -1,0 +1,114 @@
+package io.vectorstream.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.schema.Event;
+import io.vectorstream.schema.EventType;
+import io.vectorstream.schema.Json;
+import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.stream.ConsistencyToken;
+import java.util.UUID;
+
+/**
+ * The API's writes: each checks what it can against the current state (so a caller gets a 4xx
+ * at once rather than a dead letter later), then publishes one event. The stream applies the
+ * same rules again, since other producers write to the topic too.
+ */
+public final class WriteService {
+
+    /**
+     * A published write.
+     *
+     * @param created whether it creates a record that did not exist (as far as this instance saw)
+     */
+    public record Written(ConsistencyToken token, String libraryId, String documentId, String chunkId,
+                          boolean created) {
+    }
+
+    private final EventPublisher publisher;
+    private final ShardReader reader;
+
+    public WriteService(final EventPublisher publisher, final ShardReader reader) {
+        this.publisher = publisher;
+        this.reader = reader;
+    }
+
+    public Written createLibrary(final JsonNode body) {
+        Validation.requireValid(Schema.LIBRARY, body);
+        ObjectNode payload = ((ObjectNode) body).deepCopy();
+        String id = payload.hasNonNull("id") ? payload.get("id").asText() : UUID.randomUUID().toString();
+        payload.put("id", id);
+        if (reader.library(id).isPresent()) {
+            throw ApiException.conflict("library '" + id + "' already exists", "id");
+        }
+        return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, id, null, null, payload)), id,
+                null, null, true);
+    }
+
+    public Written patchLibrary(final String libraryId, final JsonNode patch) {
+        Validation.requireValid(Schema.LIBRARY_PATCH, patch);
+        LibraryRecord current = reader.requireLibrary(libraryId).library();
+        ObjectNode payload = Json.MAPPER.createObjectNode();
+        payload.put("id", libraryId);
+        payload.set("name", patch.hasNonNull("name") ? patch.get("name") : Json.MAPPER.valueToTree(current.name()));
+        payload.set("metadata", patch.hasNonNull("metadata") ? patch.get("metadata") : Json.tree(current.metadataJson()));
+        payload.put("dimension", current.dimension());
+        payload.put("metric", current.metric().wireName());
+        payload.set("index", patch.hasNonNull("index") ? patch.get("index") : Json.tree(current.indexJson()));
+        return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)),
+                libraryId, null, null, false);
+    }
+
+    public Written deleteLibrary(final String libraryId) {
+        reader.requireLibrary(libraryId);
+        return new Written(publisher.publish(Event.of(EventType.LIBRARY_DELETED, libraryId, null, null, null)),
+                libraryId, null, null, false);
+    }
+
+    public Written putDocument(final String libraryId, final String documentId, final JsonNode body) {
+        Validation.requireValid(Schema.DOCUMENT, body);
+        requireMatchingId(body, documentId);
+        LibraryRecord library = reader.requireLibrary(libraryId).library();
+        JsonNode chunks = body.get("chunks");
+        if (chunks != null) {
+            for (int i = 0; i < chunks.size(); i++) {
+                Validation.requireVector(library, chunks.get(i).get("embedding"), "chunks[" + i + "].embedding");
+            }
+        }
+        boolean created = reader.document(libraryId, documentId).isEmpty();
+        return new Written(publisher.publish(Event.of(EventType.DOCUMENT_UPSERTED, libraryId, documentId, null, body)),
+                libraryId, documentId, null, created);
+    }
+
+    public Written deleteDocument(final String libraryId, final String documentId) {
+        reader.requireDocument(libraryId, documentId);
+        return new Written(publisher.publish(Event.of(EventType.DOCUMENT_DELETED, libraryId, documentId, null, null)),
+                libraryId, documentId, null, false);
+    }
+
+    public Written putChunk(final String libraryId, final String documentId, final String chunkId,
+                            final JsonNode body) {
+        Validation.requireValid(Schema.CHUNK, body);
+        requireMatchingId(body, chunkId);
+        LibraryRecord library = reader.requireLibrary(libraryId).library();
+        reader.requireDocument(libraryId, documentId);
+        Validation.requireVector(library, body.get("embedding"), "embedding");
+        boolean created = reader.chunk(libraryId, documentId, chunkId).isEmpty();
+        return new Written(publisher.publish(Event.of(EventType.CHUNK_UPSERTED, libraryId, documentId, chunkId, body)),
+                libraryId, documentId, chunkId, created);
+    }
+
+    public Written deleteChunk(final String libraryId, final String documentId, final String chunkId) {
+        reader.requireChunk(libraryId, documentId, chunkId);
+        return new Written(publisher.publish(Event.of(EventType.CHUNK_DELETED, libraryId, documentId, chunkId, null)),
+                libraryId, documentId, chunkId, false);
+    }
+
+    private static void requireMatchingId(final JsonNode body, final String pathId) {
+        if (body.hasNonNull("id") && !body.get("id").asText().equals(pathId)) {
+            throw ApiException.badRequest("id '" + body.get("id").asText() + "' differs from the id in the path '"
+                    + pathId + "'", "id");
+        }
+    }
+}
