@@ -67,6 +67,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             props.put("default.replication.factor", "1");
             props.put("group.initial.rebalance.delay.ms", "0");
             props.put("auto.create.topics.enable", "false");
+            // Controlled shutdown moves partition leadership to other brokers; with one node there are
+            // none, and the broker would wait minutes for it.
+            props.put("controlled.shutdown.enable", "false");
+            // A restarted node waits for its previous broker session to expire before it serves:
+            // keep that short (default 9 s).
+            props.put("broker.session.timeout.ms", "2000");
+            props.put("broker.heartbeat.interval.ms", "500");
             // The cleaner's default dedupe buffer takes 128 MiB of heap.
             props.put("log.cleaner.dedupe.buffer.size", "2097152");
             format(dataDir, props);
