@@ -1,0 +1,89 @@
+package io.vectorstream.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.schema.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** A thin HTTP client for the API in tests: JSON in, status and JSON out. */
+public final class ApiClient {
+
+    /** A response: status, body (JSON, or a text node when not JSON) and the consistency token header. */
+    public record Response(int status, JsonNode body, String token, String contentType) {
+        public String errorField() {
+            return body.path("error").path("field").isNull() ? null : body.path("error").path("field").asText();
+        }
+
+        public String errorCode() {
+            return body.path("error").path("code").asText();
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+
+    public ApiClient(final int port) {
+        this.base = "http://127.0.0.1:" + port;
+    }
+
+    public Response get(final String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), null);
+    }
+
+    public Response get(final String path, final String token) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET().header("X-Consistency-Token", token), null);
+    }
+
+    public Response post(final String path, final String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(json)),
+                "application/json");
+    }
+
+    public Response put(final String path, final String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).PUT(HttpRequest.BodyPublishers.ofString(json)),
+                "application/json");
+    }
+
+    public Response patch(final String path, final String json) {
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)), "application/json");
+    }
+
+    public Response delete(final String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE(), null);
+    }
+
+    /** Sends a request built by the caller (for odd content types and bodies). */
+    public Response send(final HttpRequest.Builder builder, final String contentType) {
+        if (contentType != null) {
+            builder.header("Content-Type", contentType);
+        }
+        try {
+            HttpResponse<String> response = http.send(builder.timeout(Duration.ofSeconds(60)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String type = response.headers().firstValue("Content-Type").orElse("");
+            JsonNode body;
+            try {
+                body = response.body().isEmpty() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(response.body());
+            } catch (IOException notJson) {
+                body = Json.MAPPER.getNodeFactory().textNode(response.body());
+            }
+            return new Response(response.statusCode(), body,
+                    response.headers().firstValue("X-Consistency-Token").orElse(null), type);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public URI uri(final String path) {
+        return URI.create(base + path);
+    }
+}

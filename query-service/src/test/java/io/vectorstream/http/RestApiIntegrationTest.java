@@ -1,0 +1,272 @@
+package io.vectorstream.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.cli.QueryService;
+import io.vectorstream.schema.SchemaValidator;
+import io.vectorstream.schema.SchemaValidator.Schema;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The REST API end to end: HTTP -> Kafka -> Kafka Streams -> shard stores -> HTTP, on a real broker. */
+class RestApiIntegrationTest {
+
+    private static QueryService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = ServiceHarness.start();
+        api = new ApiClient(service.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    static void assertMatches(final Schema schema, final JsonNode body) {
+        assertEquals(List.of(), SchemaValidator.get().validate(schema, body), body.toString());
+    }
+
+    @Test
+    void librariesDocumentsAndChunksSupportCreateReadUpdateListAndDelete() {
+        ApiClient.Response created = api.post("/v1/libraries?wait=true",
+                "{\"id\":\"crud\",\"name\":\"CRUD\",\"dimension\":3,\"metric\":\"dot\",\"metadata\":{\"team\":\"a\"}}");
+        assertEquals(201, created.status(), created.body().toString());
+        assertMatches(Schema.LIBRARY_RESPONSE, created.body());
+        assertEquals("dot", created.body().get("metric").asText());
+        assertEquals("flat", created.body().get("index").get("kind").asText());
+        assertNotNull(created.token());
+
+        ApiClient.Response patched = api.patch("/v1/libraries/crud?wait=true", "{\"name\":\"Renamed\"}");
+        assertEquals(200, patched.status(), patched.body().toString());
+        assertEquals("Renamed", patched.body().get("name").asText());
+        assertEquals("a", patched.body().get("metadata").get("team").asText(), "PATCH keeps fields it does not name");
+        assertEquals(created.body().get("createdAt"), patched.body().get("createdAt"));
+
+        ApiClient.Response document = api.put("/v1/libraries/crud/documents/d1?wait=true", """
+                {"metadata":{"title":"One"},"chunks":[
+                  {"id":"a","text":"alpha","embedding":[1,0,0]},
+                  {"id":"b","text":"beta","embedding":[0,1,0],"metadata":{"tags":["x","y"]}}]}""");
+        assertEquals(201, document.status(), document.body().toString());
+        assertMatches(Schema.DOCUMENT_RESPONSE, document.body());
+        assertEquals(2, document.body().get("chunkCount").asInt());
+
+        ApiClient.Response chunk = api.put("/v1/libraries/crud/documents/d1/chunks/c?wait=true",
+                "{\"text\":\"gamma\",\"embedding\":[0,0,1],\"metadata\":{\"n\":3}}");
+        assertEquals(201, chunk.status(), chunk.body().toString());
+        assertMatches(Schema.CHUNK_RESPONSE, chunk.body());
+        ApiClient.Response updated = api.put("/v1/libraries/crud/documents/d1/chunks/c?wait=true",
+                "{\"text\":\"gamma 2\",\"embedding\":[0,0,2]}");
+        assertEquals(200, updated.status(), updated.body().toString());
+        assertEquals("gamma 2", api.get("/v1/libraries/crud/documents/d1/chunks/c").body().get("text").asText());
+        assertEquals(2.0, api.get("/v1/libraries/crud/documents/d1/chunks/c").body().get("embedding").get(2).asDouble());
+
+        ApiClient.Response firstPage = api.get("/v1/libraries/crud/documents/d1/chunks?limit=2");
+        assertMatches(Schema.PAGE, firstPage.body());
+        assertEquals(List.of("a", "b"), ids(firstPage.body().get("items")));
+        String cursor = firstPage.body().get("nextCursor").asText();
+        ApiClient.Response secondPage = api.get("/v1/libraries/crud/documents/d1/chunks?limit=2&cursor=" + cursor);
+        assertEquals(List.of("c"), ids(secondPage.body().get("items")));
+        assertTrue(secondPage.body().path("nextCursor").isMissingNode());
+
+        ApiClient.Response library = api.get("/v1/libraries/crud");
+        assertEquals(1, library.body().get("documentCount").asInt());
+        assertEquals(3, library.body().get("chunkCount").asInt());
+        assertTrue(ids(api.get("/v1/libraries?limit=1000").body().get("items")).contains("crud"));
+        assertEquals(List.of("d1"), ids(api.get("/v1/libraries/crud/documents").body().get("items")));
+
+        assertEquals(200, api.delete("/v1/libraries/crud/documents/d1/chunks/c?wait=true").status());
+        assertEquals(404, api.get("/v1/libraries/crud/documents/d1/chunks/c").status());
+        assertEquals(200, api.delete("/v1/libraries/crud/documents/d1?wait=true").status());
+        assertEquals(404, api.get("/v1/libraries/crud/documents/d1").status());
+        assertEquals(0, api.get("/v1/libraries/crud").body().get("chunkCount").asInt(), "document delete cascades");
+        assertEquals(200, api.delete("/v1/libraries/crud?wait=true").status());
+        assertEquals(404, api.get("/v1/libraries/crud").status());
+    }
+
+    @Test
+    void searchReturnsTheSameOrderAsBruteForce() {
+        for (String metric : List.of("cosine", "dot", "l2")) {
+            String lib = "search-" + metric;
+            assertEquals(201, api.post("/v1/libraries?wait=true",
+                    "{\"id\":\"" + lib + "\",\"name\":\"s\",\"dimension\":16,\"metric\":\"" + metric + "\"}").status());
+            Random random = new Random(metric.hashCode());
+            List<float[]> vectors = new ArrayList<>();
+            for (int d = 0; d < 8; d++) {
+                StringBuilder chunks = new StringBuilder();
+                for (int c = 0; c < 25; c++) {
+                    float[] v = gaussian(random, 16);
+                    vectors.add(v);
+                    chunks.append(c == 0 ? "" : ",").append("{\"id\":\"c").append(vectors.size() - 1)
+                            .append("\",\"embedding\":").append(Arrays.toString(v)).append('}');
+                }
+                assertEquals(201, api.put("/v1/libraries/" + lib + "/documents/d" + d + "?wait=true",
+                        "{\"chunks\":[" + chunks + "]}").status());
+            }
+            for (int q = 0; q < 5; q++) {
+                float[] query = gaussian(random, 16);
+                ApiClient.Response response = api.post("/v1/libraries/" + lib + "/search",
+                        "{\"vector\":" + Arrays.toString(query) + ",\"k\":10}");
+                assertEquals(200, response.status(), response.body().toString());
+                assertMatches(Schema.SEARCH_RESPONSE, response.body());
+                List<String> got = new ArrayList<>();
+                response.body().get("results").forEach(hit -> got.add(hit.get("chunkId").asText()));
+                assertEquals(bruteForce(vectors, query, metric, 10), got, metric);
+                double expectedTop = score(vectors.get(Integer.parseInt(got.getFirst().substring(1))), query, metric);
+                assertEquals(expectedTop, response.body().get("results").get(0).get("score").asDouble(), 1e-4);
+            }
+        }
+    }
+
+    @Test
+    void deletingALibraryDeletesEverythingInIt() {
+        api.post("/v1/libraries?wait=true", "{\"id\":\"cascade\",\"name\":\"c\",\"dimension\":2}");
+        api.put("/v1/libraries/cascade/documents/x?wait=true", "{\"chunks\":[{\"id\":\"1\",\"embedding\":[1,1]}]}");
+        api.put("/v1/libraries/cascade/documents/y?wait=true", "{\"chunks\":[{\"id\":\"2\",\"embedding\":[1,2]}]}");
+        assertEquals(200, api.delete("/v1/libraries/cascade?wait=true").status());
+        // Re-created with another dimension: nothing of the old one may come back.
+        assertEquals(201, api.post("/v1/libraries?wait=true",
+                "{\"id\":\"cascade\",\"name\":\"c\",\"dimension\":3}").status());
+        assertEquals(0, api.get("/v1/libraries/cascade/documents").body().get("items").size());
+        assertEquals(0, api.get("/v1/libraries/cascade").body().get("chunkCount").asInt());
+        assertEquals(404, api.get("/v1/libraries/cascade/documents/x/chunks/1").status());
+        ApiClient.Response search = api.post("/v1/libraries/cascade/search", "{\"vector\":[1,1,1]}");
+        assertEquals(0, search.body().get("results").size());
+    }
+
+    @Test
+    void putDocumentWithChunksReplacesItsChunks() {
+        api.post("/v1/libraries?wait=true", "{\"id\":\"replace\",\"name\":\"r\",\"dimension\":2}");
+        api.put("/v1/libraries/replace/documents/d?wait=true", """
+                {"chunks":[{"id":"1","embedding":[1,0]},{"id":"2","embedding":[0,1]},{"id":"3","embedding":[1,1]}]}""");
+        api.put("/v1/libraries/replace/documents/d?wait=true", "{\"chunks\":[{\"id\":\"2\",\"embedding\":[1,1]}]}");
+        assertEquals(List.of("2"), ids(api.get("/v1/libraries/replace/documents/d/chunks").body().get("items")));
+        api.put("/v1/libraries/replace/documents/d?wait=true", "{\"metadata\":{\"k\":\"v\"}}");
+        assertEquals(List.of("2"), ids(api.get("/v1/libraries/replace/documents/d/chunks").body().get("items")),
+                "a document put without chunks keeps its chunks");
+    }
+
+    @Test
+    void aReadWithTheWritesTokenSeesTheWrite() {
+        api.post("/v1/libraries?wait=true", "{\"id\":\"ryw\",\"name\":\"r\",\"dimension\":2}");
+        api.put("/v1/libraries/ryw/documents/d?wait=true", "{}");
+        for (int i = 0; i < 25; i++) {
+            ApiClient.Response write = api.put("/v1/libraries/ryw/documents/d/chunks/c" + i,
+                    "{\"text\":\"v" + i + "\",\"embedding\":[1," + i + "]}");
+            assertEquals(202, write.status(), write.body().toString());
+            assertEquals(write.token(), write.body().get("consistencyToken").asText());
+            ApiClient.Response read = api.get("/v1/libraries/ryw/documents/d/chunks/c" + i, write.token());
+            assertEquals(200, read.status(), "read " + i + " with token " + write.token());
+            assertEquals("v" + i, read.body().get("text").asText());
+        }
+        ApiClient.Response delete = api.delete("/v1/libraries/ryw/documents/d");
+        assertEquals(202, delete.status());
+        assertEquals(404, api.get("/v1/libraries/ryw/documents/d", delete.token()).status());
+    }
+
+    @Test
+    void badRequestsGetJsonErrorsNamingTheField() {
+        api.post("/v1/libraries?wait=true", "{\"id\":\"errors\",\"name\":\"e\",\"dimension\":3}");
+        api.put("/v1/libraries/errors/documents/d?wait=true", "{}");
+
+        assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":\"three\"}"), 400, "dimension");
+        assertError(api.post("/v1/libraries", "{\"name\":\"n\"}"), 400, "dimension");
+        assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":3,\"metric\":\"manhattan\"}"), 400, "metric");
+        assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":3,\"extra\":1}"), 400, "extra");
+        assertError(api.post("/v1/libraries", "{\"id\":\"errors\",\"name\":\"n\",\"dimension\":3}"), 409, "id");
+        assertError(api.post("/v1/libraries", "{not json"), 400, null);
+        assertError(api.post("/v1/libraries", "[1,2]"), 400, null);
+        assertError(api.patch("/v1/libraries/errors", "{\"dimension\":4}"), 400, "dimension");
+        assertError(api.put("/v1/libraries/errors/documents/d/chunks/c", "{\"embedding\":[1,2]}"), 400, "embedding");
+        assertError(api.put("/v1/libraries/errors/documents/d/chunks/c", "{\"embedding\":[0,0,0]}"), 400, "embedding");
+        assertError(api.put("/v1/libraries/errors/documents/d/chunks/c", "{\"text\":\"no vector\"}"), 400, "embedding");
+        assertError(api.put("/v1/libraries/errors/documents/d/chunks/c", "{\"id\":\"other\",\"embedding\":[1,2,3]}"),
+                400, "id");
+        assertError(api.put("/v1/libraries/errors/documents/d2",
+                "{\"chunks\":[{\"id\":\"a\",\"embedding\":[1,2,3]},{\"id\":\"b\",\"embedding\":[1]}]}"),
+                400, "chunks[1].embedding");
+        assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2,3],\"k\":0}"), 400, "k");
+        assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2,3],\"k\":1001}"), 400, "k");
+        assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2]}"), 400, "vector");
+        assertError(api.get("/v1/libraries?limit=abc"), 400, "limit");
+        assertError(api.get("/v1/libraries?cursor=***"), 400, "cursor");
+        assertError(api.get("/v1/libraries/errors", "not-a-token"), 400, "X-Consistency-Token");
+        assertError(api.post("/v1/libraries?wait=maybe", "{\"name\":\"n\",\"dimension\":3}"), 400, "wait");
+
+        assertError(api.get("/v1/libraries/missing"), 404, null);
+        assertError(api.get("/v1/libraries/errors/documents/missing"), 404, null);
+        assertError(api.get("/v1/libraries/errors/documents/d/chunks/missing"), 404, null);
+        assertError(api.put("/v1/libraries/missing/documents/d", "{}"), 404, null);
+        assertError(api.put("/v1/libraries/errors/documents/missing/chunks/c", "{\"embedding\":[1,2,3]}"), 404, null);
+        assertError(api.delete("/v1/libraries/missing"), 404, null);
+        assertError(api.post("/v1/libraries/missing/search", "{\"vector\":[1,2,3]}"), 404, null);
+        assertError(api.get("/v1/nothing-here"), 404, null);
+
+        assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("name=x")), "text/plain"), 415, null);
+        byte[] big = new byte[(int) Requests.MAX_BODY_BYTES + 10];
+        Arrays.fill(big, (byte) ' ');
+        assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)), "application/json"), 413, null);
+    }
+
+    private static void assertError(final ApiClient.Response response, final int status, final String field) {
+        assertEquals(status, response.status(), response.body().toString());
+        assertTrue(response.contentType().startsWith("application/json"), response.contentType());
+        assertMatches(Schema.ERROR, response.body());
+        assertEquals(field, response.errorField(), response.body().toString());
+        assertTrue(response.body().get("error").get("message").asText().length() > 5);
+    }
+
+    static List<String> ids(final JsonNode items) {
+        List<String> ids = new ArrayList<>();
+        items.forEach(item -> ids.add(item.get("id").asText()));
+        return ids;
+    }
+
+    static float[] gaussian(final Random random, final int dimension) {
+        float[] v = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    /** The caller-facing score: cosine similarity, inner product or Euclidean distance. */
+    static double score(final float[] v, final float[] q, final String metric) {
+        double dot = 0;
+        double vv = 0;
+        double qq = 0;
+        double l2 = 0;
+        for (int i = 0; i < v.length; i++) {
+            dot += v[i] * q[i];
+            vv += v[i] * v[i];
+            qq += q[i] * q[i];
+            l2 += (v[i] - q[i]) * (v[i] - q[i]);
+        }
+        return switch (metric) {
+            case "cosine" -> dot / Math.sqrt(vv * qq);
+            case "dot" -> dot;
+            default -> Math.sqrt(l2);
+        };
+    }
+
+    static List<String> bruteForce(final List<float[]> vectors, final float[] query, final String metric, final int k) {
+        Comparator<Integer> byScore = Comparator.comparingDouble(i -> score(vectors.get(i), query, metric));
+        return IntStream.range(0, vectors.size()).boxed()
+                .sorted("l2".equals(metric) ? byScore : byScore.reversed())
+                .limit(k).map(i -> "c" + i).toList();
+    }
+}

@@ -1,0 +1,34 @@
+package io.vectorstream.http;
+
+import io.vectorstream.cli.QueryService;
+import io.vectorstream.kafka.KafkaFixture;
+import io.vectorstream.store.ShardStoreOptions;
+import io.vectorstream.stream.IngestStreams;
+import io.vectorstream.stream.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+
+/** The whole service (stream processor + HTTP) on the shared test broker, with topics of its own. */
+final class ServiceHarness {
+
+    private ServiceHarness() {
+    }
+
+    static QueryService start() {
+        String name = KafkaFixture.uniqueName("service");
+        try {
+            IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(),
+                            Files.createTempDirectory("vectorstream-service"), "127.0.0.1:0")
+                    .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
+                    .withApplicationId(name)
+                    .withStoreOptions(ShardStoreOptions.SMALL);
+            QueryService service = QueryService.start(settings, "127.0.0.1", 0);
+            service.awaitReady(Duration.ofSeconds(60));
+            return service;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
