@@ -1,0 +1,100 @@
+package io.vectorstream.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.schema.Metric;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One writer and several readers hammer one index. Every vector is constant (all components equal
+ * one small integer that encodes its key and version), so a search against the all-ones query yields a
+ * score of {@code dimension * value}: a vector read half before and half after a write would give a
+ * score no single version has, and a hit on a removed key would name a key that is gone for good.
+ */
+class FlatIndexConcurrencyTest {
+
+    private static final int DIMENSION = 16;
+    private static final int KEYS = 3_000;
+    /** Versions per key; values stay small integers, so float sums are exact (below 2^24). */
+    private static final int VERSIONS = 16;
+
+    @Test
+    void readersNeverSeeTornVectorsOrRemovedKeysWhileOneWriterWorks() throws Exception {
+        FlatIndex<Integer> index = new FlatIndex<>(DIMENSION, Metric.DOT);
+        for (int key = 0; key < KEYS; key++) {
+            index.put(key, constant(value(key, 0)));
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        AtomicLong searches = new AtomicLong();
+        int readers = 3;
+        CountDownLatch done = new CountDownLatch(readers);
+        float[] ones = constant(1f);
+        List<Thread> threads = new ArrayList<>();
+        for (int r = 0; r < readers; r++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    while (!stop.get()) {
+                        for (Hit<Integer> hit : index.search(ones, 20, null)) {
+                            check(hit, problems);
+                        }
+                        searches.incrementAndGet();
+                    }
+                } finally {
+                    done.countDown();
+                }
+            }));
+        }
+        // The writer: rewrites keys with new versions, removes keys >= KEYS for good, reuses their slots.
+        Random random = new Random(1);
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        int version = 1;
+        int removedUpTo = KEYS;
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < 500; i++) {
+                int key = random.nextInt(KEYS);
+                index.put(key, constant(value(key, version)));
+            }
+            index.put(removedUpTo, constant(value(removedUpTo, 0)));
+            index.remove(removedUpTo);
+            removedUpTo++;
+            version = version % (VERSIONS - 1) + 1;
+        }
+        stop.set(true);
+        done.await();
+        assertTrue(searches.get() > 10, "readers ran: " + searches.get());
+        assertEquals(List.of(), List.copyOf(problems).subList(0, Math.min(5, problems.size())));
+        assertEquals(KEYS, index.size());
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    /** Keys below KEYS are never removed; keys from KEYS on are removed right after insertion. */
+    private static void check(final Hit<Integer> hit, final ConcurrentLinkedQueue<String> problems) {
+        float value = hit.score() / DIMENSION;
+        int key = hit.key();
+        if (value != Math.rint(value) || (int) value / VERSIONS != key) {
+            problems.add("torn or mismatched vector for key " + key + ": score " + hit.score());
+        }
+    }
+
+    private static float value(final int key, final int version) {
+        return key * VERSIONS + version;
+    }
+
+    private static float[] constant(final float value) {
+        float[] v = new float[DIMENSION];
+        Arrays.fill(v, value);
+        return v;
+    }
+}

@@ -1,0 +1,79 @@
+package io.vectorstream.record;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.schema.Metric;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RecordEncodingTest {
+
+    @Test
+    void keysRoundTrip() {
+        List<RecordKey> keys = List.of(new RecordKey.LibraryKey("lib"), new RecordKey.DocumentKey("lib", "dök"),
+                new RecordKey.ChunkKey("lib", "doc", "c:1"), new RecordKey.WatermarkKey(7));
+        for (RecordKey key : keys) {
+            assertEquals(key, RecordKey.decode(key.encode()));
+        }
+    }
+
+    @Test
+    void prefixesCoverExactlyTheirOwnRecords() {
+        byte[] chunk = new RecordKey.ChunkKey("lib", "doc", "c").encode();
+        byte[] otherLibrary = new RecordKey.ChunkKey("lib2", "doc", "c").encode();
+        byte[] otherDocument = new RecordKey.ChunkKey("lib", "doc2", "c").encode();
+        assertTrue(startsWith(chunk, RecordKey.chunksOf("lib")));
+        assertTrue(startsWith(chunk, RecordKey.chunksOf("lib", "doc")));
+        assertTrue(!startsWith(otherLibrary, RecordKey.chunksOf("lib")), "lib is not a prefix of lib2");
+        assertTrue(!startsWith(otherDocument, RecordKey.chunksOf("lib", "doc")), "doc is not a prefix of doc2");
+        assertTrue(startsWith(new RecordKey.DocumentKey("lib", "d").encode(), RecordKey.documentsOf("lib")));
+    }
+
+    @Test
+    void damagedKeysAreRejected() {
+        byte[] key = new RecordKey.ChunkKey("lib", "doc", "c").encode();
+        assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(Arrays.copyOf(key, key.length - 1)));
+        assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(Arrays.copyOf(key, key.length + 1)));
+        assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(new byte[] {9}));
+    }
+
+    @Test
+    void recordsRoundTrip() {
+        LibraryRecord library = new LibraryRecord("l", "Name", "{\"a\":1}", 3, Metric.L2, "{\"kind\":\"flat\"}", 5, 10, 20);
+        assertEquals(library, RecordCodec.decodeLibrary(RecordCodec.encode(library)));
+
+        DocumentRecord document = new DocumentRecord("l", "d", "{}", 6, 11, 21);
+        assertEquals(document, RecordCodec.decodeDocument(RecordCodec.encode(document)));
+        DocumentUpsert withChunks = new DocumentUpsert(document, List.of("a", "b"));
+        assertEquals(withChunks, RecordCodec.decodeDocumentUpsert(RecordCodec.encode(withChunks)));
+        DocumentUpsert metadataOnly = new DocumentUpsert(document, null);
+        assertEquals(metadataOnly, RecordCodec.decodeDocumentUpsert(RecordCodec.encode(metadataOnly)));
+
+        float[] vector = {1.5f, -2f, Float.MIN_VALUE};
+        ChunkRecord chunk = new ChunkRecord("l", "d", "c", "tëxt ✓", vector, "{\"k\":\"v\"}", 7, 12, 22);
+        ChunkRecord decoded = RecordCodec.decodeChunk(RecordCodec.encode(chunk));
+        assertArrayEquals(vector, decoded.vector());
+        assertEquals("tëxt ✓", decoded.text());
+        assertEquals(chunk.metadataJson(), decoded.metadataJson());
+        assertEquals(7, decoded.version());
+        assertArrayEquals(vector, RecordCodec.vectorOfChunk(RecordCodec.encode(chunk)));
+    }
+
+    @Test
+    void anUpdateKeepsTheCreationTime() {
+        ChunkRecord first = new ChunkRecord("l", "d", "c", "t", new float[] {1}, "{}", 1, 100, 100);
+        ChunkRecord second = new ChunkRecord("l", "d", "c", "t2", new float[] {2}, "{}", 9, 900, 900);
+        ChunkRecord merged = second.updatedFrom(first);
+        assertEquals(100, merged.createdAt());
+        assertEquals(900, merged.updatedAt());
+        assertEquals(9, merged.version());
+    }
+
+    private static boolean startsWith(final byte[] bytes, final byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+}

@@ -1,0 +1,125 @@
+package io.vectorstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.store.ShardQuery;
+import io.vectorstream.store.ShardStoreOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The topology's rules, one process, no broker: cascades, replacement, watermarks, dead letters. */
+class VectorstreamTopologyTest {
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, String> events;
+
+    @BeforeEach
+    void start() throws Exception {
+        Path state = Files.createTempDirectory("topology-test");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL), props);
+        events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    private <R> R query(final ShardQuery<R> query) {
+        StateStore store = driver.getKeyValueStore(VectorstreamTopology.SHARD_STORE);
+        return store.query(query, PositionBound.unbounded(), new QueryConfig(false)).getResult();
+    }
+
+    private void send(final String key, final String json) {
+        events.pipeInput(key, json);
+    }
+
+    @Test
+    void deletingADocumentDeletesItsChunksAndDeletingALibraryDeletesEverything() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", "{\"type\":\"document.upserted\",\"libraryId\":\"l\",\"documentId\":\"d1\",\"payload\":{\"chunks\":["
+                + "{\"id\":\"a\",\"embedding\":[1,0]},{\"id\":\"b\",\"embedding\":[0,1]}]}}");
+        send("l", PipelineHarness.chunk("l", "d2", "c", new float[] {1, 1}, "implicit document"));
+        assertEquals(3, query(new ShardQuery.GetLibrary("l")).orElseThrow().chunkCount());
+        assertTrue(query(new ShardQuery.GetDocument("l", "d2")).isPresent(), "a chunk creates its document");
+
+        send("l", "{\"type\":\"document.deleted\",\"libraryId\":\"l\",\"documentId\":\"d1\"}");
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d1", "a")));
+        assertEquals(1, query(new ShardQuery.GetLibrary("l")).orElseThrow().chunkCount());
+        assertEquals(List.of("c"), query(new ShardQuery.Knn("l", new float[] {1, 0}, 5)).stream()
+                .map(hit -> hit.chunk().id()).toList());
+
+        send("l", "{\"type\":\"library.deleted\",\"libraryId\":\"l\"}");
+        assertEquals(Optional.empty(), query(new ShardQuery.GetLibrary("l")));
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d2", "c")));
+        assertEquals(List.of(), query(new ShardQuery.ListDocuments("l", null, 10)));
+        // Gone from the validation stage too: writes to it are now dead letters.
+        send("l", PipelineHarness.chunk("l", "d2", "c", new float[] {1, 1}, "x"));
+        assertEquals(1, driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList().size());
+    }
+
+    @Test
+    void aDocumentPutWithChunksReplacesThemAndRewritesKeepCreationTime() {
+        send("l", PipelineHarness.library("l", 2, "l2"));
+        events.pipeInput(new TestRecord<>("l", "{\"type\":\"document.upserted\",\"libraryId\":\"l\",\"documentId\":\"d\","
+                + "\"payload\":{\"chunks\":[{\"id\":\"a\",\"embedding\":[1,0]},{\"id\":\"b\",\"embedding\":[0,1]}]}}",
+                java.time.Instant.ofEpochMilli(1_000)));
+        events.pipeInput(new TestRecord<>("l", "{\"type\":\"document.upserted\",\"libraryId\":\"l\",\"documentId\":\"d\","
+                + "\"payload\":{\"chunks\":[{\"id\":\"b\",\"text\":\"new\",\"embedding\":[2,2]}]}}",
+                java.time.Instant.ofEpochMilli(5_000)));
+        List<ChunkRecord> chunks = query(new ShardQuery.ListChunks("l", "d", null, 10));
+        assertEquals(List.of("b"), chunks.stream().map(ChunkRecord::id).toList());
+        assertEquals("new", chunks.getFirst().text());
+        assertEquals(1_000, chunks.getFirst().createdAt());
+        assertEquals(5_000, chunks.getFirst().updatedAt());
+        assertEquals(2, chunks.getFirst().version(), "the version is the offset of the event that wrote it");
+    }
+
+    @Test
+    void watermarksReachTheShardOnlyAfterTheRecordsTheyCover() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", PipelineHarness.chunk("l", "d", "c", new float[] {1, 0}, "x"));
+        assertEquals(Map.of(), query(new ShardQuery.Watermarks()));
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        assertEquals(Map.of(0, 1L), query(new ShardQuery.Watermarks()));
+        assertTrue(ConsistencyToken.of(0, 1).isSatisfiedBy(query(new ShardQuery.Watermarks())));
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "c")).isPresent());
+    }
+
+    @Test
+    void aLibraryKeepsItsDimensionAndMetric() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", PipelineHarness.library("l", 3, "dot"));
+        send("l", PipelineHarness.library("l", 2, "l2"));
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(2, dead.size());
+        assertEquals("payload.dimension", DeadLetters.header(dead.get(0).headers(), DeadLetters.FIELD));
+        assertEquals("payload.metric", DeadLetters.header(dead.get(1).headers(), DeadLetters.FIELD));
+        assertEquals(2, query(new ShardQuery.GetLibrary("l")).orElseThrow().library().dimension());
+    }
+}
