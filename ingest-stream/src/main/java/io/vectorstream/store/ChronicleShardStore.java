@@ -111,11 +111,13 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private ShardContents rebuildContents() {
         ShardContents rebuilt = new ShardContents(key -> map.get(key));
         List<byte[]> rest = new ArrayList<>();
+        // Chronicle Map may hand forEach the same byte[] again for the next entry of that length:
+        // whatever outlives one callback must be copied.
         map.forEach((key, value) -> {
             if (key.length > 0 && key[0] == RecordKey.LIBRARY) {
                 rebuilt.onPut(RecordKey.decode(key), value);
             } else {
-                rest.add(key);
+                rest.add(key.clone());
             }
         });
         for (byte[] key : rest) {
@@ -264,7 +266,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         map.forEach((k, v) -> {
             Bytes key = Bytes.wrap(k);
             if (include.test(key)) {
-                entries.add(KeyValue.pair(key, v));
+                entries.add(KeyValue.pair(Bytes.wrap(k.clone()), v.clone())); // forEach reuses arrays
             }
         });
         Comparator<KeyValue<Bytes, byte[]>> byKey = Comparator.comparing(kv -> kv.key);

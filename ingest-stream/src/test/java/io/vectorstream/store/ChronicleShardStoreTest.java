@@ -1,0 +1,180 @@
+package io.vectorstream.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.DocumentRecord;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.record.RecordCodec;
+import io.vectorstream.record.RecordKey;
+import io.vectorstream.schema.Metric;
+import java.io.File;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.junit.jupiter.api.Test;
+
+/** The shard store alone: its derived view survives a reopen, prefix scans, concurrent readers. */
+class ChronicleShardStoreTest {
+
+    private static ChronicleShardStore open(final File dir) {
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL);
+        store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
+    private static <R> R query(final ChronicleShardStore store, final ShardQuery<R> query) {
+        return store.query(query, PositionBound.unbounded(), new QueryConfig(false)).getResult();
+    }
+
+    private static void putLibrary(final ChronicleShardStore store, final String id, final int dimension) {
+        store.put(Bytes.wrap(new RecordKey.LibraryKey(id).encode()), RecordCodec.encode(
+                new LibraryRecord(id, id, "{}", dimension, Metric.DOT, "{\"kind\":\"flat\"}", 0, 0, 0)));
+    }
+
+    private static void putChunk(final ChronicleShardStore store, final String lib, final String doc,
+                                 final String chunk, final float[] vector) {
+        store.put(Bytes.wrap(new RecordKey.DocumentKey(lib, doc).encode()),
+                RecordCodec.encode(new DocumentRecord(lib, doc, "{}", 0, 0, 0)));
+        store.put(Bytes.wrap(new RecordKey.ChunkKey(lib, doc, chunk).encode()),
+                RecordCodec.encode(new ChunkRecord(lib, doc, chunk, "t", vector, "{}", 0, 0, 0)));
+    }
+
+    @Test
+    void aReopenedStoreRebuildsExactlyTheSameView() throws Exception {
+        File dir = Files.createTempDirectory("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 2);
+        // Many keys of equal length: Chronicle Map reuses key arrays while iterating.
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String id = String.format("c%04d", i);
+            ids.add(id);
+            putChunk(store, "lib", "doc" + (i % 5), id, new float[] {i, 1});
+        }
+        store.delete(Bytes.wrap(new RecordKey.ChunkKey("lib", "doc0", "c0000").encode()));
+        store.close();
+
+        ChronicleShardStore reopened = open(dir);
+        assertEquals(299, query(reopened, new ShardQuery.GetLibrary("lib")).orElseThrow().chunkCount());
+        assertEquals(5, query(reopened, new ShardQuery.GetLibrary("lib")).orElseThrow().documentCount());
+        List<String> listed = new ArrayList<>();
+        for (int d = 0; d < 5; d++) {
+            query(reopened, new ShardQuery.ListChunks("lib", "doc" + d, null, 1000)).forEach(c -> listed.add(c.id()));
+        }
+        listed.sort(null);
+        assertEquals(ids.subList(1, ids.size()), listed);
+        assertEquals("c0299", query(reopened, new ShardQuery.Knn("lib", new float[] {1, 0}, 1)).getFirst().chunk().id());
+        reopened.close();
+    }
+
+    @Test
+    void prefixScansReturnOnlyTheirDocumentOrLibrary() throws Exception {
+        ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
+        putLibrary(store, "lib", 2);
+        putLibrary(store, "lib2", 2);
+        putChunk(store, "lib", "doc", "a", new float[] {1, 0});
+        putChunk(store, "lib", "doc", "b", new float[] {1, 0});
+        putChunk(store, "lib", "doc2", "c", new float[] {1, 0});
+        putChunk(store, "lib2", "doc", "d", new float[] {1, 0});
+        assertEquals(List.of("a", "b"), chunkIds(store, RecordKey.chunksOf("lib", "doc")));
+        assertEquals(List.of("a", "b", "c"), chunkIds(store, RecordKey.chunksOf("lib")));
+        assertEquals(2, count(store, RecordKey.documentsOf("lib")));
+        store.close();
+    }
+
+    @Test
+    void readersSeeConsistentAnswersWhileTheWriterChangesTheStore() throws Exception {
+        ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
+        putLibrary(store, "lib", 8);
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            readers.add(Thread.ofPlatform().start(() -> {
+                Random random = new Random();
+                while (!stop.get()) {
+                    float[] q = new float[8];
+                    q[random.nextInt(8)] = 1;
+                    try {
+                        List<ShardQuery.ScoredChunk> hits = query(store, new ShardQuery.Knn("lib", q, 5));
+                        for (int h = 1; h < hits.size(); h++) {
+                            if (hits.get(h).score() > hits.get(h - 1).score()) {
+                                problems.add("hits out of order: " + hits);
+                            }
+                        }
+                        if (hits.stream().map(hit -> hit.chunk().id()).distinct().count() != hits.size()) {
+                            problems.add("a chunk twice in one answer: " + hits);
+                        }
+                        Optional<ShardQuery.LibraryStats> stats = query(store, new ShardQuery.GetLibrary("lib"));
+                        if (stats.isEmpty()) {
+                            problems.add("library vanished");
+                        }
+                    } catch (RuntimeException e) {
+                        problems.add(e.toString());
+                    }
+                }
+            }));
+        }
+        Random random = new Random(3);
+        for (int i = 0; i < 20_000; i++) {
+            float value = random.nextInt(100);
+            float[] v = new float[8];
+            java.util.Arrays.fill(v, value);
+            String id = "c" + random.nextInt(500);
+            if (random.nextInt(4) == 0) {
+                store.delete(Bytes.wrap(new RecordKey.ChunkKey("lib", "d" + (id.hashCode() & 7), id).encode()));
+            } else {
+                putChunk(store, "lib", "d" + (id.hashCode() & 7), id, v);
+            }
+        }
+        stop.set(true);
+        for (Thread t : readers) {
+            t.join();
+        }
+        assertEquals(List.of(), List.copyOf(problems));
+        int indexed = query(store, new ShardQuery.GetLibrary("lib")).orElseThrow().chunkCount();
+        int listed = 0;
+        for (int d = 0; d < 8; d++) {
+            listed += query(store, new ShardQuery.ListChunks("lib", "d" + d, null, 1000)).size();
+        }
+        assertEquals(listed, indexed, "index and catalog agree after the writes");
+        assertTrue(indexed > 0);
+        store.close();
+    }
+
+    private static List<String> chunkIds(final ChronicleShardStore store, final byte[] prefix) {
+        List<String> ids = new ArrayList<>();
+        try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, new ByteArraySerializer())) {
+            it.forEachRemaining((KeyValue<Bytes, byte[]> kv) ->
+                    ids.add(((RecordKey.ChunkKey) RecordKey.decode(kv.key.get())).chunkId()));
+        }
+        return ids;
+    }
+
+    private static int count(final ChronicleShardStore store, final byte[] prefix) {
+        int n = 0;
+        try (KeyValueIterator<Bytes, byte[]> it = store.prefixScan(prefix, new ByteArraySerializer())) {
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+        }
+        return n;
+    }
+}

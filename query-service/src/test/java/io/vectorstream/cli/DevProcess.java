@@ -1,0 +1,104 @@
+package io.vectorstream.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code vectorstream dev} as its own operating-system process, started the way bin/vectorstream
+ * starts it (same main class, same JVM flags file), for tests that stop and restart it.
+ */
+final class DevProcess implements AutoCloseable {
+
+    private final Process process;
+    private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+    private DevProcess(final Process process) {
+        this.process = process;
+        Thread.ofPlatform().daemon().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    output.add(line);
+                    if (line.contains("vectorstream is ready.")) {
+                        ready.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+            ready.completeExceptionally(new IllegalStateException("dev process ended before it was ready"));
+        });
+    }
+
+    static DevProcess start(final Path dataDir, final int httpPort, final int kafkaPort, final String... extra) {
+        Path jvmOptions = Path.of("target", "jvm.options").toAbsolutePath();
+        if (!Files.exists(jvmOptions)) {
+            throw new IllegalStateException(jvmOptions + " is missing: it is made by the process-resources phase");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.add("@" + jvmOptions);
+        command.add("-Xmx1g");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Main.class.getName());
+        command.addAll(List.of("dev", "--data-dir", dataDir.toString(), "--port", Integer.toString(httpPort),
+                "--kafka-port", Integer.toString(kafkaPort)));
+        command.addAll(List.of(extra));
+        try {
+            return new DevProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    void awaitReady(final Duration timeout) {
+        try {
+            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("dev process not ready in " + timeout + "; output:\n" + String.join("\n", output), e);
+        }
+    }
+
+    /** Stops it as Ctrl-C or a service manager would (SIGTERM) and waits for it to exit. */
+    int stop(final Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("dev process did not stop within " + timeout + "; output:\n"
+                    + String.join("\n", output));
+        }
+        return process.exitValue();
+    }
+
+    String output() {
+        return String.join("\n", output);
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+    }
+}

@@ -1,0 +1,54 @@
+package io.vectorstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.http.ApiClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** `vectorstream dev` as a real process: example data on first start, and a restart keeps everything. */
+class DevRestartIntegrationTest {
+
+    @Test
+    void aRestartedDevProcessKeepsItsData() throws Exception {
+        Path dataDir = Files.createTempDirectory("vectorstream-dev");
+        int httpPort = DevProcess.freePort();
+        int kafkaPort = DevProcess.freePort();
+        ApiClient api = new ApiClient(httpPort);
+
+        JsonNode before;
+        try (DevProcess first = DevProcess.start(dataDir, httpPort, kafkaPort)) {
+            first.awaitReady(Duration.ofMinutes(2));
+            assertTrue(first.output().contains("127.0.0.1:" + kafkaPort), "prints the Kafka bootstrap address");
+            JsonNode example = api.get("/v1/libraries/example").body();
+            assertEquals(7, example.get("chunkCount").asInt(), example.toString());
+            JsonNode search = api.post("/v1/libraries/example/search", "{\"vector\":[1,0.2,0],\"k\":2}").body();
+            assertEquals("red", search.get("results").get(0).get("chunkId").asText(), search.toString());
+
+            assertEquals(201, api.post("/v1/libraries?wait=true",
+                    "{\"id\":\"kept\",\"name\":\"Kept\",\"dimension\":2,\"metric\":\"l2\"}").status());
+            assertEquals(201, api.put("/v1/libraries/kept/documents/d?wait=true",
+                    "{\"chunks\":[{\"id\":\"c\",\"text\":\"survives\",\"embedding\":[3,4]}]}").status());
+            before = api.get("/v1/libraries/kept").body();
+            first.stop(Duration.ofSeconds(60));
+        }
+
+        try (DevProcess second = DevProcess.start(dataDir, httpPort, kafkaPort)) {
+            second.awaitReady(Duration.ofMinutes(2));
+            assertFalse(second.output().contains("Created the example library"), "example data only when empty");
+            assertEquals(before, api.get("/v1/libraries/kept").body());
+            assertEquals(7, api.get("/v1/libraries/example").body().get("chunkCount").asInt());
+            JsonNode chunk = api.get("/v1/libraries/kept/documents/d/chunks/c").body();
+            assertEquals("survives", chunk.get("text").asText());
+            JsonNode hit = api.post("/v1/libraries/kept/search", "{\"vector\":[0,0],\"k\":1}").body()
+                    .get("results").get(0);
+            assertEquals(5.0, hit.get("score").asDouble(), 1e-6, "l2 distance from the origin to (3,4)");
+            second.stop(Duration.ofSeconds(60));
+        }
+    }
+}
