@@ -23,10 +23,17 @@ public final class IngestStreams implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final RestoreTracker restores;
+    private final Settings settings;
 
-    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores) {
+    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores, final Settings settings) {
         this.streams = streams;
         this.restores = restores;
+        this.settings = settings;
+    }
+
+    /** The settings this instance runs with. */
+    public Settings settings() {
+        return settings;
     }
 
     /** Settings of one instance. */
@@ -88,7 +95,7 @@ public final class IngestStreams implements AutoCloseable {
         RestoreTracker restores = new RestoreTracker();
         streams.setGlobalStateRestoreListener(restores);
         streams.start();
-        return new IngestStreams(streams, restores);
+        return new IngestStreams(streams, restores, settings);
     }
 
     /** Running, with no store still restoring: searches see all the data this instance hosts. */

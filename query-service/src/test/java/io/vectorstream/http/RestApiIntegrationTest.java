@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.cli.QueryService;
+import io.vectorstream.schema.Embeddings;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import java.util.ArrayList;
@@ -174,6 +180,29 @@ class RestApiIntegrationTest {
         ApiClient.Response delete = api.delete("/v1/libraries/ryw/documents/d");
         assertEquals(202, delete.status());
         assertEquals(404, api.get("/v1/libraries/ryw/documents/d", delete.token()).status());
+    }
+
+    @Test
+    void eventsFromAnyKafkaProducerAreServedLikeApiWrites() throws Exception {
+        String topic = service.ingest().settings().topics().events();
+        Properties props = new Properties();
+        props.put("bootstrap.servers", service.ingest().settings().bootstrapServers());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "external", """
+                    {"type":"library.upserted","libraryId":"external","payload":{"name":"From Kafka","dimension":2}}"""))
+                    .get();
+            String base64 = Embeddings.toBase64(new float[] {0.6f, 0.8f});
+            RecordMetadata meta = producer.send(new ProducerRecord<>(topic, "external", """
+                    {"type":"document.upserted","libraryId":"external","documentId":"d","payload":{"chunks":[
+                      {"id":"c","text":"sent as base64","embedding":"%s"}]}}""".formatted(base64))).get();
+            String token = meta.partition() + ":" + meta.offset();
+            ApiClient.Response chunk = api.get("/v1/libraries/external/documents/d/chunks/c", token);
+            assertEquals(200, chunk.status(), chunk.body().toString());
+            assertEquals("sent as base64", chunk.body().get("text").asText());
+            assertEquals(0.8, chunk.body().get("embedding").get(1).asDouble(), 1e-6);
+            assertEquals("From Kafka", api.get("/v1/libraries/external").body().get("name").asText());
+        }
     }
 
     @Test
