@@ -37,13 +37,21 @@ public final class Main {
               broker   Only the embedded single-node Kafka broker.
                          --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
                          --data-dir DIR    broker log (default ./data)
+              publish  Publishes events (one JSON object per line of standard input) to the events
+                       topic, keyed by libraryId, and prints each one's consistency token.
+                         --kafka BOOTSTRAP Kafka bootstrap servers (default 127.0.0.1:9092)
+                         --topic NAME      (default vectorstream.events)
               help     This text.
             """;
+
+    /** Helidon logs through java.util.logging; its start-up chatter is noise in a terminal. */
+    private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
 
     private Main() {
     }
 
     public static void main(final String[] args) {
+        HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         PrintStream out = System.out;
         if (args.length == 0 || Set.of("help", "--help", "-h").contains(args[0])) {
             out.print(USAGE);
@@ -56,6 +64,11 @@ public final class Main {
                 case "serve" -> serve(new Options(rest, Set.of("kafka", "port", "host", "advertised-host", "data-dir",
                         "partitions", "replication"), Set.of()));
                 case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
+                case "publish" -> {
+                    Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
+                    PublishCommand.run(options.get("kafka", "127.0.0.1:9092"),
+                            options.get("topic", io.vectorstream.stream.Topics.DEFAULT.events()), System.out);
+                }
                 default -> throw new Options.UsageException("unknown command '" + args[0] + "'");
             }
         } catch (Options.UsageException e) {
