@@ -33,20 +33,12 @@ final class WriteResponder {
         String token = written.token().toString();
         res.header(Requests.TOKEN_HEADER, token);
         if (!Requests.waitRequested(req)) {
-            ObjectNode body = Json.MAPPER.createObjectNode();
-            body.put("status", "accepted");
-            body.put("consistencyToken", token);
-            putIds(body, written);
-            Responses.json(res, 202, body);
+            Responses.json(res, 202, statusBody("accepted", written));
             return;
         }
         reader.awaitApplied(written.token(), WAIT_TIMEOUT);
         if (readBack == null) {
-            ObjectNode body = Json.MAPPER.createObjectNode();
-            body.put("status", "deleted");
-            body.put("consistencyToken", token);
-            putIds(body, written);
-            Responses.json(res, 200, body);
+            Responses.json(res, 200, statusBody("deleted", written));
             return;
         }
         ObjectNode record;
@@ -59,7 +51,11 @@ final class WriteResponder {
         Responses.json(res, written.created() ? 201 : 200, record);
     }
 
-    private static void putIds(final ObjectNode body, final Written written) {
+    /** {@code {"status", "consistencyToken", "libraryId", ...}}: what a write did, without the record. */
+    private static ObjectNode statusBody(final String status, final Written written) {
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("status", status);
+        body.put("consistencyToken", written.token().toString());
         body.put("libraryId", written.libraryId());
         if (written.documentId() != null) {
             body.put("documentId", written.documentId());
@@ -67,5 +63,6 @@ final class WriteResponder {
         if (written.chunkId() != null) {
             body.put("chunkId", written.chunkId());
         }
+        return body;
     }
 }
