@@ -25,7 +25,7 @@ import java.util.function.Predicate;
  *
  * @param <K> the key a vector is stored under (a chunk's identity)
  */
-public final class FlatIndex<K> {
+public final class FlatIndex<K> implements VectorIndex<K> {
 
     static final int SEGMENT_SLOTS = 1024;
     static final int BLOCK_SLOTS = 256;
@@ -53,15 +53,17 @@ public final class FlatIndex<K> {
         this.metric = metric;
     }
 
+    @Override
     public int dimension() {
         return dimension;
     }
 
+    @Override
     public Metric metric() {
         return metric;
     }
 
-    /** Number of vectors held. */
+    @Override
     public int size() {
         long stamp = lock.tryOptimisticRead();
         int n = size;
@@ -76,6 +78,11 @@ public final class FlatIndex<K> {
         return n;
     }
 
+    @Override
+    public IndexStats stats() {
+        return new IndexStats("flat", size(), true, 0, memoryBytes(), 0);
+    }
+
     /** Bytes of heap the vectors and slot tables take. */
     public long memoryBytes() {
         long stamp = lock.readLock();
@@ -86,10 +93,7 @@ public final class FlatIndex<K> {
         }
     }
 
-    /**
-     * Adds a vector, or replaces the one stored under the same key. Under cosine the caller passes
-     * a unit-length vector.
-     */
+    @Override
     public void put(final K key, final float[] vector) {
         if (vector.length != dimension) {
             throw new IllegalArgumentException("vector has dimension " + vector.length + ", index has " + dimension);
@@ -115,7 +119,7 @@ public final class FlatIndex<K> {
         }
     }
 
-    /** Removes the vector stored under {@code key}; returns whether there was one. */
+    @Override
     public boolean remove(final K key) {
         long stamp = lock.writeLock();
         try {
@@ -135,12 +139,10 @@ public final class FlatIndex<K> {
         }
     }
 
-    /**
-     * The {@code k} stored vectors closest to {@code query}, best first.
-     *
-     * @param allow only keys it accepts are returned; {@code null} accepts all
-     */
-    public List<Hit<K>> search(final float[] query, final int k, final Predicate<? super K> allow) {
+    /** The exact {@code k} nearest: every vector is scored; {@code params} changes nothing here. */
+    @Override
+    public List<Hit<K>> search(final float[] query, final int k, final SearchParams params,
+                               final Predicate<? super K> allow) {
         if (query.length != dimension) {
             throw new IllegalArgumentException("query has dimension " + query.length + ", index has " + dimension);
         }
@@ -172,41 +174,15 @@ public final class FlatIndex<K> {
     }
 
     private int scanBlockConsistently(final float[] q, final int start, final float[] scores, final Object[] out) {
-        long stamp = lock.tryOptimisticRead();
-        if (stamp != 0) {
-            try {
-                int n = scanBlock(q, start, scores, out);
-                if (lock.validate(stamp)) {
-                    return n;
-                }
-            } catch (RuntimeException raceDuringOptimisticRead) {
-                // Arrays were swapped under us; the validated retry below is authoritative.
-            }
-        }
-        stamp = lock.readLock();
-        try {
-            return scanBlock(q, start, scores, out);
-        } finally {
-            lock.unlockRead(stamp);
-        }
+        return Optimistic.read(lock, () -> scanBlock(q, start, scores, out));
     }
 
-    /** Scores the live slots of one block; returns how many it wrote to {@code scores}/{@code out}. */
+    /** Scores the live slots of one block (never across segments); returns how many it wrote. */
     private int scanBlock(final float[] q, final int start, final float[] scores, final Object[] out) {
-        float[][] vectorSegments = vectors;
-        Object[][] keySegments = keys;
-        int end = Math.min(start + BLOCK_SLOTS, highWater);
-        int n = 0;
-        for (int slot = start; slot < end; slot++) {
-            int segment = slot / SEGMENT_SLOTS;
-            int inSegment = slot % SEGMENT_SLOTS;
-            Object key = keySegments[segment][inSegment];
-            if (key != null) {
-                scores[n] = Similarity.score(metric, q, vectorSegments[segment], inSegment * dimension);
-                out[n++] = key;
-            }
-        }
-        return n;
+        int segment = start / SEGMENT_SLOTS;
+        int from = start % SEGMENT_SLOTS;
+        int to = from + Math.min(BLOCK_SLOTS, highWater - start);
+        return Optimistic.scoreSlots(metric, q, vectors[segment], keys[segment], from, to, scores, out);
     }
 
     private void ensureCapacity(final int slot) {

@@ -7,12 +7,28 @@ import io.vectorstream.schema.Metric;
  * are unit length) and dot, negative squared distance for l2. {@link #toUserScore} turns that into
  * the score a caller sees (cosine similarity, inner product, Euclidean distance).
  *
- * <p>Scalar loops with four independent accumulators, which lets the JIT keep several multiply-adds
- * in flight; the Vector API kernels come with the ANN indexes.
+ * <p>The kernels run on the JDK Vector API when the JVM was started with
+ * {@code --add-modules jdk.incubator.vector} (bin/vectorstream and the tests do), else in plain
+ * Java; {@code -Dvectorstream.kernels=scalar} forces the latter.
  */
 public final class Similarity {
 
+    static final Kernels KERNELS = chooseKernels();
+
     private Similarity() {
+    }
+
+    private static Kernels chooseKernels() {
+        if ("scalar".equals(System.getProperty("vectorstream.kernels"))) {
+            return new ScalarKernels();
+        }
+        try {
+            Kernels simd = new VectorApiKernels();
+            simd.dot(new float[] {1f}, new float[] {1f}, 0); // fails here without the module
+            return simd;
+        } catch (LinkageError noVectorModule) {
+            return new ScalarKernels();
+        }
     }
 
     /** Internal score of {@code query} against the vector stored at {@code data[offset .. offset+dim)}. */
@@ -27,41 +43,17 @@ public final class Similarity {
 
     /** Inner product of {@code a} with {@code b[offset .. offset + a.length)}. */
     public static float dot(final float[] a, final float[] b, final int offset) {
-        int n = a.length;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            s0 += a[i] * b[offset + i];
-            s1 += a[i + 1] * b[offset + i + 1];
-            s2 += a[i + 2] * b[offset + i + 2];
-            s3 += a[i + 3] * b[offset + i + 3];
-        }
-        for (; i < n; i++) {
-            s0 += a[i] * b[offset + i];
-        }
-        return (s0 + s1) + (s2 + s3);
+        return KERNELS.dot(a, b, offset);
     }
 
     /** Squared Euclidean distance of {@code a} to {@code b[offset .. offset + a.length)}. */
     public static float squaredDistance(final float[] a, final float[] b, final int offset) {
-        int n = a.length;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
-        for (; i + 3 < n; i += 4) {
-            float d0 = a[i] - b[offset + i];
-            float d1 = a[i + 1] - b[offset + i + 1];
-            float d2 = a[i + 2] - b[offset + i + 2];
-            float d3 = a[i + 3] - b[offset + i + 3];
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
-        }
-        for (; i < n; i++) {
-            float d = a[i] - b[offset + i];
-            s0 += d * d;
-        }
-        return (s0 + s1) + (s2 + s3);
+        return KERNELS.squaredDistance(a, b, offset);
+    }
+
+    /** The name of the kernels in use ({@code vector-api-256bit}, {@code scalar}). */
+    public static String kernelName() {
+        return KERNELS.name();
     }
 
     /** Euclidean norm. */

@@ -13,6 +13,7 @@ import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
 import io.vectorstream.index.Hit;
+import io.vectorstream.index.SearchParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -105,7 +106,7 @@ final class ShardContents {
             return List.of();
         }
         List<ScoredChunk> out = new ArrayList<>(q.k());
-        for (Hit<ChunkRef> hit : shard.index().search(q.vector(), q.k(), null)) {
+        for (Hit<ChunkRef> hit : shard.index().search(q.vector(), q.k(), SearchParams.DEFAULT, null)) {
             ChunkRecord chunk = chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId());
             if (chunk != null) { // deleted between the scan and this read
                 out.add(new ScoredChunk(chunk, hit.score()));

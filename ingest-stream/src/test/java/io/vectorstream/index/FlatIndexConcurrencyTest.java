@@ -44,7 +44,7 @@ class FlatIndexConcurrencyTest {
             threads.add(Thread.ofPlatform().start(() -> {
                 try {
                     while (!stop.get()) {
-                        for (Hit<Integer> hit : index.search(ones, 20, null)) {
+                        for (Hit<Integer> hit : index.search(ones, 20, SearchParams.DEFAULT, null)) {
                             check(hit, problems);
                         }
                         searches.incrementAndGet();

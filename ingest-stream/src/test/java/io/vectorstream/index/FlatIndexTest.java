@@ -49,7 +49,7 @@ class FlatIndexTest {
 
         for (int q = 0; q < 20; q++) {
             float[] query = vector(random, dimension, Metric.DOT);
-            List<Hit<Integer>> hits = index.search(query, 10, null);
+            List<Hit<Integer>> hits = index.search(query, 10, SearchParams.DEFAULT, null);
             List<Integer> expected = bruteForce(stored, query, metric, 10);
             assertEquals(expected, hits.stream().map(Hit::key).toList());
             assertEquals(userScore(stored.get(expected.getFirst()), query, metric), hits.getFirst().score(), 1e-4);
@@ -64,17 +64,17 @@ class FlatIndexTest {
         index.put("c", new float[] {0.5f, 0});
         assertTrue(index.remove("a"));
         assertFalse(index.remove("a"));
-        assertEquals(List.of("b", "c"), index.search(new float[] {1, 0}, 5, null).stream().map(Hit::key).toList());
-        assertEquals(List.of("c"), index.search(new float[] {1, 0}, 5, "c"::equals).stream().map(Hit::key).toList());
+        assertEquals(List.of("b", "c"), index.search(new float[] {1, 0}, 5, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
+        assertEquals(List.of("c"), index.search(new float[] {1, 0}, 5, SearchParams.DEFAULT, "c"::equals).stream().map(Hit::key).toList());
         index.put("a", new float[] {2, 0});
-        assertEquals("a", index.search(new float[] {1, 0}, 1, null).getFirst().key());
+        assertEquals("a", index.search(new float[] {1, 0}, 1, SearchParams.DEFAULT, null).getFirst().key());
     }
 
     @Test
     void rejectsVectorsOfAnotherDimension() {
         FlatIndex<String> index = new FlatIndex<>(3, Metric.L2);
         assertThrows(IllegalArgumentException.class, () -> index.put("x", new float[] {1, 2}));
-        assertThrows(IllegalArgumentException.class, () -> index.search(new float[] {1, 2}, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> index.search(new float[] {1, 2}, 1, SearchParams.DEFAULT, null));
     }
 
     @Test
@@ -82,7 +82,7 @@ class FlatIndexTest {
         FlatIndex<String> index = new FlatIndex<>(2, Metric.COSINE);
         index.put("x", new float[] {1, 0});
         index.put("diag", Similarity.normalized(new float[] {1, 1}));
-        List<Hit<String>> hits = index.search(new float[] {10, 0}, 2, null);
+        List<Hit<String>> hits = index.search(new float[] {10, 0}, 2, SearchParams.DEFAULT, null);
         assertEquals("x", hits.get(0).key());
         assertEquals(1.0, hits.get(0).score(), 1e-6);
         assertEquals(Math.sqrt(0.5), hits.get(1).score(), 1e-6);
@@ -122,7 +122,7 @@ class FlatIndexTest {
     void manyKeysKeepTheirOwnVectors() {
         FlatIndex<Integer> index = new FlatIndex<>(4, Metric.DOT);
         IntStream.range(0, 5_000).forEach(i -> index.put(i, new float[] {i, 0, 0, 0}));
-        assertEquals(4_999, index.search(new float[] {1, 0, 0, 0}, 1, null).getFirst().key());
-        assertEquals(0, index.search(new float[] {-1, 0, 0, 0}, 1, null).getFirst().key());
+        assertEquals(4_999, index.search(new float[] {1, 0, 0, 0}, 1, SearchParams.DEFAULT, null).getFirst().key());
+        assertEquals(0, index.search(new float[] {-1, 0, 0, 0}, 1, SearchParams.DEFAULT, null).getFirst().key());
     }
 }

@@ -1,0 +1,309 @@
+package io.vectorstream.index;
+
+import io.vectorstream.schema.Metric;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+
+/**
+ * Inverted-file index (IVF-Flat): k-means partitions the vectors into {@code nlist} lists; a search
+ * scores the query against the centroids, scans the {@code nprobe} closest lists exactly and keeps
+ * the best {@code k}.
+ *
+ * <p>Life cycle: until it holds {@link IvfParams#trainThreshold()} vectors the index is one list,
+ * searched exactly (like a growing segment). Then it trains (k-means++ seeding and Lloyd iterations
+ * on a sample of {@code 32 * nlist} vectors, nlist = 4 * sqrt(n) unless set) and assigns every
+ * vector to its nearest centroid. Inserts go to the nearest centroid; removals leave tombstones that
+ * a list drops when a quarter of it is dead. When the index has grown to {@code retrainGrowth} times
+ * its training size, or one list has become much larger than the average, it trains again.
+ *
+ * <p>Concurrency: as in {@link FlatIndex}, one writer and many readers; a write holds the write lock
+ * for one append or tombstone, and a search reads each block of a list under an optimistic stamp.
+ * Training runs on the writer's thread without any lock, on its own copy of the vectors, and the
+ * new lists replace the old ones in one step under the write lock, so searches go on meanwhile
+ * against the old lists.
+ */
+public final class IvfIndex<K> implements VectorIndex<K> {
+
+    static final int BLOCK_SLOTS = 256;
+
+    /** Centroids and lists; replaced as a whole when the index is (re)trained. */
+    private record Layout(float[] centroids, int nlist, PostingList[] lists) {
+        boolean trained() {
+            return centroids != null;
+        }
+    }
+
+    private final int dimension;
+    private final Metric metric;
+    private final IvfParams params;
+    private final StampedLock lock = new StampedLock();
+    private volatile Layout layout;
+
+    // Writer-side state.
+    private final Map<K, Long> location = new HashMap<>();
+    private volatile int size;
+    private int trainedSize;
+    private int insertsSinceTraining;
+    private volatile long lastBuildMillis;
+
+    public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
+        this.dimension = dimension;
+        this.metric = metric;
+        this.params = params;
+        this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64)});
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    @Override
+    public Metric metric() {
+        return metric;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    /** Whether k-means has partitioned the vectors (else every search is exact). */
+    public boolean isTrained() {
+        return layout.trained();
+    }
+
+    /** The number of lists now. */
+    public int nlist() {
+        return layout.nlist();
+    }
+
+    @Override
+    public void put(final K key, final float[] vector) {
+        checkDimension(vector);
+        Layout current = layout;
+        int list = current.trained() ? KMeans.nearest(vector, current.centroids(), current.nlist(), metric) : 0;
+        long stamp = lock.writeLock();
+        try {
+            Long previous = location.get(key);
+            if (previous != null) {
+                tombstone(current, previous);
+            } else {
+                size++;
+            }
+            int slot = current.lists()[list].append(key, vector);
+            location.put(key, pack(list, slot));
+            compactIfNeeded(current, list);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        insertsSinceTraining++;
+        if (shouldTrain(current, list)) {
+            train();
+        }
+    }
+
+    @Override
+    public boolean remove(final K key) {
+        long stamp = lock.writeLock();
+        try {
+            Long previous = location.remove(key);
+            if (previous == null) {
+                return false;
+            }
+            tombstone(layout, previous);
+            compactIfNeeded(layout, listOf(previous));
+            size--;
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
+                               final Predicate<? super K> allow) {
+        checkDimension(query);
+        float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        Layout current = layout;
+        int[] probe = searchParams.exact() || !current.trained()
+                ? IntStream.range(0, current.nlist()).toArray()
+                : closestLists(q, current, searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current));
+        TopK<K> top = new TopK<>(k);
+        float[] scores = new float[BLOCK_SLOTS];
+        Object[] keys = new Object[BLOCK_SLOTS];
+        for (int list : probe) {
+            PostingList postings = current.lists()[list];
+            int end = Optimistic.read(lock, () -> postings.count);
+            for (int start = 0; start < end; start += BLOCK_SLOTS) {
+                final int from = start;
+                int n = Optimistic.read(lock, () -> Optimistic.scoreSlots(metric, q, postings.vectors, postings.keys,
+                        from, Math.min(from + BLOCK_SLOTS, postings.count), scores, keys));
+                for (int i = 0; i < n; i++) {
+                    @SuppressWarnings("unchecked") K key = (K) keys[i];
+                    if (allow == null || allow.test(key)) {
+                        top.offer(key, scores[i]);
+                    }
+                    keys[i] = null;
+                }
+            }
+        }
+        return top.drainBestFirst(metric);
+    }
+
+    /** The nprobe used when a query does not set one. */
+    public int defaultNprobe() {
+        return defaultNprobe(layout);
+    }
+
+    private int defaultNprobe(final Layout current) {
+        return params.nprobe() > 0 ? Math.min(params.nprobe(), current.nlist())
+                : Math.max(1, Math.min(current.nlist(), (int) Math.ceil(current.nlist() * 0.05)));
+    }
+
+    private int[] closestLists(final float[] q, final Layout current, final int nprobe) {
+        int wanted = Math.min(nprobe, current.nlist());
+        TopK<Integer> best = new TopK<>(wanted);
+        for (int c = 0; c < current.nlist(); c++) {
+            float score = Similarity.score(metric, q, current.centroids(), c * dimension);
+            if (score > best.threshold()) {
+                best.offer(c, score);
+            }
+        }
+        return best.drainBestFirst(metric).stream().mapToInt(Hit::key).toArray();
+    }
+
+    /** Trains (or retrains) now, whatever the size. */
+    public void train() {
+        long start = System.nanoTime();
+        Layout current = layout;
+        // Snapshot of the live vectors: only this (writer) thread mutates the lists.
+        List<Object> liveKeys = new ArrayList<>(size);
+        List<float[]> vectors = new ArrayList<>(size);
+        for (PostingList list : current.lists()) {
+            for (int slot = 0; slot < list.count; slot++) {
+                if (list.keys[slot] != null) {
+                    liveKeys.add(list.keys[slot]);
+                    float[] v = new float[dimension];
+                    System.arraycopy(list.vectors, slot * dimension, v, 0, dimension);
+                    vectors.add(v);
+                }
+            }
+        }
+        int n = vectors.size();
+        if (n == 0) {
+            return;
+        }
+        int nlist = params.nlist() > 0 ? params.nlist() : Math.max(1, (int) Math.round(4 * Math.sqrt(n)));
+        nlist = Math.min(nlist, n);
+        float[][] sample = sample(vectors, Math.min(n, params.samplePerList() * nlist), new Random(params.seed()));
+        KMeans.Centroids centroids = KMeans.train(sample, nlist, metric, params.iterations(), params.seed());
+        float[][] all = vectors.toArray(new float[0][]);
+        int[] assignment = new int[n];
+        KMeans.assign(all, centroids.data(), centroids.k(), metric, assignment);
+        int[] counts = new int[centroids.k()];
+        for (int a : assignment) {
+            counts[a]++;
+        }
+        PostingList[] lists = new PostingList[centroids.k()];
+        for (int c = 0; c < lists.length; c++) {
+            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 3));
+        }
+        Map<K, Long> newLocation = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            int slot = lists[assignment[i]].append(liveKeys.get(i), all[i]);
+            @SuppressWarnings("unchecked") K key = (K) liveKeys.get(i);
+            newLocation.put(key, pack(assignment[i], slot));
+        }
+        long stamp = lock.writeLock();
+        try {
+            layout = new Layout(centroids.data(), centroids.k(), lists);
+            location.clear();
+            location.putAll(newLocation);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        trainedSize = n;
+        insertsSinceTraining = 0;
+        lastBuildMillis = (System.nanoTime() - start) / 1_000_000;
+    }
+
+    private boolean shouldTrain(final Layout current, final int list) {
+        if (!current.trained()) {
+            return size >= params.trainThreshold();
+        }
+        if (size >= params.retrainGrowth() * trainedSize) {
+            return true;
+        }
+        // A list far above the average means the data moved away from the centroids; retrain, but
+        // not more often than every half training size of inserts.
+        double average = (double) size / current.nlist();
+        return insertsSinceTraining > trainedSize / 2 && current.lists()[list].live() > 16 * average + 64;
+    }
+
+    private static float[][] sample(final List<float[]> vectors, final int count, final Random random) {
+        int n = vectors.size();
+        if (count >= n) {
+            return vectors.toArray(new float[0][]);
+        }
+        // Partial Fisher-Yates over indices: a uniform sample without replacement.
+        int[] index = IntStream.range(0, n).toArray();
+        float[][] out = new float[count][];
+        for (int i = 0; i < count; i++) {
+            int j = i + random.nextInt(n - i);
+            int t = index[i];
+            index[i] = index[j];
+            index[j] = t;
+            out[i] = vectors.get(index[i]);
+        }
+        return out;
+    }
+
+    private void tombstone(final Layout current, final long packed) {
+        current.lists()[listOf(packed)].tombstone(slotOf(packed));
+    }
+
+    private void compactIfNeeded(final Layout current, final int list) {
+        PostingList postings = current.lists()[list];
+        if (postings.needsCompaction()) {
+            postings.compact(dimension, (key, slot) -> {
+                @SuppressWarnings("unchecked") K k = (K) key;
+                location.put(k, pack(list, slot));
+            });
+        }
+    }
+
+    private void checkDimension(final float[] vector) {
+        if (vector.length != dimension) {
+            throw new IllegalArgumentException("vector has dimension " + vector.length + ", index has " + dimension);
+        }
+    }
+
+    private static long pack(final int list, final int slot) {
+        return ((long) list << 32) | (slot & 0xFFFFFFFFL);
+    }
+
+    private static int listOf(final long packed) {
+        return (int) (packed >>> 32);
+    }
+
+    private static int slotOf(final long packed) {
+        return (int) packed;
+    }
+
+    @Override
+    public IndexStats stats() {
+        Layout current = layout;
+        long bytes = current.trained() ? (long) current.centroids().length * Float.BYTES : 0;
+        for (PostingList list : current.lists()) {
+            bytes += list.memoryBytes();
+        }
+        return new IndexStats("ivf", size, current.trained(), current.nlist(), bytes, lastBuildMillis);
+    }
+}

@@ -1,0 +1,17 @@
+package io.vectorstream.index;
+
+/**
+ * The distance kernels every index scores with: one implementation on the JDK Vector API, one in
+ * plain Java, chosen once at start-up ({@link Similarity#KERNELS}).
+ */
+interface Kernels {
+
+    /** Inner product of {@code a} with {@code b[offset .. offset + a.length)}. */
+    float dot(float[] a, float[] b, int offset);
+
+    /** Squared Euclidean distance of {@code a} to {@code b[offset .. offset + a.length)}. */
+    float squaredDistance(float[] a, float[] b, int offset);
+
+    /** A short name for logs and benchmark reports. */
+    String name();
+}

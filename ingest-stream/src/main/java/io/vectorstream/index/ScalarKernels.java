@@ -1,0 +1,52 @@
+package io.vectorstream.index;
+
+/**
+ * Plain-Java kernels, for JVMs started without {@code --add-modules jdk.incubator.vector}. Four
+ * independent accumulators let the CPU keep several multiply-adds in flight.
+ */
+final class ScalarKernels implements Kernels {
+
+    @Override
+    public float dot(final float[] a, final float[] b, final int offset) {
+        int n = a.length;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * b[offset + i];
+            s1 += a[i + 1] * b[offset + i + 1];
+            s2 += a[i + 2] * b[offset + i + 2];
+            s3 += a[i + 3] * b[offset + i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * b[offset + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    public float squaredDistance(final float[] a, final float[] b, final int offset) {
+        int n = a.length;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            float d0 = a[i] - b[offset + i];
+            float d1 = a[i + 1] - b[offset + i + 1];
+            float d2 = a[i + 2] - b[offset + i + 2];
+            float d3 = a[i + 3] - b[offset + i + 3];
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; i < n; i++) {
+            float d = a[i] - b[offset + i];
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+}

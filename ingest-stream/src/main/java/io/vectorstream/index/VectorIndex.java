@@ -1,0 +1,40 @@
+package io.vectorstream.index;
+
+import io.vectorstream.schema.Metric;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * An index of the vectors of one library shard. One writer thread calls {@link #put} and
+ * {@link #remove}; any number of threads search at the same time and never see a half-applied
+ * write. Under cosine, callers put unit-length vectors; queries may have any length.
+ *
+ * @param <K> the key a vector is stored under
+ */
+public interface VectorIndex<K> {
+
+    int dimension();
+
+    Metric metric();
+
+    /** Adds a vector, or replaces the one stored under the same key. */
+    void put(K key, float[] vector);
+
+    /** Removes the vector stored under {@code key}; returns whether there was one. */
+    boolean remove(K key);
+
+    /**
+     * The {@code k} best vectors this index finds for {@code query}, best first, each with its exact
+     * caller-facing score; never a removed one.
+     *
+     * @param params per-query tuning ({@link SearchParams#DEFAULT} for the index's defaults)
+     * @param allow  only keys it accepts are returned; {@code null} accepts all
+     */
+    List<Hit<K>> search(float[] query, int k, SearchParams params, Predicate<? super K> allow);
+
+    /** Number of vectors held. */
+    int size();
+
+    /** What the index holds and how it is built, for reports. */
+    IndexStats stats();
+}
