@@ -53,6 +53,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
     private StateStoreContext context;
+    /** Readers (HTTP threads) hold it shared while they touch the map; close takes it exclusively. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock openGuard =
+            new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     public ChronicleShardStore(final String name, final ShardStoreOptions options) {
         this.name = name;
@@ -285,13 +288,19 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         if (!(query instanceof ShardQuery<?> shardQuery)) {
             return QueryResult.forUnknownQueryType(query, this);
         }
-        if (!isOpen()) {
-            return QueryResult.forFailure(org.apache.kafka.streams.query.FailureReason.STORE_EXCEPTION,
-                    "shard store " + name + " is not open");
+        openGuard.readLock().lock();
+        try {
+            if (!isOpen()) {
+                // Closing for a rebalance or shutdown: like a shard that moved away, try again.
+                return QueryResult.forFailure(org.apache.kafka.streams.query.FailureReason.NOT_ACTIVE,
+                        "shard store " + name + " is closed");
+            }
+            QueryResult<R> result = QueryResult.forResult((R) contents.answer(shardQuery));
+            result.setPosition(position.copy());
+            return result;
+        } finally {
+            openGuard.readLock().unlock();
         }
-        QueryResult<R> result = QueryResult.forResult((R) contents.answer(shardQuery));
-        result.setPosition(position.copy());
-        return result;
     }
 
     @Override
@@ -304,12 +313,18 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         // Every write is already in the memory-mapped file; the OS writes it back.
     }
 
+    /** Closes the map once no reader is inside it: reading an unmapped file would crash the JVM. */
     @Override
     public void close() {
-        ChronicleMap<byte[], byte[]> m = map;
-        map = null;
-        if (m != null) {
-            m.close();
+        openGuard.writeLock().lock();
+        try {
+            ChronicleMap<byte[], byte[]> m = map;
+            map = null;
+            if (m != null) {
+                m.close();
+            }
+        } finally {
+            openGuard.writeLock().unlock();
         }
     }
 

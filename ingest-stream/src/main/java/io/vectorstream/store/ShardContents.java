@@ -44,8 +44,8 @@ final class ShardContents {
     /** Takes a record that was just written. */
     void onPut(final RecordKey key, final byte[] value) {
         switch (key) {
-            case LibraryKey k -> libraries.computeIfAbsent(k.libraryId(), id -> new LibraryShard())
-                    .library(RecordCodec.decodeLibrary(value));
+            case LibraryKey k -> shardOf(k.libraryId()).library(RecordCodec.decodeLibrary(value),
+                    (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId));
             case DocumentKey k -> shardOf(k.libraryId()).addDocument(k.documentId());
             case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
                     RecordCodec.vectorOfChunk(value));
@@ -116,7 +116,7 @@ final class ShardContents {
     }
 
     private static LibraryStats stats(final LibraryShard shard) {
-        return new LibraryStats(shard.library(), shard.documents().size(), shard.chunkCount());
+        return new LibraryStats(shard.library(), shard.documentCount(), shard.chunkCount());
     }
 
     private List<LibraryStats> listLibraries(final ShardQuery.ListLibraries q) {
@@ -174,6 +174,11 @@ final class ShardContents {
             }
         }
         return out;
+    }
+
+    private float[] vectorOf(final String libraryId, final String documentId, final String chunkId) {
+        byte[] bytes = records.apply(new ChunkKey(libraryId, documentId, chunkId).encode());
+        return bytes == null ? null : RecordCodec.vectorOfChunk(bytes);
     }
 
     private ChunkRecord chunk(final String libraryId, final String documentId, final String chunkId) {

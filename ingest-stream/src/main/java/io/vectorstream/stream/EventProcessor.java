@@ -49,11 +49,19 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     @Override
     public void process(final Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
-        EventTranslator.Outcome outcome = translator.translate(record.key(), record.value(), meta.offset(),
-                record.timestamp(), id -> {
-                    byte[] bytes = libraries.get(id);
-                    return bytes == null ? null : RecordCodec.decodeLibrary(bytes);
-                });
+        EventTranslator.Outcome outcome;
+        try {
+            outcome = translator.translate(record.key(), record.value(), meta.offset(), record.timestamp(), id -> {
+                byte[] bytes = libraries.get(id);
+                return bytes == null ? null : RecordCodec.decodeLibrary(bytes);
+            });
+        } catch (org.apache.kafka.common.KafkaException kafkaError) {
+            throw kafkaError;
+        } catch (RuntimeException bug) {
+            // A rule that throws instead of rejecting is a bug; it must not stop the pipeline.
+            LOG.error("unexpected failure validating {}-{}@{}", meta.topic(), meta.partition(), meta.offset(), bug);
+            outcome = new EventTranslator.Rejected("internal error while validating: " + bug, null);
+        }
         switch (outcome) {
             case EventTranslator.Accepted accepted -> {
                 for (EventTranslator.ShardRecord shardRecord : accepted.records()) {

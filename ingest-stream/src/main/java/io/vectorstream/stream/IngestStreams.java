@@ -24,11 +24,14 @@ public final class IngestStreams implements AutoCloseable {
     private final KafkaStreams streams;
     private final RestoreTracker restores;
     private final Settings settings;
+    private final int shardCount;
 
-    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores, final Settings settings) {
+    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores, final Settings settings,
+                          final int shardCount) {
         this.streams = streams;
         this.restores = restores;
         this.settings = settings;
+        this.shardCount = shardCount;
     }
 
     /** The settings this instance runs with. */
@@ -79,6 +82,10 @@ public final class IngestStreams implements AutoCloseable {
             // Interactive queries read the stores directly; a short commit interval bounds how long
             // a write waits in an open transaction before other consumers see it.
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+            // Dead letters copy whole events, which may be as large as the events topic allows.
+            props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                    Topics.MAX_EVENT_BYTES);
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_EVENT_BYTES);
             props.putAll(overrides);
             return props;
         }
@@ -86,16 +93,18 @@ public final class IngestStreams implements AutoCloseable {
 
     /** Creates the topics if needed and starts the Streams instance (returns before it is RUNNING). */
     public static IngestStreams start(final Settings settings) {
+        int shardCount;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 settings.bootstrapServers()))) {
             settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());
+            shardCount = settings.topics().shardCount(admin);
         }
         KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions()),
                 settings.streamsProperties());
         RestoreTracker restores = new RestoreTracker();
         streams.setGlobalStateRestoreListener(restores);
         streams.start();
-        return new IngestStreams(streams, restores, settings);
+        return new IngestStreams(streams, restores, settings, shardCount);
     }
 
     /** Running, with no store still restoring: searches see all the data this instance hosts. */
@@ -112,9 +121,9 @@ public final class IngestStreams implements AutoCloseable {
         return streams;
     }
 
-    /** A client for this instance's shards. */
+    /** A client for the shards, all of which this instance hosts for now. */
     public ShardClient shards() {
-        return new ShardClient(streams);
+        return new ShardClient(streams, shardCount);
     }
 
     /**

@@ -11,15 +11,20 @@ import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
 
 /**
- * Asks this instance's shard stores (interactive queries, IQv2) and waits for read-your-writes
- * tokens. Every active shard of this instance answers; callers merge the answers.
+ * Asks the shard stores (interactive queries, IQv2) and waits for read-your-writes tokens. Every
+ * shard must answer (partial answers are errors, never silently smaller results); callers merge
+ * the answers. For now this instance must host every shard: fan-out to peers comes later.
  */
 public final class ShardClient {
 
     private final KafkaStreams streams;
+    private final Set<Integer> allShards;
 
-    public ShardClient(final KafkaStreams streams) {
+    /** @param shardCount partitions of {@code vectorstream.chunks} */
+    public ShardClient(final KafkaStreams streams, final int shardCount) {
         this.streams = streams;
+        this.allShards = java.util.stream.IntStream.range(0, shardCount).boxed()
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     /** Whether the Streams instance is running, so its stores can answer. */
@@ -28,17 +33,16 @@ public final class ShardClient {
     }
 
     /**
-     * The answers of the local active shards, by partition.
+     * The answers of the shards, by partition.
      *
-     * @param partitions the shards to ask, or {@code null} for all local ones
-     * @throws ShardUnavailableException if a shard could not answer (for example during a rebalance)
+     * @param partitions the shards to ask, or {@code null} for all of them
+     * @throws ShardUnavailableException if a shard is not active here (for example during a rebalance)
+     * @throws IllegalStateException     if a shard failed to answer: a bug, not a state to wait out
      */
     public <R> Map<Integer, R> query(final ShardQuery<R> query, final Set<Integer> partitions) {
+        Set<Integer> wanted = partitions == null ? allShards : partitions;
         StateQueryRequest<R> request = StateQueryRequest.inStore(VectorstreamTopology.SHARD_STORE).withQuery(query)
-                .requireActive();
-        if (partitions != null) {
-            request = request.withPartitions(partitions);
-        }
+                .requireActive().withPartitions(wanted);
         StateQueryResult<R> result;
         try {
             result = streams.query(request);
@@ -49,20 +53,23 @@ public final class ShardClient {
         for (Map.Entry<Integer, QueryResult<R>> entry : result.getPartitionResults().entrySet()) {
             QueryResult<R> shard = entry.getValue();
             if (shard.isFailure()) {
-                throw new ShardUnavailableException("shard " + entry.getKey() + " failed: " + shard.getFailureReason()
-                        + " " + shard.getFailureMessage(), null);
+                String why = "shard " + entry.getKey() + ": " + shard.getFailureReason() + " " + shard.getFailureMessage();
+                switch (shard.getFailureReason()) {
+                    case NOT_ACTIVE, NOT_PRESENT, NOT_UP_TO_BOUND -> throw new ShardUnavailableException(why, null);
+                    default -> throw new IllegalStateException(why);
+                }
             }
             answers.put(entry.getKey(), shard.getResult());
         }
-        if (partitions != null && !answers.keySet().containsAll(partitions)) {
-            throw new ShardUnavailableException("shards " + partitions + " are not all active here", null);
+        if (!answers.keySet().containsAll(wanted)) {
+            throw new ShardUnavailableException("shards " + wanted + " are not all active here (answered: "
+                    + answers.keySet() + ")", null);
         }
         return answers;
     }
 
     /**
-     * Waits until the given shards (all local ones when {@code null}) have applied everything the
-     * token names.
+     * Waits until the given shards (all when {@code null}) have applied everything the token names.
      *
      * @return whether they had within the timeout
      */
@@ -77,6 +84,7 @@ public final class ShardClient {
                 watermarks = Map.of();
             }
             if (!watermarks.isEmpty() && watermarks.values().stream().allMatch(token::isSatisfiedBy)) {
+                // query() answered for every wanted shard, or threw.
                 return true;
             }
             if (System.nanoTime() >= deadline) {

@@ -25,9 +25,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * document its chunks); a chunk written to a document the shard does not have creates the document
  * with empty metadata; re-writes keep a record's creation time.
  */
-final class ShardWriter implements Processor<byte[], byte[], Void, Void> {
+final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardWriter.class);
 
     private final String storeName;
+    private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
 
     ShardWriter(final String storeName) {
@@ -35,12 +38,33 @@ final class ShardWriter implements Processor<byte[], byte[], Void, Void> {
     }
 
     @Override
-    public void init(final ProcessorContext<Void, Void> context) {
-        store = context.getStateStore(storeName);
+    public void init(final ProcessorContext<byte[], byte[]> processorContext) {
+        this.context = processorContext;
+        this.store = processorContext.getStateStore(storeName);
     }
 
+    /**
+     * Applies one record; one that cannot be applied (a damaged record, a full store) goes to the
+     * dead-letter topic with the reason, and the shard goes on with the next. Kafka's own errors
+     * (fencing, a lost transaction) are not caught: Kafka Streams must handle those.
+     */
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        try {
+            apply(record);
+        } catch (org.apache.kafka.common.KafkaException kafkaError) {
+            throw kafkaError;
+        } catch (RuntimeException e) {
+            var meta = context.recordMetadata().orElseThrow();
+            LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
+                    meta.partition(), meta.offset(), e);
+            context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
+                    DeadLetters.headers("cannot apply to the shard store: " + e, null, meta.topic(), meta.partition(),
+                            meta.offset())), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
+        }
+    }
+
+    private void apply(final Record<byte[], byte[]> record) {
         RecordKey key = RecordKey.decode(record.key());
         byte[] value = record.value();
         switch (key) {

@@ -25,9 +25,29 @@ public record Topics(String events, String chunks, String deadLetter) {
 
     private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
 
+    /**
+     * The largest record the events, chunks and dead-letter topics take (their
+     * {@code max.message.bytes}, and the producers' {@code max.request.size}): a 16 MiB HTTP body
+     * plus the envelope. The broker's default is about 1 MB.
+     */
+    public static final int MAX_EVENT_BYTES = 17 * 1024 * 1024;
+
     /** The default names. */
     public static final Topics DEFAULT = new Topics("vectorstream.events", "vectorstream.chunks",
             "vectorstream.events.dlq");
+
+    /** How many partitions (shards) {@code vectorstream.chunks} has. */
+    public int shardCount(final Admin admin) {
+        try {
+            return admin.describeTopics(List.of(chunks)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(chunks).partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + chunks, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe topic " + chunks + ": " + e.getMessage(), e);
+        }
+    }
 
     /**
      * Creates the topics that do not exist yet: events with unlimited retention, chunks compacted
@@ -39,10 +59,13 @@ public record Topics(String events, String chunks, String deadLetter) {
         wanted.add(new NewTopic(events, partitions, replicationFactor).configs(Map.of(
                 TopicConfig.RETENTION_MS_CONFIG, "-1",
                 TopicConfig.RETENTION_BYTES_CONFIG, "-1",
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE)));
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES))));
         wanted.add(new NewTopic(chunks, partitions, replicationFactor).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-        wanted.add(new NewTopic(deadLetter, partitions, replicationFactor));
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES))));
+        wanted.add(new NewTopic(deadLetter, partitions, replicationFactor).configs(Map.of(
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES))));
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();

@@ -26,6 +26,7 @@ public final class VectorstreamTopology {
 
     static final String SHARDS_SINK = "to-shards";
     static final String DEAD_LETTER_SINK = "to-dead-letters";
+    static final String SHARD_DEAD_LETTER_SINK = "shard-to-dead-letters";
 
     private VectorstreamTopology() {
     }
@@ -41,12 +42,14 @@ public final class VectorstreamTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
                 Serdes.String(), Serdes.ByteArray()), "validate");
         topology.addSink(SHARDS_SINK, topics.chunks(), bytesOut, bytesOut, new ShardPartitioner(), "validate");
-        topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), bytesOut, bytesOut, "validate");
 
         topology.addSource("chunks", bytesIn, bytesIn, topics.chunks());
         topology.addProcessor("apply-to-shard", () -> new ShardWriter(SHARD_STORE), "chunks");
         topology.addStateStore(Stores.keyValueStoreBuilder(new ShardStoreSupplier(SHARD_STORE, storeOptions),
                 Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), "apply-to-shard");
+        // One dead-letter sink per sub-topology: a node shared by both would merge them into one.
+        topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), bytesOut, bytesOut, "validate");
+        topology.addSink(SHARD_DEAD_LETTER_SINK, topics.deadLetter(), bytesOut, bytesOut, "apply-to-shard");
         return topology;
     }
 }

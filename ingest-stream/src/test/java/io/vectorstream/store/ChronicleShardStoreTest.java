@@ -84,6 +84,18 @@ class ChronicleShardStoreTest {
     }
 
     @Test
+    void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
+        // A compacted changelog may replay a library's only surviving record after its chunks.
+        ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
+        putChunk(store, "lib", "doc", "early", new float[] {1, 0});
+        putLibrary(store, "lib", 2);
+        putChunk(store, "lib", "doc", "late", new float[] {0, 1});
+        assertEquals(2, query(store, new ShardQuery.GetLibrary("lib")).orElseThrow().chunkCount());
+        assertEquals("early", query(store, new ShardQuery.Knn("lib", new float[] {1, 0}, 1)).getFirst().chunk().id());
+        store.close();
+    }
+
+    @Test
     void prefixScansReturnOnlyTheirDocumentOrLibrary() throws Exception {
         ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
         putLibrary(store, "lib", 2);

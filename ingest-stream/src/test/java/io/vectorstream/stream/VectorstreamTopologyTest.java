@@ -111,6 +111,22 @@ class VectorstreamTopologyTest {
     }
 
     @Test
+    void aRecordTheShardCannotApplyIsADeadLetterAndTheShardGoesOn() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        TestInputTopic<byte[], byte[]> chunks = driver.createInputTopic(Topics.DEFAULT.chunks(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+        chunks.pipeInput(new byte[] {42, 1, 2}, new byte[] {1});
+        send("l", PipelineHarness.chunk("l", "d", "after", new float[] {1, 0}, "x"));
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(1, dead.size());
+        assertTrue(DeadLetters.header(dead.getFirst().headers(), DeadLetters.REASON).startsWith("cannot apply"));
+        assertEquals(Topics.DEFAULT.chunks(), DeadLetters.header(dead.getFirst().headers(), DeadLetters.SOURCE_TOPIC));
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "after")).isPresent());
+    }
+
+    @Test
     void aLibraryKeepsItsDimensionAndMetric() {
         send("l", PipelineHarness.library("l", 2, "dot"));
         send("l", PipelineHarness.library("l", 3, "dot"));

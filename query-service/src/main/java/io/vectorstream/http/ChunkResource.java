@@ -42,11 +42,12 @@ final class ChunkResource implements HttpService {
     }
 
     private void put(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         var body = Requests.jsonBody(req);
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
         WriteService.Written written = writes.putChunk(Requests.path(req, "lib"), Requests.path(req, "doc"),
                 Requests.path(req, "chunk"), body);
-        responder.respond(req, res, written, () -> Views.chunk(
+        responder.respond(wait, res, written, () -> Views.chunk(
                 reader.requireChunk(written.libraryId(), written.documentId(), written.chunkId())));
     }
 
@@ -60,11 +61,12 @@ final class ChunkResource implements HttpService {
     }
 
     private void delete(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
         reader.requireLibrary(lib);
         reader.requireDocument(lib, doc);
-        responder.respond(req, res, writes.deleteChunk(lib, doc, Requests.path(req, "chunk")), null);
+        responder.respond(wait, res, writes.deleteChunk(lib, doc, Requests.path(req, "chunk")), null);
     }
 }

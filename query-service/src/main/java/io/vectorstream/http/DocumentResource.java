@@ -40,10 +40,11 @@ final class DocumentResource implements HttpService {
     }
 
     private void put(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         var body = Requests.jsonBody(req);
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
         WriteService.Written written = writes.putDocument(Requests.path(req, "lib"), Requests.path(req, "doc"), body);
-        responder.respond(req, res, written,
+        responder.respond(wait, res, written,
                 () -> Views.document(reader.requireDocument(written.libraryId(), written.documentId())));
     }
 
@@ -55,9 +56,10 @@ final class DocumentResource implements HttpService {
     }
 
     private void delete(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
         String lib = Requests.path(req, "lib");
         reader.requireLibrary(lib);
-        responder.respond(req, res, writes.deleteDocument(lib, Requests.path(req, "doc")), null);
+        responder.respond(wait, res, writes.deleteDocument(lib, Requests.path(req, "doc")), null);
     }
 }

@@ -39,8 +39,9 @@ final class LibraryResource implements HttpService {
     }
 
     private void create(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         WriteService.Written written = writes.createLibrary(Requests.jsonBody(req));
-        responder.respond(req, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
+        responder.respond(wait, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
     }
 
     private void list(final ServerRequest req, final ServerResponse res) {
@@ -56,15 +57,17 @@ final class LibraryResource implements HttpService {
     }
 
     private void update(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         JsonNode patch = Requests.jsonBody(req);
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
         WriteService.Written written = writes.patchLibrary(Requests.path(req, "lib"), patch);
-        responder.respond(req, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
+        responder.respond(wait, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
     }
 
     private void delete(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
-        responder.respond(req, res, writes.deleteLibrary(Requests.path(req, "lib")), null);
+        responder.respond(wait, res, writes.deleteLibrary(Requests.path(req, "lib")), null);
     }
 
     private void search(final ServerRequest req, final ServerResponse res) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.vectorstream.schema.Json;
+import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.service.ApiException;
 import io.vectorstream.stream.ConsistencyToken;
 import java.io.IOException;
@@ -66,9 +68,23 @@ final class Requests {
         return new ApiException(413, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes", null);
     }
 
-    /** A path parameter. */
+    /**
+     * An id from the path ({@code lib}, {@code doc} or {@code chunk}).
+     *
+     * @throws ApiException 400 when it is not a valid id, naming {@code libraryId}, {@code documentId} or {@code chunkId}
+     */
     static String path(final ServerRequest req, final String name) {
-        return req.path().pathParameters().get(name);
+        String id = req.path().pathParameters().get(name);
+        if (!SchemaValidator.get().validate(SchemaValidator.Schema.ID, TextNode.valueOf(id)).isEmpty()) {
+            String field = switch (name) {
+                case "lib" -> "libraryId";
+                case "doc" -> "documentId";
+                default -> "chunkId";
+            };
+            throw ApiException.badRequest(field + " '" + id + "' is not a valid id: 1 to 128 letters, digits or "
+                    + ". _ ~ : -, starting with a letter or digit", field);
+        }
+        return id;
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.vectorstream.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.vectorstream.schema.Json;
 import io.vectorstream.service.ApiException;
@@ -26,13 +25,15 @@ final class WriteResponder {
     }
 
     /**
+     * @param wait     whether the caller asked to wait ({@link Requests#waitRequested}, read before
+     *                 the write was published, so a bad value never follows a published write)
      * @param readBack reads the written record once applied (for deletes: {@code null})
      */
-    void respond(final ServerRequest req, final ServerResponse res, final Written written,
+    void respond(final boolean wait, final ServerResponse res, final Written written,
                  final Supplier<ObjectNode> readBack) {
         String token = written.token().toString();
         res.header(Requests.TOKEN_HEADER, token);
-        if (!Requests.waitRequested(req)) {
+        if (!wait) {
             Responses.json(res, 202, statusBody("accepted", written));
             return;
         }

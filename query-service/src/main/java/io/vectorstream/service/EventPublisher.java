@@ -30,7 +30,7 @@ public final class EventPublisher implements AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.vectorstream.stream.Topics.MAX_EVENT_BYTES);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;
     }
@@ -45,8 +45,14 @@ public final class EventPublisher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while publishing");
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
+                throw new ApiException(413, "payload_too_large", "the event is larger than the events topic accepts: "
+                        + e.getCause().getMessage(), null);
+            }
             throw ApiException.unavailable("the event log did not accept the write: " + e.getMessage());
+        } catch (TimeoutException e) {
+            throw ApiException.unavailable("the event log did not acknowledge the write in time");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise event", e);
         }

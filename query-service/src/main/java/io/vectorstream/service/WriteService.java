@@ -72,7 +72,12 @@ public final class WriteService {
         LibraryRecord library = reader.requireLibrary(libraryId).library();
         JsonNode chunks = body.get("chunks");
         if (chunks != null) {
+            java.util.Set<String> ids = new java.util.HashSet<>();
             for (int i = 0; i < chunks.size(); i++) {
+                if (!ids.add(chunks.get(i).get("id").asText())) {
+                    throw ApiException.badRequest("chunk id '" + chunks.get(i).get("id").asText() + "' appears twice",
+                            "chunks[" + i + "].id");
+                }
                 Validation.requireVector(library, chunks.get(i).get("embedding"), "chunks[" + i + "].embedding");
             }
         }

@@ -232,9 +232,17 @@ class RestApiIntegrationTest {
         assertError(api.get("/v1/libraries?limit=abc"), 400, "limit");
         assertError(api.get("/v1/libraries?cursor=***"), 400, "cursor");
         assertError(api.get("/v1/libraries/errors", "not-a-token"), 400, "X-Consistency-Token");
-        assertError(api.post("/v1/libraries?wait=maybe", "{\"name\":\"n\",\"dimension\":3}"), 400, "wait");
+        assertError(api.post("/v1/libraries?wait=maybe", "{\"id\":\"not-published\",\"name\":\"n\",\"dimension\":3}"),
+                400, "wait");
+        assertError(api.put("/v1/libraries/errors/documents/d2?wait=true",
+                "{\"chunks\":[{\"id\":\"a\",\"embedding\":[1,2,3]},{\"id\":\"a\",\"embedding\":[1,2,3]}]}"),
+                400, "chunks[1].id");
+        assertError(api.put("/v1/libraries/errors/documents/_bad", "{}"), 400, "documentId");
+        assertError(api.get("/v1/libraries/" + "x".repeat(129)), 400, "libraryId");
+        assertError(api.get("/v1/libraries/errors/documents/d/chunks/a~b~%24"), 400, "chunkId");
 
         assertError(api.get("/v1/libraries/missing"), 404, null);
+        assertEquals(List.of(), eventsOf("not-published"), "a request refused with 400 publishes nothing");
         assertError(api.get("/v1/libraries/errors/documents/missing"), 404, null);
         assertError(api.get("/v1/libraries/errors/documents/d/chunks/missing"), 404, null);
         assertError(api.put("/v1/libraries/missing/documents/d", "{}"), 404, null);
@@ -249,6 +257,31 @@ class RestApiIntegrationTest {
         Arrays.fill(big, (byte) ' ');
         assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)), "application/json"), 413, null);
+    }
+
+    /** Every event on the service's events topic whose key is {@code libraryId}. */
+    private static List<String> eventsOf(final String libraryId) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", service.ingest().settings().bootstrapServers());
+        List<String> found = new ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(props,
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            String topic = service.ingest().settings().topics().events();
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var end = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(r -> {
+                    if (libraryId.equals(r.key())) {
+                        found.add(r.value());
+                    }
+                });
+            }
+        }
+        return found;
     }
 
     private static void assertError(final ApiClient.Response response, final int status, final String field) {

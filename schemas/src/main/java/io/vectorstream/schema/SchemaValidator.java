@@ -34,7 +34,9 @@ public final class SchemaValidator {
         CHUNK_RESPONSE("chunk-response.json"),
         SEARCH_RESPONSE("search-response.json"),
         PAGE("page.json"),
-        ERROR("error.json");
+        ERROR("error.json"),
+        /** One id (of a library, document or chunk), as in a URL path. */
+        ID("common.json#/$defs/id");
 
         private final String file;
 

@@ -1,0 +1,16 @@
+package io.vectorstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vectorstream.store.ShardStoreOptions;
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+
+class TopologyShapeTest {
+
+    @Test
+    void validationAndIndexingAreTwoSubTopologies() {
+        TopologyDescription description = VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL).describe();
+        assertEquals(2, description.subtopologies().size(), description.toString());
+    }
+}
