@@ -1,0 +1,362 @@
+package io.vectorstream.index;
+
+import io.vectorstream.schema.Metric;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Predicate;
+
+/**
+ * Locality-sensitive hashing: L tables, each keyed by K hash values of a vector. Under cosine and
+ * dot the hashes are random hyperplanes (SimHash: the sign of a Gaussian projection, one bit each);
+ * under l2 they are p-stable ({@code floor((a.v + b) / w)}). A search visits, in every table, the
+ * query's bucket and the {@code probes - 1} next most likely ones (query-directed multi-probe,
+ * {@link ProbeSequence}), then scores the candidates it found exactly and keeps the best k.
+ *
+ * <p>Vectors live in a {@link SlotStore}; the buckets hold slot numbers. Concurrency follows
+ * {@link FlatIndex}: one writer holding the write lock per update, readers collecting candidates
+ * under the read lock (a few hundred bucket lookups) and scoring them in blocks under optimistic
+ * stamps. The hash functions depend only on the seed, dimension and metric, so an index rebuilt
+ * from the same vectors hashes them the same way.
+ */
+public final class LshIndex<K> implements VectorIndex<K> {
+
+    private static final int BLOCK = 256;
+
+    private final int dimension;
+    private final Metric metric;
+    private final LshParams params;
+    private final StampedLock lock = new StampedLock();
+    private final SlotStore<K> slots;
+    /** tables * bits Gaussian projection rows. */
+    private final float[] projections;
+    /** p-stable offsets, one per row (l2 only). */
+    private final float[] offsets;
+    private volatile float width;
+    private final List<Map<Long, int[]>> buckets = new ArrayList<>();
+    /** The code of each slot in each table, to take it out of its buckets again. */
+    private long[] slotCodes = new long[0];
+
+    public LshIndex(final int dimension, final Metric metric, final LshParams params) {
+        this.dimension = dimension;
+        this.metric = metric;
+        this.params = params;
+        this.slots = new SlotStore<>(dimension);
+        Random random = new Random(params.seed());
+        int rows = params.tables() * params.bits();
+        projections = new float[rows * dimension];
+        for (int i = 0; i < projections.length; i++) {
+            projections[i] = (float) random.nextGaussian();
+        }
+        offsets = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            offsets[i] = random.nextFloat();
+        }
+        width = (float) params.width();
+        for (int t = 0; t < params.tables(); t++) {
+            buckets.add(new HashMap<>());
+        }
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    @Override
+    public Metric metric() {
+        return metric;
+    }
+
+    @Override
+    public int size() {
+        return Optimistic.read(lock, slots::size);
+    }
+
+    @Override
+    public void put(final K key, final float[] vector) {
+        checkDimension(vector);
+        if (width == 0) {
+            // No width given: scale buckets to the data, from the first vector's length.
+            width = (float) Math.max(1e-6, 4 * Similarity.norm(vector));
+        }
+        long[] codes = hash(project(vector)).codes();
+        long stamp = lock.writeLock();
+        try {
+            int result = slots.put(key, vector);
+            int slot = result >= 0 ? result : -1 - result;
+            if (result < 0) {
+                unbucket(slot);
+            }
+            ensureCodeCapacity(slot);
+            for (int t = 0; t < codes.length; t++) {
+                slotCodes[slot * params.tables() + t] = codes[t];
+                buckets.get(t).compute(codes[t], (code, bucket) -> append(bucket, slot));
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public boolean remove(final K key) {
+        long stamp = lock.writeLock();
+        try {
+            int slot = slots.remove(key);
+            if (slot < 0) {
+                return false;
+            }
+            unbucket(slot);
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
+                               final Predicate<? super K> allow) {
+        checkDimension(query);
+        float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        if (searchParams.exact()) {
+            return exact(q, k, allow);
+        }
+        int probes = searchParams.probes() > 0 ? searchParams.probes() : params.probes();
+        return rank(q, candidates(hash(project(q)), probes), k, allow);
+    }
+
+    /** The slots in the probed buckets of every table, each once. */
+    private int[] candidates(final Hashes hashes, final int probes) {
+        int bits = params.bits();
+        long[] codes = hashes.codes();
+        List<long[]> probed = new ArrayList<>(codes.length);
+        for (int t = 0; t < codes.length; t++) {
+            List<int[]> sets = ProbeSequence.cheapest(Arrays.copyOfRange(hashes.costs(), t * bits, (t + 1) * bits),
+                    probes);
+            long[] tableCodes = new long[sets.size()];
+            for (int i = 0; i < tableCodes.length; i++) {
+                tableCodes[i] = perturbed(hashes, t, sets.get(i));
+            }
+            probed.add(tableCodes);
+        }
+        long stamp = lock.readLock();
+        try {
+            BitSet seen = new BitSet(slots.highWater());
+            int[] out = new int[64];
+            int n = 0;
+            for (int t = 0; t < codes.length; t++) {
+                Map<Long, int[]> table = buckets.get(t);
+                for (long code : probed.get(t)) {
+                    int[] bucket = table.get(code);
+                    if (bucket == null) {
+                        continue;
+                    }
+                    for (int i = 1; i <= bucket[0]; i++) {
+                        int slot = bucket[i];
+                        if (!seen.get(slot)) {
+                            seen.set(slot);
+                            if (n == out.length) {
+                                out = Arrays.copyOf(out, n * 2);
+                            }
+                            out[n++] = slot;
+                        }
+                    }
+                }
+            }
+            return Arrays.copyOf(out, n);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    private List<Hit<K>> rank(final float[] q, final int[] candidates, final int k, final Predicate<? super K> allow) {
+        TopK<K> top = new TopK<>(k);
+        float[] scores = new float[BLOCK];
+        Object[] keys = new Object[BLOCK];
+        for (int start = 0; start < candidates.length; start += BLOCK) {
+            final int from = start;
+            final int to = Math.min(start + BLOCK, candidates.length);
+            int n = Optimistic.read(lock, () -> {
+                int found = 0;
+                for (int i = from; i < to; i++) {
+                    int slot = candidates[i];
+                    Object key = slots.keyAt(slot);
+                    if (key != null) {
+                        scores[found] = Similarity.score(metric, q, slots.vectorSegment(slot / SlotStore.SEGMENT_SLOTS),
+                                (slot % SlotStore.SEGMENT_SLOTS) * dimension);
+                        keys[found++] = key;
+                    }
+                }
+                return found;
+            });
+            for (int i = 0; i < n; i++) {
+                @SuppressWarnings("unchecked") K key = (K) keys[i];
+                if (allow == null || allow.test(key)) {
+                    top.offer(key, scores[i]);
+                }
+                keys[i] = null;
+            }
+        }
+        return top.drainBestFirst(metric);
+    }
+
+    private List<Hit<K>> exact(final float[] q, final int k, final Predicate<? super K> allow) {
+        int end = Optimistic.read(lock, slots::highWater);
+        int[] all = new int[end];
+        for (int i = 0; i < end; i++) {
+            all[i] = i;
+        }
+        return rank(q, all, k, allow);
+    }
+
+    /** All tables' projections of {@code v}: rows of {@code tables * bits}. */
+    private float[] project(final float[] v) {
+        int rows = params.tables() * params.bits();
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            out[r] = Similarity.dot(v, projections, r * dimension);
+        }
+        return out;
+    }
+
+    /**
+     * What a vector hashes to: the code of each table; the cost of changing each hash (for SimHash
+     * the projection's distance from the hyperplane, for p-stable hashes the distance to the nearer
+     * bucket boundary); and under l2 the hash values and the direction of that nearer boundary, from
+     * which perturbed codes are recomputed (l2 codes mix their hash values).
+     */
+    private record Hashes(long[] codes, float[] costs, long[] values, int[] towards) {
+    }
+
+    private Hashes hash(final float[] projected) {
+        int bits = params.bits();
+        int rows = projected.length;
+        long[] codes = new long[params.tables()];
+        float[] costs = new float[rows];
+        long[] values = metric == Metric.L2 ? new long[rows] : null;
+        int[] towards = metric == Metric.L2 ? new int[rows] : null;
+        for (int t = 0; t < codes.length; t++) {
+            long code = metric == Metric.L2 ? SEED_CODE : 0;
+            for (int j = 0; j < bits; j++) {
+                int r = t * bits + j;
+                if (metric == Metric.L2) {
+                    double scaled = projected[r] / width + offsets[r];
+                    long h = (long) Math.floor(scaled);
+                    double fraction = scaled - h;
+                    values[r] = h;
+                    towards[r] = fraction < 0.5 ? -1 : 1;
+                    costs[r] = (float) Math.min(fraction, 1 - fraction);
+                    code = mix(code, h);
+                } else {
+                    if (projected[r] >= 0) {
+                        code |= 1L << j;
+                    }
+                    costs[r] = Math.abs(projected[r]);
+                }
+            }
+            codes[t] = code;
+        }
+        return new Hashes(codes, costs, values, towards);
+    }
+
+    /** The code of table {@code t} with the hashes at {@code positions} changed. */
+    private long perturbed(final Hashes hashes, final int t, final int[] positions) {
+        if (positions.length == 0) {
+            return hashes.codes()[t];
+        }
+        if (metric != Metric.L2) {
+            long code = hashes.codes()[t];
+            for (int j : positions) {
+                code ^= 1L << j;
+            }
+            return code;
+        }
+        int bits = params.bits();
+        long code = SEED_CODE;
+        for (int j = 0; j < bits; j++) {
+            int r = t * bits + j;
+            long h = hashes.values()[r];
+            for (int p : positions) {
+                if (p == j) {
+                    h += hashes.towards()[r];
+                }
+            }
+            code = mix(code, h);
+        }
+        return code;
+    }
+
+    private static final long SEED_CODE = 1125899906842597L;
+
+    private static long mix(final long code, final long h) {
+        long x = (code ^ h) * 0x9E3779B97F4A7C15L;
+        return x ^ (x >>> 29);
+    }
+
+    private void unbucket(final int slot) {
+        for (int t = 0; t < params.tables(); t++) {
+            long code = slotCodes[slot * params.tables() + t];
+            int[] bucket = buckets.get(t).get(code);
+            if (bucket == null) {
+                continue;
+            }
+            for (int i = 1; i <= bucket[0]; i++) {
+                if (bucket[i] == slot) {
+                    bucket[i] = bucket[bucket[0]];
+                    bucket[0]--;
+                    break;
+                }
+            }
+            if (bucket[0] == 0) {
+                buckets.get(t).remove(code);
+            }
+        }
+    }
+
+    /** Adds a slot to a bucket; a bucket array holds its size in element 0, then the slots. */
+    private static int[] append(final int[] bucket, final int slot) {
+        if (bucket == null) {
+            return new int[] {1, slot, 0, 0};
+        }
+        int size = bucket[0];
+        int[] out = size + 1 < bucket.length ? bucket : Arrays.copyOf(bucket, bucket.length * 2);
+        out[size + 1] = slot;
+        out[0] = size + 1;
+        return out;
+    }
+
+    private void ensureCodeCapacity(final int slot) {
+        int needed = (slot + 1) * params.tables();
+        if (needed > slotCodes.length) {
+            slotCodes = Arrays.copyOf(slotCodes, Math.max(needed, slotCodes.length * 2));
+        }
+    }
+
+    private void checkDimension(final float[] vector) {
+        if (vector.length != dimension) {
+            throw new IllegalArgumentException("vector has dimension " + vector.length + ", index has " + dimension);
+        }
+    }
+
+    @Override
+    public IndexStats stats() {
+        long stamp = lock.readLock();
+        try {
+            long bucketBytes = 0;
+            for (Map<Long, int[]> table : buckets) {
+                for (int[] bucket : table.values()) {
+                    bucketBytes += 16L + bucket.length * 4L + 48; // array, plus map entry and boxed key
+                }
+            }
+            long bytes = slots.memoryBytes() + bucketBytes + slotCodes.length * 8L + projections.length * 4L;
+            return new IndexStats("lsh", slots.size(), true, params.tables(), bytes, 0);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package io.vectorstream.index;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Vectors in numbered slots: fixed-size segments of {@value #SEGMENT_SLOTS} slots, each one
+ * {@code float[SEGMENT_SLOTS * dimension]}, so scans walk memory linearly and there is no
+ * {@code float[]} per vector; a key per slot ({@code null} when free); removed slots are reused.
+ *
+ * <p>Not thread-safe by itself: the owning index mutates it under its write lock, and readers read
+ * {@link #vectorSegment}/{@link #keySegment} under an optimistic stamp of that lock.
+ */
+final class SlotStore<K> {
+
+    static final int SEGMENT_SLOTS = 1024;
+
+    private final int dimension;
+    private float[][] vectors = new float[0][];
+    private Object[][] keys = new Object[0][];
+    private int highWater;
+    private int size;
+    private final Map<K, Integer> slotOf = new HashMap<>();
+    private int[] freeSlots = new int[16];
+    private int freeCount;
+
+    SlotStore(final int dimension) {
+        this.dimension = dimension;
+    }
+
+    /** Stores a vector under {@code key}; returns its slot, or {@code -1 - slot} when it replaced one. */
+    int put(final K key, final float[] vector) {
+        Integer existing = slotOf.get(key);
+        int slot;
+        if (existing != null) {
+            slot = existing;
+        } else {
+            slot = freeCount > 0 ? freeSlots[--freeCount] : highWater++;
+            ensureCapacity(slot);
+            slotOf.put(key, slot);
+            size++;
+        }
+        int segment = slot / SEGMENT_SLOTS;
+        int inSegment = slot % SEGMENT_SLOTS;
+        System.arraycopy(vector, 0, vectors[segment], inSegment * dimension, dimension);
+        keys[segment][inSegment] = key;
+        // -1 - slot, not -slot: slot 0 must be told apart too.
+        return existing != null ? -1 - slot : slot;
+    }
+
+    /** Frees the slot of {@code key}; returns it, or {@code -1} when the key was not stored. */
+    int remove(final K key) {
+        Integer slot = slotOf.remove(key);
+        if (slot == null) {
+            return -1;
+        }
+        keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS] = null;
+        if (freeCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+        }
+        freeSlots[freeCount++] = slot;
+        size--;
+        return slot;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** One past the highest slot ever used. */
+    int highWater() {
+        return highWater;
+    }
+
+    float[] vectorSegment(final int segment) {
+        return vectors[segment];
+    }
+
+    Object[] keySegment(final int segment) {
+        return keys[segment];
+    }
+
+    /** The key in a slot, or {@code null} when free. */
+    Object keyAt(final int slot) {
+        return keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS];
+    }
+
+    /** A copy of the vector in a slot. */
+    float[] vectorAt(final int slot) {
+        float[] v = new float[dimension];
+        System.arraycopy(vectors[slot / SEGMENT_SLOTS], (slot % SEGMENT_SLOTS) * dimension, v, 0, dimension);
+        return v;
+    }
+
+    long memoryBytes() {
+        return (long) vectors.length * SEGMENT_SLOTS * (dimension * Float.BYTES + 8L) + slotOf.size() * 48L;
+    }
+
+    private void ensureCapacity(final int slot) {
+        int segment = slot / SEGMENT_SLOTS;
+        if (segment < vectors.length) {
+            return;
+        }
+        float[][] grownVectors = Arrays.copyOf(vectors, segment + 1);
+        Object[][] grownKeys = Arrays.copyOf(keys, segment + 1);
+        grownVectors[segment] = new float[SEGMENT_SLOTS * dimension];
+        grownKeys[segment] = new Object[SEGMENT_SLOTS];
+        vectors = grownVectors;
+        keys = grownKeys;
+    }
+}
