@@ -37,6 +37,11 @@ public final class FlatIndex<K> implements VectorIndex<K> {
     }
 
     @Override
+    public String kind() {
+        return "flat";
+    }
+
+    @Override
     public int dimension() {
         return dimension;
     }

@@ -60,6 +60,11 @@ public final class IvfIndex<K> implements VectorIndex<K> {
     }
 
     @Override
+    public String kind() {
+        return "ivf";
+    }
+
+    @Override
     public int dimension() {
         return dimension;
     }
@@ -75,6 +80,7 @@ public final class IvfIndex<K> implements VectorIndex<K> {
     }
 
     /** Whether k-means has partitioned the vectors (else every search is exact). */
+    @Override
     public boolean isTrained() {
         return layout.trained();
     }

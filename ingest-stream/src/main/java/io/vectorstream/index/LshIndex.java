@@ -64,6 +64,11 @@ public final class LshIndex<K> implements VectorIndex<K> {
     }
 
     @Override
+    public String kind() {
+        return "lsh";
+    }
+
+    @Override
     public int dimension() {
         return dimension;
     }

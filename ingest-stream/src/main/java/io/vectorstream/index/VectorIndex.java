@@ -13,6 +13,14 @@ import java.util.function.Predicate;
  */
 public interface VectorIndex<K> {
 
+    /** {@code flat}, {@code ivf} or {@code lsh}. */
+    String kind();
+
+    /** Whether searches use the index's structure; an untrained IVF index searches exactly. */
+    default boolean isTrained() {
+        return true;
+    }
+
     int dimension();
 
     Metric metric();

@@ -18,6 +18,7 @@ public sealed interface RecordKey {
     byte DOCUMENT = 2;
     byte CHUNK = 3;
     byte WATERMARK = 4;
+    byte INDEX_REQUEST = 5;
 
     /** The library this record belongs to, or {@code null} for a watermark. */
     String libraryId();
@@ -32,6 +33,13 @@ public sealed interface RecordKey {
 
     /** A chunk. */
     record ChunkKey(String libraryId, String documentId, String chunkId) implements RecordKey {
+    }
+
+    /**
+     * The last request to rebuild a library's index; the value is the offset of the request's event.
+     * Stored like any record so that the rebuild happens exactly once per request in every shard.
+     */
+    record IndexRequestKey(String libraryId) implements RecordKey {
     }
 
     /**
@@ -52,6 +60,7 @@ public sealed interface RecordKey {
             case DocumentKey k -> new Writer(DOCUMENT).id(k.libraryId()).id(k.documentId()).bytes();
             case ChunkKey k -> new Writer(CHUNK).id(k.libraryId()).id(k.documentId()).id(k.chunkId()).bytes();
             case WatermarkKey k -> ByteBuffer.allocate(5).put(WATERMARK).putInt(k.inputPartition()).array();
+            case IndexRequestKey k -> new Writer(INDEX_REQUEST).id(k.libraryId()).bytes();
         };
     }
 
@@ -84,6 +93,7 @@ public sealed interface RecordKey {
                 case DOCUMENT -> new DocumentKey(readId(in), readId(in));
                 case CHUNK -> new ChunkKey(readId(in), readId(in), readId(in));
                 case WATERMARK -> new WatermarkKey(in.getInt());
+                case INDEX_REQUEST -> new IndexRequestKey(readId(in));
                 default -> throw new IllegalArgumentException("unknown record key tag " + tag);
             };
             if (in.hasRemaining()) {

@@ -1,6 +1,8 @@
 package io.vectorstream.store;
 
-import io.vectorstream.index.FlatIndex;
+import io.vectorstream.index.IvfIndex;
+import io.vectorstream.index.VectorIndex;
+import io.vectorstream.stream.IndexSpecs;
 import io.vectorstream.record.LibraryRecord;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -19,36 +21,54 @@ final class LibraryShard {
     private volatile LibraryRecord library;
     private final ConcurrentSkipListMap<String, NavigableSet<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
     private final AtomicInteger documentCount = new AtomicInteger();
-    private volatile FlatIndex<ChunkRef> index;
+    private volatile VectorIndex<ChunkRef> index;
 
     LibraryRecord library() {
         return library;
     }
 
     /**
-     * Takes the library's record. When that brings a new index (first record, or another dimension
-     * or metric), the index is filled with the chunks this shard already lists, read through
-     * {@code vectors}: a restore from a compacted changelog can replay chunks before the only
-     * surviving record of their library.
+     * Takes the library's record. When that brings a new index (first record, another dimension or
+     * metric, or another index kind or parameters), the new index is built from the chunks this shard
+     * already lists, read through {@code vectors}, and replaces the old one when complete; searches
+     * use the old one meanwhile. (A restore from a compacted changelog can also replay chunks before
+     * the only surviving record of their library.)
      *
      * @param vectors the vector of (document id, chunk id), or {@code null} when it is not stored
      */
     void library(final LibraryRecord record, final BiFunction<String, String, float[]> vectors) {
+        LibraryRecord previous = library;
         library = record;
-        if (index != null && index.dimension() == record.dimension() && index.metric() == record.metric()) {
+        boolean sameIndex = index != null && previous != null && previous.dimension() == record.dimension()
+                && previous.metric() == record.metric() && previous.indexJson().equals(record.indexJson());
+        if (!sameIndex) {
+            rebuildIndex(vectors, false);
+        }
+    }
+
+    /**
+     * Builds the library's index again from the chunks this shard lists and swaps it in; with
+     * {@code train}, an IVF index trains on them right away whatever their number.
+     */
+    void rebuildIndex(final BiFunction<String, String, float[]> vectors, final boolean train) {
+        LibraryRecord record = library;
+        if (record == null) {
             return;
         }
-        FlatIndex<ChunkRef> fresh = new FlatIndex<>(record.dimension(), record.metric());
+        VectorIndex<ChunkRef> fresh = IndexSpecs.create(record.indexJson(), record.dimension(), record.metric());
         chunkIdsByDocument.forEach((documentId, chunkIds) -> chunkIds.forEach(chunkId -> {
             float[] vector = vectors.apply(documentId, chunkId);
             if (vector != null && vector.length == record.dimension()) {
                 fresh.put(new ChunkRef(documentId, chunkId), vector);
             }
         }));
+        if (train && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.size() > 0) {
+            ivf.train();
+        }
         index = fresh;
     }
 
-    FlatIndex<ChunkRef> index() {
+    VectorIndex<ChunkRef> index() {
         return index;
     }
 
@@ -68,7 +88,7 @@ final class LibraryShard {
 
     void addChunk(final String documentId, final String chunkId, final float[] vector) {
         chunkIdsOf(documentId).add(chunkId);
-        FlatIndex<ChunkRef> current = index;
+        VectorIndex<ChunkRef> current = index;
         if (current != null && vector.length == current.dimension()) {
             current.put(new ChunkRef(documentId, chunkId), vector);
         }
@@ -79,7 +99,7 @@ final class LibraryShard {
         if (chunks != null) {
             chunks.remove(chunkId);
         }
-        FlatIndex<ChunkRef> current = index;
+        VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.remove(new ChunkRef(documentId, chunkId));
         }
@@ -90,7 +110,7 @@ final class LibraryShard {
     }
 
     int chunkCount() {
-        FlatIndex<ChunkRef> current = index;
+        VectorIndex<ChunkRef> current = index;
         return current == null ? 0 : current.size();
     }
 

@@ -13,7 +13,6 @@ import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
 import io.vectorstream.index.Hit;
-import io.vectorstream.index.SearchParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +49,8 @@ final class ShardContents {
             case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
                     RecordCodec.vectorOfChunk(value));
             case WatermarkKey k -> watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
+            case RecordKey.IndexRequestKey k -> ifPresent(k.libraryId(), shard -> shard.rebuildIndex(
+                    (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId), true));
         }
     }
 
@@ -60,6 +61,9 @@ final class ShardContents {
             case DocumentKey k -> ifPresent(k.libraryId(), shard -> shard.removeDocument(k.documentId()));
             case ChunkKey k -> ifPresent(k.libraryId(), shard -> shard.removeChunk(k.documentId(), k.chunkId()));
             case WatermarkKey k -> watermarks.remove(k.inputPartition());
+            case RecordKey.IndexRequestKey k -> {
+                // The request was carried out when it was written; forgetting it changes nothing.
+            }
         }
     }
 
@@ -97,22 +101,26 @@ final class ShardContents {
             case ShardQuery.GetChunk q -> Optional.ofNullable(chunk(q.libraryId(), q.documentId(), q.chunkId()));
             case ShardQuery.ListChunks q -> listChunks(q);
             case ShardQuery.Watermarks q -> Map.copyOf(watermarks);
+            case ShardQuery.IndexReport q -> Optional.ofNullable(libraries.get(q.libraryId()))
+                    .map(LibraryShard::index).map(io.vectorstream.index.VectorIndex::stats);
         };
     }
 
-    private List<ScoredChunk> knn(final ShardQuery.Knn q) {
+    private ShardQuery.KnnAnswer knn(final ShardQuery.Knn q) {
         LibraryShard shard = libraries.get(q.libraryId());
-        if (shard == null || shard.index() == null) {
-            return List.of();
+        io.vectorstream.index.VectorIndex<ChunkRef> index = shard == null ? null : shard.index();
+        if (index == null) {
+            return new ShardQuery.KnnAnswer(List.of(), "flat");
         }
+        String answeredBy = q.params().exact() || !index.isTrained() ? "flat" : index.kind();
         List<ScoredChunk> out = new ArrayList<>(q.k());
-        for (Hit<ChunkRef> hit : shard.index().search(q.vector(), q.k(), SearchParams.DEFAULT, null)) {
+        for (Hit<ChunkRef> hit : index.search(q.vector(), q.k(), q.params(), null)) {
             ChunkRecord chunk = chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId());
             if (chunk != null) { // deleted between the scan and this read
                 out.add(new ScoredChunk(chunk, hit.score()));
             }
         }
-        return out;
+        return new ShardQuery.KnnAnswer(out, answeredBy);
     }
 
     private static LibraryStats stats(final LibraryShard shard) {

@@ -1,5 +1,7 @@
 package io.vectorstream.store;
 
+import io.vectorstream.index.IndexStats;
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
@@ -29,8 +31,20 @@ public sealed interface ShardQuery<R> extends Query<R> {
     record ScoredChunk(ChunkRecord chunk, float score) {
     }
 
+    /**
+     * A shard's search answer.
+     *
+     * @param index what answered: the library's index kind, or {@code flat} when the search was exact
+     */
+    record KnnAnswer(List<ScoredChunk> hits, String index) {
+    }
+
     /** The {@code k} chunks of a library closest to {@code vector}, best first. */
-    record Knn(String libraryId, float[] vector, int k) implements ShardQuery<List<ScoredChunk>> {
+    record Knn(String libraryId, float[] vector, int k, SearchParams params) implements ShardQuery<KnnAnswer> {
+    }
+
+    /** The state of a library's index in this shard, if the shard has the library. */
+    record IndexReport(String libraryId) implements ShardQuery<Optional<IndexStats>> {
     }
 
     /** One library. */

@@ -110,6 +110,8 @@ public final class EventTranslator {
                         Json.MAPPER.treeToValue(event.payload(), ChunkBody.class), "payload", offset, time));
                 case CHUNK_DELETED -> accept(event, new ShardRecord(
                         new RecordKey.ChunkKey(event.libraryId(), event.documentId(), event.chunkId()), null));
+                case LIBRARY_INDEX_REQUESTED -> accept(event, new ShardRecord(
+                        new RecordKey.IndexRequestKey(event.libraryId()), RecordCodec.encodeOffset(offset)));
             };
         } catch (InvalidVector e) {
             return new Rejected(e.getMessage(), e.field);
@@ -138,6 +140,10 @@ public final class EventTranslator {
                     + " and cannot change", "payload.metric");
         }
         IndexSpec index = body.index();
+        String indexProblem = IndexSpecs.problem(index, body.dimension(), body.metric());
+        if (indexProblem != null) {
+            return new Rejected(indexProblem, "payload.index");
+        }
         LibraryRecord record = new LibraryRecord(event.libraryId(), body.name(), json(body.metadata()),
                 body.dimension(), body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time);
         return accept(event, new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), RecordCodec.encode(record)));

@@ -11,7 +11,7 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 /**
  * Places records on {@code vectorstream.chunks}: a document and its chunks go to the partition of
  * hash(library id, document id), so one library spreads over every partition while a document
- * stays in one; library records and watermarks go to every partition (KIP-837 multicast), so each
+ * stays in one; library records, index requests and watermarks go to every partition (KIP-837 multicast), so each
  * shard sees them in order with the chunk records around them.
  */
 public final class ShardPartitioner implements StreamPartitioner<byte[], byte[]> {
@@ -22,6 +22,7 @@ public final class ShardPartitioner implements StreamPartitioner<byte[], byte[]>
         return switch (RecordKey.decode(key)) {
             case RecordKey.LibraryKey k -> Optional.of(all(numPartitions));
             case RecordKey.WatermarkKey k -> Optional.of(all(numPartitions));
+            case RecordKey.IndexRequestKey k -> Optional.of(all(numPartitions));
             case RecordKey.DocumentKey k -> Optional.of(Set.of(shardOf(k.libraryId(), k.documentId(), numPartitions)));
             case RecordKey.ChunkKey k -> Optional.of(Set.of(shardOf(k.libraryId(), k.documentId(), numPartitions)));
         };

@@ -72,6 +72,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
                 if (value == null) {
                     deleteAll(RecordKey.chunksOf(k.libraryId()));
                     deleteAll(RecordKey.documentsOf(k.libraryId()));
+                    store.delete(Bytes.wrap(new RecordKey.IndexRequestKey(k.libraryId()).encode()));
                     store.delete(Bytes.wrap(record.key()));
                 } else {
                     LibraryRecord previous = read(key, RecordCodec::decodeLibrary);
@@ -103,6 +104,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
                 }
             }
             case RecordKey.WatermarkKey k -> store.put(Bytes.wrap(record.key()), value);
+            case RecordKey.IndexRequestKey k -> store.put(Bytes.wrap(record.key()), value);
         }
     }
 

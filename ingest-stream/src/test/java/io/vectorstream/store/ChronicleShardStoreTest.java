@@ -3,6 +3,7 @@ package io.vectorstream.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
@@ -79,7 +80,7 @@ class ChronicleShardStoreTest {
         }
         listed.sort(null);
         assertEquals(ids.subList(1, ids.size()), listed);
-        assertEquals("c0299", query(reopened, new ShardQuery.Knn("lib", new float[] {1, 0}, 1)).getFirst().chunk().id());
+        assertEquals("c0299", query(reopened, new ShardQuery.Knn("lib", new float[] {1, 0}, 1, SearchParams.DEFAULT)).hits().getFirst().chunk().id());
         reopened.close();
     }
 
@@ -91,7 +92,7 @@ class ChronicleShardStoreTest {
         putLibrary(store, "lib", 2);
         putChunk(store, "lib", "doc", "late", new float[] {0, 1});
         assertEquals(2, query(store, new ShardQuery.GetLibrary("lib")).orElseThrow().chunkCount());
-        assertEquals("early", query(store, new ShardQuery.Knn("lib", new float[] {1, 0}, 1)).getFirst().chunk().id());
+        assertEquals("early", query(store, new ShardQuery.Knn("lib", new float[] {1, 0}, 1, SearchParams.DEFAULT)).hits().getFirst().chunk().id());
         store.close();
     }
 
@@ -124,7 +125,7 @@ class ChronicleShardStoreTest {
                     float[] q = new float[8];
                     q[random.nextInt(8)] = 1;
                     try {
-                        List<ShardQuery.ScoredChunk> hits = query(store, new ShardQuery.Knn("lib", q, 5));
+                        List<ShardQuery.ScoredChunk> hits = query(store, new ShardQuery.Knn("lib", q, 5, SearchParams.DEFAULT)).hits();
                         for (int h = 1; h < hits.size(); h++) {
                             if (hits.get(h).score() > hits.get(h - 1).score()) {
                                 problems.add("hits out of order: " + hits);

@@ -47,7 +47,8 @@ class PipelineIntegrationTest {
 
         float[] query = randomVector(random, 8);
         List<ShardQuery.ScoredChunk> merged = new ArrayList<>();
-        pipeline.shards().query(new ShardQuery.Knn("lib-a", query, 5), null).values().forEach(merged::addAll);
+        pipeline.shards().query(new ShardQuery.Knn("lib-a", query, 5, io.vectorstream.index.SearchParams.DEFAULT), null)
+                .values().forEach(answer -> merged.addAll(answer.hits()));
         merged.sort(Comparator.comparingDouble(ShardQuery.ScoredChunk::score)); // l2: lower is closer
         List<String> got = merged.subList(0, 5).stream().map(h -> h.chunk().id()).toList();
 

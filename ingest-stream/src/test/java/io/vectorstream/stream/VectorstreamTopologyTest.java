@@ -69,7 +69,7 @@ class VectorstreamTopologyTest {
         send("l", "{\"type\":\"document.deleted\",\"libraryId\":\"l\",\"documentId\":\"d1\"}");
         assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d1", "a")));
         assertEquals(1, query(new ShardQuery.GetLibrary("l")).orElseThrow().chunkCount());
-        assertEquals(List.of("c"), query(new ShardQuery.Knn("l", new float[] {1, 0}, 5)).stream()
+        assertEquals(List.of("c"), query(new ShardQuery.Knn("l", new float[] {1, 0}, 5, io.vectorstream.index.SearchParams.DEFAULT)).hits().stream()
                 .map(hit -> hit.chunk().id()).toList());
 
         send("l", "{\"type\":\"library.deleted\",\"libraryId\":\"l\"}");

@@ -41,6 +41,12 @@ public final class Main {
                        topic, keyed by libraryId, and prints each one's consistency token.
                          --kafka BOOTSTRAP Kafka bootstrap servers (default 127.0.0.1:9092)
                          --topic NAME      (default vectorstream.events)
+              bench ann  Recall@10 against queries per second of an index, one thread.
+                         --index flat|ivf|lsh
+                         --generate N,DIM  generated clustered unit vectors with exact ground truth, or
+                         --base F.fvecs --queries F.fvecs [--groundtruth F.ivecs]  texmex files
+                         --metric cosine|dot|l2 (default cosine)  --query-count N (default 1000)
+                         --seed N          (default 7)  --json  one JSON object per setting
               help     This text.
             """;
 
@@ -64,6 +70,7 @@ public final class Main {
                 case "serve" -> serve(new Options(rest, Set.of("kafka", "port", "host", "advertised-host", "data-dir",
                         "partitions", "replication"), Set.of()));
                 case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
+                case "bench" -> BenchCommand.run(rest, System.out, System.err);
                 case "publish" -> {
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
                     PublishCommand.run(options.get("kafka", "127.0.0.1:9092"),

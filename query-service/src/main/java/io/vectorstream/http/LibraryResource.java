@@ -12,8 +12,7 @@ import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
 import io.vectorstream.service.Views;
 import io.vectorstream.service.WriteService;
-import io.vectorstream.store.ShardQuery.ScoredChunk;
-import java.util.List;
+import io.vectorstream.index.SearchParams;
 
 /** {@code /v1/libraries}: create, list, read, update, delete libraries, and search one. */
 final class LibraryResource implements HttpService {
@@ -35,7 +34,9 @@ final class LibraryResource implements HttpService {
                 .get("/libraries/{lib}", this::get)
                 .patch("/libraries/{lib}", this::update)
                 .delete("/libraries/{lib}", this::delete)
-                .post("/libraries/{lib}/search", this::search);
+                .post("/libraries/{lib}/search", this::search)
+                .post("/libraries/{lib}/index", this::buildIndex)
+                .get("/libraries/{lib}/index", this::indexReport);
     }
 
     private void create(final ServerRequest req, final ServerResponse res) {
@@ -78,7 +79,23 @@ final class LibraryResource implements HttpService {
         LibraryRecord library = reader.requireLibrary(Requests.path(req, "lib")).library();
         float[] vector = Validation.requireVector(library, body.get("vector"), "vector");
         int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
-        List<ScoredChunk> hits = reader.search(library.id(), library.metric(), vector, k);
-        Responses.json(res, 200, Views.search(hits, (System.nanoTime() - start) / 1e6));
+        SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
+                body.path("exact").asBoolean(false));
+        var answer = reader.search(library.id(), library.metric(), vector, k, params);
+        Responses.json(res, 200, Views.search(answer, (System.nanoTime() - start) / 1e6));
+    }
+
+    private void buildIndex(final ServerRequest req, final ServerResponse res) {
+        boolean wait = Requests.waitRequested(req);
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        WriteService.Written written = writes.requestIndexBuild(lib);
+        responder.respond(wait, res, written, () -> Views.indexReport(reader.requireLibrary(lib), reader.indexReport(lib)));
+    }
+
+    private void indexReport(final ServerRequest req, final ServerResponse res) {
+        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        String lib = Requests.path(req, "lib");
+        Responses.json(res, 200, Views.indexReport(reader.requireLibrary(lib), reader.indexReport(lib)));
     }
 }

@@ -1,5 +1,7 @@
 package io.vectorstream.service;
 
+import io.vectorstream.index.IndexStats;
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.schema.Metric;
 import io.vectorstream.store.ShardQuery;
@@ -95,14 +97,30 @@ public final class ShardReader {
         return page(all, limit, ChunkRecord::id);
     }
 
-    /** The k best chunks over all local shards, best first. */
-    public List<ScoredChunk> search(final String libraryId, final Metric metric, final float[] vector, final int k) {
+    /**
+     * The k best chunks over all shards, best first, and what answered ({@code flat} when any shard
+     * searched exactly, for example an IVF shard not trained yet).
+     */
+    public ShardQuery.KnnAnswer search(final String libraryId, final Metric metric, final float[] vector, final int k,
+                                      final SearchParams params) {
         List<ScoredChunk> merged = new ArrayList<>();
-        query(new ShardQuery.Knn(libraryId, vector, k)).values().forEach(merged::addAll);
+        java.util.Set<String> answeredBy = new java.util.TreeSet<>();
+        for (ShardQuery.KnnAnswer answer : query(new ShardQuery.Knn(libraryId, vector, k, params)).values()) {
+            merged.addAll(answer.hits());
+            answeredBy.add(answer.index());
+        }
         Comparator<ScoredChunk> byScore = Comparator.comparingDouble(ScoredChunk::score);
         // Cosine and dot: higher is closer. L2 distance: lower is closer.
         merged.sort(metric == Metric.L2 ? byScore : byScore.reversed());
-        return merged.size() > k ? List.copyOf(merged.subList(0, k)) : merged;
+        List<ScoredChunk> top = merged.size() > k ? List.copyOf(merged.subList(0, k)) : merged;
+        return new ShardQuery.KnnAnswer(top, String.join("+", answeredBy));
+    }
+
+    /** The state of a library's index in every shard, by shard. */
+    public Map<Integer, IndexStats> indexReport(final String libraryId) {
+        Map<Integer, IndexStats> out = new TreeMap<>();
+        query(new ShardQuery.IndexReport(libraryId)).forEach((shard, stats) -> stats.ifPresent(s -> out.put(shard, s)));
+        return out;
     }
 
     private <R> Map<Integer, R> query(final ShardQuery<R> query) {

@@ -26,6 +26,17 @@ public final class Validation {
     }
 
     /**
+     * @throws ApiException 400 naming {@code field} when no index can be made from the spec
+     */
+    public static void requireIndex(final io.vectorstream.schema.IndexSpec spec, final int dimension,
+                                    final io.vectorstream.schema.Metric metric, final String field) {
+        String problem = io.vectorstream.stream.IndexSpecs.problem(spec, dimension, metric);
+        if (problem != null) {
+            throw ApiException.badRequest(problem, field);
+        }
+    }
+
+    /**
      * A vector the library can take (right dimension, finite, non-zero under cosine), normalised
      * under cosine.
      *

@@ -3,6 +3,7 @@ package io.vectorstream.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.index.IndexStats;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Json;
@@ -67,6 +68,25 @@ public final class Views {
         return node;
     }
 
+    /** A library's index in every shard ({@code GET /v1/libraries/{lib}/index}). */
+    public static ObjectNode indexReport(final LibraryStats library, final java.util.Map<Integer, IndexStats> shards) {
+        ObjectNode node = Json.MAPPER.createObjectNode();
+        node.put("libraryId", library.library().id());
+        node.set("index", Json.tree(library.library().indexJson()));
+        ArrayNode array = node.putArray("shards");
+        shards.forEach((shard, stats) -> {
+            ObjectNode s = array.addObject();
+            s.put("shard", shard);
+            s.put("kind", stats.kind());
+            s.put("size", stats.size());
+            s.put("trained", stats.trained());
+            s.put(stats.kind().equals("lsh") ? "tables" : "lists", stats.partitions());
+            s.put("memoryBytes", stats.memoryBytes());
+            s.put("lastBuildMillis", stats.lastBuildMillis());
+        });
+        return node;
+    }
+
     public static <T> ObjectNode page(final Page<T> page, final Function<T, ObjectNode> view) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         ArrayNode items = node.putArray("items");
@@ -77,10 +97,11 @@ public final class Views {
         return node;
     }
 
-    public static ObjectNode search(final List<ScoredChunk> hits, final double tookMs) {
+    public static ObjectNode search(final io.vectorstream.store.ShardQuery.KnnAnswer answer, final double tookMs) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         ArrayNode results = node.putArray("results");
-        hits.forEach(hit -> results.add(searchHit(hit)));
+        answer.hits().forEach(hit -> results.add(searchHit(hit)));
+        node.put("index", answer.index());
         node.put("tookMs", Math.round(tookMs * 1000) / 1000.0);
         return node;
     }

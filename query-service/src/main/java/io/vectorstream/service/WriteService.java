@@ -6,6 +6,7 @@ import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Event;
 import io.vectorstream.schema.EventType;
 import io.vectorstream.schema.Json;
+import io.vectorstream.schema.LibraryBody;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import io.vectorstream.stream.ConsistencyToken;
 import java.util.UUID;
@@ -36,6 +37,8 @@ public final class WriteService {
 
     public Written createLibrary(final JsonNode body) {
         Validation.requireValid(Schema.LIBRARY, body);
+        LibraryBody library = toLibrary(body);
+        Validation.requireIndex(library.index(), library.dimension(), library.metric(), "index");
         ObjectNode payload = ((ObjectNode) body).deepCopy();
         String id = payload.hasNonNull("id") ? payload.get("id").asText() : UUID.randomUUID().toString();
         payload.put("id", id);
@@ -56,7 +59,15 @@ public final class WriteService {
         payload.put("dimension", current.dimension());
         payload.put("metric", current.metric().wireName());
         payload.set("index", patch.hasNonNull("index") ? patch.get("index") : Json.tree(current.indexJson()));
+        Validation.requireIndex(toLibrary(payload).index(), current.dimension(), current.metric(), "index");
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)),
+                libraryId, null, null, false);
+    }
+
+    /** Asks every shard to rebuild (and, for IVF, retrain) the library's index now. */
+    public Written requestIndexBuild(final String libraryId) {
+        reader.requireLibrary(libraryId);
+        return new Written(publisher.publish(Event.of(EventType.LIBRARY_INDEX_REQUESTED, libraryId, null, null, null)),
                 libraryId, null, null, false);
     }
 
@@ -108,6 +119,14 @@ public final class WriteService {
         reader.requireChunk(libraryId, documentId, chunkId);
         return new Written(publisher.publish(Event.of(EventType.CHUNK_DELETED, libraryId, documentId, chunkId, null)),
                 libraryId, documentId, chunkId, false);
+    }
+
+    private static LibraryBody toLibrary(final JsonNode json) {
+        try {
+            return Json.MAPPER.treeToValue(json, LibraryBody.class).withDefaults();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest("unreadable library: " + e.getOriginalMessage(), null);
+        }
     }
 
     private static void requireMatchingId(final JsonNode body, final String pathId) {

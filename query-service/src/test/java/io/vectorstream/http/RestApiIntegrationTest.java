@@ -137,6 +137,79 @@ class RestApiIntegrationTest {
     }
 
     @Test
+    void switchingTheIndexFromFlatToIvfToLshKeepsSearchCloseToExact() {
+        assertEquals(201, api.post("/v1/libraries?wait=true",
+                "{\"id\":\"switch\",\"name\":\"s\",\"dimension\":16,\"metric\":\"cosine\"}").status());
+        io.vectorstream.bench.SyntheticData data = io.vectorstream.bench.SyntheticData.forSize(3_000, 16, 5);
+        float[][] vectors = data.vectors(3_000, 6);
+        List<float[]> stored = new ArrayList<>();
+        for (int d = 0; d < 6; d++) {
+            StringBuilder chunks = new StringBuilder();
+            for (int c = 0; c < 500; c++) {
+                float[] v = vectors[d * 500 + c];
+                stored.add(v);
+                chunks.append(c == 0 ? "" : ",").append("{\"id\":\"c").append(stored.size() - 1)
+                        .append("\",\"embedding\":").append(Arrays.toString(v)).append('}');
+            }
+            assertEquals(201, api.put("/v1/libraries/switch/documents/d" + d + "?wait=true",
+                    "{\"chunks\":[" + chunks + "]}").status());
+        }
+        float[][] queries = data.vectors(30, 7);
+        assertEquals(1.0, recall(queries, stored, "{}", "flat"), 1e-9);
+
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"lists\":4}}}"),
+                400, "index");
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"hnsw\"}}"), 400, "index.kind");
+        assertEquals(200, api.patch("/v1/libraries/switch?wait=true",
+                "{\"index\":{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":200,\"nlist\":8,\"nprobe\":3}}}").status());
+        JsonNode report = api.get("/v1/libraries/switch/index").body();
+        assertEquals(3, report.get("shards").size(), report.toString());
+        int indexed = 0;
+        for (JsonNode shard : report.get("shards")) {
+            assertEquals("ivf", shard.get("kind").asText());
+            assertTrue(shard.get("trained").asBoolean(), report.toString());
+            indexed += shard.get("size").asInt();
+        }
+        assertEquals(3_000, indexed);
+        double ivfRecall = recall(queries, stored, "{}", "ivf");
+        assertTrue(ivfRecall >= 0.8, "ivf recall " + ivfRecall);
+        assertEquals(1.0, recall(queries, stored, "{\"nprobe\":8}", "ivf"), 1e-9, "all lists probed is exact");
+        assertEquals(1.0, recall(queries, stored, "{\"exact\":true}", "flat"), 1e-9);
+
+        ApiClient.Response rebuilt = api.post("/v1/libraries/switch/index?wait=true", "{}");
+        assertEquals(200, rebuilt.status(), rebuilt.body().toString());
+        assertEquals("ivf", rebuilt.body().get("shards").get(0).get("kind").asText());
+
+        assertEquals(200, api.patch("/v1/libraries/switch?wait=true", "{\"index\":{\"kind\":\"lsh\"}}").status());
+        double lshRecall = recall(queries, stored, "{\"probes\":32}", "lsh");
+        assertTrue(lshRecall >= 0.8, "lsh recall " + lshRecall);
+        assertEquals(200, api.patch("/v1/libraries/switch?wait=true", "{\"index\":{\"kind\":\"flat\"}}").status());
+        assertEquals(1.0, recall(queries, stored, "{}", "flat"), 1e-9);
+    }
+
+    /** Average recall@10 of the API's search against brute force; asserts which index answered. */
+    private static double recall(final float[][] queries, final List<float[]> stored, final String tuning,
+                                 final String expectedIndex) {
+        double total = 0;
+        for (float[] q : queries) {
+            String body = "{\"vector\":" + Arrays.toString(q) + ",\"k\":10," + tuning.substring(1);
+            body = body.replace(",}", "}");
+            ApiClient.Response response = api.post("/v1/libraries/switch/search", body);
+            assertEquals(200, response.status(), response.body().toString());
+            assertEquals(expectedIndex, response.body().get("index").asText());
+            java.util.Set<String> truth = new java.util.HashSet<>(bruteForce(stored, q, "cosine", 10));
+            long found = 0;
+            for (JsonNode hit : response.body().get("results")) {
+                if (truth.contains(hit.get("chunkId").asText())) {
+                    found++;
+                }
+            }
+            total += found / 10.0;
+        }
+        return total / queries.length;
+    }
+
+    @Test
     void deletingALibraryDeletesEverythingInIt() {
         api.post("/v1/libraries?wait=true", "{\"id\":\"cascade\",\"name\":\"c\",\"dimension\":2}");
         api.put("/v1/libraries/cascade/documents/x?wait=true", "{\"chunks\":[{\"id\":\"1\",\"embedding\":[1,1]}]}");

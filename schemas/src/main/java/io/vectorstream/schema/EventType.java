@@ -10,7 +10,9 @@ public enum EventType {
     DOCUMENT_UPSERTED("document.upserted"),
     DOCUMENT_DELETED("document.deleted"),
     CHUNK_UPSERTED("chunk.upserted"),
-    CHUNK_DELETED("chunk.deleted");
+    CHUNK_DELETED("chunk.deleted"),
+    /** Rebuild (and for IVF retrain) a library's index in every shard, now. */
+    LIBRARY_INDEX_REQUESTED("library.index.requested");
 
     private final String wireName;
 
@@ -26,7 +28,7 @@ public enum EventType {
 
     /** Whether every shard must see this event (it concerns a whole library). */
     public boolean isLibraryLevel() {
-        return this == LIBRARY_UPSERTED || this == LIBRARY_DELETED;
+        return this == LIBRARY_UPSERTED || this == LIBRARY_DELETED || this == LIBRARY_INDEX_REQUESTED;
     }
 
     /** The type with this wire name. */

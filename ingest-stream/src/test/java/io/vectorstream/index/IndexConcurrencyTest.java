@@ -12,24 +12,34 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * One writer and several readers hammer one index. Every vector is constant (all components equal
+ * One writer and several readers hammer one index of each kind (IVF also retrains meanwhile). Every vector is constant (all components equal
  * one small integer that encodes its key and version), so a search against the all-ones query yields a
  * score of {@code dimension * value}: a vector read half before and half after a write would give a
  * score no single version has, and a hit on a removed key would name a key that is gone for good.
  */
-class FlatIndexConcurrencyTest {
+class IndexConcurrencyTest {
 
     private static final int DIMENSION = 16;
     private static final int KEYS = 3_000;
     /** Versions per key; values stay small integers, so float sums are exact (below 2^24). */
     private static final int VERSIONS = 16;
 
-    @Test
-    void readersNeverSeeTornVectorsOrRemovedKeysWhileOneWriterWorks() throws Exception {
-        FlatIndex<Integer> index = new FlatIndex<>(DIMENSION, Metric.DOT);
+    static VectorIndex<Integer> create(final String kind) {
+        return switch (kind) {
+            case "ivf" -> new IvfIndex<>(DIMENSION, Metric.DOT, IvfParams.DEFAULT.withTrainThreshold(1_000).withNlist(16));
+            case "lsh" -> new LshIndex<>(DIMENSION, Metric.DOT, LshParams.DEFAULT);
+            default -> new FlatIndex<>(DIMENSION, Metric.DOT);
+        };
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flat", "ivf", "lsh"})
+    void readersNeverSeeTornVectorsOrRemovedKeysWhileOneWriterWorks(final String kind) throws Exception {
+        VectorIndex<Integer> index = create(kind);
         for (int key = 0; key < KEYS; key++) {
             index.put(key, constant(value(key, 0)));
         }
@@ -58,6 +68,7 @@ class FlatIndexConcurrencyTest {
         Random random = new Random(1);
         long deadline = System.nanoTime() + 3_000_000_000L;
         int version = 1;
+        int retrains = 0;
         int removedUpTo = KEYS;
         while (System.nanoTime() < deadline) {
             for (int i = 0; i < 500; i++) {
@@ -67,11 +78,16 @@ class FlatIndexConcurrencyTest {
             index.put(removedUpTo, constant(value(removedUpTo, 0)));
             index.remove(removedUpTo);
             removedUpTo++;
+            if (index instanceof IvfIndex<Integer> ivf && removedUpTo % 50 == 0) {
+                ivf.train(); // retrain while the readers search
+                retrains++;
+            }
             version = version % (VERSIONS - 1) + 1;
         }
         stop.set(true);
         done.await();
         assertTrue(searches.get() > 10, "readers ran: " + searches.get());
+        assertTrue(!(index instanceof IvfIndex) || retrains > 0, "retrained while searching");
         assertEquals(List.of(), List.copyOf(problems).subList(0, Math.min(5, problems.size())));
         assertEquals(KEYS, index.size());
         for (Thread t : threads) {

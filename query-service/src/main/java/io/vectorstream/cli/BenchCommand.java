@@ -1,0 +1,102 @@
+package io.vectorstream.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.bench.AnnBenchmark;
+import io.vectorstream.bench.VectorFiles;
+import io.vectorstream.index.IndexFactory;
+import io.vectorstream.schema.Json;
+import io.vectorstream.schema.Metric;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code vectorstream bench ann}: recall@10 against queries per second for an index kind, on
+ * texmex files or generated data. Progress on standard error, results on standard output (a
+ * table, or one JSON object per setting with {@code --json}).
+ */
+final class BenchCommand {
+
+    static final Set<String> OPTIONS = Set.of("base", "queries", "groundtruth", "generate", "index", "metric",
+            "query-count", "seed");
+
+    private BenchCommand() {
+    }
+
+    static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
+        if (args.isEmpty() || !"ann".equals(args.getFirst())) {
+            throw new Options.UsageException("bench needs a benchmark: bench ann ...");
+        }
+        Options options = new Options(args.subList(1, args.size()), OPTIONS, Set.of("json"));
+        String kind = options.require("index");
+        if (!IndexFactory.KINDS.contains(kind)) {
+            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
+        }
+        Metric metric = Metric.fromWireName(options.get("metric", "cosine"));
+        AnnBenchmark.Dataset data = dataset(options, metric, progress);
+        boolean json = options.flag("json");
+        if (!json) {
+            out.printf("%-5s %-28s %10s %10s %9s %9s %8s %12s%n", "index", "params", "recall@10", "q/s", "p50 ms",
+                    "p99 ms", "build s", "bytes/vector");
+        }
+        if ("flat".equals(kind)) {
+            double bandwidth = AnnBenchmark.copyBandwidth();
+            long bytes = (long) data.base().length * data.base()[0].length * Float.BYTES;
+            progress.printf("memory bandwidth %.1f GB/s: a scan of %,d bytes is bound at %.0f q/s%n", bandwidth / 1e9,
+                    bytes, bandwidth / bytes);
+        }
+        AnnBenchmark.run(data, kind, metric, progress, result -> {
+            if (json) {
+                ObjectNode node = Json.MAPPER.createObjectNode();
+                node.put("index", result.index());
+                node.set("params", Json.MAPPER.valueToTree(result.params()));
+                node.put("recall_at_10", round(result.recallAt10(), 4));
+                node.put("qps", round(result.qps(), 1));
+                node.put("p50_ms", round(result.p50Ms(), 4));
+                node.put("p99_ms", round(result.p99Ms(), 4));
+                node.put("build_s", round(result.buildS(), 2));
+                node.put("bytes_per_vector", round(result.bytesPerVector(), 1));
+                out.println(node);
+            } else {
+                out.printf("%-5s %-28s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f%n", result.index(), result.params(),
+                        result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(), result.buildS(),
+                        result.bytesPerVector());
+            }
+            out.flush();
+        });
+    }
+
+    private static AnnBenchmark.Dataset dataset(final Options options, final Metric metric,
+                                                final PrintStream progress) {
+        int queryCount = Integer.parseInt(options.get("query-count", "1000"));
+        String generate = options.get("generate", null);
+        if (generate != null) {
+            String[] parts = generate.split(",");
+            if (parts.length != 2) {
+                throw new Options.UsageException("--generate takes N,DIM, for example 200000,384");
+            }
+            return AnnBenchmark.generate(Integer.parseInt(parts[0].trim()), Integer.parseInt(parts[1].trim()),
+                    queryCount, metric, Long.parseLong(options.get("seed", "7")), progress);
+        }
+        try {
+            Path base = Path.of(options.require("base"));
+            float[][] vectors = VectorFiles.readFvecs(base, 0);
+            float[][] queries = VectorFiles.readFvecs(Path.of(options.require("queries")), queryCount);
+            String truthFile = options.get("groundtruth", null);
+            int[][] truth = truthFile != null ? VectorFiles.readIvecs(Path.of(truthFile), queryCount)
+                    : AnnBenchmark.groundTruth(vectors, queries, metric, progress);
+            progress.printf("read %,d base vectors and %d queries from %s%n", vectors.length, queries.length, base);
+            return new AnnBenchmark.Dataset(base.getFileName().toString(), vectors, queries, truth);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double round(final double value, final int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+}
