@@ -44,8 +44,8 @@ public final class AnnBenchmark {
 
     /** Generated data ({@link SyntheticData}) with exact ground truth under {@code metric}. */
     public static Dataset generate(final int n, final int dimension, final int queries, final Metric metric,
-                                   final long seed, final PrintStream progress) {
-        SyntheticData data = SyntheticData.forSize(n, dimension, seed);
+                                   final double[] spread, final long seed, final PrintStream progress) {
+        SyntheticData data = new SyntheticData(dimension, Math.max(4, (int) Math.sqrt(n)), spread[0], spread[1], seed);
         progress.printf("generating %,d x %d vectors (%d topics) and %d queries, seed %d%n", n, dimension,
                 data.clusters(), queries, seed);
         float[][] base = data.vectors(n, seed + 1);

@@ -15,12 +15,22 @@ import java.util.Random;
 public final class SyntheticData {
 
     private final int dimension;
+    private final double spreadLow;
+    private final double spreadHigh;
     private final float[] common;
     private final float[][] centres;
     private final double[] cumulative;
 
     public SyntheticData(final int dimension, final int clusters, final long seed) {
+        this(dimension, clusters, 0.5, 1.2, seed);
+    }
+
+    /** With the noise scale drawn uniformly from {@code [spreadLow, spreadHigh)}: more is harder. */
+    public SyntheticData(final int dimension, final int clusters, final double spreadLow, final double spreadHigh,
+                         final long seed) {
         this.dimension = dimension;
+        this.spreadLow = spreadLow;
+        this.spreadHigh = spreadHigh;
         Random random = new Random(seed);
         this.common = gaussian(random, dimension);
         this.centres = new float[clusters][];
@@ -77,7 +87,7 @@ public final class SyntheticData {
     }
 
     private float[] of(final int cluster, final Random random) {
-        double spread = 0.5 + 0.7 * random.nextDouble();
+        double spread = spreadLow + (spreadHigh - spreadLow) * random.nextDouble();
         float[] centre = centres[cluster];
         float[] v = new float[dimension];
         double norm = 0;

@@ -46,7 +46,9 @@ public final class Main {
                          --generate N,DIM  generated clustered unit vectors with exact ground truth, or
                          --base F.fvecs --queries F.fvecs [--groundtruth F.ivecs]  texmex files
                          --metric cosine|dot|l2 (default cosine)  --query-count N (default 1000)
-                         --seed N          (default 7)  --json  one JSON object per setting
+                         --seed N          (default 7)  --spread LOW,HIGH  noise of generated data
+                                           (default 1.8,3.2: as hard as real sentence embeddings)
+                         --json            one JSON object per setting
               help     This text.
             """;
 
