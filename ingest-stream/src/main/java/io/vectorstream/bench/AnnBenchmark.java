@@ -67,29 +67,54 @@ public final class AnnBenchmark {
                 .toArray(int[][]::new);
     }
 
-    /** Builds the index and measures every setting of its sweep. */
-    public static void run(final Dataset data, final String kind, final Metric metric, final PrintStream progress,
+    /**
+     * The index configurations a sweep builds: one for flat and ivf (whose search-time knob is
+     * swept per query), several table and bit counts for lsh (whose build-time shape matters most).
+     */
+    private static List<Map<String, Number>> builds(final String kind, final Map<String, Number> fixed) {
+        if (!fixed.isEmpty() || !"lsh".equals(kind)) {
+            return List.of(fixed);
+        }
+        return List.of(Map.of(), Map.of("tables", 32, "bits", 10), Map.of("tables", 48, "bits", 8),
+                Map.of("tables", 64, "bits", 12));
+    }
+
+    /**
+     * Builds the index (each configuration of it) and measures every setting of its sweep.
+     *
+     * @param params index parameters to build with; empty for the defaults (and for LSH, its sweep)
+     */
+    public static void run(final Dataset data, final String kind, final Metric metric,
+                           final Map<String, Number> params, final PrintStream progress,
                            final Consumer<Result> results) {
         progress.printf("kernels: %s; data: %s, %,d base vectors, %d queries%n", Similarity.kernelName(), data.name(),
                 data.base().length, data.queries().length);
+        for (Map<String, Number> build : builds(kind, params)) {
+            runOne(data, kind, metric, build, progress, results);
+        }
+    }
+
+    private static void runOne(final Dataset data, final String kind, final Metric metric,
+                               final Map<String, Number> build, final PrintStream progress,
+                               final Consumer<Result> results) {
         int dimension = data.base()[0].length;
-        VectorIndex<Integer> index = IndexFactory.create(kind, dimension, metric, Map.of());
+        VectorIndex<Integer> index = IndexFactory.create(kind, dimension, metric, build);
         long start = System.nanoTime();
         long lastReport = start;
         for (int i = 0; i < data.base().length; i++) {
             index.put(i, data.base()[i]);
             long now = System.nanoTime();
             if (now - lastReport > 5_000_000_000L) {
-                progress.printf("  %s: inserted %,d / %,d (%.0f s)%n", kind, i + 1, data.base().length,
+                progress.printf("  %s %s: inserted %,d / %,d (%.0f s)%n", kind, build, i + 1, data.base().length,
                         (now - start) / 1e9);
                 lastReport = now;
             }
         }
         double buildSeconds = (System.nanoTime() - start) / 1e9;
         IndexStats stats = index.stats();
-        progress.printf("  %s: built in %.1f s: %s%n", kind, buildSeconds, stats);
+        progress.printf("  %s %s: built in %.1f s: %s%n", kind, build, buildSeconds, stats);
         double bytesPerVector = (double) stats.memoryBytes() / data.base().length;
-        for (Map<String, Object> setting : sweep(kind, index)) {
+        for (Map<String, Object> setting : sweep(kind, index, build)) {
             SearchParams params = new SearchParams(((Number) setting.getOrDefault("nprobe", 0)).intValue(),
                     ((Number) setting.getOrDefault("probes", 0)).intValue(), false);
             Result result = measure(data, index, kind, setting, params, buildSeconds, bytesPerVector);
@@ -99,7 +124,8 @@ public final class AnnBenchmark {
         }
     }
 
-    private static List<Map<String, Object>> sweep(final String kind, final VectorIndex<Integer> index) {
+    private static List<Map<String, Object>> sweep(final String kind, final VectorIndex<Integer> index,
+                                                   final Map<String, Number> build) {
         List<Map<String, Object>> settings = new ArrayList<>();
         switch (kind) {
             case "ivf" -> {
@@ -116,6 +142,8 @@ public final class AnnBenchmark {
             case "lsh" -> {
                 for (int probes : new int[] {1, 4, 16, 32, 64, 128, 256}) {
                     Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("tables", build.getOrDefault("tables", io.vectorstream.index.LshParams.DEFAULT.tables()));
+                    s.put("bits", build.getOrDefault("bits", io.vectorstream.index.LshParams.DEFAULT.bits()));
                     s.put("probes", probes);
                     settings.add(s);
                 }

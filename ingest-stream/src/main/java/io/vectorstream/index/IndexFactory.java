@@ -29,14 +29,15 @@ public final class IndexFactory {
             }
             case "ivf" -> {
                 requireOnly(kind, params, Set.of("nlist", "nprobe", "trainThreshold", "retrainGrowth", "samplePerList",
-                        "iterations", "seed"));
+                        "iterations", "seed", "sq8", "rerank"));
                 IvfParams d = IvfParams.DEFAULT;
                 yield new IvfIndex<>(dimension, metric, new IvfParams(
                         intOf(params, "nlist", d.nlist()), intOf(params, "nprobe", d.nprobe()),
                         intOf(params, "trainThreshold", d.trainThreshold()),
                         doubleOf(params, "retrainGrowth", d.retrainGrowth()),
                         intOf(params, "samplePerList", d.samplePerList()), intOf(params, "iterations", d.iterations()),
-                        longOf(params, "seed", d.seed())));
+                        longOf(params, "seed", d.seed()), intOf(params, "sq8", d.sq8() ? 1 : 0) != 0,
+                        intOf(params, "rerank", d.rerank())));
             }
             case "lsh" -> {
                 requireOnly(kind, params, Set.of("tables", "bits", "probes", "width", "seed"));

@@ -20,7 +20,9 @@ import java.util.stream.IntStream;
  * on a sample of {@code 32 * nlist} vectors, nlist = 4 * sqrt(n) unless set) and assigns every
  * vector to its nearest centroid. Inserts go to the nearest centroid; removals leave tombstones that
  * a list drops when a quarter of it is dead. When the index has grown to {@code retrainGrowth} times
- * its training size, or one list has become much larger than the average, it trains again.
+ * its training size, when new vectors lie much farther from their centroids than the training vectors
+ * did (the distribution moved), or when one list has become much larger than the average, it trains
+ * again.
  *
  * <p>Concurrency: as in {@link FlatIndex}, one writer and many readers; a write holds the write lock
  * for one append or tombstone, and a search reads each block of a list under an optimistic stamp.
@@ -32,8 +34,8 @@ public final class IvfIndex<K> implements VectorIndex<K> {
 
     static final int BLOCK_SLOTS = 256;
 
-    /** Centroids and lists; replaced as a whole when the index is (re)trained. */
-    private record Layout(float[] centroids, int nlist, PostingList[] lists) {
+    /** Centroids, lists and the quantiser (when sq8); replaced as a whole when the index is (re)trained. */
+    private record Layout(float[] centroids, int nlist, PostingList[] lists, ScalarQuantizer quantizer) {
         boolean trained() {
             return centroids != null;
         }
@@ -50,13 +52,18 @@ public final class IvfIndex<K> implements VectorIndex<K> {
     private volatile int size;
     private int trainedSize;
     private int insertsSinceTraining;
+    /** Mean squared distance of the training vectors to their centroids. */
+    private double trainedResidual;
+    /** Sum of the squared distances of the vectors inserted since, to the centroids they went to. */
+    private double residualSinceTraining;
+    private int removalsSinceTraining;
     private volatile long lastBuildMillis;
 
     public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
         this.dimension = dimension;
         this.metric = metric;
         this.params = params;
-        this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64)});
+        this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64, false)}, null);
     }
 
     @Override
@@ -95,6 +102,11 @@ public final class IvfIndex<K> implements VectorIndex<K> {
         checkDimension(vector);
         Layout current = layout;
         int list = current.trained() ? KMeans.nearest(vector, current.centroids(), current.nlist(), metric) : 0;
+        byte[] code = null;
+        if (current.quantizer() != null) {
+            code = new byte[dimension];
+            current.quantizer().encode(vector, code, 0);
+        }
         long stamp = lock.writeLock();
         try {
             Long previous = location.get(key);
@@ -103,13 +115,16 @@ public final class IvfIndex<K> implements VectorIndex<K> {
             } else {
                 size++;
             }
-            int slot = current.lists()[list].append(key, vector);
+            int slot = current.lists()[list].append(key, vector, code);
             location.put(key, pack(list, slot));
             compactIfNeeded(current, list);
         } finally {
             lock.unlockWrite(stamp);
         }
         insertsSinceTraining++;
+        if (current.trained()) {
+            residualSinceTraining += Similarity.squaredDistance(vector, current.centroids(), list * dimension);
+        }
         if (shouldTrain(current, list)) {
             train();
         }
@@ -126,6 +141,7 @@ public final class IvfIndex<K> implements VectorIndex<K> {
             tombstone(layout, previous);
             compactIfNeeded(layout, listOf(previous));
             size--;
+            removalsSinceTraining++;
             return true;
         } finally {
             lock.unlockWrite(stamp);
@@ -138,9 +154,12 @@ public final class IvfIndex<K> implements VectorIndex<K> {
         checkDimension(query);
         float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
         Layout current = layout;
-        int[] probe = searchParams.exact() || !current.trained()
-                ? IntStream.range(0, current.nlist()).toArray()
+        boolean exact = searchParams.exact() || !current.trained();
+        int[] probe = exact ? IntStream.range(0, current.nlist()).toArray()
                 : closestLists(q, current, searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current));
+        if (!exact && current.quantizer() != null) {
+            return searchCodes(q, k, current, probe, allow);
+        }
         TopK<K> top = new TopK<>(k);
         float[] scores = new float[BLOCK_SLOTS];
         Object[] keys = new Object[BLOCK_SLOTS];
@@ -158,6 +177,66 @@ public final class IvfIndex<K> implements VectorIndex<K> {
                     }
                     keys[i] = null;
                 }
+            }
+        }
+        return top.drainBestFirst(metric);
+    }
+
+    /**
+     * Two phases: score the probed lists' 8-bit codes (a quarter of the memory traffic) and keep the
+     * {@code k * rerank} best candidates, then score those exactly from their float vectors.
+     */
+    private List<Hit<K>> searchCodes(final float[] q, final int k, final Layout current, final int[] probe,
+                                     final Predicate<? super K> allow) {
+        ScalarQuantizer.Query prepared = current.quantizer().prepare(q, metric);
+        TopK<Long> candidates = new TopK<>(Math.max(k * params.rerank(), k));
+        float[] scores = new float[BLOCK_SLOTS];
+        int[] slots = new int[BLOCK_SLOTS];
+        for (int list : probe) {
+            PostingList postings = current.lists()[list];
+            int end = Optimistic.read(lock, () -> postings.count);
+            for (int start = 0; start < end; start += BLOCK_SLOTS) {
+                final int from = start;
+                int n = Optimistic.read(lock, () -> {
+                    int to = Math.min(from + BLOCK_SLOTS, postings.count);
+                    byte[] codes = postings.codes;
+                    float[] norms = postings.squaredNorms;
+                    Object[] keys = postings.keys;
+                    int found = 0;
+                    for (int slot = from; slot < to; slot++) {
+                        if (keys[slot] != null) {
+                            scores[found] = ScalarQuantizer.score(prepared, codes, slot * dimension, norms[slot]);
+                            slots[found++] = slot;
+                        }
+                    }
+                    return found;
+                });
+                for (int i = 0; i < n; i++) {
+                    if (scores[i] > candidates.threshold()) {
+                        candidates.offer(pack(list, slots[i]), scores[i]);
+                    }
+                }
+            }
+        }
+        TopK<K> top = new TopK<>(k);
+        for (Hit<Long> candidate : candidates.drainBestFirst(Metric.DOT)) {
+            long packed = candidate.key();
+            PostingList postings = current.lists()[listOf(packed)];
+            int slot = slotOf(packed);
+            Object[] found = new Object[1];
+            float[] exactScore = new float[1];
+            int live = Optimistic.read(lock, () -> {
+                Object key = slot < postings.count ? postings.keys[slot] : null;
+                if (key == null) {
+                    return 0;
+                }
+                found[0] = key;
+                exactScore[0] = Similarity.score(metric, q, postings.vectors, slot * dimension);
+                return 1;
+            });
+            @SuppressWarnings("unchecked") K key = (K) found[0];
+            if (live == 1 && (allow == null || allow.test(key))) {
+                top.offer(key, exactScore[0]);
             }
         }
         return top.drainBestFirst(metric);
@@ -210,33 +289,43 @@ public final class IvfIndex<K> implements VectorIndex<K> {
         nlist = Math.min(nlist, n);
         float[][] sample = sample(vectors, Math.min(n, params.samplePerList() * nlist), new Random(params.seed()));
         KMeans.Centroids centroids = KMeans.train(sample, nlist, metric, params.iterations(), params.seed());
+        ScalarQuantizer quantizer = params.sq8() ? ScalarQuantizer.train(sample) : null;
         float[][] all = vectors.toArray(new float[0][]);
         int[] assignment = new int[n];
         KMeans.assign(all, centroids.data(), centroids.k(), metric, assignment);
         int[] counts = new int[centroids.k()];
-        for (int a : assignment) {
-            counts[a]++;
+        double residual = 0;
+        for (int i = 0; i < n; i++) {
+            counts[assignment[i]]++;
+            residual += Similarity.squaredDistance(all[i], centroids.data(), assignment[i] * dimension);
         }
         PostingList[] lists = new PostingList[centroids.k()];
         for (int c = 0; c < lists.length; c++) {
-            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 3));
+            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 3), quantizer != null);
         }
+        byte[] code = new byte[dimension];
         Map<K, Long> newLocation = new HashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
-            int slot = lists[assignment[i]].append(liveKeys.get(i), all[i]);
+            if (quantizer != null) {
+                quantizer.encode(all[i], code, 0);
+            }
+            int slot = lists[assignment[i]].append(liveKeys.get(i), all[i], code);
             @SuppressWarnings("unchecked") K key = (K) liveKeys.get(i);
             newLocation.put(key, pack(assignment[i], slot));
         }
         long stamp = lock.writeLock();
         try {
-            layout = new Layout(centroids.data(), centroids.k(), lists);
+            layout = new Layout(centroids.data(), centroids.k(), lists, quantizer);
             location.clear();
             location.putAll(newLocation);
         } finally {
             lock.unlockWrite(stamp);
         }
         trainedSize = n;
+        trainedResidual = residual / n;
         insertsSinceTraining = 0;
+        residualSinceTraining = 0;
+        removalsSinceTraining = 0;
         lastBuildMillis = (System.nanoTime() - start) / 1_000_000;
     }
 
@@ -247,10 +336,17 @@ public final class IvfIndex<K> implements VectorIndex<K> {
         if (size >= params.retrainGrowth() * trainedSize) {
             return true;
         }
-        // A list far above the average means the data moved away from the centroids; retrain, but
-        // not more often than every half training size of inserts.
+        // The data moved away from the centroids: new vectors lie much farther from their centroid
+        // than the training vectors did (new topics scatter over old lists), or one list grew far
+        // past the average. Judged once enough inserts are in to tell.
+        if (insertsSinceTraining < Math.max(1_000, trainedSize / 10)) {
+            return false;
+        }
+        boolean drifted = residualSinceTraining / insertsSinceTraining > 1.25 * trainedResidual
+                || removalsSinceTraining > trainedSize / 2;
         double average = (double) size / current.nlist();
-        return insertsSinceTraining > trainedSize / 2 && current.lists()[list].live() > 16 * average + 64;
+        boolean runaway = insertsSinceTraining > trainedSize / 2 && current.lists()[list].live() > 16 * average + 64;
+        return drifted || runaway;
     }
 
     private static float[][] sample(final List<float[]> vectors, final int count, final Random random) {

@@ -12,6 +12,9 @@ interface Kernels {
     /** Squared Euclidean distance of {@code a} to {@code b[offset .. offset + a.length)}. */
     float squaredDistance(float[] a, float[] b, int offset);
 
+    /** Inner product of {@code a} with the signed bytes {@code codes[offset .. offset + a.length)}. */
+    float dotBytes(float[] a, byte[] codes, int offset);
+
     /** A short name for logs and benchmark reports. */
     String name();
 }

@@ -11,30 +11,50 @@ final class PostingList {
 
     float[] vectors;
     Object[] keys;
+    /** 8-bit codes of the vectors ({@link ScalarQuantizer}), or {@code null} when the list keeps none. */
+    byte[] codes;
+    /** Squared lengths of the vectors, beside the codes (l2 scores from codes need them). */
+    float[] squaredNorms;
     /** Slots in use, tombstones included. */
     int count;
     /** Tombstones among them. */
     int tombstones;
 
-    PostingList(final int dimension, final int capacity) {
+    PostingList(final int dimension, final int capacity, final boolean quantized) {
         int slots = Math.max(4, capacity);
         vectors = new float[slots * dimension];
         keys = new Object[slots];
+        if (quantized) {
+            codes = new byte[slots * dimension];
+            squaredNorms = new float[slots];
+        }
     }
 
     int live() {
         return count - tombstones;
     }
 
-    /** Appends a vector; returns its slot. */
-    int append(final Object key, final float[] vector) {
+    /**
+     * Appends a vector; returns its slot.
+     *
+     * @param code the vector's codes when this list keeps codes, else ignored
+     */
+    int append(final Object key, final float[] vector, final byte[] code) {
         int dimension = vector.length;
         if (count == keys.length) {
             int slots = keys.length + (keys.length >> 1) + 4;
             vectors = Arrays.copyOf(vectors, slots * dimension);
             keys = Arrays.copyOf(keys, slots);
+            if (codes != null) {
+                codes = Arrays.copyOf(codes, slots * dimension);
+                squaredNorms = Arrays.copyOf(squaredNorms, slots);
+            }
         }
         System.arraycopy(vector, 0, vectors, count * dimension, dimension);
+        if (codes != null) {
+            System.arraycopy(code, 0, codes, count * dimension, dimension);
+            squaredNorms[count] = Similarity.dot(vector, vector, 0);
+        }
         keys[count] = key;
         return count++;
     }
@@ -54,12 +74,19 @@ final class PostingList {
      */
     void compact(final int dimension, final SlotListener moved) {
         int live = live();
-        float[] newVectors = new float[Math.max(4, live + (live >> 2)) * dimension];
-        Object[] newKeys = new Object[Math.max(4, live + (live >> 2))];
+        int capacity = Math.max(4, live + (live >> 2));
+        float[] newVectors = new float[capacity * dimension];
+        Object[] newKeys = new Object[capacity];
+        byte[] newCodes = codes == null ? null : new byte[capacity * dimension];
+        float[] newNorms = codes == null ? null : new float[capacity];
         int next = 0;
         for (int slot = 0; slot < count; slot++) {
             if (keys[slot] != null) {
                 System.arraycopy(vectors, slot * dimension, newVectors, next * dimension, dimension);
+                if (codes != null) {
+                    System.arraycopy(codes, slot * dimension, newCodes, next * dimension, dimension);
+                    newNorms[next] = squaredNorms[slot];
+                }
                 newKeys[next] = keys[slot];
                 moved.movedTo(keys[slot], next);
                 next++;
@@ -67,12 +94,15 @@ final class PostingList {
         }
         vectors = newVectors;
         keys = newKeys;
+        codes = newCodes;
+        squaredNorms = newNorms;
         count = next;
         tombstones = 0;
     }
 
     long memoryBytes() {
-        return (long) vectors.length * Float.BYTES + (long) keys.length * 8;
+        long bytes = (long) vectors.length * Float.BYTES + (long) keys.length * 8;
+        return codes == null ? bytes : bytes + codes.length + (long) squaredNorms.length * Float.BYTES;
     }
 
     /** Told where a key went when its list was compacted. */

@@ -46,6 +46,23 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public float dotBytes(final float[] a, final byte[] codes, final int offset) {
+        int n = a.length;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 3 < n; i += 4) {
+            s0 += a[i] * codes[offset + i];
+            s1 += a[i + 1] * codes[offset + i + 1];
+            s2 += a[i + 2] * codes[offset + i + 2];
+            s3 += a[i + 3] * codes[offset + i + 3];
+        }
+        for (; i < n; i++) {
+            s0 += a[i] * codes[offset + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

@@ -51,6 +51,11 @@ public final class Similarity {
         return KERNELS.squaredDistance(a, b, offset);
     }
 
+    /** Inner product of {@code a} with the signed bytes {@code codes[offset .. offset + a.length)}. */
+    public static float dotBytes(final float[] a, final byte[] codes, final int offset) {
+        return KERNELS.dotBytes(a, codes, offset);
+    }
+
     /** The name of the kernels in use ({@code vector-api-256bit}, {@code scalar}). */
     public static String kernelName() {
         return KERNELS.name();

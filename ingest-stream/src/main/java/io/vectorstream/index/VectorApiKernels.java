@@ -1,6 +1,8 @@
 package io.vectorstream.index;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -55,6 +57,31 @@ final class VectorApiKernels implements Kernels {
         for (; i < n; i++) {
             float d = a[i] - b[offset + i];
             sum += d * d;
+        }
+        return sum;
+    }
+
+    /** Bytes with as many lanes as {@link #SPECIES} has floats, widened to floats lane by lane. */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(LANES * Byte.SIZE));
+
+    @Override
+    public float dotBytes(final float[] a, final byte[] codes, final int offset) {
+        int n = a.length;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector c0 = (FloatVector) ByteVector.fromArray(BYTES, codes, offset + i)
+                    .convertShape(VectorOperators.B2F, SPECIES, 0);
+            FloatVector c1 = (FloatVector) ByteVector.fromArray(BYTES, codes, offset + i + LANES)
+                    .convertShape(VectorOperators.B2F, SPECIES, 0);
+            acc0 = FloatVector.fromArray(SPECIES, a, i).fma(c0, acc0);
+            acc1 = FloatVector.fromArray(SPECIES, a, i + LANES).fma(c1, acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[i] * codes[offset + i];
         }
         return sum;
     }

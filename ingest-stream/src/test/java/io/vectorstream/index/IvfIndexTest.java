@@ -114,6 +114,28 @@ class IvfIndexTest {
     }
 
     @Test
+    void vectorsFromNewTopicsTriggerRetrainingAndKeepRecall() {
+        // Trained on the first half of the topics; then only the other half arrives.
+        SyntheticData data = new SyntheticData(DIMENSION, 100, 0.5, 1.2, 12);
+        IvfIndex<Integer> ivf = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(4_000));
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        float[][] old = data.vectorsOfClusters(4_000, 0, 50, 13);
+        float[][] moved = data.vectorsOfClusters(3_000, 50, 100, 14);
+        for (int i = 0; i < old.length; i++) {
+            ivf.put(i, old[i]);
+            exact.put(i, old[i]);
+        }
+        int trainedWith = ivf.nlist();
+        for (int i = 0; i < moved.length; i++) {
+            ivf.put(10_000 + i, moved[i]);
+            exact.put(10_000 + i, moved[i]);
+        }
+        assertTrue(ivf.nlist() != trainedWith, "retrained on drift before doubling: nlist " + ivf.nlist());
+        double recall = recallAt10(ivf, exact, data.vectorsOfClusters(100, 50, 100, 15), SearchParams.DEFAULT);
+        assertTrue(recall >= 0.85, "recall on the new topics " + recall);
+    }
+
+    @Test
     void kMeansConvergesAndAssignsEveryVector() {
         // Four well separated blobs: k-means with k = 4 must find one centroid per blob.
         java.util.Random random = new java.util.Random(11);

@@ -2,6 +2,7 @@ package io.vectorstream.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.bench.AnnBenchmark;
+import io.vectorstream.bench.StreamingRunbook;
 import io.vectorstream.bench.VectorFiles;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.schema.Json;
@@ -21,7 +22,7 @@ import java.util.Set;
 final class BenchCommand {
 
     static final Set<String> OPTIONS = Set.of("base", "queries", "groundtruth", "generate", "index", "metric",
-            "query-count", "seed", "spread");
+            "query-count", "seed", "spread", "params");
 
     /**
      * Noise of generated data, calibrated on 50k x 384 so that IVF's recall@10 against the share of
@@ -34,10 +35,14 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !"ann".equals(args.getFirst())) {
-            throw new Options.UsageException("bench needs a benchmark: bench ann ...");
+        if (args.isEmpty() || !Set.of("ann", "stream").contains(args.getFirst())) {
+            throw new Options.UsageException("bench needs a benchmark: bench ann ... or bench stream ...");
         }
         Options options = new Options(args.subList(1, args.size()), OPTIONS, Set.of("json"));
+        if ("stream".equals(args.getFirst())) {
+            stream(options, out, progress);
+            return;
+        }
         String kind = options.require("index");
         if (!IndexFactory.KINDS.contains(kind)) {
             throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
@@ -55,7 +60,17 @@ final class BenchCommand {
             progress.printf("memory bandwidth %.1f GB/s: a scan of %,d bytes is bound at %.0f q/s%n", bandwidth / 1e9,
                     bytes, bandwidth / bytes);
         }
-        AnnBenchmark.run(data, kind, metric, progress, result -> {
+        java.util.Map<String, Number> params = new java.util.LinkedHashMap<>();
+        for (String pair : options.get("params", "").split(",")) {
+            if (!pair.isBlank()) {
+                String[] nameValue = pair.split("=");
+                if (nameValue.length != 2) {
+                    throw new Options.UsageException("--params takes name=value[,name=value...]");
+                }
+                params.put(nameValue[0].trim(), Double.parseDouble(nameValue[1].trim()));
+            }
+        }
+        AnnBenchmark.run(data, kind, metric, params, progress, result -> {
             if (json) {
                 ObjectNode node = Json.MAPPER.createObjectNode();
                 node.put("index", result.index());
@@ -74,6 +89,43 @@ final class BenchCommand {
             }
             out.flush();
         });
+    }
+
+    /** The streaming runbook ({@link StreamingRunbook}) on generated data. */
+    private static void stream(final Options options, final PrintStream out, final PrintStream progress) {
+        String kind = options.require("index");
+        if (!IndexFactory.KINDS.contains(kind)) {
+            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
+        }
+        String[] size = options.get("generate", "200000,384").split(",");
+        String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");
+        boolean json = options.flag("json");
+        double average = StreamingRunbook.run(kind, Integer.parseInt(size[0].trim()), Integer.parseInt(size[1].trim()),
+                Metric.fromWireName(options.get("metric", "cosine")), Integer.parseInt(options.get("query-count", "500")),
+                new double[] {Double.parseDouble(spread[0]), Double.parseDouble(spread[1])},
+                Long.parseLong(options.get("seed", "7")), progress, checkpoint -> {
+                    if (json) {
+                        ObjectNode node = Json.MAPPER.createObjectNode();
+                        node.put("index", kind);
+                        node.put("step", checkpoint.step());
+                        node.put("after", checkpoint.after());
+                        node.put("size", checkpoint.size());
+                        node.put("recall_at_10", round(checkpoint.recallAt10(), 4));
+                        node.put("qps", round(checkpoint.qps(), 1));
+                        out.println(node);
+                    } else {
+                        out.printf("step %d  %-45s %,9d vectors  recall@10 %.3f  %6.0f q/s%n", checkpoint.step(),
+                                checkpoint.after(), checkpoint.size(), checkpoint.recallAt10(), checkpoint.qps());
+                    }
+                });
+        if (json) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("index", kind);
+            node.put("average_recall_at_10", round(average, 4));
+            out.println(node);
+        } else {
+            out.printf("average recall@10 over the checkpoints: %.3f%n", average);
+        }
     }
 
     private static AnnBenchmark.Dataset dataset(final Options options, final Metric metric,

@@ -48,7 +48,11 @@ public final class Main {
                          --metric cosine|dot|l2 (default cosine)  --query-count N (default 1000)
                          --seed N          (default 7)  --spread LOW,HIGH  noise of generated data
                                            (default 1.8,3.2: as hard as real sentence embeddings)
+                         --params a=1,b=2  index parameters (as in a library's index.params)
                          --json            one JSON object per setting
+              bench stream  The streaming runbook: inserts, deletes and re-insertions that move the
+                       distribution, recall@10 at each search checkpoint and their average.
+                         --index flat|ivf|lsh  --generate N,DIM (default 200000,384)  --json
               help     This text.
             """;
 

@@ -1,0 +1,77 @@
+package io.vectorstream.index;
+
+import io.vectorstream.schema.Metric;
+
+/**
+ * 8-bit scalar quantisation: each dimension's range, learnt from a sample, is cut into 256 steps,
+ * and a vector is stored as one signed byte per dimension ({@code x ~ base[d] + step[d] * b}), a
+ * quarter of its float size. Scores against a float query are asymmetric (the query is not
+ * quantised): {@code q.x ~ q.base + (q * step).b}, one pass over bytes. Only candidates are scored
+ * this way; the final order comes from the exact vectors.
+ */
+final class ScalarQuantizer {
+
+    private final float[] base;
+    private final float[] step;
+
+    private ScalarQuantizer(final float[] base, final float[] step) {
+        this.base = base;
+        this.step = step;
+    }
+
+    /** Learns each dimension's range from {@code sample}. */
+    static ScalarQuantizer train(final float[][] sample) {
+        int dimension = sample[0].length;
+        float[] min = new float[dimension];
+        float[] max = new float[dimension];
+        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
+        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        for (float[] v : sample) {
+            for (int d = 0; d < dimension; d++) {
+                min[d] = Math.min(min[d], v[d]);
+                max[d] = Math.max(max[d], v[d]);
+            }
+        }
+        float[] base = new float[dimension];
+        float[] step = new float[dimension];
+        for (int d = 0; d < dimension; d++) {
+            step[d] = Math.max((max[d] - min[d]) / 255f, 1e-12f);
+            base[d] = min[d] + 128 * step[d]; // codes are stored as code - 128, a signed byte
+        }
+        return new ScalarQuantizer(base, step);
+    }
+
+    /** Writes the codes of {@code v} to {@code out[offset ..]}; values outside the learnt range are clamped. */
+    void encode(final float[] v, final byte[] out, final int offset) {
+        for (int d = 0; d < v.length; d++) {
+            long code = Math.round((v[d] - base[d]) / step[d]);
+            out[offset + d] = (byte) Math.max(-128, Math.min(127, code));
+        }
+    }
+
+    /** A query prepared for {@link #score}: the query scaled by the steps, and its product with the bases. */
+    record Query(float[] scaled, float offset, float squaredNorm, Metric metric) {
+    }
+
+    Query prepare(final float[] q, final Metric metric) {
+        float[] scaled = new float[q.length];
+        double offset = 0;
+        double norm = 0;
+        for (int d = 0; d < q.length; d++) {
+            scaled[d] = q[d] * step[d];
+            offset += (double) q[d] * base[d];
+            norm += (double) q[d] * q[d];
+        }
+        return new Query(scaled, (float) offset, (float) norm, metric);
+    }
+
+    /**
+     * The approximate internal score (higher is closer) of the vector coded at {@code codes[offset ..]}.
+     *
+     * @param squaredNorm the exact squared length of that vector (used under l2 only)
+     */
+    static float score(final Query query, final byte[] codes, final int offset, final float squaredNorm) {
+        float dot = query.offset() + Similarity.dotBytes(query.scaled(), codes, offset);
+        return query.metric() == Metric.L2 ? -(query.squaredNorm() - 2 * dot + squaredNorm) : dot;
+    }
+}
