@@ -26,28 +26,26 @@ public final class VectorFiles {
 
     /** Reads at most {@code limit} vectors (all when {@code limit <= 0}). */
     public static float[][] readFvecs(final Path file, final int limit) throws IOException {
-        List<float[]> out = new ArrayList<>();
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
-            DataInputStream data = new DataInputStream(in);
-            byte[] header = new byte[4];
-            while (limit <= 0 || out.size() < limit) {
-                if (!readFully(data, header)) {
-                    break;
-                }
-                int dimension = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getInt();
-                byte[] body = new byte[dimension * 4];
-                data.readFully(body);
-                float[] v = new float[dimension];
-                ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-                out.add(v);
-            }
-        }
-        return out.toArray(new float[0][]);
+        return readRecords(file, limit, body -> {
+            float[] v = new float[body.remaining() / 4];
+            body.asFloatBuffer().get(v);
+            return v;
+        }).toArray(new float[0][]);
     }
 
     /** Reads at most {@code limit} id lists (all when {@code limit <= 0}). */
     public static int[][] readIvecs(final Path file, final int limit) throws IOException {
-        List<int[]> out = new ArrayList<>();
+        return readRecords(file, limit, body -> {
+            int[] ids = new int[body.remaining() / 4];
+            body.asIntBuffer().get(ids);
+            return ids;
+        }).toArray(new int[0][]);
+    }
+
+    /** Reads records of a count and that many 4-byte little-endian values, each decoded by {@code decode}. */
+    private static <T> List<T> readRecords(final Path file, final int limit,
+                                           final java.util.function.Function<ByteBuffer, T> decode) throws IOException {
+        List<T> out = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
             DataInputStream data = new DataInputStream(in);
             byte[] header = new byte[4];
@@ -58,12 +56,10 @@ public final class VectorFiles {
                 int count = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getInt();
                 byte[] body = new byte[count * 4];
                 data.readFully(body);
-                int[] ids = new int[count];
-                ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(ids);
-                out.add(ids);
+                out.add(decode.apply(ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN)));
             }
         }
-        return out.toArray(new int[0][]);
+        return out;
     }
 
     public static void writeFvecs(final Path file, final float[][] vectors) throws IOException {

@@ -18,37 +18,20 @@ import java.util.function.Predicate;
  *
  * @param <K> the key a vector is stored under (a chunk's identity)
  */
-public final class FlatIndex<K> implements VectorIndex<K> {
+public final class FlatIndex<K> extends BaseIndex<K> {
 
     static final int BLOCK_SLOTS = 256;
 
-    private final int dimension;
-    private final Metric metric;
-    private final StampedLock lock = new StampedLock();
     private final SlotStore<K> slots;
 
     public FlatIndex(final int dimension, final Metric metric) {
-        if (dimension <= 0) {
-            throw new IllegalArgumentException("dimension must be positive");
-        }
-        this.dimension = dimension;
-        this.metric = metric;
+        super(dimension, metric);
         this.slots = new SlotStore<>(dimension);
     }
 
     @Override
     public String kind() {
         return "flat";
-    }
-
-    @Override
-    public int dimension() {
-        return dimension;
-    }
-
-    @Override
-    public Metric metric() {
-        return metric;
     }
 
     @Override
@@ -81,8 +64,7 @@ public final class FlatIndex<K> implements VectorIndex<K> {
     @Override
     public List<Hit<K>> search(final float[] query, final int k, final SearchParams params,
                                final Predicate<? super K> allow) {
-        checkDimension(query);
-        float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        float[] q = prepared(query);
         TopK<K> top = new TopK<>(k);
         float[] blockScores = new float[BLOCK_SLOTS];
         Object[] blockKeys = new Object[BLOCK_SLOTS];
@@ -125,9 +107,4 @@ public final class FlatIndex<K> implements VectorIndex<K> {
         }
     }
 
-    private void checkDimension(final float[] vector) {
-        if (vector.length != dimension) {
-            throw new IllegalArgumentException("vector has dimension " + vector.length + ", index has " + dimension);
-        }
-    }
 }

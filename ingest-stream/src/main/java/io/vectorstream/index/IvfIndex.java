@@ -30,7 +30,7 @@ import java.util.stream.IntStream;
  * new lists replace the old ones in one step under the write lock, so searches go on meanwhile
  * against the old lists.
  */
-public final class IvfIndex<K> implements VectorIndex<K> {
+public final class IvfIndex<K> extends BaseIndex<K> {
 
     static final int BLOCK_SLOTS = 256;
 
@@ -41,10 +41,7 @@ public final class IvfIndex<K> implements VectorIndex<K> {
         }
     }
 
-    private final int dimension;
-    private final Metric metric;
     private final IvfParams params;
-    private final StampedLock lock = new StampedLock();
     private volatile Layout layout;
 
     // Writer-side state.
@@ -60,8 +57,7 @@ public final class IvfIndex<K> implements VectorIndex<K> {
     private volatile long lastBuildMillis;
 
     public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
-        this.dimension = dimension;
-        this.metric = metric;
+        super(dimension, metric);
         this.params = params;
         this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64, false)}, null);
     }
@@ -69,16 +65,6 @@ public final class IvfIndex<K> implements VectorIndex<K> {
     @Override
     public String kind() {
         return "ivf";
-    }
-
-    @Override
-    public int dimension() {
-        return dimension;
-    }
-
-    @Override
-    public Metric metric() {
-        return metric;
     }
 
     @Override
@@ -151,8 +137,7 @@ public final class IvfIndex<K> implements VectorIndex<K> {
     @Override
     public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
                                final Predicate<? super K> allow) {
-        checkDimension(query);
-        float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        float[] q = prepared(query);
         Layout current = layout;
         boolean exact = searchParams.exact() || !current.trained();
         int[] probe = exact ? IntStream.range(0, current.nlist()).toArray()
@@ -381,11 +366,6 @@ public final class IvfIndex<K> implements VectorIndex<K> {
         }
     }
 
-    private void checkDimension(final float[] vector) {
-        if (vector.length != dimension) {
-            throw new IllegalArgumentException("vector has dimension " + vector.length + ", index has " + dimension);
-        }
-    }
 
     private static long pack(final int list, final int slot) {
         return ((long) list << 32) | (slot & 0xFFFFFFFFL);

@@ -24,14 +24,11 @@ import java.util.function.Predicate;
  * stamps. The hash functions depend only on the seed, dimension and metric, so an index rebuilt
  * from the same vectors hashes them the same way.
  */
-public final class LshIndex<K> implements VectorIndex<K> {
+public final class LshIndex<K> extends BaseIndex<K> {
 
     private static final int BLOCK = 256;
 
-    private final int dimension;
-    private final Metric metric;
     private final LshParams params;
-    private final StampedLock lock = new StampedLock();
     private final SlotStore<K> slots;
     /** tables * bits Gaussian projection rows. */
     private final float[] projections;
@@ -43,8 +40,7 @@ public final class LshIndex<K> implements VectorIndex<K> {
     private long[] slotCodes = new long[0];
 
     public LshIndex(final int dimension, final Metric metric, final LshParams params) {
-        this.dimension = dimension;
-        this.metric = metric;
+        super(dimension, metric);
         this.params = params;
         this.slots = new SlotStore<>(dimension);
         Random random = new Random(params.seed());
@@ -66,16 +62,6 @@ public final class LshIndex<K> implements VectorIndex<K> {
     @Override
     public String kind() {
         return "lsh";
-    }
-
-    @Override
-    public int dimension() {
-        return dimension;
-    }
-
-    @Override
-    public Metric metric() {
-        return metric;
     }
 
     @Override
@@ -126,8 +112,7 @@ public final class LshIndex<K> implements VectorIndex<K> {
     @Override
     public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
                                final Predicate<? super K> allow) {
-        checkDimension(query);
-        float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        float[] q = prepared(query);
         if (searchParams.exact()) {
             return exact(q, k, allow);
         }
@@ -342,11 +327,6 @@ public final class LshIndex<K> implements VectorIndex<K> {
         }
     }
 
-    private void checkDimension(final float[] vector) {
-        if (vector.length != dimension) {
-            throw new IllegalArgumentException("vector has dimension " + vector.length + ", index has " + dimension);
-        }
-    }
 
     @Override
     public IndexStats stats() {
