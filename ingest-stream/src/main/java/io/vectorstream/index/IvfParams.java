@@ -2,7 +2,7 @@ package io.vectorstream.index;
 
 /**
  * Parameters of an {@link IvfIndex}. Zero means "choose": nlist = 4 * sqrt(n) at training time,
- * nprobe = 5% of nlist.
+ * nprobe = 8% of nlist.
  *
  * @param nlist           inverted lists
  * @param nprobe          lists a query scans by default
