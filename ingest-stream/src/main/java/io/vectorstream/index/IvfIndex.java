@@ -36,9 +36,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
 
     /**
      * Retrain when vectors inserted since training lie this much farther (mean squared distance)
-     * from their centroids than the training vectors did. Fresh vectors from the training
-     * distribution come out a few percent farther (the centroids fit the sample they came from);
-     * on noisy embedding-like data a new topic adds little more than that, so the margin is small.
+     * from their centroids than the vectors held out of the k-means sample did. On noisy
+     * embedding-like data a new topic raises that distance only a little, so the margin is small.
      */
     static final double DRIFT = 1.12;
 
@@ -66,6 +65,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     /** Sum of the squared distances of the vectors inserted since, to the centroids they went to. */
     private double residualSinceTraining;
     private int removalsSinceTraining;
+    /** Set after a retraining caused by drift: retrain once more after a quarter of its size in inserts. */
+    private boolean followUpPending;
     private volatile long lastBuildMillis;
 
     public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
@@ -124,7 +125,10 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             residualSinceTraining += Similarity.squaredDistance(vector, current.centroids(), list * dimension);
         }
         if (shouldTrain(current, list)) {
+            boolean moved = current.trained() && hasDrifted();
             train();
+            // The new distribution was only starting to arrive: look again soon.
+            followUpPending = moved;
         }
     }
 
@@ -306,17 +310,28 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         }
         int nlist = params.nlist() > 0 ? params.nlist() : Math.max(1, (int) Math.round(4 * Math.sqrt(n)));
         nlist = Math.min(nlist, n);
-        float[][] sample = sample(vectors, Math.min(n, params.samplePerList() * nlist), new Random(params.seed()));
+        // A tenth of the vectors always stays out of the sample: the drift baseline is measured on them.
+        float[][] sample = sample(vectors, Math.min(n - n / 10, params.samplePerList() * nlist),
+                new Random(params.seed()));
         KMeans.Centroids centroids = KMeans.train(sample, nlist, metric, params.iterations(), params.seed());
         ScalarQuantizer quantizer = params.sq8() ? ScalarQuantizer.train(sample) : null;
         float[][] all = vectors.toArray(new float[0][]);
         int[] assignment = new int[n];
         KMeans.assign(all, centroids.data(), centroids.k(), metric, assignment);
         int[] counts = new int[centroids.k()];
+        // The drift baseline is measured on vectors k-means did not train on: its own sample sits
+        // closer to the centroids than any new vector will, and would make every insert look like
+        // drift. With too few such vectors there is no reliable baseline, and drift is not judged.
+        java.util.Set<float[]> trainedOn = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        trainedOn.addAll(java.util.Arrays.asList(sample));
         double residual = 0;
+        int heldOut = 0;
         for (int i = 0; i < n; i++) {
             counts[assignment[i]]++;
-            residual += Similarity.squaredDistance(all[i], centroids.data(), assignment[i] * dimension);
+            if (!trainedOn.contains(all[i])) {
+                residual += Similarity.squaredDistance(all[i], centroids.data(), assignment[i] * dimension);
+                heldOut++;
+            }
         }
         PostingList[] lists = new PostingList[centroids.k()];
         for (int c = 0; c < lists.length; c++) {
@@ -352,10 +367,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             lock.unlockWrite(stamp);
         }
         trainedSize = n;
-        trainedResidual = residual / n;
+        trainedResidual = heldOut >= 100 ? residual / heldOut : Double.POSITIVE_INFINITY;
         insertsSinceTraining = 0;
         residualSinceTraining = 0;
         removalsSinceTraining = 0;
+        followUpPending = false;
         lastBuildMillis = (System.nanoTime() - start) / 1_000_000;
     }
 
@@ -366,17 +382,25 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         if (size >= params.retrainGrowth() * trainedSize) {
             return true;
         }
+        if (followUpPending && insertsSinceTraining >= trainedSize / 4) {
+            return true;
+        }
         // The data moved away from the centroids: new vectors lie much farther from their centroid
         // than the training vectors did (new topics scatter over old lists), or one list grew far
         // past the average. Judged once enough inserts are in to tell.
         if (insertsSinceTraining < Math.max(1_000, trainedSize / 10)) {
             return false;
         }
-        boolean drifted = residualSinceTraining / insertsSinceTraining > DRIFT * trainedResidual
-                || removalsSinceTraining > trainedSize / 2;
         double average = (double) size / current.nlist();
         boolean runaway = insertsSinceTraining > trainedSize / 2 && current.lists()[list].live() > 16 * average + 64;
-        return drifted || runaway;
+        return hasDrifted() || runaway;
+    }
+
+    /** New vectors lie farther from their centroids than the training vectors did, or half of those are gone. */
+    private boolean hasDrifted() {
+        return insertsSinceTraining >= Math.max(1_000, trainedSize / 10)
+                && residualSinceTraining / insertsSinceTraining > DRIFT * trainedResidual // false when no baseline
+                || removalsSinceTraining > trainedSize / 2;
     }
 
     private static float[][] sample(final List<float[]> vectors, final int count, final Random random) {
