@@ -335,7 +335,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         }
         PostingList[] lists = new PostingList[centroids.k()];
         for (int c = 0; c < lists.length; c++) {
-            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 4) + 2, quantizer != null);
+            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 3), quantizer != null);
         }
         byte[] code = new byte[dimension];
         Map<K, Long> newLocation = new HashMap<>(n * 2);

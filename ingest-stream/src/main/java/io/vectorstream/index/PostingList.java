@@ -42,8 +42,7 @@ final class PostingList {
     int append(final Object key, final float[] vector, final byte[] code) {
         int dimension = vector.length;
         if (count == keys.length) {
-            // Grow by a quarter: lists are many and small, so headroom is most of their overhead.
-            int slots = keys.length + (keys.length >> 2) + 4;
+            int slots = keys.length + (keys.length >> 1) + 4;
             vectors = Arrays.copyOf(vectors, slots * dimension);
             keys = Arrays.copyOf(keys, slots);
             if (codes != null) {
@@ -75,7 +74,7 @@ final class PostingList {
      */
     void compact(final int dimension, final SlotListener moved) {
         int live = live();
-        int capacity = Math.max(4, live + (live >> 3));
+        int capacity = Math.max(4, live + (live >> 2));
         float[] newVectors = new float[capacity * dimension];
         Object[] newKeys = new Object[capacity];
         byte[] newCodes = codes == null ? null : new byte[capacity * dimension];
