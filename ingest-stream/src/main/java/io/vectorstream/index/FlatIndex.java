@@ -65,6 +65,9 @@ public final class FlatIndex<K> extends BaseIndex<K> {
     public List<Hit<K>> search(final float[] query, final int k, final SearchParams params,
                                final Predicate<? super K> allow) {
         float[] q = prepared(query);
+        if (k <= 0) {
+            return List.of();
+        }
         TopK<K> top = new TopK<>(k);
         float[] blockScores = new float[BLOCK_SLOTS];
         Object[] blockKeys = new Object[BLOCK_SLOTS];

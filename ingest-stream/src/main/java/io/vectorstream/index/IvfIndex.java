@@ -34,6 +34,12 @@ public final class IvfIndex<K> extends BaseIndex<K> {
 
     static final int BLOCK_SLOTS = 256;
 
+    /** Extra results kept so that duplicates from concurrent re-puts can be dropped ({@link #distinct}). */
+    private static final int DUPLICATE_MARGIN = 4;
+
+    /** Upper bound of the sq8 candidates re-ranked exactly per query. */
+    private static final int MAX_CANDIDATES = 100_000;
+
     /**
      * Retrain when vectors inserted since training lie this much farther (mean squared distance)
      * from their centroids than the vectors held out of the k-means sample did. On noisy
@@ -154,6 +160,9 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
                                final Predicate<? super K> allow) {
         float[] q = prepared(query);
+        if (k <= 0) {
+            return List.of();
+        }
         Layout current = layout;
         boolean exact = searchParams.exact() || !current.trained();
         ScalarQuantizer.Query prepared = !exact && current.quantizer() != null
@@ -164,7 +173,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         if (prepared != null) {
             return searchCodes(q, prepared, k, current, probe, allow);
         }
-        TopK<K> top = new TopK<>(k);
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
         float[] scores = new float[BLOCK_SLOTS];
         Object[] keys = new Object[BLOCK_SLOTS];
         for (int list : probe) {
@@ -183,7 +192,22 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                 }
             }
         }
-        return top.drainBestFirst(metric);
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    /**
+     * A key re-put while a search runs can be met twice, in its old list before the tombstone and in
+     * its new one: keep the first (best) of each key, {@code k} at most.
+     */
+    private static <K> List<Hit<K>> distinct(final List<Hit<K>> bestFirst, final int k) {
+        java.util.Set<K> seen = new java.util.HashSet<>();
+        List<Hit<K>> out = new java.util.ArrayList<>(Math.min(k, bestFirst.size()));
+        for (Hit<K> hit : bestFirst) {
+            if (out.size() < k && seen.add(hit.key())) {
+                out.add(hit);
+            }
+        }
+        return out;
     }
 
     /**
@@ -192,11 +216,16 @@ public final class IvfIndex<K> extends BaseIndex<K> {
      */
     private List<Hit<K>> searchCodes(final float[] q, final ScalarQuantizer.Query prepared, final int k,
                                      final Layout current, final int[] probe, final Predicate<? super K> allow) {
-        TopK<Long> candidates = new TopK<>(Math.max(k * params.rerank(), k));
+        TopK<Long> candidates = new TopK<>((int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
         float[] scores = new float[BLOCK_SLOTS];
         int[] slots = new int[BLOCK_SLOTS];
-        for (int list : probe) {
+        // The list objects as this search found them: a candidate is (probe index, slot) in one of
+        // these, which stays valid even if the index swaps in a compacted copy meanwhile.
+        PostingList[] probed = new PostingList[probe.length];
+        for (int p = 0; p < probe.length; p++) {
+            int list = probe[p];
             PostingList postings = current.lists()[list];
+            probed[p] = postings;
             int end = Optimistic.read(lock, () -> postings.count);
             for (int start = 0; start < end; start += BLOCK_SLOTS) {
                 final int from = start;
@@ -216,15 +245,15 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                 });
                 for (int i = 0; i < n; i++) {
                     if (scores[i] > candidates.threshold()) {
-                        candidates.offer(pack(list, slots[i]), scores[i]);
+                        candidates.offer(pack(p, slots[i]), scores[i]);
                     }
                 }
             }
         }
-        TopK<K> top = new TopK<>(k);
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
         for (Hit<Long> candidate : candidates.drainBestFirst(Metric.DOT)) {
             long packed = candidate.key();
-            PostingList postings = current.lists()[listOf(packed)];
+            PostingList postings = probed[listOf(packed)];
             int slot = slotOf(packed);
             Object[] found = new Object[1];
             float[] exactScore = new float[1];
@@ -242,7 +271,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                 top.offer(key, exactScore[0]);
             }
         }
-        return top.drainBestFirst(metric);
+        return distinct(top.drainBestFirst(metric), k);
     }
 
     /** The nprobe used when a query does not set one. */
@@ -428,7 +457,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     private void compactIfNeeded(final Layout current, final int list) {
         PostingList postings = current.lists()[list];
         if (postings.needsCompaction()) {
-            postings.compact(dimension, (key, slot) -> {
+            // Called under the write lock; readers holding the old list keep a consistent one.
+            current.lists()[list] = postings.compacted(dimension, (key, slot) -> {
                 @SuppressWarnings("unchecked") K k = (K) key;
                 location.put(k, pack(list, slot));
             });

@@ -21,7 +21,7 @@ public record IvfParams(int nlist, int nprobe, int trainThreshold, double retrai
 
     public IvfParams {
         if (nlist < 0 || nprobe < 0 || trainThreshold < 1 || retrainGrowth <= 1 || samplePerList < 1
-                || iterations < 1 || rerank < 1) {
+                || iterations < 1 || rerank < 1 || rerank > 1_000) {
             throw new IllegalArgumentException("invalid IVF parameters");
         }
     }

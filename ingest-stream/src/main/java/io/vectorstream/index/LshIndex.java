@@ -113,6 +113,9 @@ public final class LshIndex<K> extends BaseIndex<K> {
     public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
                                final Predicate<? super K> allow) {
         float[] q = prepared(query);
+        if (k <= 0) {
+            return List.of();
+        }
         if (searchParams.exact()) {
             return exact(q, k, allow);
         }

@@ -4,8 +4,10 @@ import java.util.Arrays;
 
 /**
  * One inverted list of IVF: its vectors contiguous in one array, a key per slot, removed slots
- * as tombstones ({@code null} keys) until the list is compacted. Mutated only under the index's
- * write lock; searches read it under optimistic stamps (see {@link IvfIndex}).
+ * as tombstones ({@code null} keys) until the list is replaced by a compacted copy. Mutated only
+ * under the index's write lock, and then only by appending past {@link #count} or tombstoning: a
+ * slot below {@code count} never changes key except to {@code null}. Searches read it under
+ * optimistic stamps (see {@link IvfIndex}).
  */
 final class PostingList {
 
@@ -70,15 +72,17 @@ final class PostingList {
     }
 
     /**
-     * Drops the tombstones, keeping order; {@code moved} is told each key's new slot.
+     * A new list holding this one's live vectors in order, without tombstones; {@code moved} is told
+     * each key's new slot. This list is left as it is: a search scanning it by slot number goes on
+     * undisturbed (compacting in place would shift vectors into blocks it had already scanned).
      */
-    void compact(final int dimension, final SlotListener moved) {
+    PostingList compacted(final int dimension, final SlotListener moved) {
         int live = live();
-        int capacity = Math.max(4, live + (live >> 2));
-        float[] newVectors = new float[capacity * dimension];
-        Object[] newKeys = new Object[capacity];
-        byte[] newCodes = codes == null ? null : new byte[capacity * dimension];
-        float[] newNorms = codes == null ? null : new float[capacity];
+        PostingList out = new PostingList(dimension, Math.max(4, live + (live >> 2)), codes != null);
+        float[] newVectors = out.vectors;
+        Object[] newKeys = out.keys;
+        byte[] newCodes = out.codes;
+        float[] newNorms = out.squaredNorms;
         int next = 0;
         for (int slot = 0; slot < count; slot++) {
             if (keys[slot] != null) {
@@ -92,12 +96,8 @@ final class PostingList {
                 next++;
             }
         }
-        vectors = newVectors;
-        keys = newKeys;
-        codes = newCodes;
-        squaredNorms = newNorms;
-        count = next;
-        tombstones = 0;
+        out.count = next;
+        return out;
     }
 
     long memoryBytes() {

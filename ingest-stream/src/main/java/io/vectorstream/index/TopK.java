@@ -28,6 +28,9 @@ final class TopK<K> {
     }
 
     void offer(final K key, final float score) {
+        if (Float.isNaN(score) || k == 0) {
+            return; // a NaN would sit at the root and keep every later candidate out
+        }
         if (size < k) {
             scores[size] = score;
             keys[size] = key;

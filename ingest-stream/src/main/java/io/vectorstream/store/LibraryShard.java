@@ -38,12 +38,13 @@ final class LibraryShard {
      */
     void library(final LibraryRecord record, final BiFunction<String, String, float[]> vectors) {
         LibraryRecord previous = library;
-        library = record;
         boolean sameIndex = index != null && previous != null && previous.dimension() == record.dimension()
                 && previous.metric() == record.metric() && previous.indexJson().equals(record.indexJson());
         if (!sameIndex) {
-            rebuildIndex(vectors, false);
+            // Readers must not see the new record (its dimension) before the index that matches it.
+            buildIndex(record, vectors, false);
         }
+        library = record;
     }
 
     /**
@@ -52,9 +53,13 @@ final class LibraryShard {
      */
     void rebuildIndex(final BiFunction<String, String, float[]> vectors, final boolean train) {
         LibraryRecord record = library;
-        if (record == null) {
-            return;
+        if (record != null) {
+            buildIndex(record, vectors, train);
         }
+    }
+
+    private void buildIndex(final LibraryRecord record, final BiFunction<String, String, float[]> vectors,
+                            final boolean train) {
         VectorIndex<ChunkRef> fresh = IndexSpecs.create(record.indexJson(), record.dimension(), record.metric());
         chunkIdsByDocument.forEach((documentId, chunkIds) -> chunkIds.forEach(chunkId -> {
             float[] vector = vectors.apply(documentId, chunkId);

@@ -109,11 +109,11 @@ final class ShardContents {
     private ShardQuery.KnnAnswer knn(final ShardQuery.Knn q) {
         LibraryShard shard = libraries.get(q.libraryId());
         io.vectorstream.index.VectorIndex<ChunkRef> index = shard == null ? null : shard.index();
-        if (index == null) {
-            return new ShardQuery.KnnAnswer(List.of(), "flat");
+        if (index == null || index.dimension() != q.vector().length) {
+            return new ShardQuery.KnnAnswer(List.of(), "flat"); // none yet, or mid-change of dimension
         }
         String answeredBy = q.params().exact() || !index.isTrained() ? "flat" : index.kind();
-        List<ScoredChunk> out = new ArrayList<>(q.k());
+        List<ScoredChunk> out = new ArrayList<>(Math.max(0, q.k()));
         for (Hit<ChunkRef> hit : index.search(q.vector(), q.k(), q.params(), null)) {
             ChunkRecord chunk = chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId());
             if (chunk != null) { // deleted between the scan and this read

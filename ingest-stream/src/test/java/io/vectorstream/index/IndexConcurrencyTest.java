@@ -38,6 +38,14 @@ class IndexConcurrencyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"flat", "ivf", "lsh"})
+    void aSearchForNoResultsReturnsNone(final String kind) {
+        VectorIndex<Integer> index = create(kind);
+        index.put(1, constant(1f));
+        assertEquals(List.of(), index.search(constant(1f), 0, SearchParams.DEFAULT, null));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flat", "ivf", "lsh"})
     void readersNeverSeeTornVectorsOrRemovedKeysWhileOneWriterWorks(final String kind) throws Exception {
         VectorIndex<Integer> index = create(kind);
         for (int key = 0; key < KEYS; key++) {
