@@ -1,7 +1,9 @@
 package io.vectorstream.index;
 
 import io.vectorstream.schema.Metric;
+import java.util.List;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.Predicate;
 
 /**
  * What every index has: its dimension and metric, and the {@link StampedLock} under which one
@@ -38,9 +40,20 @@ abstract class BaseIndex<K> implements VectorIndex<K> {
         }
     }
 
-    /** The query as searched: unit length under cosine (stored vectors are), as given otherwise. */
-    protected final float[] prepared(final float[] query) {
+    /**
+     * Checks the query, answers nothing for {@code k <= 0}, and hands the index a query of unit
+     * length under cosine (stored vectors are) or as given otherwise.
+     */
+    @Override
+    public final List<Hit<K>> search(final float[] query, final int k, final SearchParams params,
+                                     final Predicate<? super K> allow) {
         checkDimension(query);
-        return metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        if (k <= 0) {
+            return List.of();
+        }
+        return searchPrepared(metric == Metric.COSINE ? Similarity.normalized(query) : query, k, params, allow);
     }
+
+    /** {@link #search} with a checked, prepared query and {@code k >= 1}. */
+    protected abstract List<Hit<K>> searchPrepared(float[] q, int k, SearchParams params, Predicate<? super K> allow);
 }

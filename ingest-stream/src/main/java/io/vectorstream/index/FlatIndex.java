@@ -62,12 +62,8 @@ public final class FlatIndex<K> extends BaseIndex<K> {
 
     /** The exact {@code k} nearest: every vector is scored; {@code params} changes nothing here. */
     @Override
-    public List<Hit<K>> search(final float[] query, final int k, final SearchParams params,
-                               final Predicate<? super K> allow) {
-        float[] q = prepared(query);
-        if (k <= 0) {
-            return List.of();
-        }
+    protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams params,
+                                          final Predicate<? super K> allow) {
         TopK<K> top = new TopK<>(k);
         float[] blockScores = new float[BLOCK_SLOTS];
         Object[] blockKeys = new Object[BLOCK_SLOTS];

@@ -157,12 +157,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     }
 
     @Override
-    public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
-                               final Predicate<? super K> allow) {
-        float[] q = prepared(query);
-        if (k <= 0) {
-            return List.of();
-        }
+    protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
+                                          final Predicate<? super K> allow) {
         Layout current = layout;
         boolean exact = searchParams.exact() || !current.trained();
         ScalarQuantizer.Query prepared = !exact && current.quantizer() != null

@@ -110,12 +110,8 @@ public final class LshIndex<K> extends BaseIndex<K> {
     }
 
     @Override
-    public List<Hit<K>> search(final float[] query, final int k, final SearchParams searchParams,
-                               final Predicate<? super K> allow) {
-        float[] q = prepared(query);
-        if (k <= 0) {
-            return List.of();
-        }
+    protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
+                                          final Predicate<? super K> allow) {
         if (searchParams.exact()) {
             return exact(q, k, allow);
         }
