@@ -1,0 +1,142 @@
+package io.vectorstream.embed;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A built model folder run on DJL's PyTorch engine: Hugging Face tokenizer, then
+ * {@link BertEncoderBlock}.
+ *
+ * <p>Texts are sorted by token count and cut into batches of similar length, each padded only to
+ * its own longest text: with one padded batch per call, a single long text would make every short
+ * one pay for its length. A batch also stops at {@value #MAX_BATCH_TOKENS} tokens so that memory
+ * stays bounded whatever the caller sends.
+ */
+public final class DjlEmbedder implements Embedder {
+
+    static final int MAX_BATCH = 32;
+    static final int MAX_BATCH_TOKENS = 32 * 128;
+
+    private final ModelManifest manifest;
+    private final HuggingFaceTokenizer tokenizer;
+    private final Model model;
+    private final BertEncoderBlock block;
+
+    private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
+                        final BertEncoderBlock block) {
+        this.manifest = manifest;
+        this.tokenizer = tokenizer;
+        this.model = model;
+        this.block = block;
+    }
+
+    /** Loads the model built in {@code modelDir} (see {@link ModelBuilder}). */
+    public static DjlEmbedder load(final Path modelDir) throws IOException {
+        DjlRuntime.configure();
+        ModelManifest manifest = ModelManifest.read(modelDir);
+        HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(modelDir.resolve(ModelManifest.TOKENIZER_FILE))
+                .optAddSpecialTokens(true)
+                .optTruncation(true)
+                .optMaxLength(manifest.maxTokens())
+                .optPadding(false)
+                .build();
+        Model model = Model.newInstance(manifest.djlModelName(), Device.cpu(), "PyTorch");
+        BertEncoderBlock block = new BertEncoderBlock(manifest.encoder(), manifest.pooling());
+        model.setBlock(block);
+        try {
+            model.load(modelDir, manifest.djlModelName());
+        } catch (MalformedModelException e) {
+            model.close();
+            tokenizer.close();
+            throw new IOException("unreadable model parameters in " + modelDir + ": " + e.getMessage(), e);
+        }
+        return new DjlEmbedder(manifest, tokenizer, model, block);
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    @Override
+    public String modelId() {
+        return manifest.modelId();
+    }
+
+    @Override
+    public int dimension() {
+        return manifest.dimension();
+    }
+
+    @Override
+    public float[][] embed(final List<String> texts, final Purpose purpose) {
+        float[][] vectors = new float[texts.size()][];
+        if (texts.isEmpty()) {
+            return vectors;
+        }
+        String prefix = purpose == Purpose.QUERY ? manifest.queryPrefix() : manifest.passagePrefix();
+        try {
+            Encoding[] encodings = tokenizer.batchEncode(prefix.isEmpty() ? texts
+                    : texts.stream().map(text -> prefix + text).toList());
+            Integer[] order = new Integer[encodings.length];
+            Arrays.setAll(order, i -> i);
+            Arrays.sort(order, Comparator.comparingInt(i -> encodings[i].getIds().length));
+            int start = 0;
+            while (start < order.length) {
+                int end = start + 1;
+                while (end < order.length && end - start < MAX_BATCH
+                        && (long) (end - start + 1) * encodings[order[end]].getIds().length <= MAX_BATCH_TOKENS) {
+                    end++;
+                }
+                runBatch(encodings, order, start, end, vectors);
+                start = end;
+            }
+            return vectors;
+        } catch (RuntimeException e) {
+            throw new EmbeddingException("model " + modelId() + " failed: " + e, e);
+        }
+    }
+
+    /** Embeds {@code encodings[order[start..end)]}, sorted by length, padded to the last (longest). */
+    private void runBatch(final Encoding[] encodings, final Integer[] order, final int start, final int end,
+                          final float[][] into) {
+        int rows = end - start;
+        int tokens = encodings[order[end - 1]].getIds().length;
+        long[] ids = new long[rows * tokens];
+        long[] mask = new long[rows * tokens];
+        for (int row = 0; row < rows; row++) {
+            long[] rowIds = encodings[order[start + row]].getIds();
+            System.arraycopy(rowIds, 0, ids, row * tokens, rowIds.length);
+            Arrays.fill(mask, row * tokens, row * tokens + rowIds.length, 1L);
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDList inputs = new NDList(manager.create(ids, new Shape(rows, tokens)),
+                    manager.create(mask, new Shape(rows, tokens)));
+            NDArray output = block.forward(new ParameterStore(manager, false), inputs, false).singletonOrThrow();
+            float[] flat = output.toFloatArray();
+            int dimension = manifest.dimension();
+            for (int row = 0; row < rows; row++) {
+                into[order[start + row]] = Arrays.copyOfRange(flat, row * dimension, (row + 1) * dimension);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        tokenizer.close();
+    }
+}
