@@ -21,13 +21,18 @@ public final class RecordCodec {
     public static byte[] encode(final LibraryRecord r) {
         return new Out(64 + r.name().length() + r.metadataJson().length() + r.indexJson().length())
                 .str(r.id()).str(r.name()).str(r.metadataJson()).i32(r.dimension()).i32(r.metric().ordinal())
-                .str(r.indexJson()).i64(r.version()).i64(r.createdAt()).i64(r.updatedAt()).bytes();
+                .str(r.indexJson()).i64(r.version()).i64(r.createdAt()).i64(r.updatedAt())
+                .str(r.model() == null ? "" : r.model()).bytes();
     }
 
     public static LibraryRecord decodeLibrary(final byte[] bytes) {
         In in = new In(bytes);
-        return new LibraryRecord(in.str(), in.str(), in.str(), in.i32(), Metric.values()[in.i32()], in.str(),
-                in.i64(), in.i64(), in.i64());
+        LibraryRecord r = new LibraryRecord(in.str(), in.str(), in.str(), in.i32(), Metric.values()[in.i32()],
+                in.str(), in.i64(), in.i64(), in.i64(), null);
+        // The model came later, as a trailing field: records written before it have none.
+        String model = in.hasMore() ? in.str() : "";
+        return model.isEmpty() ? r : new LibraryRecord(r.id(), r.name(), r.metadataJson(), r.dimension(),
+                r.metric(), r.indexJson(), r.version(), r.createdAt(), r.updatedAt(), model);
     }
 
     public static byte[] encode(final DocumentRecord r) {
@@ -171,6 +176,10 @@ public final class RecordCodec {
             String s = new String(buffer.array(), buffer.position(), length, StandardCharsets.UTF_8);
             buffer.position(buffer.position() + length);
             return s;
+        }
+
+        boolean hasMore() {
+            return buffer.hasRemaining();
         }
 
         void skipStr() {

@@ -27,15 +27,16 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     static final long WATERMARK_INTERVAL_MS = 50;
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
-    private final EventTranslator translator = new EventTranslator();
+    private final EventTranslator translator;
     private final String librariesStoreName;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
     private long lastOffset = -1;
     private long lastWatermarkSent = -1;
 
-    EventProcessor(final String librariesStoreName) {
+    EventProcessor(final String librariesStoreName, final TextEmbedding embedding) {
         this.librariesStoreName = librariesStoreName;
+        this.translator = new EventTranslator(embedding);
     }
 
     @Override

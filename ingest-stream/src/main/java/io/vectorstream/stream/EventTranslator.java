@@ -2,6 +2,8 @@ package io.vectorstream.stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.embed.Embedder;
+import io.vectorstream.embed.Models;
 import io.vectorstream.index.Similarity;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
@@ -54,6 +56,12 @@ public final class EventTranslator {
     }
 
     private final SchemaValidator validator = SchemaValidator.get();
+    private final TextEmbedding embedding;
+
+    /** @param embedding the models that embed chunks sent with text only */
+    public EventTranslator(final TextEmbedding embedding) {
+        this.embedding = embedding;
+    }
 
     /**
      * @param key       the record key (must be the library id)
@@ -106,8 +114,9 @@ public final class EventTranslator {
                 case DOCUMENT_UPSERTED -> upsertDocument(event, library, offset, time);
                 case DOCUMENT_DELETED -> accept(event,
                         new ShardRecord(new RecordKey.DocumentKey(event.libraryId(), event.documentId()), null));
-                case CHUNK_UPSERTED -> accept(event, chunkRecord(library, event.documentId(), event.chunkId(),
-                        Json.MAPPER.treeToValue(event.payload(), ChunkBody.class), "payload", offset, time));
+                case CHUNK_UPSERTED -> new Accepted(event, chunkRecords(library, event.documentId(),
+                        List.of(Json.MAPPER.treeToValue(event.payload(), ChunkBody.class).withId(event.chunkId())),
+                        List.of("payload"), offset, time));
                 case CHUNK_DELETED -> accept(event, new ShardRecord(
                         new RecordKey.ChunkKey(event.libraryId(), event.documentId(), event.chunkId()), null));
                 case LIBRARY_INDEX_REQUESTED -> accept(event, new ShardRecord(
@@ -115,6 +124,8 @@ public final class EventTranslator {
             };
         } catch (InvalidVector e) {
             return new Rejected(e.getMessage(), e.field);
+        } catch (Models.UnknownModelException e) {
+            return new Rejected(e.getMessage(), "payload.model");
         } catch (JsonProcessingException e) {
             return new Rejected("unreadable payload: " + e.getOriginalMessage(), "payload");
         }
@@ -131,21 +142,37 @@ public final class EventTranslator {
             return new Rejected("payload id '" + body.id() + "' differs from libraryId '" + event.libraryId() + "'",
                     "payload.id");
         }
-        if (existing != null && existing.dimension() != body.dimension()) {
+        int dimension;
+        if (body.model() != null) {
+            int modelDimension = embedding.dimension(body.model());
+            if (body.dimension() != null && body.dimension() != modelDimension) {
+                return new Rejected("dimension " + body.dimension() + " differs from the dimension of model '"
+                        + body.model() + "', " + modelDimension, "payload.dimension");
+            }
+            dimension = modelDimension;
+        } else {
+            dimension = body.dimension();
+        }
+        if (existing != null && existing.dimension() != dimension) {
             return new Rejected("the dimension of library '" + event.libraryId() + "' is " + existing.dimension()
                     + " and cannot change", "payload.dimension");
+        }
+        if (existing != null && !java.util.Objects.equals(existing.model(), body.model())) {
+            return new Rejected("the model of library '" + event.libraryId() + "' is "
+                    + (existing.model() == null ? "none" : "'" + existing.model() + "'")
+                    + " and cannot change: its vectors came from it", "payload.model");
         }
         if (existing != null && existing.metric() != body.metric()) {
             return new Rejected("the metric of library '" + event.libraryId() + "' is " + existing.metric().wireName()
                     + " and cannot change", "payload.metric");
         }
         IndexSpec index = body.index();
-        String indexProblem = IndexSpecs.problem(index, body.dimension(), body.metric());
+        String indexProblem = IndexSpecs.problem(index, dimension, body.metric());
         if (indexProblem != null) {
             return new Rejected(indexProblem, "payload.index");
         }
         LibraryRecord record = new LibraryRecord(event.libraryId(), body.name(), json(body.metadata()),
-                body.dimension(), body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time);
+                dimension, body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time, body.model());
         return accept(event, new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), RecordCodec.encode(record)));
     }
 
@@ -158,9 +185,10 @@ public final class EventTranslator {
         }
         List<ShardRecord> records = new ArrayList<>();
         List<String> chunkIds = null;
-        List<ShardRecord> chunks = new ArrayList<>();
+        List<ShardRecord> chunks = List.of();
         if (body.chunks() != null) {
             chunkIds = new ArrayList<>(body.chunks().size());
+            List<String> paths = new ArrayList<>(body.chunks().size());
             var seen = new HashSet<String>();
             for (int i = 0; i < body.chunks().size(); i++) {
                 ChunkBody chunk = body.chunks().get(i);
@@ -168,9 +196,9 @@ public final class EventTranslator {
                     return new Rejected("chunk id '" + chunk.id() + "' appears twice", "payload.chunks[" + i + "].id");
                 }
                 chunkIds.add(chunk.id());
-                chunks.add(chunkRecord(library, event.documentId(), chunk.id(), chunk, "payload.chunks[" + i + "]",
-                        offset, time));
+                paths.add("payload.chunks[" + i + "]");
             }
+            chunks = chunkRecords(library, event.documentId(), body.chunks(), paths, offset, time);
         }
         DocumentRecord document = new DocumentRecord(event.libraryId(), event.documentId(), json(body.metadata()),
                 offset, time, time);
@@ -180,13 +208,53 @@ public final class EventTranslator {
         return new Accepted(event, records);
     }
 
-    private static ShardRecord chunkRecord(final LibraryRecord library, final String documentId, final String chunkId,
-                                           final ChunkBody body, final String path, final long offset, final long time)
-            throws InvalidVector, JsonProcessingException {
-        float[] vector = checkedVector(library, body.embedding(), path + ".embedding");
-        ChunkRecord record = new ChunkRecord(library.id(), documentId, chunkId, body.text() == null ? "" : body.text(),
-                vector, json(body.metadata()), offset, time, time);
-        return new ShardRecord(new RecordKey.ChunkKey(library.id(), documentId, chunkId), RecordCodec.encode(record));
+    /**
+     * The records of chunks of one document. Chunks that bring a vector keep it; the texts of the
+     * others are embedded by the library's model, all in one call.
+     *
+     * @param paths the JSON path of each chunk in the event, for error messages
+     */
+    private List<ShardRecord> chunkRecords(final LibraryRecord library, final String documentId,
+                                           final List<ChunkBody> bodies, final List<String> paths, final long offset,
+                                           final long time) throws InvalidVector, JsonProcessingException {
+        float[][] vectors = new float[bodies.size()][];
+        List<Integer> toEmbed = new ArrayList<>();
+        for (int i = 0; i < bodies.size(); i++) {
+            ChunkBody body = bodies.get(i);
+            if (body.embedding() != null) {
+                vectors[i] = checkedVector(library, body.embedding(), paths.get(i) + ".embedding");
+            } else if (library.model() == null) {
+                throw new InvalidVector("embedding is required: library '" + library.id()
+                        + "' has no model to embed text with", paths.get(i) + ".embedding");
+            } else if (body.text() == null || body.text().isBlank()) {
+                throw new InvalidVector("text is empty: there is nothing to embed", paths.get(i) + ".text");
+            } else {
+                toEmbed.add(i);
+            }
+        }
+        if (!toEmbed.isEmpty()) {
+            float[][] embedded;
+            try {
+                embedded = embedding.embed(library.model(), toEmbed.stream().map(i -> bodies.get(i).text()).toList());
+            } catch (Embedder.EmbeddingException e) {
+                throw new InvalidVector(e.getMessage(), paths.get(toEmbed.getFirst()) + ".text");
+            } catch (Models.UnknownModelException e) {
+                throw new InvalidVector("cannot embed text: " + e.getMessage(), paths.get(toEmbed.getFirst()) + ".text");
+            }
+            for (int j = 0; j < embedded.length; j++) {
+                int i = toEmbed.get(j);
+                vectors[i] = checkedVector(library.dimension(), library.metric(), embedded[j], paths.get(i) + ".text");
+            }
+        }
+        List<ShardRecord> records = new ArrayList<>(bodies.size());
+        for (int i = 0; i < bodies.size(); i++) {
+            ChunkBody body = bodies.get(i);
+            ChunkRecord record = new ChunkRecord(library.id(), documentId, body.id(),
+                    body.text() == null ? "" : body.text(), vectors[i], json(body.metadata()), offset, time, time);
+            records.add(new ShardRecord(new RecordKey.ChunkKey(library.id(), documentId, body.id()),
+                    RecordCodec.encode(record)));
+        }
+        return records;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.embed.Models;
 import io.vectorstream.store.ShardStoreOptions;
 import java.nio.file.Path;
 import java.util.Map;
@@ -42,32 +43,37 @@ public final class IngestStreams implements AutoCloseable {
     /** Settings of one instance. */
     public record Settings(String bootstrapServers, Path stateDir, String applicationServer, Topics topics,
                            String applicationId, int partitions, short replicationFactor,
-                           ShardStoreOptions storeOptions, Map<String, Object> overrides) {
+                           ShardStoreOptions storeOptions, Models models, Map<String, Object> overrides) {
 
-        /** Defaults for a single-node setup: 3 partitions, one replica. */
+        /** Defaults for a single-node setup: 3 partitions, one replica, no embedding models. */
         public static Settings of(final String bootstrapServers, final Path stateDir, final String applicationServer) {
             return new Settings(bootstrapServers, stateDir, applicationServer, Topics.DEFAULT, DEFAULT_APPLICATION_ID, 3,
-                    (short) 1, ShardStoreOptions.DEFAULT, Map.of());
+                    (short) 1, ShardStoreOptions.DEFAULT, Models.none(), Map.of());
+        }
+
+        public Settings withModels(final Models m) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
+                    replicationFactor, storeOptions, m, overrides);
         }
 
         public Settings withTopics(final Topics t) {
             return new Settings(bootstrapServers, stateDir, applicationServer, t, applicationId, partitions,
-                    replicationFactor, storeOptions, overrides);
+                    replicationFactor, storeOptions, models, overrides);
         }
 
         public Settings withApplicationId(final String id) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, id, partitions,
-                    replicationFactor, storeOptions, overrides);
+                    replicationFactor, storeOptions, models, overrides);
         }
 
         public Settings withStoreOptions(final ShardStoreOptions options) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
-                    replicationFactor, options, overrides);
+                    replicationFactor, options, models, overrides);
         }
 
         public Settings withReplicationFactor(final short factor) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
-                    factor, storeOptions, overrides);
+                    factor, storeOptions, models, overrides);
         }
 
         Properties streamsProperties() {
@@ -99,7 +105,8 @@ public final class IngestStreams implements AutoCloseable {
             settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());
             shardCount = settings.topics().shardCount(admin);
         }
-        KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions()),
+        KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions(),
+                TextEmbedding.of(settings.models())),
                 settings.streamsProperties());
         RestoreTracker restores = new RestoreTracker();
         streams.setGlobalStateRestoreListener(restores);

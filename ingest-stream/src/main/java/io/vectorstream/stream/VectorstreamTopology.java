@@ -9,11 +9,12 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The topology, in two sub-topologies so that validation (later: embedding) and indexing scale
- * and replay independently:
+ * The topology, in two sub-topologies so that embedding and indexing scale and replay
+ * independently:
  * <ol>
- *   <li>{@code events} -> validate -> {@code chunks} (partitioned by library + document, library
- *       records and watermarks multicast) or the dead-letter topic;</li>
+ *   <li>{@code events} -> validate and embed (texts without a vector, one model call per event)
+ *       -> {@code chunks} (partitioned by library + document, library records and watermarks
+ *       multicast) or the dead-letter topic;</li>
  *   <li>{@code chunks} -> the shard store (Chronicle Map + in-memory indexes, changelogged).</li>
  * </ol>
  */
@@ -31,14 +32,19 @@ public final class VectorstreamTopology {
     private VectorstreamTopology() {
     }
 
-    /** Builds the topology over the given topics. */
-    public static Topology build(final Topics topics, final ShardStoreOptions storeOptions) {
+    /**
+     * Builds the topology over the given topics.
+     *
+     * @param embedding the models that embed chunks sent with text only
+     */
+    public static Topology build(final Topics topics, final ShardStoreOptions storeOptions,
+                                 final TextEmbedding embedding) {
         ByteArraySerializer bytesOut = new ByteArraySerializer();
         ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
         Topology topology = new Topology();
 
         topology.addSource("events", bytesIn, bytesIn, topics.events());
-        topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE), "events");
+        topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, embedding), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
                 Serdes.String(), Serdes.ByteArray()), "validate");
         topology.addSink(SHARDS_SINK, topics.chunks(), bytesOut, bytesOut, new ShardPartitioner(), "validate");

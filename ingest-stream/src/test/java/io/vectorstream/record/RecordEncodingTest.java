@@ -43,8 +43,14 @@ class RecordEncodingTest {
 
     @Test
     void recordsRoundTrip() {
-        LibraryRecord library = new LibraryRecord("l", "Name", "{\"a\":1}", 3, Metric.L2, "{\"kind\":\"flat\"}", 5, 10, 20);
+        LibraryRecord library = new LibraryRecord("l", "Name", "{\"a\":1}", 3, Metric.L2, "{\"kind\":\"flat\"}", 5, 10, 20, null);
         assertEquals(library, RecordCodec.decodeLibrary(RecordCodec.encode(library)));
+        LibraryRecord withModel = new LibraryRecord("l", "Name", "{}", 384, Metric.COSINE, "{\"kind\":\"flat\"}", 5,
+                10, 20, "all-minilm-l6-v2");
+        assertEquals(withModel, RecordCodec.decodeLibrary(RecordCodec.encode(withModel)));
+        // A library written before models existed (no trailing field) still decodes, without one.
+        byte[] encoded = RecordCodec.encode(library);
+        assertEquals(library, RecordCodec.decodeLibrary(Arrays.copyOf(encoded, encoded.length - Integer.BYTES)));
 
         DocumentRecord document = new DocumentRecord("l", "d", "{}", 6, 11, 21);
         assertEquals(document, RecordCodec.decodeDocument(RecordCodec.encode(document)));

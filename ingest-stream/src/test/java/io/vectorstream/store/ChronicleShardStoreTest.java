@@ -45,7 +45,7 @@ class ChronicleShardStoreTest {
 
     private static void putLibrary(final ChronicleShardStore store, final String id, final int dimension) {
         store.put(Bytes.wrap(new RecordKey.LibraryKey(id).encode()), RecordCodec.encode(
-                new LibraryRecord(id, id, "{}", dimension, Metric.DOT, "{\"kind\":\"flat\"}", 0, 0, 0)));
+                new LibraryRecord(id, id, "{}", dimension, Metric.DOT, "{\"kind\":\"flat\"}", 0, 0, 0, null)));
     }
 
     private static void putChunk(final ChronicleShardStore store, final String lib, final String doc,

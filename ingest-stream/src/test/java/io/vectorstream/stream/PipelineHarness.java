@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.embed.Models;
 import io.vectorstream.kafka.KafkaFixture;
 import io.vectorstream.store.ShardStoreOptions;
 import java.io.IOException;
@@ -43,8 +44,22 @@ public final class PipelineHarness implements AutoCloseable {
         this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Starts a pipeline and waits until it runs. */
+    /** Starts a pipeline without embedding models, on topics of its own, and waits until it runs. */
     public static PipelineHarness start() {
+        return start(Models.none());
+    }
+
+    /** Starts a pipeline with these models, on topics of its own, and waits until it runs. */
+    public static PipelineHarness start(final Models models) {
+        String name = KafkaFixture.uniqueName("pipeline");
+        return startOn(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"), models);
+    }
+
+    /**
+     * Starts another application (own id, own state) over the events of existing topics: it
+     * replays them from the beginning. Its internal chunks topic is its own too.
+     */
+    public static PipelineHarness startOn(final Topics topics, final Models models) {
         String name = KafkaFixture.uniqueName("pipeline");
         Path stateDir;
         try {
@@ -54,9 +69,10 @@ public final class PipelineHarness implements AutoCloseable {
         }
         IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(), stateDir,
                         "127.0.0.1:1")
-                .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
+                .withTopics(new Topics(topics.events(), name + ".chunks", topics.deadLetter()))
                 .withApplicationId(name)
-                .withStoreOptions(ShardStoreOptions.SMALL);
+                .withStoreOptions(ShardStoreOptions.SMALL)
+                .withModels(models);
         PipelineHarness harness = new PipelineHarness(settings);
         harness.awaitRunning(Duration.ofSeconds(60));
         return harness;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.store.ShardQuery;
+import io.vectorstream.embed.Models;
 import io.vectorstream.store.ShardStoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ class VectorstreamTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL), props);
+        driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
+                TextEmbedding.of(Models.none())), props);
         events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
     }
 

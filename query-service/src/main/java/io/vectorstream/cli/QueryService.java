@@ -6,7 +6,9 @@ import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.vectorstream.embed.KnownModel;
 import io.vectorstream.http.ApiRouting;
+import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.EventPublisher;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
@@ -42,7 +44,8 @@ public final class QueryService implements AutoCloseable {
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
         ShardReader reader = new ShardReader(ingest.shards());
-        WriteService writes = new WriteService(publisher, reader);
+        EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id());
+        WriteService writes = new WriteService(publisher, reader, embeddings);
         HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
                 .status(ingest.isReady()).detail("state", ingest.streams().state().name()).build());
         HealthCheck live = new NamedCheck("streams-alive", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
@@ -55,7 +58,7 @@ public final class QueryService implements AutoCloseable {
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
                                 .addCheck(ready).addCheck(live).build())
                         .build())
-                .routing(routing -> ApiRouting.register(routing, reader, writes, ingest::isReady))
+                .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady))
                 .build()
                 .start();
         return new QueryService(ingest, publisher, server, reader, writes);
@@ -99,6 +102,7 @@ public final class QueryService implements AutoCloseable {
         server.stop();
         publisher.close();
         ingest.close();
+        ingest.settings().models().close();
     }
 
     /** A health check with a name and a type. */

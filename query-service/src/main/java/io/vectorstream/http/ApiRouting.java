@@ -3,6 +3,7 @@ package io.vectorstream.http;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.http.HttpRouting;
 import io.vectorstream.service.ApiException;
+import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
 import java.util.function.BooleanSupplier;
@@ -23,14 +24,15 @@ public final class ApiRouting {
      * @param running whether the stream processor runs; while it does not, every API call answers 503
      */
     public static void register(final HttpRouting.Builder routing, final ShardReader reader, final WriteService writes,
-                                final BooleanSupplier running) {
+                                final EmbeddingService embeddings, final BooleanSupplier running) {
         routing.any("/v1/*", (req, res) -> {
             if (!running.getAsBoolean()) {
                 throw ApiException.unavailable("the stream processor is not running yet; retry shortly");
             }
             res.next();
         });
-        routing.register("/v1", new LibraryResource(reader, writes));
+        routing.register("/v1", new LibraryResource(reader, writes, embeddings));
+        routing.register("/v1", new EmbedResource(embeddings));
         routing.register("/v1", new DocumentResource(reader, writes));
         routing.register("/v1", new ChunkResource(reader, writes));
         routing.any("/v1/*", (req, res) -> {

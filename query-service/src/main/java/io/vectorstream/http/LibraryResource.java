@@ -7,6 +7,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Page;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
@@ -20,10 +21,12 @@ final class LibraryResource implements HttpService {
     private final ShardReader reader;
     private final WriteService writes;
     private final WriteResponder responder;
+    private final EmbeddingService embeddings;
 
-    LibraryResource(final ShardReader reader, final WriteService writes) {
+    LibraryResource(final ShardReader reader, final WriteService writes, final EmbeddingService embeddings) {
         this.reader = reader;
         this.writes = writes;
+        this.embeddings = embeddings;
         this.responder = new WriteResponder(reader);
     }
 
@@ -77,7 +80,9 @@ final class LibraryResource implements HttpService {
         reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
         long start = System.nanoTime();
         LibraryRecord library = reader.requireLibrary(Requests.path(req, "lib")).library();
-        float[] vector = Validation.requireVector(library, body.get("vector"), "vector");
+        float[] vector = body.hasNonNull("text")
+                ? embeddings.embedQuery(library, body.get("text").asText(), "text")
+                : Validation.requireVector(library, body.get("vector"), "vector");
         int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
                 body.path("exact").asBoolean(false));

@@ -37,6 +37,24 @@ public final class Validation {
     }
 
     /**
+     * Checks that a chunk body has what the library needs: a vector it can take, or text its
+     * model can embed.
+     *
+     * @param prefix the chunk's path in the request ({@code chunks[3].}), or empty
+     * @throws ApiException 400 naming the field
+     */
+    public static void requireChunkContent(final LibraryRecord library, final JsonNode chunk, final String prefix) {
+        if (chunk.hasNonNull("embedding")) {
+            requireVector(library, chunk.get("embedding"), prefix + "embedding");
+        } else if (library.model() == null) {
+            throw ApiException.badRequest("embedding is required: library '" + library.id()
+                    + "' has no model to embed text with", prefix + "embedding");
+        } else if (!chunk.hasNonNull("text") || chunk.get("text").asText().isBlank()) {
+            throw ApiException.badRequest("text is empty: there is nothing to embed", prefix + "text");
+        }
+    }
+
+    /**
      * A vector the library can take (right dimension, finite, non-zero under cosine), normalised
      * under cosine.
      *

@@ -29,6 +29,9 @@ public final class Views {
         node.put("dimension", r.dimension());
         node.put("metric", r.metric().wireName());
         node.set("index", Json.tree(r.indexJson()));
+        if (r.model() != null) {
+            node.put("model", r.model());
+        }
         node.put("documentCount", stats.documentCount());
         node.put("chunkCount", stats.chunkCount());
         return versioned(node, r.version(), r.createdAt(), r.updatedAt());

@@ -29,16 +29,28 @@ public final class WriteService {
 
     private final EventPublisher publisher;
     private final ShardReader reader;
+    private final EmbeddingService embeddings;
 
-    public WriteService(final EventPublisher publisher, final ShardReader reader) {
+    public WriteService(final EventPublisher publisher, final ShardReader reader, final EmbeddingService embeddings) {
         this.publisher = publisher;
         this.reader = reader;
+        this.embeddings = embeddings;
     }
 
     public Written createLibrary(final JsonNode body) {
         Validation.requireValid(Schema.LIBRARY, body);
         LibraryBody library = toLibrary(body);
-        Validation.requireIndex(library.index(), library.dimension(), library.metric(), "index");
+        int dimension;
+        if (library.model() != null) {
+            dimension = embeddings.requireModel(library.model(), "model").dimension();
+            if (library.dimension() != null && library.dimension() != dimension) {
+                throw ApiException.badRequest("dimension " + library.dimension() + " differs from the dimension of model '"
+                        + library.model() + "', " + dimension, "dimension");
+            }
+        } else {
+            dimension = library.dimension();
+        }
+        Validation.requireIndex(library.index(), dimension, library.metric(), "index");
         ObjectNode payload = ((ObjectNode) body).deepCopy();
         String id = payload.hasNonNull("id") ? payload.get("id").asText() : UUID.randomUUID().toString();
         payload.put("id", id);
@@ -58,6 +70,9 @@ public final class WriteService {
         payload.set("metadata", patch.hasNonNull("metadata") ? patch.get("metadata") : Json.tree(current.metadataJson()));
         payload.put("dimension", current.dimension());
         payload.put("metric", current.metric().wireName());
+        if (current.model() != null) {
+            payload.put("model", current.model());
+        }
         payload.set("index", patch.hasNonNull("index") ? patch.get("index") : Json.tree(current.indexJson()));
         Validation.requireIndex(toLibrary(payload).index(), current.dimension(), current.metric(), "index");
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)),
@@ -89,7 +104,7 @@ public final class WriteService {
                     throw ApiException.badRequest("chunk id '" + chunks.get(i).get("id").asText() + "' appears twice",
                             "chunks[" + i + "].id");
                 }
-                Validation.requireVector(library, chunks.get(i).get("embedding"), "chunks[" + i + "].embedding");
+                Validation.requireChunkContent(library, chunks.get(i), "chunks[" + i + "].");
             }
         }
         boolean created = reader.document(libraryId, documentId).isEmpty();
@@ -109,7 +124,7 @@ public final class WriteService {
         requireMatchingId(body, chunkId);
         LibraryRecord library = reader.requireLibrary(libraryId).library();
         reader.requireDocument(libraryId, documentId);
-        Validation.requireVector(library, body.get("embedding"), "embedding");
+        Validation.requireChunkContent(library, body, "");
         boolean created = reader.chunk(libraryId, documentId, chunkId).isEmpty();
         return new Written(publisher.publish(Event.of(EventType.CHUNK_UPSERTED, libraryId, documentId, chunkId, body)),
                 libraryId, documentId, chunkId, created);

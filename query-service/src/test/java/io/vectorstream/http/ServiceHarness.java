@@ -1,6 +1,8 @@
 package io.vectorstream.http;
 
 import io.vectorstream.cli.QueryService;
+import io.vectorstream.embed.Models;
+import io.vectorstream.embed.TestModel;
 import io.vectorstream.kafka.KafkaFixture;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
@@ -19,8 +21,11 @@ final class ServiceHarness {
     static QueryService start() {
         String name = KafkaFixture.uniqueName("service");
         try {
+            java.nio.file.Path dataDir = Files.createTempDirectory("vectorstream-service");
+            Models models = new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000);
             IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(),
-                            Files.createTempDirectory("vectorstream-service"), "127.0.0.1:0")
+                            dataDir.resolve("streams"), "127.0.0.1:0")
+                    .withModels(models)
                     .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
                     .withApplicationId(name)
                     .withStoreOptions(ShardStoreOptions.SMALL);

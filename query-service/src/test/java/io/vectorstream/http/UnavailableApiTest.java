@@ -16,7 +16,7 @@ class UnavailableApiTest {
     static void start() {
         // No reader or writer: the gate must answer before anything reaches them.
         server = WebServer.builder().host("127.0.0.1").port(0)
-                .routing(routing -> ApiRouting.register(routing, null, null, () -> false))
+                .routing(routing -> ApiRouting.register(routing, null, null, null, () -> false))
                 .build().start();
     }
 

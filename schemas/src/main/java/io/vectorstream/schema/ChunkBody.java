@@ -10,4 +10,9 @@ import java.util.Map;
  * ({@link Embeddings#decode}).
  */
 public record ChunkBody(String id, String text, JsonNode embedding, Map<String, Object> metadata) {
+
+    /** The same chunk under the id its event names. */
+    public ChunkBody withId(final String chunkId) {
+        return new ChunkBody(chunkId, text, embedding, metadata);
+    }
 }

@@ -12,11 +12,15 @@ public record LibraryBody(
         Map<String, Object> metadata,
         Integer dimension,
         Metric metric,
-        IndexSpec index) {
+        IndexSpec index,
+        String model) {
 
-    /** The same library with defaults filled in: cosine, flat index, empty metadata. */
+    /**
+     * The same library with defaults filled in: cosine, flat index, empty metadata. (A library
+     * with a model and no dimension gets the model's dimension where the model is known.)
+     */
     public LibraryBody withDefaults() {
         return new LibraryBody(id, name, metadata == null ? Map.of() : metadata, dimension,
-                metric == null ? Metric.COSINE : metric, index == null ? IndexSpec.FLAT : index);
+                metric == null ? Metric.COSINE : metric, index == null ? IndexSpec.FLAT : index, model);
     }
 }

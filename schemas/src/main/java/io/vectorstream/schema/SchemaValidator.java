@@ -33,6 +33,8 @@ public final class SchemaValidator {
         DOCUMENT_RESPONSE("document-response.json"),
         CHUNK_RESPONSE("chunk-response.json"),
         SEARCH_RESPONSE("search-response.json"),
+        EMBED_REQUEST("embed-request.json"),
+        EMBED_RESPONSE("embed-response.json"),
         PAGE("page.json"),
         ERROR("error.json"),
         /** One id (of a library, document or chunk), as in a URL path. */

@@ -1,0 +1,125 @@
+package io.vectorstream.embed;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.map.ChronicleMap;
+import net.openhft.chronicle.map.ChronicleMapBuilder;
+
+/**
+ * Vectors a model has computed, on local disk (a Chronicle Map file), keyed by SHA-256 of the
+ * model id and the text: a replay of the event log finds the vectors of every text it has seen
+ * and does not run the model again.
+ *
+ * <p>Size-bounded: the map holds at most {@code capacity} vectors; once full, new vectors are
+ * not added (the ones kept are the oldest texts, which is what a replay from offset 0 asks for
+ * first) and {@link #rejectedWhenFull()} counts them. Entries are never stale: a key names the
+ * exact model and text, and a model folder rebuilt from other weights is another model id or the
+ * same weights. Safe for concurrent use; one cache file per model and data directory.
+ */
+public final class EmbeddingCache implements AutoCloseable {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddingCache.class);
+
+    private final ChronicleMap<byte[], byte[]> map;
+    private final String modelId;
+    private final long capacity;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private final AtomicLong rejectedWhenFull = new AtomicLong();
+
+    private EmbeddingCache(final ChronicleMap<byte[], byte[]> map, final String modelId, final long capacity) {
+        this.map = map;
+        this.modelId = modelId;
+        this.capacity = capacity;
+    }
+
+    /** Opens (or creates) the cache file of {@code modelId} in {@code dir}. */
+    public static EmbeddingCache open(final Path dir, final String modelId, final int dimension, final long capacity)
+            throws IOException {
+        Files.createDirectories(dir);
+        File file = dir.resolve(modelId + "-" + dimension + ".cache").toFile();
+        ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMapBuilder.of(byte[].class, byte[].class)
+                .name("embedding-cache-" + modelId)
+                .entries(capacity)
+                .constantKeySizeBySample(new byte[32])
+                .constantValueSizeBySample(new byte[dimension * Float.BYTES]);
+        ChronicleMap<byte[], byte[]> map;
+        try {
+            map = builder.createPersistedTo(file);
+        } catch (IOException | RuntimeException e) {
+            // Left by a crash mid-write, or made with other settings. It is only a cache: start afresh.
+            LOG.warn("embedding cache {} did not open ({}); starting an empty one", file, e.toString());
+            Files.deleteIfExists(file.toPath());
+            map = builder.createPersistedTo(file);
+        }
+        return new EmbeddingCache(map, modelId, capacity);
+    }
+
+    /** The cached vector of {@code text}, or {@code null}. */
+    public float[] get(final String text) {
+        byte[] bytes = map.get(key(text));
+        if (bytes == null) {
+            misses.incrementAndGet();
+            return null;
+        }
+        hits.incrementAndGet();
+        float[] vector = new float[bytes.length / Float.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+        return vector;
+    }
+
+    /** Remembers the vector of {@code text}, unless the cache is full. */
+    public void put(final String text, final float[] vector) {
+        if (map.longSize() >= capacity) {
+            rejectedWhenFull.incrementAndGet();
+            return;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(vector);
+        map.put(key(text), bytes.array());
+    }
+
+    private byte[] key(final String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(modelId.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            return digest.digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    public long hits() {
+        return hits.get();
+    }
+
+    public long misses() {
+        return misses.get();
+    }
+
+    public long rejectedWhenFull() {
+        return rejectedWhenFull.get();
+    }
+
+    public long size() {
+        return map.longSize();
+    }
+
+    public long capacity() {
+        return capacity;
+    }
+
+    @Override
+    public void close() {
+        map.close();
+    }
+}

@@ -1,0 +1,140 @@
+package io.vectorstream.embed;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedding models of one process: the built model folders under an artifacts root, each
+ * loaded once, on first use, and shared by the stream threads and the HTTP service. With a cache
+ * directory, texts to index go through an {@link EmbeddingCache} per model.
+ */
+public final class Models implements AutoCloseable {
+
+    /** Default number of vectors an embedding cache keeps (about 1.5 KiB each at 384 dimensions). */
+    public static final long DEFAULT_CACHE_ENTRIES = 1_000_000;
+    private static final Logger LOG = LoggerFactory.getLogger(Models.class);
+
+    private final Path artifactsRoot;
+    private final Path cacheDir;
+    private final long cacheEntries;
+    private final Map<String, Embedder> loaded = new HashMap<>();
+    private Map<String, ModelManifest> manifests;
+
+    /**
+     * @param artifactsRoot folder with one built model per sub-folder ({@code model_artifacts})
+     * @param cacheDir      where embedding caches live, or {@code null} for none
+     */
+    public Models(final Path artifactsRoot, final Path cacheDir, final long cacheEntries) {
+        this.artifactsRoot = artifactsRoot;
+        this.cacheDir = cacheDir;
+        this.cacheEntries = cacheEntries;
+    }
+
+    /** No models: libraries must bring their own vectors. */
+    public static Models none() {
+        return new Models(null, null, 0);
+    }
+
+    /** The manifests of the models built under the artifacts root, by id (read once). */
+    public synchronized Map<String, ModelManifest> available() {
+        if (manifests == null) {
+            manifests = readManifests();
+        }
+        return manifests;
+    }
+
+    private Map<String, ModelManifest> readManifests() {
+        Map<String, ModelManifest> manifests = new TreeMap<>();
+        if (artifactsRoot == null || !Files.isDirectory(artifactsRoot)) {
+            return manifests;
+        }
+        try (Stream<Path> dirs = Files.list(artifactsRoot)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                if (Files.isRegularFile(dir.resolve(ModelManifest.FILE))) {
+                    ModelManifest manifest = ModelManifest.read(dir);
+                    manifests.put(manifest.modelId(), manifest);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list models in " + artifactsRoot, e);
+        }
+        return java.util.Collections.unmodifiableMap(manifests);
+    }
+
+    /** The manifest of a built model. */
+    public Optional<ModelManifest> manifest(final String modelId) {
+        return Optional.ofNullable(available().get(modelId));
+    }
+
+    /**
+     * The model of this id, loaded on first use.
+     *
+     * @throws UnknownModelException if no such model is built here
+     */
+    public synchronized Embedder embedder(final String modelId) {
+        Embedder embedder = loaded.get(modelId);
+        if (embedder != null) {
+            return embedder;
+        }
+        ModelManifest manifest = manifest(modelId).orElseThrow(() -> new UnknownModelException(modelId,
+                available().keySet()));
+        try {
+            long start = System.nanoTime();
+            Embedder model = DjlEmbedder.load(artifactsRoot.resolve(modelId));
+            if (cacheDir != null) {
+                model = new CachingEmbedder(model, EmbeddingCache.open(cacheDir, modelId, manifest.dimension(),
+                        cacheEntries));
+            }
+            LOG.info("loaded model {} ({} dimensions) in {} ms", modelId, manifest.dimension(),
+                    (System.nanoTime() - start) / 1_000_000);
+            loaded.put(modelId, model);
+            return model;
+        } catch (IOException e) {
+            throw new Embedder.EmbeddingException("cannot load model " + modelId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Hit and miss counts of the caches of the models loaded so far. */
+    public synchronized List<CacheStats> cacheStats() {
+        List<CacheStats> stats = new ArrayList<>();
+        loaded.forEach((id, embedder) -> {
+            if (embedder instanceof CachingEmbedder caching) {
+                EmbeddingCache cache = caching.cache();
+                stats.add(new CacheStats(id, cache.hits(), cache.misses(), cache.size(), cache.capacity(),
+                        cache.rejectedWhenFull()));
+            }
+        });
+        return stats;
+    }
+
+    /** One model's embedding cache, counted since this process started. */
+    public record CacheStats(String modelId, long hits, long misses, long entries, long capacity,
+                             long rejectedWhenFull) {
+    }
+
+    @Override
+    public synchronized void close() {
+        loaded.values().forEach(Embedder::close);
+        loaded.clear();
+    }
+
+    /** A library or request names a model that is not built in this process's artifacts folder. */
+    public static final class UnknownModelException extends RuntimeException {
+        public UnknownModelException(final String modelId, final java.util.Collection<String> available) {
+            super("model '" + modelId + "' is not built here (available: "
+                    + (available.isEmpty() ? "none; run bin/vectorstream build-model" : String.join(", ", available))
+                    + ")");
+        }
+    }
+}

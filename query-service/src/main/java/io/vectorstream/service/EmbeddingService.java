@@ -1,0 +1,71 @@
+package io.vectorstream.service;
+
+import io.vectorstream.embed.Embedder;
+import io.vectorstream.embed.ModelManifest;
+import io.vectorstream.embed.Models;
+import io.vectorstream.record.LibraryRecord;
+import java.util.List;
+import java.util.Map;
+
+/** The embedding models as the API uses them: query texts, {@code POST /v1/embed}, model checks. */
+public final class EmbeddingService {
+
+    private final Models models;
+    private final String defaultModel;
+
+    /** @param defaultModel the model {@code POST /v1/embed} uses when the request names none */
+    public EmbeddingService(final Models models, final String defaultModel) {
+        this.models = models;
+        this.defaultModel = defaultModel;
+    }
+
+    public Map<String, ModelManifest> available() {
+        return models.available();
+    }
+
+    public List<Models.CacheStats> cacheStats() {
+        return models.cacheStats();
+    }
+
+    public String defaultModel() {
+        return defaultModel;
+    }
+
+    /**
+     * The manifest of a model built here.
+     *
+     * @throws ApiException 400 naming {@code field} when it is not
+     */
+    public ModelManifest requireModel(final String modelId, final String field) {
+        return models.manifest(modelId).orElseThrow(() -> ApiException.badRequest(
+                new Models.UnknownModelException(modelId, models.available().keySet()).getMessage(), field));
+    }
+
+    /**
+     * The vector of a query text, by the library's model.
+     *
+     * @throws ApiException 400 naming {@code field} when the library has no model
+     */
+    public float[] embedQuery(final LibraryRecord library, final String text, final String field) {
+        if (library.model() == null) {
+            throw ApiException.badRequest("library '" + library.id()
+                    + "' has no model to embed text with; search it with a vector", field);
+        }
+        return embed(library.model(), List.of(text), Embedder.Purpose.QUERY, field)[0];
+    }
+
+    /**
+     * Vectors of texts by a model built here.
+     *
+     * @throws ApiException 400 naming {@code field} for an unknown model, 500 when the model fails
+     */
+    public float[][] embed(final String modelId, final List<String> texts, final Embedder.Purpose purpose,
+                           final String field) {
+        requireModel(modelId, field);
+        try {
+            return models.embedder(modelId).embed(texts, purpose);
+        } catch (Embedder.EmbeddingException e) {
+            throw new ApiException(500, "model_error", e.getMessage(), field);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.vectorstream.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.cli.QueryService;
+import io.vectorstream.embed.Embedder;
+import io.vectorstream.embed.TestModel;
+import io.vectorstream.schema.SchemaValidator.Schema;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Search by text and the model over HTTP, end to end on a real broker with the real model. */
+class TextSearchApiIntegrationTest {
+
+    private static QueryService service;
+    private static ApiClient api;
+
+    @BeforeAll
+    static void start() {
+        service = ServiceHarness.start();
+        api = new ApiClient(service.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    @Test
+    void aLibraryWithAModelTakesTextChunksAndIsSearchableByText() {
+        ApiClient.Response created = api.post("/v1/libraries?wait=true",
+                "{\"id\":\"recipes\",\"name\":\"Recipes\",\"model\":\"all-minilm-l6-v2\"}");
+        assertEquals(201, created.status(), created.body().toString());
+        RestApiIntegrationTest.assertMatches(Schema.LIBRARY_RESPONSE, created.body());
+        assertEquals(384, created.body().get("dimension").asInt(), "the model's dimension");
+        assertEquals("all-minilm-l6-v2", created.body().get("model").asText());
+
+        ApiClient.Response document = api.put("/v1/libraries/recipes/documents/book?wait=true", """
+                {"chunks":[
+                  {"id":"bread","text":"Knead the dough, let it rise overnight, then bake the loaf at 230 degrees."},
+                  {"id":"salad","text":"Toss cucumber, tomato and feta with olive oil and oregano."},
+                  {"id":"soup","text":"Simmer onions in butter and stock, then blend into a smooth soup."},
+                  {"id":"tyres","text":"Check the tyre pressure of your bicycle before a long ride."}]}""");
+        assertEquals(201, document.status(), document.body().toString());
+        ApiClient.Response chunk = api.put("/v1/libraries/recipes/documents/book/chunks/cake?wait=true",
+                "{\"text\":\"Whisk eggs and sugar, fold in flour, and bake the sponge cake for 25 minutes.\"}");
+        assertEquals(201, chunk.status(), chunk.body().toString());
+        assertEquals(384, chunk.body().get("embedding").size(), "the stored vector is the model's");
+
+        ApiClient.Response search = api.post("/v1/libraries/recipes/search",
+                "{\"text\":\"how do I make a loaf of bread\",\"k\":3}");
+        assertEquals(200, search.status(), search.body().toString());
+        RestApiIntegrationTest.assertMatches(Schema.SEARCH_RESPONSE, search.body());
+        assertEquals("bread", search.body().get("results").get(0).get("chunkId").asText());
+        ApiClient.Response bike = api.post("/v1/libraries/recipes/search", "{\"text\":\"cycling maintenance\",\"k\":1}");
+        assertEquals("tyres", bike.body().get("results").get(0).get("chunkId").asText());
+
+        // A text query equals a vector query with the model's vector of that text.
+        float[] vector = TestModel.embedder().embed(java.util.List.of("how do I make a loaf of bread"),
+                Embedder.Purpose.QUERY)[0];
+        ApiClient.Response byVector = api.post("/v1/libraries/recipes/search",
+                "{\"vector\":" + java.util.Arrays.toString(vector) + ",\"k\":3}");
+        assertEquals(ids(search.body()), ids(byVector.body()));
+    }
+
+    @Test
+    void theModelIsServedOverHttp() {
+        ApiClient.Response embedded = api.post("/v1/embed",
+                "{\"texts\":[\"A man is eating food.\",\"A man is eating a piece of bread.\"]}");
+        assertEquals(200, embedded.status(), embedded.body().toString());
+        RestApiIntegrationTest.assertMatches(Schema.EMBED_RESPONSE, embedded.body());
+        assertEquals("all-minilm-l6-v2", embedded.body().get("model").asText());
+        JsonNode vectors = embedded.body().get("embeddings");
+        assertEquals(2, vectors.size());
+        double dot = 0;
+        for (int i = 0; i < 384; i++) {
+            dot += vectors.get(0).get(i).asDouble() * vectors.get(1).get(i).asDouble();
+        }
+        assertEquals(0.7553, dot, 5e-4);
+
+        ApiClient.Response models = api.get("/v1/models");
+        assertEquals(200, models.status());
+        assertEquals("all-minilm-l6-v2", models.body().get("models").get(0).get("id").asText());
+    }
+
+    @Test
+    void textWhereNoModelCanTakeItIsA400NamingTheField() {
+        assertEquals(201, api.post("/v1/libraries?wait=true",
+                "{\"id\":\"vectors-only\",\"name\":\"V\",\"dimension\":3}").status());
+        assertError(api.post("/v1/libraries/vectors-only/search", "{\"text\":\"hello\"}"), "text");
+        assertError(api.put("/v1/libraries/vectors-only/documents/d?wait=true",
+                "{\"chunks\":[{\"id\":\"a\",\"text\":\"no vector\"}]}"), "chunks[0].embedding");
+        assertError(api.post("/v1/libraries", "{\"name\":\"x\",\"model\":\"no-such-model\"}"), "model");
+        assertError(api.post("/v1/libraries", "{\"name\":\"x\",\"model\":\"all-minilm-l6-v2\",\"dimension\":3}"),
+                "dimension");
+        assertError(api.post("/v1/embed", "{\"texts\":[\"fine\",\"   \"]}"), "texts[1]");
+        assertError(api.post("/v1/embed", "{\"texts\":[\"fine\"],\"model\":\"no-such-model\"}"), "model");
+        assertError(api.post("/v1/embed", "{\"texts\":[]}"), "texts");
+    }
+
+    private static void assertError(final ApiClient.Response response, final String field) {
+        assertEquals(400, response.status(), response.body().toString());
+        assertEquals(field, response.errorField(), response.body().toString());
+        assertTrue(response.body().get("error").get("message").asText().length() > 10);
+    }
+
+    private static java.util.List<String> ids(final JsonNode search) {
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        search.get("results").forEach(hit -> ids.add(hit.get("chunkId").asText()));
+        return ids;
+    }
+}
