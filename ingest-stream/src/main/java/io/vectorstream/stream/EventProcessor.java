@@ -1,23 +1,44 @@
 package io.vectorstream.stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
+import io.vectorstream.schema.Json;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first sub-topology's processor: validates each event of the input topic, sends what it
- * writes to the shards, and rejected events to the dead-letter topic, without ever stopping.
+ * The first sub-topology's processor: validates each event of the input topic, embeds the texts
+ * that came without a vector, sends what it writes to the shards, and rejected events to the
+ * dead-letter topic, without ever stopping.
  *
- * <p>It also publishes a watermark to every shard: every {@value #WATERMARK_INTERVAL_MS} ms, if it
- * has processed anything new, a record saying "input partition p is processed up to offset o".
+ * <p><b>Embedding in batches across events.</b> A model embeds 32 texts together several times
+ * faster than one by one, but most events carry one chunk. So an event with texts to embed is
+ * held back until {@value #BATCH_TEXTS} texts are waiting, or an event arrives that needs no
+ * embedding, or the watermark punctuation runs (every {@value #WATERMARK_INTERVAL_MS} ms); then
+ * all held events are embedded in one model call per model and processed in their order. Any
+ * other event first processes the held ones, so the order of events is never changed. Under
+ * exactly-once, Kafka Streams may commit the input offset of a held event before it is processed;
+ * that is why held events are also written to a changelogged store (in the same transaction) and
+ * taken back from it after a crash: none is lost or processed twice.
+ *
+ * <p><b>Watermarks.</b> Every {@value #WATERMARK_INTERVAL_MS} ms, if it has processed anything new,
+ * it publishes to every shard a record saying "input partition p is processed up to offset o".
  * Under exactly-once it is written in the same transaction as, and after, the records of those
  * events, so a shard that has applied it has applied everything of partition p up to o that was
  * meant for it. That is what read-your-writes tokens wait for.
@@ -25,17 +46,26 @@ import org.slf4j.LoggerFactory;
 final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final long WATERMARK_INTERVAL_MS = 50;
+    /** Texts held back before they are embedded together: the model's batch size. */
+    static final int BATCH_TEXTS = 32;
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
+    private final PrefetchedEmbedding embedding;
     private final EventTranslator translator;
     private final String librariesStoreName;
+    private final String pendingStoreName;
+    private final List<PendingEvent> pending = new ArrayList<>();
+    private int pendingTexts;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
+    private KeyValueStore<Long, byte[]> pendingStore;
     private long lastOffset = -1;
     private long lastWatermarkSent = -1;
 
-    EventProcessor(final String librariesStoreName, final TextEmbedding embedding) {
+    EventProcessor(final String librariesStoreName, final String pendingStoreName, final TextEmbedding models) {
         this.librariesStoreName = librariesStoreName;
+        this.pendingStoreName = pendingStoreName;
+        this.embedding = new PrefetchedEmbedding(models);
         this.translator = new EventTranslator(embedding);
     }
 
@@ -43,16 +73,121 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     public void init(final ProcessorContext<byte[], byte[]> processorContext) {
         this.context = processorContext;
         this.libraries = processorContext.getStateStore(librariesStoreName);
+        this.pendingStore = processorContext.getStateStore(pendingStoreName);
+        try (KeyValueIterator<Long, byte[]> held = pendingStore.all()) {
+            while (held.hasNext()) {
+                KeyValue<Long, byte[]> next = held.next();
+                PendingEvent stored = PendingEvent.decode(next.key, next.value);
+                PendingEvent restored = withTexts(stored);
+                pending.add(restored == null ? stored : restored);
+                pendingTexts += restored == null ? 0 : restored.texts().size();
+                lastOffset = Math.max(lastOffset, next.key);
+            }
+        }
+        if (!pending.isEmpty()) {
+            LOG.info("task {}: {} events held for embedding before a restart are processed first",
+                    processorContext.taskId(), pending.size());
+        }
         processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
-                now -> sendWatermark());
+                now -> {
+                    processPending();
+                    sendWatermark();
+                });
     }
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
+        PendingEvent event = withTexts(new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
+                meta.partition(), meta.offset(), null, List.of()));
+        if (event == null) {
+            processPending();
+            translateAndForward(record.key(), record.value(), record.timestamp(), meta.topic(), meta.partition(),
+                    meta.offset());
+        } else {
+            pendingStore.put(event.offset(), event.encode());
+            pending.add(event);
+            pendingTexts += event.texts().size();
+            if (pendingTexts >= BATCH_TEXTS) {
+                processPending();
+            }
+        }
+        lastOffset = meta.offset();
+    }
+
+    /**
+     * The event with the texts it needs embedded, or {@code null} when it needs none (its library
+     * has no model, it is not a chunk or document upsert, or every chunk brings its vector).
+     * Events of libraries without a model are not parsed here: that is the common path of
+     * vector ingest and must stay cheap.
+     */
+    private PendingEvent withTexts(final PendingEvent event) {
+        if (event.key() == null || event.value() == null) {
+            return null;
+        }
+        byte[] libraryBytes = libraries.get(new String(event.key(), StandardCharsets.UTF_8));
+        if (libraryBytes == null) {
+            return null;
+        }
+        LibraryRecord library = RecordCodec.decodeLibrary(libraryBytes);
+        if (library.model() == null) {
+            return null;
+        }
+        JsonNode json;
+        try {
+            json = Json.MAPPER.readTree(event.value());
+        } catch (java.io.IOException e) {
+            return null; // the translator rejects it with the reason
+        }
+        if (json == null || !json.isObject()) {
+            return null;
+        }
+        List<String> texts = new ArrayList<>();
+        JsonNode payload = json.path("payload");
+        switch (json.path("type").asText()) {
+            case "chunk.upserted" -> addText(payload, texts);
+            case "document.upserted" -> payload.path("chunks").forEach(chunk -> addText(chunk, texts));
+            default -> {
+                return null;
+            }
+        }
+        return texts.isEmpty() ? null : new PendingEvent(event.key(), event.value(), event.timestamp(), event.topic(),
+                event.partition(), event.offset(), library.model(), texts);
+    }
+
+    private static void addText(final JsonNode chunk, final List<String> texts) {
+        if (!chunk.has("embedding") && chunk.path("text").isTextual() && !chunk.get("text").asText().isBlank()) {
+            texts.add(chunk.get("text").asText());
+        }
+    }
+
+    /** Embeds the texts of all held events together, then processes them in order. */
+    private void processPending() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> textsByModel = new LinkedHashMap<>();
+        for (PendingEvent event : pending) {
+            if (event.modelId() != null) {
+                textsByModel.computeIfAbsent(event.modelId(), m -> new ArrayList<>()).addAll(event.texts());
+            }
+        }
+        textsByModel.forEach(embedding::prefetch);
+        for (PendingEvent event : pending) {
+            translateAndForward(event.key(), event.value(), event.timestamp(), event.topic(), event.partition(),
+                    event.offset());
+            pendingStore.delete(event.offset());
+        }
+        embedding.clear();
+        pending.clear();
+        pendingTexts = 0;
+    }
+
+    private void translateAndForward(final byte[] key, final byte[] value, final long timestamp, final String topic,
+                                     final int partition, final long offset) {
         EventTranslator.Outcome outcome;
         try {
-            outcome = translator.translate(record.key(), record.value(), meta.offset(), record.timestamp(), id -> {
+            outcome = translator.translate(key, value, offset, timestamp, id -> {
                 byte[] bytes = libraries.get(id);
                 return bytes == null ? null : RecordCodec.decodeLibrary(bytes);
             });
@@ -60,7 +195,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             throw kafkaError;
         } catch (RuntimeException bug) {
             // A rule that throws instead of rejecting is a bug; it must not stop the pipeline.
-            LOG.error("unexpected failure validating {}-{}@{}", meta.topic(), meta.partition(), meta.offset(), bug);
+            LOG.error("unexpected failure validating {}-{}@{}", topic, partition, offset, bug);
             outcome = new EventTranslator.Rejected("internal error while validating: " + bug, null);
         }
         switch (outcome) {
@@ -73,19 +208,17 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                             libraries.put(library.libraryId(), shardRecord.value());
                         }
                     }
-                    context.forward(new Record<>(shardRecord.key().encode(), shardRecord.value(), record.timestamp()),
+                    context.forward(new Record<>(shardRecord.key().encode(), shardRecord.value(), timestamp),
                             VectorstreamTopology.SHARDS_SINK);
                 }
             }
             case EventTranslator.Rejected rejected -> {
-                LOG.warn("dead letter from {}-{}@{}: {}", meta.topic(), meta.partition(), meta.offset(),
-                        rejected.reason());
-                context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
-                        DeadLetters.headers(rejected.reason(), rejected.field(), meta.topic(), meta.partition(),
-                                meta.offset())), VectorstreamTopology.DEAD_LETTER_SINK);
+                LOG.warn("dead letter from {}-{}@{}: {}", topic, partition, offset, rejected.reason());
+                context.forward(new Record<>(key, value, timestamp,
+                        DeadLetters.headers(rejected.reason(), rejected.field(), topic, partition, offset)),
+                        VectorstreamTopology.DEAD_LETTER_SINK);
             }
         }
-        lastOffset = meta.offset();
     }
 
     private void sendWatermark() {

@@ -24,6 +24,8 @@ public final class VectorstreamTopology {
     public static final String SHARD_STORE = "shards";
     /** The validation stage's view of libraries (dimension, metric), keyed like the events. */
     public static final String LIBRARY_SETTINGS_STORE = "library-settings";
+    /** Events held by the validation stage until their texts are embedded together (changelogged). */
+    public static final String PENDING_EMBEDDING_STORE = "pending-embedding";
 
     static final String SHARDS_SINK = "to-shards";
     static final String DEAD_LETTER_SINK = "to-dead-letters";
@@ -44,9 +46,12 @@ public final class VectorstreamTopology {
         Topology topology = new Topology();
 
         topology.addSource("events", bytesIn, bytesIn, topics.events());
-        topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, embedding), "events");
+        topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, PENDING_EMBEDDING_STORE,
+                embedding), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
                 Serdes.String(), Serdes.ByteArray()), "validate");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_EMBEDDING_STORE),
+                Serdes.Long(), Serdes.ByteArray()), "validate");
         topology.addSink(SHARDS_SINK, topics.chunks(), bytesOut, bytesOut, new ShardPartitioner(), "validate");
 
         topology.addSource("chunks", bytesIn, bytesIn, topics.chunks());

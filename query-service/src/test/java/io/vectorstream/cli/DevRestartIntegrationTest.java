@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.embed.TestModel;
 import io.vectorstream.http.ApiClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +23,15 @@ class DevRestartIntegrationTest {
         ApiClient api = new ApiClient(httpPort);
 
         JsonNode before;
-        try (DevProcess first = DevProcess.start(dataDir, httpPort, kafkaPort)) {
+        String[] models = {"--model-dir", TestModel.dir().getParent().toString()};
+        try (DevProcess first = DevProcess.start(dataDir, httpPort, kafkaPort, models)) {
             first.awaitReady(Duration.ofMinutes(2));
             assertTrue(first.output().contains("127.0.0.1:" + kafkaPort), "prints the Kafka bootstrap address");
             JsonNode example = api.get("/v1/libraries/example").body();
-            assertEquals(7, example.get("chunkCount").asInt(), example.toString());
-            JsonNode search = api.post("/v1/libraries/example/search", "{\"vector\":[1,0.2,0],\"k\":2}").body();
-            assertEquals("red", search.get("results").get(0).get("chunkId").asText(), search.toString());
+            assertEquals(ExampleData.chunkCount(), example.get("chunkCount").asInt(), example.toString());
+            JsonNode search = api.post("/v1/libraries/example/search",
+                    "{\"text\":\"how do satellites stay up\",\"k\":2}").body();
+            assertEquals("orbits", search.get("results").get(0).get("chunkId").asText(), search.toString());
 
             assertEquals(201, api.post("/v1/libraries?wait=true",
                     "{\"id\":\"kept\",\"name\":\"Kept\",\"dimension\":2,\"metric\":\"l2\"}").status());
@@ -38,11 +41,13 @@ class DevRestartIntegrationTest {
             first.stop(Duration.ofSeconds(60));
         }
 
-        try (DevProcess second = DevProcess.start(dataDir, httpPort, kafkaPort)) {
+        try (DevProcess second = DevProcess.start(dataDir, httpPort, kafkaPort, models)) {
             second.awaitReady(Duration.ofMinutes(2));
             assertFalse(second.output().contains("Created the example library"), "example data only when empty");
             assertEquals(before, api.get("/v1/libraries/kept").body());
-            assertEquals(7, api.get("/v1/libraries/example").body().get("chunkCount").asInt());
+            assertEquals(ExampleData.chunkCount(), api.get("/v1/libraries/example").body().get("chunkCount").asInt());
+            JsonNode night = api.post("/v1/libraries/example/search", "{\"text\":\"nocturnal birds\",\"k\":1}").body();
+            assertEquals("owls", night.get("results").get(0).get("chunkId").asText(), night.toString());
             JsonNode chunk = api.get("/v1/libraries/kept/documents/d/chunks/c").body();
             assertEquals("survives", chunk.get("text").asText());
             JsonNode hit = api.post("/v1/libraries/kept/search", "{\"vector\":[0,0],\"k\":1}").body()

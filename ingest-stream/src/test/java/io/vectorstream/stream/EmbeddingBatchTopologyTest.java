@@ -1,0 +1,112 @@
+package io.vectorstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.embed.Models;
+import io.vectorstream.embed.TestModel;
+import io.vectorstream.store.ShardQuery;
+import io.vectorstream.store.ShardStoreOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Texts of several events are embedded together: events wait (in a changelogged store) until a
+ * batch is full, the punctuation runs, or an event that needs no model arrives, and their order
+ * is never changed.
+ */
+class EmbeddingBatchTopologyTest {
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, String> events;
+    private Models models;
+
+    @BeforeEach
+    void start() throws Exception {
+        Path state = Files.createTempDirectory("batch-test");
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        models = new Models(TestModel.dir().getParent(), null, 0);
+        driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
+                TextEmbedding.of(models)), props);
+        events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
+        events.pipeInput("t", """
+                {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+        models.close();
+    }
+
+    @Test
+    void textEventsWaitForTheBatchAndArePersistedMeanwhile() {
+        for (int i = 0; i < 3; i++) {
+            events.pipeInput("t", textChunk("c" + i, "sentence number " + i));
+        }
+        assertEquals(Optional.empty(), chunk("c0"), "held for the batch");
+        assertEquals(3, pendingStore().approximateNumEntries(), "held events are in the changelogged store");
+
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS * 2));
+        for (int i = 0; i < 3; i++) {
+            assertEquals("sentence number " + i, chunk("c" + i).orElseThrow().text());
+        }
+        assertEquals(0, pendingStore().approximateNumEntries());
+    }
+
+    @Test
+    void anEventThatNeedsNoModelProcessesTheHeldOnesFirst() {
+        events.pipeInput("t", textChunk("a", "first written"));
+        events.pipeInput("t", "{\"type\":\"chunk.deleted\",\"libraryId\":\"t\",\"documentId\":\"d\",\"chunkId\":\"a\"}");
+        assertEquals(Optional.empty(), chunk("a"), "deleted after it was written, not before");
+        assertTrue(query(new ShardQuery.GetDocument("t", "d")).isPresent(), "the upsert was applied first");
+    }
+
+    @Test
+    void aFullBatchIsEmbeddedAtOnce() {
+        StringBuilder chunks = new StringBuilder();
+        for (int i = 0; i < EventProcessor.BATCH_TEXTS; i++) {
+            chunks.append(i == 0 ? "" : ",").append("{\"id\":\"k").append(i).append("\",\"text\":\"text ").append(i)
+                    .append("\"}");
+        }
+        events.pipeInput("t", "{\"type\":\"document.upserted\",\"libraryId\":\"t\",\"documentId\":\"d\","
+                + "\"payload\":{\"chunks\":[" + chunks + "]}}");
+        assertEquals(EventProcessor.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount());
+    }
+
+    private static String textChunk(final String id, final String text) {
+        return """
+                {"type":"chunk.upserted","libraryId":"t","documentId":"d","chunkId":"%s","payload":{"text":"%s"}}"""
+                .formatted(id, text);
+    }
+
+    private Optional<io.vectorstream.record.ChunkRecord> chunk(final String id) {
+        return query(new ShardQuery.GetChunk("t", "d", id));
+    }
+
+    private KeyValueStore<Long, byte[]> pendingStore() {
+        return driver.getKeyValueStore(VectorstreamTopology.PENDING_EMBEDDING_STORE);
+    }
+
+    private <R> R query(final ShardQuery<R> query) {
+        StateStore store = driver.getKeyValueStore(VectorstreamTopology.SHARD_STORE);
+        return store.query(query, PositionBound.unbounded(), new QueryConfig(false)).getResult();
+    }
+}
