@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -26,9 +28,16 @@ import java.util.Map;
  * (token types are all 0: single sentences). Output: float32 {@code [batch, hidden]}.
  *
  * <p>The parameters carry their Hugging Face names, so the weights of any BERT-family checkpoint
- * map onto them one to one. Dense weights are stored as {@code [in, out]} (as the ONNX export has
- * them), so a dense layer is {@code x.matMul(w) + b} without a transpose. Parameters never require
- * gradients: this block only infers, and PyTorch then records no autograd graph.
+ * map onto them one to one; dense weights are saved as {@code [in, out]}, as the ONNX export has
+ * them. Parameters never require gradients: this block only infers, and PyTorch then records no
+ * autograd graph.
+ *
+ * <p>For speed, the forward pass does not use the saved layout directly: on first use it derives
+ * per layer one fused query/key/value weight (one matrix product instead of three, with the
+ * 1/sqrt(head size) scale folded into the query part) and every dense weight transposed to
+ * {@code [out, in]}, which is what PyTorch's fused {@code linear} (product plus bias in one call)
+ * takes. Fewer, larger operations matter on a small CPU, where a short text's forward pass is
+ * dominated by the per-operation cost.
  */
 public final class BertEncoderBlock extends AbstractBlock {
 
@@ -39,6 +48,13 @@ public final class BertEncoderBlock extends AbstractBlock {
     private final BertConfig config;
     private final Pooling pooling;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
+    private volatile List<FusedLayer> fused;
+
+    /** One encoder layer's weights as the forward pass uses them. */
+    private record FusedLayer(NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias,
+                              NDArray norm1Weight, NDArray norm1Bias, NDArray interWeight, NDArray interBias,
+                              NDArray ffnOutWeight, NDArray ffnOutBias, NDArray norm2Weight, NDArray norm2Bias) {
+    }
 
     public BertEncoderBlock(final BertConfig config, final Pooling pooling) {
         super(VERSION);
@@ -103,8 +119,8 @@ public final class BertEncoderBlock extends AbstractBlock {
 
         NDArray floatMask = mask.toType(DataType.FLOAT32, false);
         NDArray attentionBias = floatMask.neg().add(1f).mul(MASKED).reshape(batch, 1, 1, tokens);
-        for (int l = 0; l < config.layers(); l++) {
-            x = encoderLayer(store, x, attentionBias, "encoder.layer." + l + ".", batch, tokens);
+        for (FusedLayer layer : fusedLayers(store, ids)) {
+            x = encoderLayer(layer, x, attentionBias, batch, tokens);
         }
         NDArray sentence = switch (pooling) {
             case CLS -> x.get(":, 0, :");
@@ -117,36 +133,87 @@ public final class BertEncoderBlock extends AbstractBlock {
         return new NDList(sentence.div(norm));
     }
 
-    private NDArray encoderLayer(final ParameterStore store, final NDArray x, final NDArray attentionBias,
-                                 final String layer, final long batch, final long tokens) {
+    private NDArray encoderLayer(final FusedLayer layer, final NDArray x, final NDArray attentionBias,
+                                 final long batch, final long tokens) {
         int heads = config.heads();
         int headSize = config.headSize();
-        NDArray q = heads(dense(store, x, layer + "attention.self.query"), batch, tokens);
-        NDArray k = heads(dense(store, x, layer + "attention.self.key"), batch, tokens);
-        NDArray v = heads(dense(store, x, layer + "attention.self.value"), batch, tokens);
-        NDArray probabilities = q.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(headSize))
-                .add(attentionBias).softmax(-1);
-        NDArray context = probabilities.matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens,
+        // [batch, tokens, 3 * hidden] -> [3, batch, heads, tokens, headSize]
+        NDArray qkv = linear(x, layer.qkvWeight(), layer.qkvBias()).reshape(batch, tokens, 3, heads, headSize)
+                .transpose(2, 0, 3, 1, 4);
+        NDArray probabilities = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).add(attentionBias).softmax(-1);
+        NDArray context = probabilities.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens,
                 (long) heads * headSize);
-        NDArray attended = layerNorm(store, dense(store, context, layer + "attention.output.dense").add(x),
-                layer + "attention.output.LayerNorm");
-        NDArray intermediate = Activation.gelu(dense(store, attended, layer + "intermediate.dense"));
-        return layerNorm(store, dense(store, intermediate, layer + "output.dense").add(attended),
-                layer + "output.LayerNorm");
+        NDArray attended = layerNorm(linear(context, layer.outWeight(), layer.outBias()).add(x),
+                layer.norm1Weight(), layer.norm1Bias());
+        NDArray intermediate = Activation.gelu(linear(attended, layer.interWeight(), layer.interBias()));
+        return layerNorm(linear(intermediate, layer.ffnOutWeight(), layer.ffnOutBias()).add(attended),
+                layer.norm2Weight(), layer.norm2Bias());
     }
 
-    /** {@code [batch, tokens, hidden]} -> {@code [batch, heads, tokens, headSize]}. */
-    private NDArray heads(final NDArray x, final long batch, final long tokens) {
-        return x.reshape(batch, tokens, config.heads(), config.headSize()).transpose(0, 2, 1, 3);
+    /** The layers' weights in the forward pass' layout, derived once from the parameters. */
+    private List<FusedLayer> fusedLayers(final ParameterStore store, final NDArray like) {
+        List<FusedLayer> layers = fused;
+        if (layers == null) {
+            synchronized (this) {
+                if (fused == null) {
+                    fused = fuse(store, like);
+                }
+                layers = fused;
+            }
+        }
+        return layers;
     }
 
-    private NDArray dense(final ParameterStore store, final NDArray x, final String module) {
-        return x.matMul(w(store, x, module + ".weight")).add(w(store, x, module + ".bias"));
+    private List<FusedLayer> fuse(final ParameterStore store, final NDArray like) {
+        float scale = (float) (1.0 / Math.sqrt(config.headSize()));
+        List<FusedLayer> layers = new ArrayList<>(config.layers());
+        for (int l = 0; l < config.layers(); l++) {
+            String layer = "encoder.layer." + l + ".";
+            NDArray query = w(store, like, layer + "attention.self.query.weight");
+            // Created in the parameters' manager: they live as long as the model.
+            NDManager manager = query.getManager();
+            NDArray qkvWeight = NDArrays.concat(new NDList(query.mul(scale),
+                    w(store, like, layer + "attention.self.key.weight"),
+                    w(store, like, layer + "attention.self.value.weight")), 1).transpose().duplicate();
+            NDArray qkvBias = NDArrays.concat(new NDList(w(store, like, layer + "attention.self.query.bias").mul(scale),
+                    w(store, like, layer + "attention.self.key.bias"),
+                    w(store, like, layer + "attention.self.value.bias")), 0);
+            FusedLayer fusedLayer = new FusedLayer(qkvWeight, qkvBias,
+                    transposed(store, like, layer + "attention.output.dense.weight"),
+                    w(store, like, layer + "attention.output.dense.bias"),
+                    w(store, like, layer + "attention.output.LayerNorm.weight"),
+                    w(store, like, layer + "attention.output.LayerNorm.bias"),
+                    transposed(store, like, layer + "intermediate.dense.weight"),
+                    w(store, like, layer + "intermediate.dense.bias"),
+                    transposed(store, like, layer + "output.dense.weight"),
+                    w(store, like, layer + "output.dense.bias"),
+                    w(store, like, layer + "output.LayerNorm.weight"),
+                    w(store, like, layer + "output.LayerNorm.bias"));
+            for (NDArray array : new NDArray[] {qkvWeight, qkvBias, fusedLayer.outWeight(), fusedLayer.interWeight(),
+                    fusedLayer.ffnOutWeight()}) {
+                array.attach(manager);
+            }
+            layers.add(fusedLayer);
+        }
+        return List.copyOf(layers);
+    }
+
+    /** A saved {@code [in, out]} weight as a contiguous {@code [out, in]} copy. */
+    private NDArray transposed(final ParameterStore store, final NDArray like, final String name) {
+        return w(store, like, name).transpose().duplicate();
+    }
+
+    private static NDArray linear(final NDArray x, final NDArray weight, final NDArray bias) {
+        return Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+
+    private NDArray layerNorm(final NDArray x, final NDArray weight, final NDArray bias) {
+        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight, bias, config.layerNormEps())
+                .singletonOrThrow();
     }
 
     private NDArray layerNorm(final ParameterStore store, final NDArray x, final String module) {
-        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), w(store, x, module + ".weight"),
-                w(store, x, module + ".bias"), config.layerNormEps()).singletonOrThrow();
+        return layerNorm(x, w(store, x, module + ".weight"), w(store, x, module + ".bias"));
     }
 
     private static NDArray embed(final NDArray ids, final NDArray table) {

@@ -27,8 +27,13 @@ import java.util.List;
  */
 public final class DjlEmbedder implements Embedder {
 
-    static final int MAX_BATCH = 32;
-    static final int MAX_BATCH_TOKENS = 32 * 128;
+    /**
+     * Texts per forward pass (system property {@code vectorstream.model.batch}). Larger batches
+     * are not faster on a small CPU: past about 16 short texts the intermediate tensors leave the
+     * L2 cache (docs/benchmarks.md).
+     */
+    public static final int MAX_BATCH = Integer.getInteger("vectorstream.model.batch", 16);
+    static final int MAX_BATCH_TOKENS = MAX_BATCH * 128;
 
     private final ModelManifest manifest;
     private final HuggingFaceTokenizer tokenizer;

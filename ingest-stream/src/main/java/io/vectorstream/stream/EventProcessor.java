@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Embedding in batches across events.</b> A model embeds 32 texts together several times
  * faster than one by one, but most events carry one chunk. So an event with texts to embed is
  * held back until {@value #BATCH_TEXTS} texts are waiting, or an event arrives that needs no
- * embedding, or the watermark punctuation runs (every {@value #WATERMARK_INTERVAL_MS} ms); then
- * all held events are embedded in one model call per model and processed in their order. Any
+ * embedding, or the oldest held event was already held at the previous punctuation (they run
+ * every {@value #WATERMARK_INTERVAL_MS} ms, so nothing waits much more than twice that); then all
+ * held events are embedded in one model call per model and processed in their order. (Flushing at
+ * every punctuation instead made batches of 1 to 7 texts under load: Kafka Streams feeds a slow
+ * task a few records per loop and punctuates between them. Stream time and the thread's cached
+ * clock are no use for an age either: both stand still during a long model call.) Any
  * other event first processes the held ones, so the order of events is never changed. Under
  * exactly-once, Kafka Streams may commit the input offset of a held event before it is processed;
  * that is why held events are also written to a changelogged store (in the same transaction) and
@@ -60,6 +64,8 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private KeyValueStore<String, byte[]> libraries;
     private KeyValueStore<Long, byte[]> pendingStore;
     private long lastOffset = -1;
+    /** Offset of the oldest held event at the last punctuation, or -1. */
+    private long oldestHeldAtLastPunctuation = -1;
     private long lastWatermarkSent = -1;
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final TextEmbedding models) {
@@ -90,7 +96,12 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
         processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
                 now -> {
-                    processPending();
+                    long oldest = pending.isEmpty() ? -1 : pending.getFirst().offset();
+                    if (oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
+                        processPending();
+                        oldest = -1;
+                    }
+                    oldestHeldAtLastPunctuation = oldest;
                     sendWatermark();
                 });
     }
@@ -221,13 +232,15 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
     }
 
+    /** Never past a held event: the watermark says everything up to it has reached the shards. */
     private void sendWatermark() {
-        if (lastOffset <= lastWatermarkSent) {
+        long processedUpTo = pending.isEmpty() ? lastOffset : pending.getFirst().offset() - 1;
+        if (processedUpTo <= lastWatermarkSent) {
             return;
         }
         int inputPartition = context.taskId().partition();
         context.forward(new Record<>(new RecordKey.WatermarkKey(inputPartition).encode(),
-                RecordCodec.encodeOffset(lastOffset), System.currentTimeMillis()), VectorstreamTopology.SHARDS_SINK);
-        lastWatermarkSent = lastOffset;
+                RecordCodec.encodeOffset(processedUpTo), System.currentTimeMillis()), VectorstreamTopology.SHARDS_SINK);
+        lastWatermarkSent = processedUpTo;
     }
 }

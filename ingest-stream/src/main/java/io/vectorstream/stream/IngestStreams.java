@@ -21,6 +21,8 @@ public final class IngestStreams implements AutoCloseable {
 
     /** Kafka Streams' application id: the consumer group and the prefix of internal topics. */
     public static final String DEFAULT_APPLICATION_ID = "vectorstream";
+    /** System property: Kafka Streams threads of this instance (default 2). */
+    public static final String STREAM_THREADS_PROPERTY = "vectorstream.stream.threads";
 
     private final KafkaStreams streams;
     private final RestoreTracker restores;
@@ -88,6 +90,9 @@ public final class IngestStreams implements AutoCloseable {
             // Interactive queries read the stores directly; a short commit interval bounds how long
             // a write waits in an open transaction before other consumers see it.
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+            // Two threads, so that the embedding stage (CPU-bound in the model) and the shards'
+            // indexing run side by side on a 2-core machine instead of taking turns.
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger(STREAM_THREADS_PROPERTY, 2));
             // Dead letters copy whole events, which may be as large as the events topic allows.
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     Topics.MAX_EVENT_BYTES);

@@ -64,7 +64,13 @@ class EmbeddingBatchTopologyTest {
         assertEquals(Optional.empty(), chunk("c0"), "held for the batch");
         assertEquals(3, pendingStore().approximateNumEntries(), "held events are in the changelogged store");
 
-        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS * 2));
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        assertEquals(Optional.empty(), chunk("c0"), "one punctuation: still held, a fuller batch may come");
+        assertEquals(java.util.Map.of(0, 0L), query(new ShardQuery.Watermarks()),
+                "the watermark covers the library event (offset 0) but not the held events");
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        assertEquals(java.util.Map.of(0, 3L), query(new ShardQuery.Watermarks()));
         for (int i = 0; i < 3; i++) {
             assertEquals("sentence number " + i, chunk("c" + i).orElseThrow().text());
         }

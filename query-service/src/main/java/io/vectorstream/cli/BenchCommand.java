@@ -35,8 +35,13 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !Set.of("ann", "stream").contains(args.getFirst())) {
-            throw new Options.UsageException("bench needs a benchmark: bench ann ... or bench stream ...");
+        if (args.isEmpty() || !Set.of("ann", "stream", "embed").contains(args.getFirst())) {
+            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed ...");
+        }
+        if ("embed".equals(args.getFirst())) {
+            EmbedBenchmark.run(new Options(args.subList(1, args.size()), Set.of("model", "model-dir", "sentences",
+                    "pipeline-events", "batch"), Set.of("json")), out, progress);
+            return;
         }
         Options options = new Options(args.subList(1, args.size()), OPTIONS, Set.of("json"));
         if ("stream".equals(args.getFirst())) {

@@ -60,6 +60,11 @@ public final class Main {
               bench stream  The streaming runbook: inserts, deletes and re-insertions that move the
                        distribution, recall@10 at each search checkpoint and their average.
                          --index flat|ivf|lsh  --generate N,DIM (default 200000,384)  --json
+              bench embed  Sentences/second of the bare model (batch sizes), of the pipeline (text
+                       chunk events in, indexed chunks out, embedded broker), text query latency over
+                       HTTP, and resident memory.
+                         --model ID  --model-dir DIR  --sentences N (default 2000)
+                         --pipeline-events N (default 3000)  --batch 1,8,32  --json
               help     This text.
             """;
 

@@ -1,0 +1,246 @@
+package io.vectorstream.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.embed.DjlEmbedder;
+import io.vectorstream.embed.Embedder;
+import io.vectorstream.embed.KnownModel;
+import io.vectorstream.embed.ModelBuilder;
+import io.vectorstream.embed.Models;
+import io.vectorstream.kafka.EmbeddedKafkaBroker;
+import io.vectorstream.schema.Json;
+import io.vectorstream.store.ShardStoreOptions;
+import io.vectorstream.stream.IngestStreams;
+import io.vectorstream.stream.Topics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code vectorstream bench embed}: sentences per second of the bare model at several batch
+ * sizes, then of the whole pipeline (text chunk events in, indexed chunks out, on an embedded
+ * broker), the latency of text queries over HTTP, and the resident memory of the process.
+ * Progress goes to standard error, results to standard output.
+ */
+final class EmbedBenchmark {
+
+    /** One measured figure. */
+    record Result(String name, String setting, double value, String unit) {
+    }
+
+    private EmbedBenchmark() {
+    }
+
+    static void run(final Options options, final PrintStream out, final PrintStream progress) {
+        KnownModel model = KnownModel.byId(options.get("model", KnownModel.DEFAULT.id()));
+        Path modelRoot = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
+        if (!ModelBuilder.isBuilt(modelRoot, model.id())) {
+            throw new Options.UsageException("model " + model.id() + " is not built in " + modelRoot
+                    + "; run bin/vectorstream build-model --model " + model.id());
+        }
+        int sentences = Integer.parseInt(options.get("sentences", "2000"));
+        int events = Integer.parseInt(options.get("pipeline-events", "3000"));
+        int[] batches = Arrays.stream(options.get("batch", "1,8,32").split(",")).mapToInt(Integer::parseInt).toArray();
+        boolean json = options.flag("json");
+        Consumer<Result> report = result -> {
+            if (json) {
+                ObjectNode node = Json.MAPPER.createObjectNode();
+                node.put("benchmark", result.name());
+                node.put("setting", result.setting());
+                node.put("value", Math.round(result.value() * 10) / 10.0);
+                node.put("unit", result.unit());
+                out.println(node);
+            } else {
+                out.printf("%-28s %-34s %10.1f %s%n", result.name(), result.setting(), result.value(), result.unit());
+            }
+        };
+        progress.printf("model %s, %d model thread(s) per call, at most %d texts per forward pass, %d cores%n",
+                model.id(), Integer.getInteger("vectorstream.model.threads", 1),
+                io.vectorstream.embed.DjlEmbedder.MAX_BATCH, Runtime.getRuntime().availableProcessors());
+        bareModel(ModelBuilder.modelDir(modelRoot, model.id()), sentences, batches, progress, report);
+        if (events > 0) {
+            pipeline(modelRoot, model.id(), events, progress, report);
+        }
+        report.accept(new Result("process", "resident memory (VmRSS)", residentMiB(), "MiB"));
+    }
+
+    private static void bareModel(final Path modelDir, final int count, final int[] batches,
+                                  final PrintStream progress, final Consumer<Result> report) {
+        List<String> texts = sentences(count, 11);
+        try (DjlEmbedder embedder = DjlEmbedder.load(modelDir)) {
+            embedder.embed(sentences(64, 3), Embedder.Purpose.PASSAGE); // warm-up: first calls are slow
+            for (int batch : batches) {
+                long start = System.nanoTime();
+                long lastReport = start;
+                for (int i = 0; i < texts.size(); i += batch) {
+                    embedder.embed(texts.subList(i, Math.min(texts.size(), i + batch)), Embedder.Purpose.PASSAGE);
+                    if (System.nanoTime() - lastReport > 5_000_000_000L) {
+                        lastReport = System.nanoTime();
+                        progress.printf("  batch %d: %d/%d sentences%n", batch, i, texts.size());
+                    }
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                report.accept(new Result("bare model", "batch " + batch + ", " + texts.size() + " sentences",
+                        texts.size() / seconds, "sentences/s"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void pipeline(final Path modelRoot, final String modelId, final int events,
+                                 final PrintStream progress, final Consumer<Result> report) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("vectorstream-bench-embed");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        progress.println("starting an embedded broker and the service for the pipeline run...");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
+            // A fresh cache: every text is new, so the model runs on all of them.
+            Models models = new Models(modelRoot, dir.resolve("embedding-cache"), Models.DEFAULT_CACHE_ENTRIES);
+            IngestStreams.Settings settings = IngestStreams.Settings.of(broker.bootstrapServers(),
+                            dir.resolve("streams"), "localhost:0")
+                    .withStoreOptions(ShardStoreOptions.DEFAULT).withModels(models);
+            try (QueryService service = QueryService.start(settings, "127.0.0.1", 0)) {
+                service.awaitReady(Duration.ofMinutes(2));
+                ObjectNode library = Json.MAPPER.createObjectNode().put("id", "bench").put("name", "bench")
+                        .put("model", modelId);
+                service.reader().awaitApplied(service.writes().createLibrary(library).token(), Duration.ofSeconds(30));
+                models.embedder(modelId); // loaded before the clock starts, as in a running service
+                List<String> texts = sentences(events, 23);
+                long start = System.nanoTime();
+                publish(broker.bootstrapServers(), settings.topics(), texts);
+                long lastReport = System.nanoTime();
+                long indexed;
+                while ((indexed = chunkCount(service)) < events) {
+                    if (System.nanoTime() - lastReport > 3_000_000_000L) {
+                        lastReport = System.nanoTime();
+                        double seconds = (lastReport - start) / 1e9;
+                        progress.printf("  pipeline: %,d/%,d chunks indexed, %.0f/s%n", indexed, events,
+                                indexed / seconds);
+                    }
+                    sleep(250);
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                report.accept(new Result("pipeline", events + " one-chunk text events, 3 partitions",
+                        events / seconds, "chunks/s"));
+                queryLatency(service.port(), progress, report);
+            }
+        }
+    }
+
+    private static void publish(final String bootstrap, final Topics topics, final List<String> texts) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < texts.size(); i++) {
+                ObjectNode event = Json.MAPPER.createObjectNode().put("type", "chunk.upserted").put("libraryId", "bench")
+                        .put("documentId", "doc-" + (i % 97)).put("chunkId", "c" + i);
+                event.putObject("payload").put("text", texts.get(i));
+                producer.send(new ProducerRecord<>(topics.events(), "bench", event.toString()));
+            }
+        }
+    }
+
+    private static long chunkCount(final QueryService service) {
+        return service.reader().library("bench").map(stats -> (long) stats.chunkCount()).orElse(0L);
+    }
+
+    private static void queryLatency(final int port, final PrintStream progress, final Consumer<Result> report) {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<String> queries = sentences(220, 99);
+        List<Double> millis = new ArrayList<>();
+        progress.println("  text queries over HTTP...");
+        for (int i = 0; i < queries.size(); i++) {
+            String body = Json.MAPPER.createObjectNode().put("text", queries.get(i)).put("k", 10).toString();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v1/libraries/bench/search")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            long start = System.nanoTime();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("search failed: " + response.body());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            if (i >= 20) { // the first ones warm up
+                millis.add((System.nanoTime() - start) / 1e6);
+            }
+        }
+        millis.sort(Double::compare);
+        report.accept(new Result("text query over HTTP", "p50, k=10, flat index", millis.get(millis.size() / 2), "ms"));
+        report.accept(new Result("text query over HTTP", "p99, k=10, flat index",
+                millis.get((int) (millis.size() * 0.99)), "ms"));
+    }
+
+    /**
+     * Short English sentences (8 to 14 words), seeded: subject, verb, object and a place, drawn
+     * from small word lists, so that texts are distinct but read like real short texts.
+     */
+    static List<String> sentences(final int count, final long seed) {
+        String[] subjects = {"The old farmer", "A young engineer", "My neighbour", "The committee", "A small child",
+            "The new manager", "Our teacher", "The tired doctor", "A famous author", "The local baker"};
+        String[] verbs = {"repaired", "described", "painted", "forgot", "carried", "ordered", "measured", "sold",
+            "discovered", "cleaned"};
+        String[] objects = {"a broken bicycle", "the quarterly report", "three wooden chairs", "a long letter",
+            "the garden fence", "an expensive camera", "the kitchen window", "a box of old photographs",
+            "the blue umbrella", "a bag of fresh apples"};
+        String[] places = {"before lunch", "in the busy market", "near the river", "after the long meeting",
+            "at the train station", "during the summer holidays", "behind the school", "in the quiet library"};
+        Random random = new Random(seed);
+        List<String> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(subjects[random.nextInt(subjects.length)] + " " + verbs[random.nextInt(verbs.length)] + " "
+                    + objects[random.nextInt(objects.length)] + " " + places[random.nextInt(places.length)]
+                    + " (" + i + ").");
+        }
+        return out;
+    }
+
+    private static double residentMiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: no figure
+        }
+        return Double.NaN;
+    }
+
+    private static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
