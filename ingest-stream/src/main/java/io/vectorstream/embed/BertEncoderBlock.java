@@ -48,7 +48,15 @@ public final class BertEncoderBlock extends AbstractBlock {
     private final BertConfig config;
     private final Pooling pooling;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
-    private volatile List<FusedLayer> fused;
+    private volatile Prepared prepared;
+
+    /**
+     * What the forward pass derives once from the parameters: the fused layers and the token-type
+     * row (all tokens are of type 0). Arrays made here live in the parameters' manager, as long as
+     * the model; anything made in a forward pass lives in that call's manager.
+     */
+    private record Prepared(NDArray tokenType, List<FusedLayer> layers) {
+    }
 
     /** One encoder layer's weights as the forward pass uses them. */
     private record FusedLayer(NDArray qkvWeight, NDArray qkvBias, NDArray outWeight, NDArray outBias,
@@ -112,14 +120,15 @@ public final class BertEncoderBlock extends AbstractBlock {
         NDManager manager = ids.getManager();
 
         NDArray positions = manager.arange(0, (int) tokens, 1, DataType.INT64);
+        Prepared prepared = prepared(store, ids);
         NDArray x = embed(ids, w(store, ids, "embeddings.word_embeddings.weight"))
                 .add(embed(positions, w(store, ids, "embeddings.position_embeddings.weight")))
-                .add(w(store, ids, "embeddings.token_type_embeddings.weight").get(0));
+                .add(prepared.tokenType());
         x = layerNorm(store, x, "embeddings.LayerNorm");
 
         NDArray floatMask = mask.toType(DataType.FLOAT32, false);
         NDArray attentionBias = floatMask.neg().add(1f).mul(MASKED).reshape(batch, 1, 1, tokens);
-        for (FusedLayer layer : fusedLayers(store, ids)) {
+        for (FusedLayer layer : prepared.layers()) {
             x = encoderLayer(layer, x, attentionBias, batch, tokens);
         }
         NDArray sentence = switch (pooling) {
@@ -150,18 +159,21 @@ public final class BertEncoderBlock extends AbstractBlock {
                 layer.norm2Weight(), layer.norm2Bias());
     }
 
-    /** The layers' weights in the forward pass' layout, derived once from the parameters. */
-    private List<FusedLayer> fusedLayers(final ParameterStore store, final NDArray like) {
-        List<FusedLayer> layers = fused;
-        if (layers == null) {
+    /** The weights in the forward pass' layout, derived once from the parameters. */
+    private Prepared prepared(final ParameterStore store, final NDArray like) {
+        Prepared ready = prepared;
+        if (ready == null) {
             synchronized (this) {
-                if (fused == null) {
-                    fused = fuse(store, like);
+                if (prepared == null) {
+                    NDArray tokenTypes = w(store, like, "embeddings.token_type_embeddings.weight");
+                    NDArray row = tokenTypes.get(0).duplicate();
+                    row.attach(tokenTypes.getManager());
+                    prepared = new Prepared(row, fuse(store, like));
                 }
-                layers = fused;
+                ready = prepared;
             }
         }
-        return layers;
+        return ready;
     }
 
     private List<FusedLayer> fuse(final ParameterStore store, final NDArray like) {

@@ -10,6 +10,8 @@ import java.util.List;
  */
 public final class CachingEmbedder implements Embedder {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CachingEmbedder.class);
+
     private final Embedder model;
     private final EmbeddingCache cache;
 
@@ -20,6 +22,11 @@ public final class CachingEmbedder implements Embedder {
 
     public EmbeddingCache cache() {
         return cache;
+    }
+
+    /** The model behind the cache. */
+    public Embedder model() {
+        return model;
     }
 
     @Override
@@ -40,7 +47,7 @@ public final class CachingEmbedder implements Embedder {
         float[][] vectors = new float[texts.size()][];
         List<Integer> missing = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
-            vectors[i] = cache.get(texts.get(i));
+            vectors[i] = lookUp(texts.get(i));
             if (vectors[i] == null) {
                 missing.add(i);
             }
@@ -50,10 +57,28 @@ public final class CachingEmbedder implements Embedder {
             for (int j = 0; j < computed.length; j++) {
                 int i = missing.get(j);
                 vectors[i] = computed[j];
-                cache.put(texts.get(i), computed[j]);
+                remember(texts.get(i), computed[j]);
             }
         }
         return vectors;
+    }
+
+    /** A cache that fails is a cache miss, not a failed text: the model can still answer. */
+    private float[] lookUp(final String text) {
+        try {
+            return cache.get(text);
+        } catch (RuntimeException e) {
+            LOG.warn("embedding cache lookup failed ({}); running the model", e.toString());
+            return null;
+        }
+    }
+
+    private void remember(final String text, final float[] vector) {
+        try {
+            cache.put(text, vector);
+        } catch (RuntimeException e) {
+            LOG.warn("embedding cache write failed ({}); the vector is used but not cached", e.toString());
+        }
     }
 
     @Override

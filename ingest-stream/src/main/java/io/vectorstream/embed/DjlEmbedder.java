@@ -62,12 +62,17 @@ public final class DjlEmbedder implements Embedder {
         Model model = Model.newInstance(manifest.djlModelName(), Device.cpu(), "PyTorch");
         BertEncoderBlock block = new BertEncoderBlock(manifest.encoder(), manifest.pooling());
         model.setBlock(block);
+        boolean loaded = false;
         try {
             model.load(modelDir, manifest.djlModelName());
+            loaded = true;
         } catch (MalformedModelException e) {
-            model.close();
-            tokenizer.close();
             throw new IOException("unreadable model parameters in " + modelDir + ": " + e.getMessage(), e);
+        } finally {
+            if (!loaded) {
+                model.close();
+                tokenizer.close();
+            }
         }
         return new DjlEmbedder(manifest, tokenizer, model, block);
     }

@@ -21,8 +21,8 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * <p>Size-bounded: the map holds at most {@code capacity} vectors; once full, new vectors are
  * not added (the ones kept are the oldest texts, which is what a replay from offset 0 asks for
  * first) and {@link #rejectedWhenFull()} counts them. Entries are never stale: a key names the
- * exact model and text, and a model folder rebuilt from other weights is another model id or the
- * same weights. Safe for concurrent use; one cache file per model and data directory.
+ * model and the text, and the file the checksum of the model's weights. Safe for concurrent use;
+ * one cache file per model and data directory.
  */
 public final class EmbeddingCache implements AutoCloseable {
 
@@ -41,11 +41,17 @@ public final class EmbeddingCache implements AutoCloseable {
         this.capacity = capacity;
     }
 
-    /** Opens (or creates) the cache file of {@code modelId} in {@code dir}. */
-    public static EmbeddingCache open(final Path dir, final String modelId, final int dimension, final long capacity)
+    /**
+     * Opens (or creates) the cache file of a model in {@code dir}. The file is named after the
+     * model id and the checksum of its weights, so a model rebuilt from other weights under the
+     * same id starts a new cache rather than reading the old one's vectors.
+     */
+    public static EmbeddingCache open(final Path dir, final ModelManifest manifest, final long capacity)
             throws IOException {
         Files.createDirectories(dir);
-        File file = dir.resolve(modelId + "-" + dimension + ".cache").toFile();
+        String modelId = manifest.modelId();
+        int dimension = manifest.dimension();
+        File file = dir.resolve(modelId + "-" + manifest.sourceSha256().substring(0, 12) + ".cache").toFile();
         ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMapBuilder.of(byte[].class, byte[].class)
                 .name("embedding-cache-" + modelId)
                 .entries(capacity)

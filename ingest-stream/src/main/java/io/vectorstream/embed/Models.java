@@ -93,8 +93,12 @@ public final class Models implements AutoCloseable {
             long start = System.nanoTime();
             Embedder model = DjlEmbedder.load(artifactsRoot.resolve(modelId));
             if (cacheDir != null) {
-                model = new CachingEmbedder(model, EmbeddingCache.open(cacheDir, modelId, manifest.dimension(),
-                        cacheEntries));
+                try {
+                    model = new CachingEmbedder(model, EmbeddingCache.open(cacheDir, manifest, cacheEntries));
+                } catch (IOException | RuntimeException e) {
+                    model.close();
+                    throw e;
+                }
             }
             LOG.info("loaded model {} ({} dimensions) in {} ms", modelId, manifest.dimension(),
                     (System.nanoTime() - start) / 1_000_000);
@@ -103,6 +107,15 @@ public final class Models implements AutoCloseable {
         } catch (IOException e) {
             throw new Embedder.EmbeddingException("cannot load model " + modelId + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The model of this id without its cache: for texts that are not indexed (queries and
+     * {@code POST /v1/embed}), which must not crowd the cache out.
+     */
+    public Embedder uncached(final String modelId) {
+        Embedder embedder = embedder(modelId);
+        return embedder instanceof CachingEmbedder caching ? caching.model() : embedder;
     }
 
     /** Hit and miss counts of the caches of the models loaded so far. */

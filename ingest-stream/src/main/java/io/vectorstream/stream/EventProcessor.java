@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
 final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final long WATERMARK_INTERVAL_MS = 50;
-    /** Texts held back before they are embedded together: the model's batch size. */
+    /** Texts held back before they are embedded together (the model cuts them into forward passes). */
     static final int BATCH_TEXTS = 32;
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
@@ -67,6 +67,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     /** Offset of the oldest held event at the last punctuation, or -1. */
     private long oldestHeldAtLastPunctuation = -1;
     private long lastWatermarkSent = -1;
+    private org.apache.kafka.streams.processor.Cancellable punctuation;
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final TextEmbedding models) {
         this.librariesStoreName = librariesStoreName;
@@ -75,8 +76,13 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         this.translator = new EventTranslator(embedding);
     }
 
+    /**
+     * Kafka Streams calls this again on the same object when a task is resumed after a rebalance
+     * or revived after its state was reset: everything in memory starts afresh from the stores.
+     */
     @Override
     public void init(final ProcessorContext<byte[], byte[]> processorContext) {
+        resetMemory();
         this.context = processorContext;
         this.libraries = processorContext.getStateStore(librariesStoreName);
         this.pendingStore = processorContext.getStateStore(pendingStoreName);
@@ -94,7 +100,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             LOG.info("task {}: {} events held for embedding before a restart are processed first",
                     processorContext.taskId(), pending.size());
         }
-        processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
+        punctuation = processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
                 now -> {
                     long oldest = pending.isEmpty() ? -1 : pending.getFirst().offset();
                     if (oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
@@ -104,6 +110,28 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                     oldestHeldAtLastPunctuation = oldest;
                     sendWatermark();
                 });
+    }
+
+    /**
+     * Held events stay in the changelogged store (they were not processed, so their records were
+     * not sent); the next {@link #init} of this task, here or on another instance, takes them back.
+     */
+    @Override
+    public void close() {
+        if (punctuation != null) {
+            punctuation.cancel();
+        }
+        resetMemory();
+    }
+
+    private void resetMemory() {
+        pending.clear();
+        pendingTexts = 0;
+        embedding.clear();
+        lastOffset = -1;
+        lastWatermarkSent = -1;
+        oldestHeldAtLastPunctuation = -1;
+        punctuation = null;
     }
 
     @Override

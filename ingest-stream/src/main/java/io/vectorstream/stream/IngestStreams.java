@@ -93,6 +93,12 @@ public final class IngestStreams implements AutoCloseable {
             // Two threads, so that the embedding stage (CPU-bound in the model) and the shards'
             // indexing run side by side on a 2-core machine instead of taking turns.
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger(STREAM_THREADS_PROPERTY, 2));
+            // A document may carry thousands of texts, embedded inside one exactly-once transaction:
+            // Kafka Streams' 10 s transaction timeout would abort it (and retry it forever).
+            props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                    (int) Duration.ofMinutes(5).toMillis());
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+                    (int) Duration.ofMinutes(10).toMillis());
             // Dead letters copy whole events, which may be as large as the events topic allows.
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     Topics.MAX_EVENT_BYTES);

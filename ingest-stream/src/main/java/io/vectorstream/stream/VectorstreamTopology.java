@@ -12,7 +12,7 @@ import org.apache.kafka.streams.state.Stores;
  * The topology, in two sub-topologies so that embedding and indexing scale and replay
  * independently:
  * <ol>
- *   <li>{@code events} -> validate and embed (texts without a vector, one model call per event)
+ *   <li>{@code events} -> validate and embed (texts without a vector, batched across events)
  *       -> {@code chunks} (partitioned by library + document, library records and watermarks
  *       multicast) or the dead-letter topic;</li>
  *   <li>{@code chunks} -> the shard store (Chronicle Map + in-memory indexes, changelogged).</li>

@@ -51,11 +51,15 @@ public final class EmbeddingService {
             throw ApiException.badRequest("library '" + library.id()
                     + "' has no model to embed text with; search it with a vector", field);
         }
+        if (text.isBlank()) {
+            throw ApiException.badRequest("text is empty: there is nothing to embed", field);
+        }
         return embed(library.model(), List.of(text), Embedder.Purpose.QUERY, field)[0];
     }
 
     /**
-     * Vectors of texts by a model built here.
+     * Vectors of texts by a model built here, without the embedding cache (which is for indexed
+     * texts: anything sent here must not crowd them out).
      *
      * @throws ApiException 400 naming {@code field} for an unknown model, 500 when the model fails
      */
@@ -63,7 +67,7 @@ public final class EmbeddingService {
                            final String field) {
         requireModel(modelId, field);
         try {
-            return models.embedder(modelId).embed(texts, purpose);
+            return models.uncached(modelId).embed(texts, purpose);
         } catch (Embedder.EmbeddingException e) {
             throw new ApiException(500, "model_error", e.getMessage(), field);
         }
