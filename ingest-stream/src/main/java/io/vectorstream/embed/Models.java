@@ -21,8 +21,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Models implements AutoCloseable {
 
-    /** Default number of vectors an embedding cache keeps (about 1.5 KiB each at 384 dimensions). */
-    public static final long DEFAULT_CACHE_ENTRIES = 1_000_000;
+    /**
+     * Default number of vectors an embedding cache keeps: 200,000 (system property
+     * {@code vectorstream.embedding-cache.entries}). Chronicle Map allocates the whole file up
+     * front, about 1.6 KiB per entry at 384 dimensions: 330 MB by default.
+     */
+    public static final long DEFAULT_CACHE_ENTRIES = Long.getLong("vectorstream.embedding-cache.entries", 200_000);
     private static final Logger LOG = LoggerFactory.getLogger(Models.class);
 
     private final Path artifactsRoot;

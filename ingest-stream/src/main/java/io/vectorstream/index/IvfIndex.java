@@ -2,9 +2,7 @@ package io.vectorstream.index;
 
 import io.vectorstream.schema.Metric;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
@@ -23,6 +21,11 @@ import java.util.stream.IntStream;
  * its training size, when new vectors lie much farther from their centroids than the training vectors
  * did (the distribution moved), or when one list has become much larger than the average, it trains
  * again.
+ *
+ * <p>Memory: every float vector is stored once, in a {@link SlotStore} (fixed-size segments, no
+ * per-list headroom); a list holds, per entry, the vector's slot and, with {@code sq8}, its 8-bit
+ * codes and squared length. A search scans codes in the lists and reads floats from the store only
+ * to re-rank its best candidates (or, without codes, to score every entry it visits).
  *
  * <p>Concurrency: as in {@link FlatIndex}, one writer and many readers; a write holds the write lock
  * for one append or tombstone, and a search reads each block of a list under an optimistic stamp.
@@ -60,9 +63,12 @@ public final class IvfIndex<K> extends BaseIndex<K> {
 
     private final IvfParams params;
     private volatile Layout layout;
+    /** Every vector, once, in numbered slots; the lists refer to them by slot. */
+    private final SlotStore<K> store;
 
     // Writer-side state.
-    private final Map<K, Long> location = new HashMap<>();
+    /** Per slot of the store: the (list, entry) that holds it, packed. */
+    private long[] positions = new long[0];
     private volatile int size;
     private int trainedSize;
     private int insertsSinceTraining;
@@ -78,7 +84,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
         super(dimension, metric);
         this.params = params;
-        this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64, false)}, null, null, null);
+        this.store = new SlotStore<>(dimension);
+        this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64, false, false)}, null, null, null);
     }
 
     @Override
@@ -112,16 +119,26 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             code = new byte[dimension];
             current.quantizer().encode(vector, code, 0);
         }
+        float squaredNorm = Similarity.dot(vector, vector, 0);
         long stamp = lock.writeLock();
         try {
-            Long previous = location.get(key);
-            if (previous != null) {
+            int stored = store.put(key, vector);
+            int slot;
+            if (stored < 0) {
+                // Replaced in place: its old entry goes, the new one points at the same slot.
+                slot = -1 - stored;
+                long previous = positions[slot];
                 tombstone(current, previous);
+                compactIfNeeded(current, listOf(previous));
             } else {
+                slot = stored;
                 size++;
+                if (slot >= positions.length) {
+                    positions = java.util.Arrays.copyOf(positions, Math.max(slot + 1, positions.length * 3 / 2 + 64));
+                }
             }
-            int slot = current.lists()[list].append(key, vector, code);
-            location.put(key, pack(list, slot));
+            int entry = current.lists()[list].append(slot, code, squaredNorm);
+            positions[slot] = pack(list, entry);
             compactIfNeeded(current, list);
         } finally {
             lock.unlockWrite(stamp);
@@ -142,10 +159,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     public boolean remove(final K key) {
         long stamp = lock.writeLock();
         try {
-            Long previous = location.remove(key);
-            if (previous == null) {
+            int slot = store.remove(key);
+            if (slot < 0) {
                 return false;
             }
+            long previous = positions[slot];
             tombstone(layout, previous);
             compactIfNeeded(layout, listOf(previous));
             size--;
@@ -160,12 +178,12 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
                                           final Predicate<? super K> allow) {
         Layout current = layout;
-        boolean exact = searchParams.exact() || !current.trained();
-        ScalarQuantizer.Query prepared = !exact && current.quantizer() != null
-                ? current.quantizer().prepare(q, metric) : null;
-        int[] probe = exact ? IntStream.range(0, current.nlist()).toArray()
-                : closestLists(q, prepared, current,
-                        searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current));
+        if (searchParams.exact() || !current.trained()) {
+            return searchAll(q, k, allow);
+        }
+        ScalarQuantizer.Query prepared = current.quantizer() != null ? current.quantizer().prepare(q, metric) : null;
+        int[] probe = closestLists(q, prepared, current,
+                searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current));
         if (prepared != null) {
             return searchCodes(q, prepared, k, current, probe, allow);
         }
@@ -177,18 +195,57 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             int end = Optimistic.read(lock, () -> postings.count);
             for (int start = 0; start < end; start += BLOCK_SLOTS) {
                 final int from = start;
-                int n = Optimistic.read(lock, () -> Optimistic.scoreSlots(metric, q, postings.vectors, postings.keys,
-                        from, Math.min(from + BLOCK_SLOTS, postings.count), scores, keys));
-                for (int i = 0; i < n; i++) {
-                    @SuppressWarnings("unchecked") K key = (K) keys[i];
-                    if (allow == null || allow.test(key)) {
-                        top.offer(key, scores[i]);
+                int n = Optimistic.read(lock, () -> {
+                    int to = Math.min(from + BLOCK_SLOTS, postings.count);
+                    int[] slots = postings.slots;
+                    int found = 0;
+                    for (int entry = from; entry < to; entry++) {
+                        int slot = slots[entry];
+                        if (slot != PostingList.TOMBSTONE) {
+                            scores[found] = scoreSlot(q, slot);
+                            keys[found++] = store.keyAt(slot);
+                        }
                     }
-                    keys[i] = null;
-                }
+                    return found;
+                });
+                offerAll(top, n, scores, keys, allow);
             }
         }
         return distinct(top.drainBestFirst(metric), k);
+    }
+
+    /** Exact search: every vector of the store, segment by segment, in blocks under stamps. */
+    private List<Hit<K>> searchAll(final float[] q, final int k, final Predicate<? super K> allow) {
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        float[] scores = new float[BLOCK_SLOTS];
+        Object[] keys = new Object[BLOCK_SLOTS];
+        int end = Optimistic.read(lock, store::highWater);
+        for (int start = 0; start < end; start += BLOCK_SLOTS) {
+            final int segment = start / SlotStore.SEGMENT_SLOTS;
+            final int from = start % SlotStore.SEGMENT_SLOTS;
+            final int to = from + Math.min(BLOCK_SLOTS, end - start);
+            int n = Optimistic.read(lock, () -> Optimistic.scoreSlots(metric, q, store.vectorSegment(segment),
+                    store.keySegment(segment), from, to, scores, keys));
+            offerAll(top, n, scores, keys, allow);
+        }
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    private void offerAll(final TopK<K> top, final int n, final float[] scores, final Object[] keys,
+                          final Predicate<? super K> allow) {
+        for (int i = 0; i < n; i++) {
+            @SuppressWarnings("unchecked") K key = (K) keys[i];
+            if (key != null && (allow == null || allow.test(key))) {
+                top.offer(key, scores[i]);
+            }
+            keys[i] = null;
+        }
+    }
+
+    /** The exact score of the vector in a slot of the store. */
+    private float scoreSlot(final float[] q, final int slot) {
+        return Similarity.score(metric, q, store.vectorSegment(slot / SlotStore.SEGMENT_SLOTS),
+                (slot % SlotStore.SEGMENT_SLOTS) * dimension);
     }
 
     /**
@@ -229,12 +286,13 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                     int to = Math.min(from + BLOCK_SLOTS, postings.count);
                     byte[] codes = postings.codes;
                     float[] norms = postings.squaredNorms;
-                    Object[] keys = postings.keys;
+                    int[] entrySlots = postings.slots;
                     int found = 0;
-                    for (int slot = from; slot < to; slot++) {
-                        if (keys[slot] != null) {
-                            scores[found] = ScalarQuantizer.score(prepared, codes, slot * dimension, norms[slot]);
-                            slots[found++] = slot;
+                    for (int entry = from; entry < to; entry++) {
+                        if (entrySlots[entry] != PostingList.TOMBSTONE) {
+                            scores[found] = ScalarQuantizer.score(prepared, codes, entry * dimension,
+                                    norms == null ? 0f : norms[entry]);
+                            slots[found++] = entry;
                         }
                     }
                     return found;
@@ -250,16 +308,19 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         for (Hit<Long> candidate : candidates.drainBestFirst(Metric.DOT)) {
             long packed = candidate.key();
             PostingList postings = probed[listOf(packed)];
-            int slot = slotOf(packed);
+            int entry = slotOf(packed);
             Object[] found = new Object[1];
             float[] exactScore = new float[1];
+            // The entry and the slot it points to are read under one stamp: a live entry's slot
+            // holds its key's vector (an entry is tombstoned before its slot is freed or reused).
             int live = Optimistic.read(lock, () -> {
-                Object key = slot < postings.count ? postings.keys[slot] : null;
+                int slot = entry < postings.count ? postings.slots[entry] : PostingList.TOMBSTONE;
+                Object key = slot == PostingList.TOMBSTONE ? null : store.keyAt(slot);
                 if (key == null) {
                     return 0;
                 }
                 found[0] = key;
-                exactScore[0] = Similarity.score(metric, q, postings.vectors, slot * dimension);
+                exactScore[0] = scoreSlot(q, slot);
                 return 1;
             });
             @SuppressWarnings("unchecked") K key = (K) found[0];
@@ -316,17 +377,13 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     public void train() {
         long start = System.nanoTime();
         Layout current = layout;
-        // Snapshot of the live vectors: only this (writer) thread mutates the lists.
-        List<Object> liveKeys = new ArrayList<>(size);
+        // Snapshot of the live vectors: only this (writer) thread mutates the store and the lists.
+        List<Integer> liveSlots = new ArrayList<>(size);
         List<float[]> vectors = new ArrayList<>(size);
-        for (PostingList list : current.lists()) {
-            for (int slot = 0; slot < list.count; slot++) {
-                if (list.keys[slot] != null) {
-                    liveKeys.add(list.keys[slot]);
-                    float[] v = new float[dimension];
-                    System.arraycopy(list.vectors, slot * dimension, v, 0, dimension);
-                    vectors.add(v);
-                }
+        for (int slot = 0; slot < store.highWater(); slot++) {
+            if (store.keyAt(slot) != null) {
+                liveSlots.add(slot);
+                vectors.add(store.vectorAt(slot));
             }
         }
         int n = vectors.size();
@@ -360,17 +417,18 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         }
         PostingList[] lists = new PostingList[centroids.k()];
         for (int c = 0; c < lists.length; c++) {
-            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 3), quantizer != null);
+            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 4) + 4, quantizer != null,
+                    metric == Metric.L2);
         }
         byte[] code = new byte[dimension];
-        Map<K, Long> newLocation = new HashMap<>(n * 2);
+        long[] newPositions = new long[positions.length];
         for (int i = 0; i < n; i++) {
             if (quantizer != null) {
                 quantizer.encode(all[i], code, 0);
             }
-            int slot = lists[assignment[i]].append(liveKeys.get(i), all[i], code);
-            @SuppressWarnings("unchecked") K key = (K) liveKeys.get(i);
-            newLocation.put(key, pack(assignment[i], slot));
+            int slot = liveSlots.get(i);
+            int entry = lists[assignment[i]].append(slot, code, Similarity.dot(all[i], all[i], 0));
+            newPositions[slot] = pack(assignment[i], entry);
         }
         byte[] centroidCodes = null;
         float[] centroidNorms = null;
@@ -386,8 +444,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         long stamp = lock.writeLock();
         try {
             layout = new Layout(centroids.data(), centroids.k(), lists, quantizer, centroidCodes, centroidNorms);
-            location.clear();
-            location.putAll(newLocation);
+            positions = newPositions;
         } finally {
             lock.unlockWrite(stamp);
         }
@@ -454,10 +511,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         PostingList postings = current.lists()[list];
         if (postings.needsCompaction()) {
             // Called under the write lock; readers holding the old list keep a consistent one.
-            current.lists()[list] = postings.compacted(dimension, (key, slot) -> {
-                @SuppressWarnings("unchecked") K k = (K) key;
-                location.put(k, pack(list, slot));
-            });
+            current.lists()[list] = postings.compacted((slot, entry) -> positions[slot] = pack(list, entry));
         }
     }
 
@@ -478,9 +532,13 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     public IndexStats stats() {
         Layout current = layout;
         long bytes = current.trained() ? (long) current.centroids().length * Float.BYTES : 0;
+        if (current.centroidCodes() != null) {
+            bytes += current.centroidCodes().length + (long) current.centroidNorms().length * Float.BYTES;
+        }
         for (PostingList list : current.lists()) {
             bytes += list.memoryBytes();
         }
+        bytes += store.memoryBytes() + (long) positions.length * Long.BYTES;
         return new IndexStats("ivf", size, current.trained(), current.nlist(), bytes, lastBuildMillis);
     }
 }

@@ -3,32 +3,45 @@ package io.vectorstream.index;
 import java.util.Arrays;
 
 /**
- * One inverted list of IVF: its vectors contiguous in one array, a key per slot, removed slots
- * as tombstones ({@code null} keys) until the list is replaced by a compacted copy. Mutated only
- * under the index's write lock, and then only by appending past {@link #count} or tombstoning: a
- * slot below {@code count} never changes key except to {@code null}. Searches read it under
- * optimistic stamps (see {@link IvfIndex}).
+ * One inverted list of IVF: for each entry the slot of its vector in the index's {@link SlotStore}
+ * and, when the index quantises, the vector's 8-bit codes and squared length, contiguous. The float
+ * vectors themselves live once, in the slot store: a list holds a quarter of their bytes, so a
+ * list scan reads little and a list that grows copies little.
+ *
+ * <p>Removed entries are tombstones (slot {@code -1}) until the list is replaced by a compacted copy.
+ * Mutated only under the index's write lock, and then only by appending past {@link #count} or
+ * tombstoning: an entry below {@code count} never changes except to a tombstone. Searches read it
+ * under optimistic stamps (see {@link IvfIndex}).
  */
 final class PostingList {
 
-    float[] vectors;
-    Object[] keys;
+    static final int TOMBSTONE = -1;
+
+    /** Slot in the index's slot store of each entry's vector, or {@link #TOMBSTONE}. */
+    int[] slots;
     /** 8-bit codes of the vectors ({@link ScalarQuantizer}), or {@code null} when the list keeps none. */
     byte[] codes;
-    /** Squared lengths of the vectors, beside the codes (l2 scores from codes need them). */
+    /** Squared lengths of the vectors, beside the codes under l2 (whose scores from codes need them), else {@code null}. */
     float[] squaredNorms;
-    /** Slots in use, tombstones included. */
+    /** Entries in use, tombstones included. */
     int count;
     /** Tombstones among them. */
     int tombstones;
+    private final int dimension;
 
-    PostingList(final int dimension, final int capacity, final boolean quantized) {
-        int slots = Math.max(4, capacity);
-        vectors = new float[slots * dimension];
-        keys = new Object[slots];
+    /**
+     * @param quantized    whether entries keep 8-bit codes
+     * @param squaredNorms whether they keep squared lengths too (l2 with codes)
+     */
+    PostingList(final int dimension, final int capacity, final boolean quantized, final boolean squaredNorms) {
+        this.dimension = dimension;
+        int entries = Math.max(4, capacity);
+        slots = new int[entries];
         if (quantized) {
-            codes = new byte[slots * dimension];
-            squaredNorms = new float[slots];
+            codes = new byte[entries * dimension];
+        }
+        if (quantized && squaredNorms) {
+            this.squaredNorms = new float[entries];
         }
     }
 
@@ -37,32 +50,34 @@ final class PostingList {
     }
 
     /**
-     * Appends a vector; returns its slot.
+     * Appends an entry; returns its index in the list. Lists grow by an eighth: they are sized at
+     * training, and only codes are copied when one grows.
      *
      * @param code the vector's codes when this list keeps codes, else ignored
      */
-    int append(final Object key, final float[] vector, final byte[] code) {
-        int dimension = vector.length;
-        if (count == keys.length) {
-            int slots = keys.length + (keys.length >> 1) + 4;
-            vectors = Arrays.copyOf(vectors, slots * dimension);
-            keys = Arrays.copyOf(keys, slots);
+    int append(final int slot, final byte[] code, final float squaredNorm) {
+        if (count == slots.length) {
+            int entries = slots.length + (slots.length >> 3) + 8;
+            slots = Arrays.copyOf(slots, entries);
             if (codes != null) {
-                codes = Arrays.copyOf(codes, slots * dimension);
-                squaredNorms = Arrays.copyOf(squaredNorms, slots);
+                codes = Arrays.copyOf(codes, entries * dimension);
+            }
+            if (squaredNorms != null) {
+                squaredNorms = Arrays.copyOf(squaredNorms, entries);
             }
         }
-        System.arraycopy(vector, 0, vectors, count * dimension, dimension);
         if (codes != null) {
             System.arraycopy(code, 0, codes, count * dimension, dimension);
-            squaredNorms[count] = Similarity.dot(vector, vector, 0);
         }
-        keys[count] = key;
+        if (squaredNorms != null) {
+            squaredNorms[count] = squaredNorm;
+        }
+        slots[count] = slot;
         return count++;
     }
 
-    void tombstone(final int slot) {
-        keys[slot] = null;
+    void tombstone(final int entry) {
+        slots[entry] = TOMBSTONE;
         tombstones++;
     }
 
@@ -72,27 +87,24 @@ final class PostingList {
     }
 
     /**
-     * A new list holding this one's live vectors in order, without tombstones; {@code moved} is told
-     * each key's new slot. This list is left as it is: a search scanning it by slot number goes on
-     * undisturbed (compacting in place would shift vectors into blocks it had already scanned).
+     * A new list holding this one's live entries in order, without tombstones; {@code moved} is told
+     * each slot's new entry. This list is left as it is: a search scanning it by entry goes on
+     * undisturbed (compacting in place would shift entries into blocks it had already scanned).
      */
-    PostingList compacted(final int dimension, final SlotListener moved) {
+    PostingList compacted(final SlotListener moved) {
         int live = live();
-        PostingList out = new PostingList(dimension, Math.max(4, live + (live >> 2)), codes != null);
-        float[] newVectors = out.vectors;
-        Object[] newKeys = out.keys;
-        byte[] newCodes = out.codes;
-        float[] newNorms = out.squaredNorms;
+        PostingList out = new PostingList(dimension, live + (live >> 3), codes != null, squaredNorms != null);
         int next = 0;
-        for (int slot = 0; slot < count; slot++) {
-            if (keys[slot] != null) {
-                System.arraycopy(vectors, slot * dimension, newVectors, next * dimension, dimension);
+        for (int entry = 0; entry < count; entry++) {
+            if (slots[entry] != TOMBSTONE) {
                 if (codes != null) {
-                    System.arraycopy(codes, slot * dimension, newCodes, next * dimension, dimension);
-                    newNorms[next] = squaredNorms[slot];
+                    System.arraycopy(codes, entry * dimension, out.codes, next * dimension, dimension);
                 }
-                newKeys[next] = keys[slot];
-                moved.movedTo(keys[slot], next);
+                if (squaredNorms != null) {
+                    out.squaredNorms[next] = squaredNorms[entry];
+                }
+                out.slots[next] = slots[entry];
+                moved.movedTo(slots[entry], next);
                 next++;
             }
         }
@@ -101,12 +113,12 @@ final class PostingList {
     }
 
     long memoryBytes() {
-        long bytes = (long) vectors.length * Float.BYTES + (long) keys.length * 8;
-        return codes == null ? bytes : bytes + codes.length + (long) squaredNorms.length * Float.BYTES;
+        return (long) slots.length * Integer.BYTES + (codes == null ? 0 : codes.length)
+                + (squaredNorms == null ? 0 : (long) squaredNorms.length * Float.BYTES);
     }
 
-    /** Told where a key went when its list was compacted. */
+    /** Told where a slot's entry went when its list was compacted. */
     interface SlotListener {
-        void movedTo(Object key, int slot);
+        void movedTo(int slot, int entry);
     }
 }

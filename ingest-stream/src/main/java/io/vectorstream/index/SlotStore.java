@@ -1,8 +1,6 @@
 package io.vectorstream.index;
 
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * Vectors in numbered slots: fixed-size segments of {@value #SEGMENT_SLOTS} slots, each one
@@ -21,7 +19,7 @@ final class SlotStore<K> {
     private Object[][] keys = new Object[0][];
     private int highWater;
     private int size;
-    private final Map<K, Integer> slotOf = new HashMap<>();
+    private final KeySlotMap<K> slotOf = new KeySlotMap<>();
     private int[] freeSlots = new int[16];
     private int freeCount;
 
@@ -31,9 +29,9 @@ final class SlotStore<K> {
 
     /** Stores a vector under {@code key}; returns its slot, or {@code -1 - slot} when it replaced one. */
     int put(final K key, final float[] vector) {
-        Integer existing = slotOf.get(key);
+        int existing = slotOf.get(key);
         int slot;
-        if (existing != null) {
+        if (existing >= 0) {
             slot = existing;
         } else {
             slot = freeCount > 0 ? freeSlots[--freeCount] : highWater++;
@@ -46,13 +44,13 @@ final class SlotStore<K> {
         System.arraycopy(vector, 0, vectors[segment], inSegment * dimension, dimension);
         keys[segment][inSegment] = key;
         // -1 - slot, not -slot: slot 0 must be told apart too.
-        return existing != null ? -1 - slot : slot;
+        return existing >= 0 ? -1 - slot : slot;
     }
 
     /** Frees the slot of {@code key}; returns it, or {@code -1} when the key was not stored. */
     int remove(final K key) {
-        Integer slot = slotOf.remove(key);
-        if (slot == null) {
+        int slot = slotOf.remove(key);
+        if (slot < 0) {
             return -1;
         }
         keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS] = null;
@@ -94,7 +92,7 @@ final class SlotStore<K> {
     }
 
     long memoryBytes() {
-        return (long) vectors.length * SEGMENT_SLOTS * (dimension * Float.BYTES + 8L) + slotOf.size() * 48L;
+        return (long) vectors.length * SEGMENT_SLOTS * (dimension * Float.BYTES + 8L) + slotOf.memoryBytes();
     }
 
     private void ensureCapacity(final int slot) {
