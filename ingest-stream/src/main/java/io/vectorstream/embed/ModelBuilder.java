@@ -5,21 +5,19 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.vectorstream.util.Directories;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * Builds a model folder ({@code model_artifacts/<model id>/}) from a pretrained model's ONNX export:
@@ -82,12 +80,12 @@ public final class ModelBuilder {
                     model.queryPrefix(), model.passagePrefix(), model.artifact(), model.onnxFile(), sha256(onnx),
                     model.licence(), paramsFile).write(staging);
             Path target = modelDir(artifactsRoot, model.id());
-            deleteRecursively(target);
+            Directories.deleteRecursively(target);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             progress.accept("wrote " + target);
             return target;
         } finally {
-            deleteRecursively(staging);
+            Directories.deleteQuietly(staging);
         }
     }
 
@@ -128,21 +126,6 @@ public final class ModelBuilder {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-    }
-
-    private static void deleteRecursively(final Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> {
-                try {
-                    Files.delete(path);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
     }
 

@@ -94,11 +94,13 @@ public final class IngestStreams implements AutoCloseable {
             // indexing run side by side on a 2-core machine instead of taking turns.
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger(STREAM_THREADS_PROPERTY, 2));
             // A document may carry thousands of texts, embedded inside one exactly-once transaction:
-            // Kafka Streams' 10 s transaction timeout would abort it (and retry it forever).
+            // Kafka Streams' 10 s transaction timeout would abort it (and retry it forever). 15 minutes
+            // is the brokers' default ceiling (transaction.max.timeout.ms): about 10,000 texts of
+            // 256 tokens on one core. Larger documents should be sent as chunk events.
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
-                    (int) Duration.ofMinutes(5).toMillis());
+                    (int) Duration.ofMinutes(15).toMillis());
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
-                    (int) Duration.ofMinutes(10).toMillis());
+                    (int) Duration.ofMinutes(20).toMillis());
             // Dead letters copy whole events, which may be as large as the events topic allows.
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     Topics.MAX_EVENT_BYTES);

@@ -11,7 +11,7 @@ class VectorFilesTest {
 
     @Test
     void fvecsAndIvecsRoundTripAndHonourTheLimit() throws Exception {
-        Path dir = Files.createTempDirectory("vecs");
+        Path dir = io.vectorstream.util.Directories.temporary("vecs");
         float[][] vectors = {{1f, -2.5f, 3f}, {0f, 0.25f, 1e-3f}, {7f, 8f, 9f}};
         int[][] ids = {{4, 2}, {0, 1}};
         VectorFiles.writeFvecs(dir.resolve("v.fvecs"), vectors);

@@ -51,9 +51,13 @@ public final class KafkaFixture {
 
     private static String startEmbedded() {
         try {
-            Path dir = Files.createTempDirectory("vectorstream-test-kafka");
+            Path dir = java.nio.file.Files.createTempDirectory("vectorstream-test-kafka");
             EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir, 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "test-kafka-shutdown"));
+            // The log folder goes after the broker has stopped writing to it.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                broker.close();
+                io.vectorstream.util.Directories.deleteQuietly(dir);
+            }, "test-kafka-shutdown"));
             return broker.bootstrapServers();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -58,7 +58,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void aReopenedStoreRebuildsExactlyTheSameView() throws Exception {
-        File dir = Files.createTempDirectory("shard-store").toFile();
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 2);
         // Many keys of equal length: Chronicle Map reuses key arrays while iterating.
@@ -87,7 +87,7 @@ class ChronicleShardStoreTest {
     @Test
     void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
         // A compacted changelog may replay a library's only surviving record after its chunks.
-        ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
+        ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
         putChunk(store, "lib", "doc", "early", new float[] {1, 0});
         putLibrary(store, "lib", 2);
         putChunk(store, "lib", "doc", "late", new float[] {0, 1});
@@ -98,7 +98,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void prefixScansReturnOnlyTheirDocumentOrLibrary() throws Exception {
-        ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
+        ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
         putLibrary(store, "lib", 2);
         putLibrary(store, "lib2", 2);
         putChunk(store, "lib", "doc", "a", new float[] {1, 0});
@@ -113,7 +113,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void readersSeeConsistentAnswersWhileTheWriterChangesTheStore() throws Exception {
-        ChronicleShardStore store = open(Files.createTempDirectory("shard-store").toFile());
+        ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
         putLibrary(store, "lib", 8);
         AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();

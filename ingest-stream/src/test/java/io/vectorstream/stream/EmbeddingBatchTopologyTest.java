@@ -37,7 +37,7 @@ class EmbeddingBatchTopologyTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path state = Files.createTempDirectory("batch-test");
+        Path state = io.vectorstream.util.Directories.temporary("batch-test");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

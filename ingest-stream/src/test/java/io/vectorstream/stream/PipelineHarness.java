@@ -3,10 +3,7 @@ package io.vectorstream.stream;
 import io.vectorstream.embed.Models;
 import io.vectorstream.kafka.KafkaFixture;
 import io.vectorstream.store.ShardStoreOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,12 +58,7 @@ public final class PipelineHarness implements AutoCloseable {
      */
     public static PipelineHarness startOn(final Topics topics, final Models models) {
         String name = KafkaFixture.uniqueName("pipeline");
-        Path stateDir;
-        try {
-            stateDir = Files.createTempDirectory("vectorstream-state");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path stateDir = io.vectorstream.util.Directories.temporary("vectorstream-state");
         IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(), stateDir,
                         "127.0.0.1:1")
                 .withTopics(new Topics(topics.events(), name + ".chunks", topics.deadLetter()))

@@ -39,7 +39,7 @@ class TextEmbeddingPipelineIntegrationTest {
 
     @Test
     void textChunksAreEmbeddedSearchableByMeaningAndReplayedFromTheCache() throws IOException {
-        Path cacheDir = Files.createTempDirectory("embedding-cache");
+        Path cacheDir = io.vectorstream.util.Directories.temporary("embedding-cache");
         DjlEmbedder reference = TestModel.embedder();
         Topics topics;
         ConsistencyToken last;

@@ -35,7 +35,7 @@ class VectorstreamTopologyTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path state = Files.createTempDirectory("topology-test");
+        Path state = io.vectorstream.util.Directories.temporary("topology-test");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

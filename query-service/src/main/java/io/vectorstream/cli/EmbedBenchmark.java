@@ -11,6 +11,7 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.Topics;
+import io.vectorstream.util.Directories;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -106,12 +107,7 @@ final class EmbedBenchmark {
 
     private static void pipeline(final Path modelRoot, final String modelId, final int events,
                                  final PrintStream progress, final Consumer<Result> report) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("vectorstream-bench-embed");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path dir = Directories.temporary("vectorstream-bench-embed");
         progress.println("starting an embedded broker and the service for the pipeline run...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
             // A fresh cache: every text is new, so the model runs on all of them.

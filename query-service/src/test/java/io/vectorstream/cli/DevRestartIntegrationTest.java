@@ -17,7 +17,7 @@ class DevRestartIntegrationTest {
 
     @Test
     void aRestartedDevProcessKeepsItsData() throws Exception {
-        Path dataDir = Files.createTempDirectory("vectorstream-dev");
+        Path dataDir = io.vectorstream.util.Directories.temporary("vectorstream-dev");
         int httpPort = DevProcess.freePort();
         int kafkaPort = DevProcess.freePort();
         ApiClient api = new ApiClient(httpPort);

@@ -7,9 +7,6 @@ import io.vectorstream.kafka.KafkaFixture;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.Topics;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.time.Duration;
 
 /** The whole service (stream processor + HTTP) on the shared test broker, with topics of its own. */
@@ -20,20 +17,16 @@ final class ServiceHarness {
 
     static QueryService start() {
         String name = KafkaFixture.uniqueName("service");
-        try {
-            java.nio.file.Path dataDir = Files.createTempDirectory("vectorstream-service");
-            Models models = new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000);
-            IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(),
-                            dataDir.resolve("streams"), "127.0.0.1:0")
-                    .withModels(models)
-                    .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
-                    .withApplicationId(name)
-                    .withStoreOptions(ShardStoreOptions.SMALL);
-            QueryService service = QueryService.start(settings, "127.0.0.1", 0);
-            service.awaitReady(Duration.ofSeconds(60));
-            return service;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        java.nio.file.Path dataDir = io.vectorstream.util.Directories.temporary("vectorstream-service");
+        Models models = new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000);
+        IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(),
+                        dataDir.resolve("streams"), "127.0.0.1:0")
+                .withModels(models)
+                .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
+                .withApplicationId(name)
+                .withStoreOptions(ShardStoreOptions.SMALL);
+        QueryService service = QueryService.start(settings, "127.0.0.1", 0);
+        service.awaitReady(Duration.ofSeconds(60));
+        return service;
     }
 }
