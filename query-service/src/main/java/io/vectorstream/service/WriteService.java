@@ -38,6 +38,11 @@ public final class WriteService {
     }
 
     public Written createLibrary(final JsonNode body) {
+        if (body.isObject() && !body.has("dimension") && !body.has("model")) {
+            // The schema says it with anyOf, whose first branch alone would be reported.
+            throw ApiException.badRequest("dimension is required, unless the library names a model (which gives it)",
+                    "dimension");
+        }
         Validation.requireValid(Schema.LIBRARY, body);
         LibraryBody library = toLibrary(body);
         int dimension;

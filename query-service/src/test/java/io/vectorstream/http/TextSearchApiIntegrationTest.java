@@ -94,6 +94,7 @@ class TextSearchApiIntegrationTest {
         assertError(api.put("/v1/libraries/vectors-only/documents/d?wait=true",
                 "{\"chunks\":[{\"id\":\"a\",\"text\":\"no vector\"}]}"), "chunks[0].embedding");
         assertError(api.post("/v1/libraries", "{\"name\":\"x\",\"model\":\"no-such-model\"}"), "model");
+        assertError(api.post("/v1/libraries", "{\"name\":\"neither dimension nor model\"}"), "dimension");
         assertError(api.post("/v1/libraries", "{\"name\":\"x\",\"model\":\"all-minilm-l6-v2\",\"dimension\":3}"),
                 "dimension");
         assertError(api.post("/v1/embed", "{\"texts\":[\"fine\",\"   \"]}"), "texts[1]");
