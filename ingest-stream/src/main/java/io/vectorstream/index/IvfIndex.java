@@ -272,6 +272,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         TopK<Long> candidates = new TopK<>((int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
         float[] scores = new float[BLOCK_SLOTS];
         int[] slots = new int[BLOCK_SLOTS];
+        float[] four = new float[4];
         // The list objects as this search found them: a candidate is (probe index, slot) in one of
         // these, which stays valid even if the index swaps in a compacted copy meanwhile.
         PostingList[] probed = new PostingList[probe.length];
@@ -288,7 +289,19 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                     float[] norms = postings.squaredNorms;
                     int[] entrySlots = postings.slots;
                     int found = 0;
-                    for (int entry = from; entry < to; entry++) {
+                    int entry = from;
+                    // Four entries at a time (tombstones are scored too, and dropped): the query is
+                    // read once for four code vectors and four sums run side by side.
+                    for (; entry + 4 <= to; entry += 4) {
+                        ScalarQuantizer.score4(prepared, codes, entry * dimension, norms, entry, four);
+                        for (int j = 0; j < 4; j++) {
+                            if (entrySlots[entry + j] != PostingList.TOMBSTONE) {
+                                scores[found] = four[j];
+                                slots[found++] = entry + j;
+                            }
+                        }
+                    }
+                    for (; entry < to; entry++) {
                         if (entrySlots[entry] != PostingList.TOMBSTONE) {
                             scores[found] = ScalarQuantizer.score(prepared, codes, entry * dimension,
                                     norms == null ? 0f : norms[entry]);
@@ -359,7 +372,18 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             }
         } else {
             TopK<Integer> shortlist = new TopK<>(Math.min(current.nlist(), wanted + Math.max(8, wanted / 4)));
-            for (int c = 0; c < current.nlist(); c++) {
+            float[] four = new float[4];
+            int c = 0;
+            for (; c + 4 <= current.nlist(); c += 4) {
+                ScalarQuantizer.score4(prepared, current.centroidCodes(), c * dimension, current.centroidNorms(), c,
+                        four);
+                for (int j = 0; j < 4; j++) {
+                    if (four[j] > shortlist.threshold()) {
+                        shortlist.offer(c + j, four[j]);
+                    }
+                }
+            }
+            for (; c < current.nlist(); c++) {
                 float score = ScalarQuantizer.score(prepared, current.centroidCodes(), c * dimension,
                         current.centroidNorms()[c]);
                 if (score > shortlist.threshold()) {

@@ -46,6 +46,13 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride, final float[] out) {
+        for (int j = 0; j < 4; j++) {
+            out[j] = dotBytes(a, codes, offset + j * stride);
+        }
+    }
+
+    @Override
     public float dotBytes(final float[] a, final byte[] codes, final int offset) {
         int n = a.length;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

@@ -71,7 +71,23 @@ final class ScalarQuantizer {
      * @param squaredNorm the exact squared length of that vector (used under l2 only)
      */
     static float score(final Query query, final byte[] codes, final int offset, final float squaredNorm) {
-        float dot = query.offset() + Similarity.dotBytes(query.scaled(), codes, offset);
+        return fromDot(query, Similarity.dotBytes(query.scaled(), codes, offset), squaredNorm);
+    }
+
+    /**
+     * The scores of four consecutive coded vectors, {@code codes[offset + j * dimension ..]}, into
+     * {@code out[0..3]}; {@code squaredNorms[normOffset + j]} is read under l2 only.
+     */
+    static void score4(final Query query, final byte[] codes, final int offset, final float[] squaredNorms,
+                       final int normOffset, final float[] out) {
+        Similarity.dotBytes4(query.scaled(), codes, offset, query.scaled().length, out);
+        for (int j = 0; j < 4; j++) {
+            out[j] = fromDot(query, out[j], squaredNorms == null ? 0f : squaredNorms[normOffset + j]);
+        }
+    }
+
+    private static float fromDot(final Query query, final float codeDot, final float squaredNorm) {
+        float dot = query.offset() + codeDot;
         return query.metric() == Metric.L2 ? -(query.squaredNorm() - 2 * dot + squaredNorm) : dot;
     }
 }

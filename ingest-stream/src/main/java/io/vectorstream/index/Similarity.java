@@ -56,6 +56,12 @@ public final class Similarity {
         return KERNELS.dotBytes(a, codes, offset);
     }
 
+    /** {@link Kernels#dotBytes4}: four byte vectors {@code stride} apart, against one query. */
+    public static void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride,
+                                 final float[] out) {
+        KERNELS.dotBytes4(a, codes, offset, stride, out);
+    }
+
     /** The name of the kernels in use ({@code vector-api-256bit}, {@code scalar}). */
     public static String kernelName() {
         return KERNELS.name();

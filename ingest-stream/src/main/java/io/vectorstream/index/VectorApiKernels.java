@@ -87,6 +87,44 @@ final class VectorApiKernels implements Kernels {
     }
 
     @Override
+    public void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride, final float[] out) {
+        int n = a.length;
+        int o1 = offset + stride;
+        int o2 = o1 + stride;
+        int o3 = o2 + stride;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector q = FloatVector.fromArray(SPECIES, a, i);
+            acc0 = q.fma(widen(codes, offset + i), acc0);
+            acc1 = q.fma(widen(codes, o1 + i), acc1);
+            acc2 = q.fma(widen(codes, o2 + i), acc2);
+            acc3 = q.fma(widen(codes, o3 + i), acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD);
+        float s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD);
+        float s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += a[i] * codes[offset + i];
+            s1 += a[i] * codes[o1 + i];
+            s2 += a[i] * codes[o2 + i];
+            s3 += a[i] * codes[o3 + i];
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+    }
+
+    private static FloatVector widen(final byte[] codes, final int offset) {
+        return (FloatVector) ByteVector.fromArray(BYTES, codes, offset).convertShape(VectorOperators.B2F, SPECIES, 0);
+    }
+
+    @Override
     public String name() {
         return "vector-api-" + SPECIES.vectorBitSize() + "bit";
     }

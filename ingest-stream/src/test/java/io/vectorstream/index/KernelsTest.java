@@ -1,0 +1,42 @@
+package io.vectorstream.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The Vector API kernels agree with the plain-Java ones, tails (dimensions not a lane multiple) included. */
+class KernelsTest {
+
+    private final Kernels vector = new VectorApiKernels();
+    private final Kernels scalar = new ScalarKernels();
+
+    @Test
+    void vectorAndScalarKernelsAgree() {
+        Random random = new Random(3);
+        for (int dimension : new int[] {1, 7, 16, 33, 384, 385}) {
+            float[] a = new float[dimension];
+            float[] b = new float[3 * dimension];
+            byte[] codes = new byte[5 * dimension];
+            for (int i = 0; i < dimension; i++) {
+                a[i] = (float) random.nextGaussian();
+            }
+            for (int i = 0; i < b.length; i++) {
+                b[i] = (float) random.nextGaussian();
+            }
+            random.nextBytes(codes);
+            double tolerance = 1e-4 * dimension;
+            assertEquals(scalar.dot(a, b, dimension), vector.dot(a, b, dimension), tolerance, "dot " + dimension);
+            assertEquals(scalar.squaredDistance(a, b, dimension), vector.squaredDistance(a, b, dimension),
+                    tolerance, "squaredDistance " + dimension);
+            assertEquals(scalar.dotBytes(a, codes, dimension), vector.dotBytes(a, codes, dimension),
+                    tolerance * 128, "dotBytes " + dimension);
+            float[] four = new float[4];
+            vector.dotBytes4(a, codes, dimension, dimension, four);
+            for (int j = 0; j < 4; j++) {
+                assertEquals(scalar.dotBytes(a, codes, (1 + j) * dimension), four[j], tolerance * 128,
+                        "dotBytes4[" + j + "] " + dimension);
+            }
+        }
+    }
+}
