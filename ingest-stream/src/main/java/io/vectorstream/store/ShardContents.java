@@ -106,6 +106,9 @@ final class ShardContents {
         };
     }
 
+    /** Extra index hits a k-NN query asks for, to stand in for chunks deleted meanwhile. */
+    static final int DELETED_MARGIN = 4;
+
     private ShardQuery.KnnAnswer knn(final ShardQuery.Knn q) {
         LibraryShard shard = libraries.get(q.libraryId());
         io.vectorstream.index.VectorIndex<ChunkRef> index = shard == null ? null : shard.index();
@@ -114,9 +117,14 @@ final class ShardContents {
         }
         String answeredBy = q.params().exact() || !index.isTrained() ? "flat" : index.kind();
         List<ScoredChunk> out = new ArrayList<>(Math.max(0, q.k()));
-        for (Hit<ChunkRef> hit : index.search(q.vector(), q.k(), q.params(), null)) {
+        // A few more than k: a chunk deleted between the index scan and the record read below is
+        // skipped, and the answer should still hold k chunks when the shard has them.
+        for (Hit<ChunkRef> hit : index.search(q.vector(), q.k() + DELETED_MARGIN, q.params(), null)) {
+            if (out.size() == q.k()) {
+                break;
+            }
             ChunkRecord chunk = chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId());
-            if (chunk != null) { // deleted between the scan and this read
+            if (chunk != null) { // null: deleted between the scan and this read
                 out.add(new ScoredChunk(chunk, hit.score()));
             }
         }
