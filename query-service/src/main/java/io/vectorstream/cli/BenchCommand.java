@@ -35,8 +35,13 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !Set.of("ann", "stream", "embed").contains(args.getFirst())) {
-            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed ...");
+        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file").contains(args.getFirst())) {
+            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file ...");
+        }
+        if ("embed-file".equals(args.getFirst())) {
+            EmbedFileCommand.run(new Options(args.subList(1, args.size()), Set.of("texts", "out", "model", "model-dir",
+                    "limit"), Set.of()), out, progress);
+            return;
         }
         if ("embed".equals(args.getFirst())) {
             EmbedBenchmark.run(new Options(args.subList(1, args.size()), Set.of("model", "model-dir", "sentences",

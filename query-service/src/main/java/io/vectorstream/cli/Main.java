@@ -65,6 +65,9 @@ public final class Main {
                        HTTP, and resident memory.
                          --model ID  --model-dir DIR  --sentences N (default 2000)
                          --pipeline-events N (default 3000)  --batch 1,8,32  --json
+              bench embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
+                       run bench ann on real sentence embeddings.
+                         --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]
               help     This text.
             """;
 
