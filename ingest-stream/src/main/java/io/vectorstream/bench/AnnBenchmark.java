@@ -140,7 +140,7 @@ public final class AnnBenchmark {
                 }
             }
             case "lsh" -> {
-                for (int probes : new int[] {1, 4, 16, 32, 64, 128, 256}) {
+                for (int probes : new int[] {1, 4, 8, 12, 16, 24, 32, 40, 48, 64, 128, 256}) {
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("tables", build.getOrDefault("tables", io.vectorstream.index.LshParams.DEFAULT.tables()));
                     s.put("bits", build.getOrDefault("bits", io.vectorstream.index.LshParams.DEFAULT.bits()));

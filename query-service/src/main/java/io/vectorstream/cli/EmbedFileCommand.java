@@ -35,8 +35,14 @@ final class EmbedFileCommand {
         Path input = Path.of(options.require("texts"));
         Path output = Path.of(options.require("out"));
         try {
-            List<String> texts = Files.readAllLines(input, StandardCharsets.UTF_8).stream()
-                    .filter(line -> !line.isBlank()).toList();
+            List<String> texts;
+            try {
+                texts = Files.readAllLines(input, StandardCharsets.UTF_8).stream().filter(line -> !line.isBlank())
+                        .toList();
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new Options.UsageException(input + " is not UTF-8 text (convert it first, for example with "
+                        + "iconv -f UTF-8 -t UTF-8 -c)");
+            }
             int limit = Integer.parseInt(options.get("limit", String.valueOf(texts.size())));
             texts = texts.subList(0, Math.min(limit, texts.size()));
             float[][] vectors = new float[texts.size()][];
