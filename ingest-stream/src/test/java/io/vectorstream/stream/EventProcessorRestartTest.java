@@ -1,0 +1,119 @@
+package io.vectorstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vectorstream.embed.Models;
+import io.vectorstream.embed.TestModel;
+import io.vectorstream.record.RecordKey;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Events held for a batch when a task stops are in the pending store; whoever initialises the
+ * task next (a new processor after a restart, or the same one revived) processes each exactly once.
+ */
+class EventProcessorRestartTest {
+
+    private static final String LIBRARIES = "libraries";
+    private static final String PENDING = "pending";
+
+    private Models models;
+    private KeyValueStore<String, byte[]> libraries;
+    private KeyValueStore<Long, byte[]> pending;
+
+    @BeforeEach
+    void stores() {
+        models = new Models(TestModel.dir().getParent(), null, 0);
+        libraries = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARIES), Serdes.String(),
+                Serdes.ByteArray()).withLoggingDisabled().build();
+        pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING), Serdes.Long(),
+                Serdes.ByteArray()).withLoggingDisabled().build();
+    }
+
+    @AfterEach
+    void close() {
+        models.close();
+    }
+
+    private MockProcessorContext<byte[], byte[]> context() {
+        MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        libraries.init(context.getStateStoreContext(), libraries);
+        pending.init(context.getStateStoreContext(), pending);
+        context.addStateStore(libraries);
+        context.addStateStore(pending);
+        return context;
+    }
+
+    private EventProcessor processor(final MockProcessorContext<byte[], byte[]> context) {
+        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, TextEmbedding.of(models));
+        processor.init(context);
+        return processor;
+    }
+
+    private static void send(final EventProcessor processor, final MockProcessorContext<byte[], byte[]> context,
+                             final long offset, final String json) {
+        context.setRecordMetadata("events", 0, offset);
+        processor.process(new Record<>("t".getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8),
+                offset));
+    }
+
+    private static void punctuateTwice(final MockProcessorContext<byte[], byte[]> context) {
+        for (int i = 0; i < 2; i++) {
+            context.scheduledPunctuators().getLast().getPunctuator().punctuate(1_000L * (i + 1));
+        }
+    }
+
+    /** Ids of the chunk records forwarded to the shards. */
+    private static List<String> chunksForwarded(final MockProcessorContext<byte[], byte[]> context) {
+        return context.forwarded(VectorstreamTopology.SHARDS_SINK).stream()
+                .map(forward -> RecordKey.decode((byte[]) forward.record().key()))
+                .filter(key -> key instanceof RecordKey.ChunkKey)
+                .map(key -> ((RecordKey.ChunkKey) key).chunkId())
+                .toList();
+    }
+
+    private void holdThreeTextEvents(final EventProcessor processor, final MockProcessorContext<byte[], byte[]> context) {
+        send(processor, context, 0, """
+                {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
+        for (int i = 1; i <= 3; i++) {
+            send(processor, context, i, """
+                    {"type":"chunk.upserted","libraryId":"t","documentId":"d","chunkId":"c%d","payload":{"text":"text %d"}}"""
+                    .formatted(i, i));
+        }
+        assertEquals(List.of(), chunksForwarded(context), "held for the batch");
+        assertEquals(3, pending.approximateNumEntries());
+    }
+
+    @Test
+    void aNewProcessorTakesTheHeldEventsFromTheStore() {
+        MockProcessorContext<byte[], byte[]> before = context();
+        EventProcessor first = processor(before);
+        holdThreeTextEvents(first, before);
+        first.close(); // the task stops: nothing is forwarded, the events stay in the store
+
+        MockProcessorContext<byte[], byte[]> after = context();
+        EventProcessor second = processor(after);
+        punctuateTwice(after);
+        assertEquals(List.of("c1", "c2", "c3"), chunksForwarded(after));
+        assertEquals(0, pending.approximateNumEntries());
+    }
+
+    @Test
+    void theSameProcessorInitialisedAgainDoesNotProcessTheHeldEventsTwice() {
+        MockProcessorContext<byte[], byte[]> context = context();
+        EventProcessor processor = processor(context);
+        holdThreeTextEvents(processor, context);
+        // Revived after a state reset: Kafka Streams may call init again without close in between.
+        processor.init(context);
+        punctuateTwice(context);
+        assertEquals(List.of("c1", "c2", "c3"), chunksForwarded(context));
+    }
+}
