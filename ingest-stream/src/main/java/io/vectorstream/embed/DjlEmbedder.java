@@ -65,6 +65,11 @@ public final class DjlEmbedder implements Embedder {
         boolean loaded = false;
         try {
             model.load(modelDir, manifest.djlModelName());
+            // DJL skips, silently, a parameter file that does not start with its magic bytes.
+            if (!block.getParameters().values().stream().allMatch(ai.djl.nn.Parameter::isInitialized)) {
+                throw new IOException("the parameters in " + modelDir.resolve(manifest.paramsFile())
+                        + " are not a DJL parameter file; rebuild the model (bin/vectorstream build-model --force)");
+            }
             loaded = true;
         } catch (MalformedModelException e) {
             throw new IOException("unreadable model parameters in " + modelDir + ": " + e.getMessage(), e);

@@ -33,6 +33,12 @@ public final class Models implements AutoCloseable {
     private final Path cacheDir;
     private final long cacheEntries;
     private final Map<String, Embedder> loaded = new HashMap<>();
+    /** Models whose loading failed lately: the failure, and until when (nanoTime) it is not retried. */
+    private final Map<String, Failure> failed = new HashMap<>();
+    private static final long RETRY_AFTER_NANOS = 30_000_000_000L;
+
+    private record Failure(Embedder.EmbeddingException error, long until) {
+    }
     private Map<String, ModelManifest> manifests;
 
     /**
@@ -93,6 +99,11 @@ public final class Models implements AutoCloseable {
         }
         ModelManifest manifest = manifest(modelId).orElseThrow(() -> new UnknownModelException(modelId,
                 available().keySet()));
+        Failure failure = failed.get(modelId);
+        if (failure != null && System.nanoTime() < failure.until()) {
+            // Every event of the library would otherwise retry a load of seconds under this lock.
+            throw failure.error();
+        }
         try {
             long start = System.nanoTime();
             Embedder model = DjlEmbedder.load(artifactsRoot.resolve(modelId));
@@ -107,9 +118,14 @@ public final class Models implements AutoCloseable {
             LOG.info("loaded model {} ({} dimensions) in {} ms", modelId, manifest.dimension(),
                     (System.nanoTime() - start) / 1_000_000);
             loaded.put(modelId, model);
+            failed.remove(modelId);
             return model;
-        } catch (IOException e) {
-            throw new Embedder.EmbeddingException("cannot load model " + modelId + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            Embedder.EmbeddingException error = e instanceof Embedder.EmbeddingException known ? known
+                    : new Embedder.EmbeddingException("cannot load model " + modelId + ": " + e.getMessage(), e);
+            failed.put(modelId, new Failure(error, System.nanoTime() + RETRY_AFTER_NANOS));
+            LOG.error("cannot load model {} (retried in 30 s)", modelId, e);
+            throw error;
         }
     }
 
