@@ -38,14 +38,34 @@ public record Topics(String events, String chunks, String deadLetter) {
 
     /** How many partitions (shards) {@code vectorstream.chunks} has. */
     public int shardCount(final Admin admin) {
+        // Right after the topic is created, the broker that answers may not know it yet: the
+        // metadata of a new topic reaches brokers a moment later. Ask again for a few seconds.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(chunks)).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(chunks).partitions().size();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while describing " + chunks, e);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot describe topic " + chunks + ": " + e.getMessage(), e);
+                }
+                sleep(100);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException("cannot describe topic " + chunks + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void sleep(final long millis) {
         try {
-            return admin.describeTopics(List.of(chunks)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(chunks).partitions().size();
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while describing " + chunks, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot describe topic " + chunks + ": " + e.getMessage(), e);
+            throw new IllegalStateException("interrupted while waiting for topic metadata", e);
         }
     }
 
