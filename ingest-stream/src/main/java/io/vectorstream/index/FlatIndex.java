@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  */
 public final class FlatIndex<K> extends BaseIndex<K> {
 
-    static final int BLOCK_SLOTS = 256;
+    static final int BLOCK_SLOTS = SlotStore.SCAN_BLOCK_SLOTS;
 
     private final SlotStore<K> slots;
 
@@ -65,30 +65,8 @@ public final class FlatIndex<K> extends BaseIndex<K> {
     protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams params,
                                           final Predicate<? super K> allow) {
         TopK<K> top = new TopK<>(k);
-        float[] blockScores = new float[BLOCK_SLOTS];
-        Object[] blockKeys = new Object[BLOCK_SLOTS];
-        int end = Optimistic.read(lock, slots::highWater);
-        for (int start = 0; start < end; start += BLOCK_SLOTS) {
-            final int from = start;
-            int n = Optimistic.read(lock, () -> scanBlock(q, from, blockScores, blockKeys));
-            for (int i = 0; i < n; i++) {
-                @SuppressWarnings("unchecked") K key = (K) blockKeys[i];
-                if (allow == null || allow.test(key)) {
-                    top.offer(key, blockScores[i]);
-                }
-                blockKeys[i] = null;
-            }
-        }
+        slots.scanInto(lock, metric, q, top, allow);
         return top.drainBestFirst(metric);
-    }
-
-    /** Scores the live slots of one block (blocks never cross segments); returns how many it wrote. */
-    private int scanBlock(final float[] q, final int start, final float[] scores, final Object[] out) {
-        int segment = start / SlotStore.SEGMENT_SLOTS;
-        int from = start % SlotStore.SEGMENT_SLOTS;
-        int to = from + Math.min(BLOCK_SLOTS, slots.highWater() - start);
-        return Optimistic.scoreSlots(metric, q, slots.vectorSegment(segment), slots.keySegment(segment), from, to,
-                scores, out);
     }
 
     @Override

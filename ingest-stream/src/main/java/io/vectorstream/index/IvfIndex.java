@@ -202,7 +202,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                     for (int entry = from; entry < to; entry++) {
                         int slot = slots[entry];
                         if (slot != PostingList.TOMBSTONE) {
-                            scores[found] = scoreSlot(q, slot);
+                            scores[found] = store.score(metric, q, slot);
                             keys[found++] = store.keyAt(slot);
                         }
                     }
@@ -214,20 +214,10 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         return distinct(top.drainBestFirst(metric), k);
     }
 
-    /** Exact search: every vector of the store, segment by segment, in blocks under stamps. */
+    /** Exact search: every vector of the store. */
     private List<Hit<K>> searchAll(final float[] q, final int k, final Predicate<? super K> allow) {
         TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
-        float[] scores = new float[BLOCK_SLOTS];
-        Object[] keys = new Object[BLOCK_SLOTS];
-        int end = Optimistic.read(lock, store::highWater);
-        for (int start = 0; start < end; start += BLOCK_SLOTS) {
-            final int segment = start / SlotStore.SEGMENT_SLOTS;
-            final int from = start % SlotStore.SEGMENT_SLOTS;
-            final int to = from + Math.min(BLOCK_SLOTS, end - start);
-            int n = Optimistic.read(lock, () -> Optimistic.scoreSlots(metric, q, store.vectorSegment(segment),
-                    store.keySegment(segment), from, to, scores, keys));
-            offerAll(top, n, scores, keys, allow);
-        }
+        store.scanInto(lock, metric, q, top, allow);
         return distinct(top.drainBestFirst(metric), k);
     }
 
@@ -240,12 +230,6 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             }
             keys[i] = null;
         }
-    }
-
-    /** The exact score of the vector in a slot of the store. */
-    private float scoreSlot(final float[] q, final int slot) {
-        return Similarity.score(metric, q, store.vectorSegment(slot / SlotStore.SEGMENT_SLOTS),
-                (slot % SlotStore.SEGMENT_SLOTS) * dimension);
     }
 
     /**
@@ -333,7 +317,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                     return 0;
                 }
                 found[0] = key;
-                exactScore[0] = scoreSlot(q, slot);
+                exactScore[0] = store.score(metric, q, slot);
                 return 1;
             });
             @SuppressWarnings("unchecked") K key = (K) found[0];

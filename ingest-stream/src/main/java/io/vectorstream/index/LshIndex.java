@@ -176,8 +176,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
                     int slot = candidates[i];
                     Object key = slots.keyAt(slot);
                     if (key != null) {
-                        scores[found] = Similarity.score(metric, q, slots.vectorSegment(slot / SlotStore.SEGMENT_SLOTS),
-                                (slot % SlotStore.SEGMENT_SLOTS) * dimension);
+                        scores[found] = slots.score(metric, q, slot);
                         keys[found++] = key;
                     }
                 }

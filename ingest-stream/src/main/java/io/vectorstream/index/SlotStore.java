@@ -91,6 +91,40 @@ final class SlotStore<K> {
         return v;
     }
 
+    /** Slots a scan reads under one optimistic stamp (a divisor of {@link #SEGMENT_SLOTS}). */
+    static final int SCAN_BLOCK_SLOTS = 256;
+
+    /** The score under {@code metric} of {@code query} against the vector in a slot. */
+    float score(final io.vectorstream.schema.Metric metric, final float[] query, final int slot) {
+        return Similarity.score(metric, query, vectors[slot / SEGMENT_SLOTS], (slot % SEGMENT_SLOTS) * dimension);
+    }
+
+    /**
+     * Exact search: scores every live vector against {@code query} and offers the allowed ones to
+     * {@code top}, in blocks of {@value #SCAN_BLOCK_SLOTS} slots, each read under an optimistic stamp
+     * of the owning index's {@code lock} (so a concurrent write is never seen half done).
+     */
+    void scanInto(final java.util.concurrent.locks.StampedLock lock, final io.vectorstream.schema.Metric metric,
+                  final float[] query, final TopK<K> top, final java.util.function.Predicate<? super K> allow) {
+        float[] scores = new float[SCAN_BLOCK_SLOTS];
+        Object[] found = new Object[SCAN_BLOCK_SLOTS];
+        int end = Optimistic.read(lock, this::highWater);
+        for (int start = 0; start < end; start += SCAN_BLOCK_SLOTS) {
+            final int segment = start / SEGMENT_SLOTS;
+            final int from = start % SEGMENT_SLOTS;
+            final int to = from + Math.min(SCAN_BLOCK_SLOTS, end - start);
+            int n = Optimistic.read(lock, () -> Optimistic.scoreSlots(metric, query, vectors[segment], keys[segment],
+                    from, to, scores, found));
+            for (int i = 0; i < n; i++) {
+                @SuppressWarnings("unchecked") K key = (K) found[i];
+                if (allow == null || allow.test(key)) {
+                    top.offer(key, scores[i]);
+                }
+                found[i] = null;
+            }
+        }
+    }
+
     long memoryBytes() {
         return (long) vectors.length * SEGMENT_SLOTS * (dimension * Float.BYTES + 8L) + slotOf.memoryBytes();
     }

@@ -51,10 +51,7 @@ final class EmbedBenchmark {
     static void run(final Options options, final PrintStream out, final PrintStream progress) {
         KnownModel model = KnownModel.byId(options.get("model", KnownModel.DEFAULT.id()));
         Path modelRoot = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
-        if (!ModelBuilder.isBuilt(modelRoot, model.id())) {
-            throw new Options.UsageException("model " + model.id() + " is not built in " + modelRoot
-                    + "; run bin/vectorstream build-model --model " + model.id());
-        }
+        ModelCommand.requireBuilt(modelRoot, model);
         int sentences = Integer.parseInt(options.get("sentences", "2000"));
         int events = Integer.parseInt(options.get("pipeline-events", "3000"));
         int[] batches = Arrays.stream(options.get("batch", "1,8,32").split(",")).mapToInt(Integer::parseInt).toArray();

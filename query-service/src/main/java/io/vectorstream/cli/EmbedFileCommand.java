@@ -28,10 +28,7 @@ final class EmbedFileCommand {
     static void run(final Options options, final PrintStream out, final PrintStream progress) {
         KnownModel model = KnownModel.byId(options.get("model", KnownModel.DEFAULT.id()));
         Path root = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
-        if (!ModelBuilder.isBuilt(root, model.id())) {
-            throw new Options.UsageException("model " + model.id() + " is not built in " + root
-                    + "; run bin/vectorstream build-model --model " + model.id());
-        }
+        ModelCommand.requireBuilt(root, model);
         Path input = Path.of(options.require("texts"));
         Path output = Path.of(options.require("out"));
         try {

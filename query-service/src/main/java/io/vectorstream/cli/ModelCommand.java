@@ -44,6 +44,14 @@ final class ModelCommand {
         build(model, root, out);
     }
 
+    /** For commands that need a built model: a usage error that says how to build it. */
+    static void requireBuilt(final Path root, final KnownModel model) {
+        if (!ModelBuilder.isBuilt(root, model.id())) {
+            throw new Options.UsageException("model " + model.id() + " is not built in " + root
+                    + "; run bin/vectorstream build-model --model " + model.id());
+        }
+    }
+
     /** Builds the default model if it is not built yet (the local run does this by itself). */
     static void ensureDefaultBuilt(final Path root, final PrintStream out) {
         if (!ModelBuilder.isBuilt(root, KnownModel.DEFAULT.id())) {
