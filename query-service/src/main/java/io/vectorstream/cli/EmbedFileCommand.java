@@ -31,6 +31,9 @@ final class EmbedFileCommand {
         ModelCommand.requireBuilt(root, model);
         Path input = Path.of(options.require("texts"));
         Path output = Path.of(options.require("out"));
+        if (!Files.isRegularFile(input)) {
+            throw new Options.UsageException("--texts " + input + ": no such file");
+        }
         try {
             List<String> texts;
             try {
