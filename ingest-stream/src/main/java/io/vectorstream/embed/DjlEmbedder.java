@@ -137,6 +137,7 @@ public final class DjlEmbedder implements Embedder {
             System.arraycopy(rowIds, 0, ids, row * tokens, rowIds.length);
             Arrays.fill(mask, row * tokens, row * tokens + rowIds.length, 1L);
         }
+        DjlRuntime.applyThreadsOfThisThread();
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDList inputs = new NDList(manager.create(ids, new Shape(rows, tokens)),
                     manager.create(mask, new Shape(rows, tokens)));

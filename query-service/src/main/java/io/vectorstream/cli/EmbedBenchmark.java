@@ -1,5 +1,6 @@
 package io.vectorstream.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.embed.DjlEmbedder;
 import io.vectorstream.embed.Embedder;
@@ -159,36 +160,81 @@ final class EmbedBenchmark {
         return service.reader().library("bench").map(stats -> (long) stats.chunkCount()).orElse(0L);
     }
 
+    /**
+     * Latency of k=10 searches over HTTP, one at a time: by text (the model runs per query), then
+     * by the same queries' vectors (no model), so the model's share of a text query shows. The
+     * server-side figure is the response's {@code tookMs} (library lookup, embedding, search).
+     */
     private static void queryLatency(final int port, final PrintStream progress, final Consumer<Result> report) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String search = "/v1/libraries/bench/search";
         List<String> queries = sentences(220, 99);
-        List<Double> millis = new ArrayList<>();
         progress.println("  text queries over HTTP...");
-        for (int i = 0; i < queries.size(); i++) {
-            String body = Json.MAPPER.createObjectNode().put("text", queries.get(i)).put("k", 10).toString();
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v1/libraries/bench/search")).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        List<ObjectNode> byText = queries.stream()
+                .map(q -> Json.MAPPER.createObjectNode().put("text", q).put("k", 10)).toList();
+        Latencies text = timeRequests(http, port, search, byText);
+        report.accept(new Result("text query over HTTP", "p50, k=10, flat index", text.client(0.5), "ms"));
+        report.accept(new Result("text query over HTTP", "p99, k=10, flat index", text.client(0.99), "ms"));
+        report.accept(new Result("text query over HTTP", "p50 inside the server (tookMs)", text.server(0.5), "ms"));
+        progress.println("  vector queries over HTTP...");
+        List<ObjectNode> byVector = new ArrayList<>();
+        for (String query : queries) {
+            ObjectNode embedBody = Json.MAPPER.createObjectNode();
+            embedBody.put("purpose", "query").putArray("texts").add(query);
+            ObjectNode request = Json.MAPPER.createObjectNode().put("k", 10);
+            request.set("vector", send(http, port, "/v1/embed", embedBody).get("embeddings").get(0));
+            byVector.add(request);
+        }
+        Latencies vector = timeRequests(http, port, search, byVector);
+        report.accept(new Result("vector query over HTTP", "p50, k=10, flat index", vector.client(0.5), "ms"));
+        report.accept(new Result("vector query over HTTP", "p50 inside the server (tookMs)", vector.server(0.5), "ms"));
+    }
+
+    /** Client-side and server-side milliseconds of requests, sorted. */
+    private record Latencies(double[] clientMs, double[] serverMs) {
+        double client(final double quantile) {
+            return clientMs[(int) (clientMs.length * quantile)];
+        }
+
+        double server(final double quantile) {
+            return serverMs[(int) (serverMs.length * quantile)];
+        }
+    }
+
+    private static Latencies timeRequests(final HttpClient http, final int port, final String path,
+                                          final List<ObjectNode> bodies) {
+        int warmUp = 20; // the first requests compile code paths and are not counted
+        double[] client = new double[bodies.size() - warmUp];
+        double[] server = new double[bodies.size() - warmUp];
+        for (int i = 0; i < bodies.size(); i++) {
             long start = System.nanoTime();
-            try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    throw new IllegalStateException("search failed: " + response.body());
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-            if (i >= 20) { // the first ones warm up
-                millis.add((System.nanoTime() - start) / 1e6);
+            JsonNode answer = send(http, port, path, bodies.get(i));
+            if (i >= warmUp) {
+                client[i - warmUp] = (System.nanoTime() - start) / 1e6;
+                server[i - warmUp] = answer.get("tookMs").asDouble();
             }
         }
-        millis.sort(Double::compare);
-        report.accept(new Result("text query over HTTP", "p50, k=10, flat index", millis.get(millis.size() / 2), "ms"));
-        report.accept(new Result("text query over HTTP", "p99, k=10, flat index",
-                millis.get((int) (millis.size() * 0.99)), "ms"));
+        Arrays.sort(client);
+        Arrays.sort(server);
+        return new Latencies(client, server);
+    }
+
+    private static JsonNode send(final HttpClient http, final int port, final String path, final ObjectNode body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(path + " failed: " + response.body());
+            }
+            return Json.MAPPER.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -25,10 +25,12 @@ public final class QueryService implements AutoCloseable {
     private final WebServer server;
     private final ShardReader reader;
     private final WriteService writes;
+    private final EmbeddingService embeddings;
 
     private QueryService(final IngestStreams ingest, final EventPublisher publisher, final WebServer server,
-                         final ShardReader reader, final WriteService writes) {
+                         final ShardReader reader, final WriteService writes, final EmbeddingService embeddings) {
         this.ingest = ingest;
+        this.embeddings = embeddings;
         this.publisher = publisher;
         this.server = server;
         this.reader = reader;
@@ -61,7 +63,7 @@ public final class QueryService implements AutoCloseable {
                 .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady))
                 .build()
                 .start();
-        return new QueryService(ingest, publisher, server, reader, writes);
+        return new QueryService(ingest, publisher, server, reader, writes, embeddings);
     }
 
     /** The port the HTTP server listens on. */
@@ -100,6 +102,7 @@ public final class QueryService implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        embeddings.close();
         publisher.close();
         ingest.close();
         ingest.settings().models().close();

@@ -7,11 +7,15 @@ import io.vectorstream.record.LibraryRecord;
 import java.util.List;
 import java.util.Map;
 
-/** The embedding models as the API uses them: query texts, {@code POST /v1/embed}, model checks. */
-public final class EmbeddingService {
+/**
+ * The embedding models as the API uses them: query texts, {@code POST /v1/embed}, model checks.
+ * Forward passes run on a {@link ModelWorker}, not on the request's thread.
+ */
+public final class EmbeddingService implements AutoCloseable {
 
     private final Models models;
     private final String defaultModel;
+    private final ModelWorker worker = new ModelWorker();
 
     /** @param defaultModel the model {@code POST /v1/embed} uses when the request names none */
     public EmbeddingService(final Models models, final String defaultModel) {
@@ -67,9 +71,15 @@ public final class EmbeddingService {
                            final String field) {
         requireModel(modelId, field);
         try {
-            return models.uncached(modelId).embed(texts, purpose);
+            return worker.embed(models.uncached(modelId), texts, purpose);
         } catch (Embedder.EmbeddingException e) {
             throw new ApiException(500, "model_error", e.getMessage(), field);
         }
+    }
+
+    /** Stops the model worker; the models themselves belong to {@link Models}. */
+    @Override
+    public void close() {
+        worker.close();
     }
 }

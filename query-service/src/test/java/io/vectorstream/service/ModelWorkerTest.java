@@ -1,0 +1,137 @@
+package io.vectorstream.service;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.embed.Embedder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The worker is plumbing around a model, so a scripted model stands in for DJL here: each text's
+ * vector encodes the text, and the model can be held inside a call to let other calls queue up.
+ */
+class ModelWorkerTest {
+
+    /** Vector of "t7" is {7}; records every call; the first call waits for {@link #release}. */
+    private static final class ScriptedModel implements Embedder {
+        final List<List<String>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile String failOn;
+
+        @Override
+        public String modelId() {
+            return "scripted";
+        }
+
+        @Override
+        public int dimension() {
+            return 1;
+        }
+
+        @Override
+        public float[][] embed(final List<String> texts, final Purpose purpose) {
+            calls.add(List.copyOf(texts));
+            entered.countDown();
+            try {
+                assertTrue(release.await(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            if (texts.contains(failOn)) {
+                throw new EmbeddingException("scripted failure on " + failOn, null);
+            }
+            return texts.stream().map(t -> new float[] {Float.parseFloat(t.substring(1))}).toArray(float[][]::new);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void callsQueuedBehindARunningOneShareOneForwardPassAndEachGetsItsOwnVectors() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        try (ModelWorker worker = new ModelWorker(1)) {
+            CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+            assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+            List<CompletableFuture<float[][]>> queued = new ArrayList<>();
+            for (int i = 2; i <= 4; i++) {
+                List<String> texts = List.of("t" + i, "t" + (i * 10));
+                queued.add(CompletableFuture.supplyAsync(() -> worker.embed(model, texts, Embedder.Purpose.QUERY)));
+            }
+            awaitQueued(worker, 3);
+            model.release.countDown();
+
+            assertArrayEquals(new float[][] {{1}}, first.get(10, TimeUnit.SECONDS));
+            for (int i = 2; i <= 4; i++) {
+                assertArrayEquals(new float[][] {{i}, {i * 10}}, queued.get(i - 2).get(10, TimeUnit.SECONDS));
+            }
+            assertEquals(2, model.calls.size(), "the three queued calls ran as one: " + model.calls);
+            assertEquals(6, model.calls.get(1).size());
+        }
+    }
+
+    @Test
+    void callsForAnotherPurposeAreNotMerged() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        try (ModelWorker worker = new ModelWorker(1)) {
+            CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+            assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+            CompletableFuture<float[][]> passage = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.PASSAGE));
+            awaitQueued(worker, 1);
+            CompletableFuture<float[][]> query = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, List.of("t3"), Embedder.Purpose.QUERY));
+            awaitQueued(worker, 2);
+            model.release.countDown();
+            first.get(10, TimeUnit.SECONDS);
+            assertArrayEquals(new float[][] {{2}}, passage.get(10, TimeUnit.SECONDS));
+            assertArrayEquals(new float[][] {{3}}, query.get(10, TimeUnit.SECONDS));
+            assertEquals(List.of(List.of("t1"), List.of("t2"), List.of("t3")), model.calls);
+        }
+    }
+
+    @Test
+    void aFailingForwardPassFailsTheCallsInItWithTheModelsErrorAndTheWorkerGoesOn() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        model.failOn = "t2";
+        try (ModelWorker worker = new ModelWorker(1)) {
+            model.release.countDown();
+            Embedder.EmbeddingException e = assertThrows(Embedder.EmbeddingException.class,
+                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.QUERY));
+            assertTrue(e.getMessage().contains("scripted failure on t2"), e.getMessage());
+            assertArrayEquals(new float[][] {{5}}, worker.embed(model, List.of("t5"), Embedder.Purpose.QUERY));
+        }
+    }
+
+    @Test
+    void aClosedWorkerRefusesCalls() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        ModelWorker worker = new ModelWorker(1);
+        worker.close();
+        worker.awaitStopped();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+        assertTrue(e.getMessage().contains("stopped"), e.getMessage());
+        assertFalse(model.entered.getCount() == 0, "the model was never called");
+    }
+
+    private static void awaitQueued(final ModelWorker worker, final int calls) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (worker.queued() < calls) {
+            assertTrue(System.nanoTime() < deadline, "only " + worker.queued() + " calls queued");
+            Thread.sleep(5);
+        }
+    }
+}
