@@ -32,10 +32,17 @@ public final class AnnBenchmark {
     public record Dataset(String name, float[][] base, float[][] queries, int[][] groundTruth) {
     }
 
-    /** The figures of one setting. */
+    /**
+     * The figures of one setting. {@code exactQps} is exact search's rate in the same minute (NaN
+     * for the flat index itself): this machine's speed moves by half from one minute to the next,
+     * so a speed-up over exact search is only meaningful against a rate measured alongside.
+     */
     public record Result(String index, Map<String, Object> params, double recallAt10, double qps, double p50Ms,
-                         double p99Ms, double buildS, double bytesPerVector) {
+                         double p99Ms, double buildS, double bytesPerVector, double exactQps) {
     }
+
+    /** Queries timed on exact search around each setting: half before, half after. */
+    private static final int EXACT_SAMPLE = 40;
 
     private static final int K = 10;
 
@@ -114,14 +121,37 @@ public final class AnnBenchmark {
         IndexStats stats = index.stats();
         progress.printf("  %s %s: built in %.1f s: %s%n", kind, build, buildSeconds, stats);
         double bytesPerVector = (double) stats.memoryBytes() / data.base().length;
+        FlatIndex<Integer> exact = null;
+        if (!"flat".equals(kind)) {
+            exact = new FlatIndex<>(dimension, metric);
+            for (int i = 0; i < data.base().length; i++) {
+                exact.put(i, data.base()[i]);
+            }
+        }
         for (Map<String, Object> setting : sweep(kind, index, build)) {
             SearchParams params = new SearchParams(((Number) setting.getOrDefault("nprobe", 0)).intValue(),
                     ((Number) setting.getOrDefault("probes", 0)).intValue(), false);
+            double exactBefore = exact == null ? 0 : exactSeconds(exact, data.queries(), 0);
             Result result = measure(data, index, kind, setting, params, buildSeconds, bytesPerVector);
-            progress.printf("  %s %s: recall@10 %.3f, %.0f q/s, p50 %.3f ms, p99 %.3f ms%n", kind, setting,
-                    result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms());
+            if (exact != null) {
+                double exactSeconds = exactBefore + exactSeconds(exact, data.queries(), EXACT_SAMPLE / 2);
+                result = new Result(result.index(), result.params(), result.recallAt10(), result.qps(), result.p50Ms(),
+                        result.p99Ms(), result.buildS(), result.bytesPerVector(),
+                        EXACT_SAMPLE / exactSeconds);
+            }
+            progress.printf("  %s %s: recall@10 %.3f, %.0f q/s (exact now: %.1f q/s), p50 %.3f ms, p99 %.3f ms%n", kind,
+                    setting, result.recallAt10(), result.qps(), result.exactQps(), result.p50Ms(), result.p99Ms());
             results.accept(result);
         }
+    }
+
+    /** Seconds for exact search of {@value #EXACT_SAMPLE}/2 queries from {@code first}, one at a time. */
+    private static double exactSeconds(final FlatIndex<Integer> exact, final float[][] queries, final int first) {
+        long start = System.nanoTime();
+        for (int i = 0; i < EXACT_SAMPLE / 2; i++) {
+            exact.search(queries[(first + i) % queries.length], K, SearchParams.DEFAULT, null);
+        }
+        return (System.nanoTime() - start) / 1e9;
     }
 
     private static List<Map<String, Object>> sweep(final String kind, final VectorIndex<Integer> index,
@@ -178,7 +208,7 @@ public final class AnnBenchmark {
         Map<String, Object> shown = new LinkedHashMap<>(setting);
         return new Result(kind, shown, recall / queries.length, queries.length / seconds,
                 latencies[latencies.length / 2] / 1e6, latencies[(int) (latencies.length * 0.99)] / 1e6, buildSeconds,
-                bytesPerVector);
+                bytesPerVector, Double.NaN);
     }
 
     /** Memory bandwidth in bytes per second (read plus written) of a 64 MiB array copy: the bound of an exact scan. */

@@ -61,8 +61,8 @@ final class BenchCommand {
         AnnBenchmark.Dataset data = dataset(options, metric, progress);
         boolean json = options.flag("json");
         if (!json) {
-            out.printf("%-5s %-28s %10s %10s %9s %9s %8s %12s%n", "index", "params", "recall@10", "q/s", "p50 ms",
-                    "p99 ms", "build s", "bytes/vector");
+            out.printf("%-5s %-28s %10s %10s %9s %9s %8s %12s %10s %8s%n", "index", "params", "recall@10", "q/s",
+                    "p50 ms", "p99 ms", "build s", "bytes/vector", "exact q/s", "x exact");
         }
         if ("flat".equals(kind)) {
             double bandwidth = AnnBenchmark.copyBandwidth();
@@ -91,11 +91,16 @@ final class BenchCommand {
                 node.put("p99_ms", round(result.p99Ms(), 4));
                 node.put("build_s", round(result.buildS(), 2));
                 node.put("bytes_per_vector", round(result.bytesPerVector(), 1));
+                if (!Double.isNaN(result.exactQps())) {
+                    node.put("exact_qps", round(result.exactQps(), 1));
+                    node.put("x_exact", round(result.qps() / result.exactQps(), 2));
+                }
                 out.println(node);
             } else {
-                out.printf("%-5s %-28s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f%n", result.index(), result.params(),
-                        result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(), result.buildS(),
-                        result.bytesPerVector());
+                out.printf("%-5s %-28s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10.1f %8.1f%n", result.index(),
+                        result.params(), result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(),
+                        result.buildS(), result.bytesPerVector(), result.exactQps(),
+                        result.qps() / result.exactQps());
             }
             out.flush();
         });
