@@ -4,9 +4,7 @@ import io.vectorstream.schema.Metric;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
@@ -35,9 +33,9 @@ public final class LshIndex<K> extends BaseIndex<K> {
     /** p-stable offsets, one per row (l2 only). */
     private final float[] offsets;
     private volatile float width;
-    private final List<Map<Long, int[]>> buckets = new ArrayList<>();
-    /** The code of each slot in each table, to take it out of its buckets again. */
-    private long[] slotCodes = new long[0];
+    private final List<BucketTable> buckets = new ArrayList<>();
+    /** The bucket code of each slot in each table, to take it out of its buckets again. */
+    private int[] slotCodes = new int[0];
 
     public LshIndex(final int dimension, final Metric metric, final LshParams params) {
         super(dimension, metric);
@@ -55,7 +53,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
         }
         width = (float) params.width();
         for (int t = 0; t < params.tables(); t++) {
-            buckets.add(new HashMap<>());
+            buckets.add(new BucketTable());
         }
     }
 
@@ -86,8 +84,9 @@ public final class LshIndex<K> extends BaseIndex<K> {
             }
             ensureCodeCapacity(slot);
             for (int t = 0; t < codes.length; t++) {
-                slotCodes[slot * params.tables() + t] = codes[t];
-                buckets.get(t).compute(codes[t], (code, bucket) -> append(bucket, slot));
+                int code = bucketCode(codes[t]);
+                slotCodes[slot * params.tables() + t] = code;
+                buckets.get(t).add(code, slot);
             }
         } finally {
             lock.unlockWrite(stamp);
@@ -139,9 +138,9 @@ public final class LshIndex<K> extends BaseIndex<K> {
             int[] out = new int[64];
             int n = 0;
             for (int t = 0; t < codes.length; t++) {
-                Map<Long, int[]> table = buckets.get(t);
+                BucketTable table = buckets.get(t);
                 for (long code : probed.get(t)) {
-                    int[] bucket = table.get(code);
+                    int[] bucket = table.get(bucketCode(code));
                     if (bucket == null) {
                         continue;
                     }
@@ -288,40 +287,23 @@ public final class LshIndex<K> extends BaseIndex<K> {
 
     private void unbucket(final int slot) {
         for (int t = 0; t < params.tables(); t++) {
-            long code = slotCodes[slot * params.tables() + t];
-            int[] bucket = buckets.get(t).get(code);
-            if (bucket == null) {
-                continue;
-            }
-            for (int i = 1; i <= bucket[0]; i++) {
-                if (bucket[i] == slot) {
-                    bucket[i] = bucket[bucket[0]];
-                    bucket[0]--;
-                    break;
-                }
-            }
-            if (bucket[0] == 0) {
-                buckets.get(t).remove(code);
-            }
+            buckets.get(t).remove(slotCodes[slot * params.tables() + t], slot);
         }
     }
 
-    /** Adds a slot to a bucket; a bucket array holds its size in element 0, then the slots. */
-    private static int[] append(final int[] bucket, final int slot) {
-        if (bucket == null) {
-            return new int[] {1, slot, 0, 0};
-        }
-        int size = bucket[0];
-        int[] out = size + 1 < bucket.length ? bucket : Arrays.copyOf(bucket, bucket.length * 2);
-        out[size + 1] = slot;
-        out[0] = size + 1;
-        return out;
+    /**
+     * The 32-bit bucket code of a hash code: SimHash codes of up to 31 bits unchanged, longer ones
+     * (and l2's mixed codes) folded. Two codes folding together share a bucket, which only adds
+     * candidates: they are all scored exactly.
+     */
+    private static int bucketCode(final long code) {
+        return (int) (code ^ (code >>> 32));
     }
 
     private void ensureCodeCapacity(final int slot) {
         int needed = (slot + 1) * params.tables();
         if (needed > slotCodes.length) {
-            slotCodes = Arrays.copyOf(slotCodes, Math.max(needed, slotCodes.length * 2));
+            slotCodes = Arrays.copyOf(slotCodes, Math.max(needed, slotCodes.length * 3 / 2));
         }
     }
 
@@ -331,12 +313,11 @@ public final class LshIndex<K> extends BaseIndex<K> {
         long stamp = lock.readLock();
         try {
             long bucketBytes = 0;
-            for (Map<Long, int[]> table : buckets) {
-                for (int[] bucket : table.values()) {
-                    bucketBytes += 16L + bucket.length * 4L + 48; // array, plus map entry and boxed key
-                }
+            for (BucketTable table : buckets) {
+                bucketBytes += table.memoryBytes();
             }
-            long bytes = slots.memoryBytes() + bucketBytes + slotCodes.length * 8L + projections.length * 4L;
+            long bytes = slots.memoryBytes() + bucketBytes + slotCodes.length * (long) Integer.BYTES
+                    + projections.length * 4L;
             return new IndexStats("lsh", slots.size(), true, params.tables(), bytes, 0);
         } finally {
             lock.unlockRead(stamp);
