@@ -118,7 +118,11 @@ public final class LshIndex<K> extends BaseIndex<K> {
         return rank(q, candidates(hash(project(q)), probes), k, allow);
     }
 
-    /** The slots in the probed buckets of every table, each once. */
+    /**
+     * The slots in the probed buckets of every table, each once, in ascending order: scoring them
+     * in slot order walks the store's segments forwards instead of jumping between them bucket by
+     * bucket.
+     */
     private int[] candidates(final Hashes hashes, final int probes) {
         int bits = params.bits();
         long[] codes = hashes.codes();
@@ -132,11 +136,11 @@ public final class LshIndex<K> extends BaseIndex<K> {
             }
             probed.add(tableCodes);
         }
+        BitSet seen;
+        int n = 0;
         long stamp = lock.readLock();
         try {
-            BitSet seen = new BitSet(slots.highWater());
-            int[] out = new int[64];
-            int n = 0;
+            seen = new BitSet(slots.highWater());
             for (int t = 0; t < codes.length; t++) {
                 BucketTable table = buckets.get(t);
                 for (long code : probed.get(t)) {
@@ -145,21 +149,18 @@ public final class LshIndex<K> extends BaseIndex<K> {
                         continue;
                     }
                     for (int i = 1; i <= bucket[0]; i++) {
-                        int slot = bucket[i];
-                        if (!seen.get(slot)) {
-                            seen.set(slot);
-                            if (n == out.length) {
-                                out = Arrays.copyOf(out, n * 2);
-                            }
-                            out[n++] = slot;
-                        }
+                        seen.set(bucket[i]);
                     }
                 }
             }
-            return Arrays.copyOf(out, n);
         } finally {
             lock.unlockRead(stamp);
         }
+        int[] out = new int[seen.cardinality()];
+        for (int slot = seen.nextSetBit(0); slot >= 0; slot = seen.nextSetBit(slot + 1)) {
+            out[n++] = slot;
+        }
+        return out;
     }
 
     private List<Hit<K>> rank(final float[] q, final int[] candidates, final int k, final Predicate<? super K> allow) {
