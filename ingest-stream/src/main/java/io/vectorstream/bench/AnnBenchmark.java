@@ -174,6 +174,8 @@ public final class AnnBenchmark {
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("tables", build.getOrDefault("tables", io.vectorstream.index.LshParams.DEFAULT.tables()));
                     s.put("bits", build.getOrDefault("bits", io.vectorstream.index.LshParams.DEFAULT.bits()));
+                    s.put("collisions", build.getOrDefault("collisions",
+                            io.vectorstream.index.LshParams.DEFAULT.collisions()));
                     s.put("probes", probes);
                     settings.add(s);
                 }

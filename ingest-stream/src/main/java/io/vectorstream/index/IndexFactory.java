@@ -40,10 +40,11 @@ public final class IndexFactory {
                         intOf(params, "rerank", d.rerank())));
             }
             case "lsh" -> {
-                requireOnly(kind, params, Set.of("tables", "bits", "probes", "width", "seed"));
+                requireOnly(kind, params, Set.of("tables", "bits", "probes", "collisions", "width", "seed"));
                 LshParams d = LshParams.DEFAULT;
                 yield new LshIndex<>(dimension, metric, new LshParams(intOf(params, "tables", d.tables()),
                         intOf(params, "bits", d.bits()), intOf(params, "probes", d.probes()),
+                        intOf(params, "collisions", d.collisions()),
                         doubleOf(params, "width", d.width()), longOf(params, "seed", d.seed())));
             }
             default -> throw new IllegalArgumentException("unknown index kind '" + kind + "' (flat, ivf, lsh)");

@@ -36,6 +36,39 @@ class LshIndexTest {
     }
 
     @Test
+    void requiringCollisionsInMoreTablesScoresFewerVectorsYetKeepsTheNearOnes() {
+        SyntheticData data = SyntheticData.forSize(10_000, DIMENSION, 41);
+        float[][] vectors = data.vectors(10_000, 42);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        LshParams d = LshParams.DEFAULT;
+        LshIndex<Integer> once = new LshIndex<>(DIMENSION, Metric.COSINE,
+                new LshParams(d.tables(), d.bits(), 64, 1, d.width(), d.seed()));
+        LshIndex<Integer> twice = new LshIndex<>(DIMENSION, Metric.COSINE,
+                new LshParams(d.tables(), d.bits(), 64, 2, d.width(), d.seed()));
+        for (int i = 0; i < vectors.length; i++) {
+            exact.put(i, vectors[i]);
+            once.put(i, vectors[i]);
+            twice.put(i, vectors[i]);
+        }
+        float[][] queries = data.vectors(100, 43);
+        long scoredOnce = 0;
+        long scoredTwice = 0;
+        for (float[] q : queries) {
+            scoredOnce += once.candidateCount(q, 64);
+            scoredTwice += twice.candidateCount(q, 64);
+        }
+        assertTrue(scoredTwice * 2 < scoredOnce, "scored " + scoredOnce + " vectors meeting the query once, "
+                + scoredTwice + " meeting it twice");
+        double recallOnce = IvfIndexTest.recallAt10(once, exact, queries, SearchParams.DEFAULT);
+        double recallTwice = IvfIndexTest.recallAt10(twice, exact, queries, SearchParams.DEFAULT);
+        assertTrue(recallTwice >= 0.8 * recallOnce, "recall@10 " + recallOnce + " -> " + recallTwice);
+        // A stored vector collides with itself in every table: it is always found.
+        for (int i = 0; i < 50; i++) {
+            assertEquals(i * 37, twice.search(vectors[i * 37], 1, SearchParams.DEFAULT, null).getFirst().key());
+        }
+    }
+
+    @Test
     void theSameSeedHashesTheSameWay() {
         SyntheticData data = SyntheticData.forSize(2_000, DIMENSION, 31);
         float[][] vectors = data.vectors(2_000, 32);
