@@ -134,7 +134,10 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                 slot = stored;
                 size++;
                 if (slot >= positions.length) {
-                    positions = java.util.Arrays.copyOf(positions, Math.max(slot + 1, positions.length * 3 / 2 + 64));
+                    // One store segment at a time, as the store grows: no headroom to pay for, and
+                    // a copy every 1,024 new slots costs little next to indexing them.
+                    positions = java.util.Arrays.copyOf(positions,
+                            (slot / SlotStore.SEGMENT_SLOTS + 1) * SlotStore.SEGMENT_SLOTS);
                 }
             }
             int entry = current.lists()[list].append(slot, code, squaredNorm);

@@ -1,17 +1,29 @@
 package io.vectorstream.index;
 
+import java.util.function.IntFunction;
+
 /**
- * Key to slot number, open addressing with linear probing: two flat arrays instead of a
- * {@code HashMap<K, Integer>}'s node and boxed integer per entry (about 16 bytes an entry at the
- * load factor kept here, against about 48-64). Not thread-safe: used by the writer only.
+ * Key to slot number, open addressing with linear probing over one {@code int[]} of slots: the
+ * keys themselves are not copied here but read from where the slots keep them ({@code keyAt}), so
+ * an entry costs 4 bytes of table (5-11 bytes a key at the load factors kept here), against 16-32
+ * with a key reference beside each slot and 48-64 in a {@code HashMap<K, Integer>}. The key of a
+ * slot must be readable through {@code keyAt} from {@link #put} until {@link #remove} returns.
+ * Not thread-safe: used by the writer only.
  */
 final class KeySlotMap<K> {
 
     private static final int MISSING = -1;
+    /** Marks a free position; slot numbers are stored as they are (>= 0). */
+    private static final int FREE = -1;
 
-    private Object[] keys = new Object[16];
-    private int[] slots = new int[16];
+    private final IntFunction<Object> keyAt;
+    private int[] table = newTable(16);
     private int size;
+
+    /** @param keyAt the key stored at a slot */
+    KeySlotMap(final IntFunction<Object> keyAt) {
+        this.keyAt = keyAt;
+    }
 
     int size() {
         return size;
@@ -19,78 +31,80 @@ final class KeySlotMap<K> {
 
     /** The slot of {@code key}, or {@code -1}. */
     int get(final Object key) {
-        int mask = keys.length - 1;
+        int mask = table.length - 1;
         for (int i = indexOf(key, mask); ; i = (i + 1) & mask) {
-            Object k = keys[i];
-            if (k == null) {
+            int slot = table[i];
+            if (slot == FREE) {
                 return MISSING;
             }
-            if (k.equals(key)) {
-                return slots[i];
+            if (keyAt.apply(slot).equals(key)) {
+                return slot;
             }
         }
     }
 
-    /** Maps {@code key} to {@code slot} (a new key: callers check {@link #get} first). */
+    /** Maps {@code key} to {@code slot}; {@code key} is new (callers check {@link #get} first) and stored at {@code slot}. */
     void put(final K key, final int slot) {
-        if ((size + 1) * 4 > keys.length * 3) {
+        if ((size + 1) * 4 > table.length * 3) {
             grow();
         }
-        int mask = keys.length - 1;
-        int i = indexOf(key, mask);
-        while (keys[i] != null && !keys[i].equals(key)) {
-            i = (i + 1) & mask;
-        }
-        if (keys[i] == null) {
-            size++;
-        }
-        keys[i] = key;
-        slots[i] = slot;
+        insert(table, key, slot);
+        size++;
     }
 
     /** Removes {@code key}; returns its slot, or {@code -1}. */
     int remove(final Object key) {
-        int mask = keys.length - 1;
+        int mask = table.length - 1;
         int i = indexOf(key, mask);
-        while (keys[i] != null && !keys[i].equals(key)) {
+        while (table[i] != FREE && !keyAt.apply(table[i]).equals(key)) {
             i = (i + 1) & mask;
         }
-        if (keys[i] == null) {
+        if (table[i] == FREE) {
             return MISSING;
         }
-        int slot = slots[i];
+        int slot = table[i];
         // Backward-shift deletion: later entries of the probe run move up, so no tombstones.
         int hole = i;
-        for (int j = (hole + 1) & mask; keys[j] != null; j = (j + 1) & mask) {
-            int home = indexOf(keys[j], mask);
+        for (int j = (hole + 1) & mask; table[j] != FREE; j = (j + 1) & mask) {
+            int home = indexOf(keyAt.apply(table[j]), mask);
             boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
             if (movable) {
-                keys[hole] = keys[j];
-                slots[hole] = slots[j];
+                table[hole] = table[j];
                 hole = j;
             }
         }
-        keys[hole] = null;
+        table[hole] = FREE;
         size--;
         return slot;
     }
 
     long memoryBytes() {
-        return (long) keys.length * (8 + Integer.BYTES);
+        return (long) table.length * Integer.BYTES;
+    }
+
+    private void insert(final int[] into, final Object key, final int slot) {
+        int mask = into.length - 1;
+        int i = indexOf(key, mask);
+        while (into[i] != FREE) {
+            i = (i + 1) & mask;
+        }
+        into[i] = slot;
     }
 
     private void grow() {
-        Object[] oldKeys = keys;
-        int[] oldSlots = slots;
-        keys = new Object[oldKeys.length * 2];
-        slots = new int[oldKeys.length * 2];
-        size = 0;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != null) {
-                @SuppressWarnings("unchecked") K key = (K) oldKeys[i];
-                put(key, oldSlots[i]);
+        int[] grown = newTable(table.length * 2);
+        for (int slot : table) {
+            if (slot != FREE) {
+                insert(grown, keyAt.apply(slot), slot);
             }
         }
+        table = grown;
+    }
+
+    private static int[] newTable(final int length) {
+        int[] out = new int[length];
+        java.util.Arrays.fill(out, FREE);
+        return out;
     }
 
     private static int indexOf(final Object key, final int mask) {

@@ -50,14 +50,15 @@ final class PostingList {
     }
 
     /**
-     * Appends an entry; returns its index in the list. Lists grow by an eighth: they are sized at
-     * training, and only codes are copied when one grows.
+     * Appends an entry; returns its index in the list. Lists grow by a sixteenth (and 4 entries):
+     * they are sized at training, only codes and slots are copied when one grows, and the codes
+     * are a quarter of the index's memory, so headroom is what keeps it within 30% of the floats.
      *
      * @param code the vector's codes when this list keeps codes, else ignored
      */
     int append(final int slot, final byte[] code, final float squaredNorm) {
         if (count == slots.length) {
-            int entries = slots.length + (slots.length >> 3) + 8;
+            int entries = slots.length + (slots.length >> 4) + 4;
             slots = Arrays.copyOf(slots, entries);
             if (codes != null) {
                 codes = Arrays.copyOf(codes, entries * dimension);

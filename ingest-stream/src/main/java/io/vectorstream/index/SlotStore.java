@@ -19,7 +19,7 @@ final class SlotStore<K> {
     private Object[][] keys = new Object[0][];
     private int highWater;
     private int size;
-    private final KeySlotMap<K> slotOf = new KeySlotMap<>();
+    private final KeySlotMap<K> slotOf = new KeySlotMap<>(this::keyAt);
     private int[] freeSlots = new int[16];
     private int freeCount;
 
@@ -36,13 +36,15 @@ final class SlotStore<K> {
         } else {
             slot = freeCount > 0 ? freeSlots[--freeCount] : highWater++;
             ensureCapacity(slot);
-            slotOf.put(key, slot);
-            size++;
         }
         int segment = slot / SEGMENT_SLOTS;
         int inSegment = slot % SEGMENT_SLOTS;
         System.arraycopy(vector, 0, vectors[segment], inSegment * dimension, dimension);
         keys[segment][inSegment] = key;
+        if (existing < 0) {
+            slotOf.put(key, slot); // after the key is in its slot: the map reads keys from there
+            size++;
+        }
         // -1 - slot, not -slot: slot 0 must be told apart too.
         return existing >= 0 ? -1 - slot : slot;
     }

@@ -21,15 +21,18 @@ class KeySlotMapTest {
     @Test
     void agreesWithAHashMapUnderRandomOperations() {
         Random random = new Random(5);
-        KeySlotMap<Object> map = new KeySlotMap<>();
+        // Where the slots keep their keys: the map reads them from here.
+        Map<Integer, Object> keyOfSlot = new HashMap<>();
+        KeySlotMap<Object> map = new KeySlotMap<>(keyOfSlot::get);
         Map<Object, Integer> reference = new HashMap<>();
         for (int op = 0; op < 200_000; op++) {
             Object key = random.nextBoolean() ? Integer.valueOf(random.nextInt(5_000))
                     : new Colliding(random.nextInt(300));
             switch (random.nextInt(3)) {
                 case 0 -> {
-                    int slot = random.nextInt(1_000_000);
+                    int slot = op; // a fresh slot
                     if (!reference.containsKey(key)) {
+                        keyOfSlot.put(slot, key);
                         map.put(key, slot);
                         reference.put(key, slot);
                     }
@@ -37,6 +40,9 @@ class KeySlotMapTest {
                 case 1 -> {
                     Integer removed = reference.remove(key);
                     assertEquals(removed == null ? -1 : removed, map.remove(key));
+                    if (removed != null) {
+                        keyOfSlot.remove(removed);
+                    }
                 }
                 default -> assertEquals(reference.getOrDefault(key, -1).intValue(), map.get(key));
             }
