@@ -97,10 +97,12 @@ final class BenchCommand {
                 }
                 out.println(node);
             } else {
-                out.printf("%-5s %-28s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10.1f %8.1f%n", result.index(),
+                boolean compared = !Double.isNaN(result.exactQps());
+                out.printf("%-5s %-28s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10s %8s%n", result.index(),
                         result.params(), result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(),
-                        result.buildS(), result.bytesPerVector(), result.exactQps(),
-                        result.qps() / result.exactQps());
+                        result.buildS(), result.bytesPerVector(),
+                        compared ? String.format("%.1f", result.exactQps()) : "-",
+                        compared ? String.format("%.1f", result.qps() / result.exactQps()) : "-");
             }
             out.flush();
         });
