@@ -116,6 +116,7 @@ public final class IngestStreams implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 settings.bootstrapServers()))) {
             settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());
+            settings.topics().verifyConfigs(admin, settings.bootstrapServers());
             shardCount = settings.topics().shardCount(admin);
         }
         KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions(),

@@ -8,7 +8,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -38,24 +41,36 @@ public record Topics(String events, String chunks, String deadLetter) {
 
     /** How many partitions (shards) {@code vectorstream.chunks} has. */
     public int shardCount(final Admin admin) {
-        // Right after the topic is created, the broker that answers may not know it yet: the
-        // metadata of a new topic reaches brokers a moment later. Ask again for a few seconds.
+        return onceTopicsAreKnown("describe topic " + chunks, () -> admin.describeTopics(List.of(chunks))
+                .allTopicNames().get(30, TimeUnit.SECONDS).get(chunks).partitions().size());
+    }
+
+    /** An admin call that waits for its answer. */
+    private interface AdminCall<T> {
+        T call() throws InterruptedException, ExecutionException, TimeoutException;
+    }
+
+    /**
+     * Runs an admin call, again for up to 10 s while it fails because the broker that answers
+     * does not know a topic yet: the metadata of a just-created topic reaches brokers a moment
+     * later.
+     */
+    private static <T> T onceTopicsAreKnown(final String what, final AdminCall<T> call) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
-                return admin.describeTopics(List.of(chunks)).allTopicNames().get(30, TimeUnit.SECONDS)
-                        .get(chunks).partitions().size();
+                return call.call();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while describing " + chunks, e);
+                throw new IllegalStateException("interrupted: " + what, e);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
                         || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("cannot describe topic " + chunks + ": " + e.getMessage(), e);
+                    throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
                 }
                 sleep(100);
             } catch (TimeoutException e) {
-                throw new IllegalStateException("cannot describe topic " + chunks + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
             }
         }
     }
@@ -107,6 +122,67 @@ public record Topics(String events, String chunks, String deadLetter) {
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics " + this + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks the configurations the product's guarantees rest on, for topics that existed before
+     * (created by hand or by an older version):
+     * <ul>
+     *   <li>events: {@code cleanup.policy=delete} with {@code retention.ms=-1} and
+     *       {@code retention.bytes=-1}: a replay must find every event, and compaction would keep
+     *       only the last event per library key;</li>
+     *   <li>chunks: compacted and never deleted by age or size, so that a new instance restores every
+     *       record;</li>
+     *   <li>every topic: {@code max.message.bytes} at least {@value #MAX_EVENT_BYTES}, or large
+     *       writes the HTTP API accepts would fail later.</li>
+     * </ul>
+     *
+     * @throws MisconfiguredException naming every wrong setting, the value found, the value needed
+     *                                and the command that fixes it
+     */
+    public void verifyConfigs(final Admin admin, final String bootstrapServers) {
+        List<ConfigResource> resources = List.of(events, chunks, deadLetter).stream()
+                .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+        Map<ConfigResource, Config> configs = onceTopicsAreKnown("read the configurations of " + this,
+                () -> admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS));
+        List<String> problems = new ArrayList<>();
+        Config eventConfig = configs.get(resources.get(0));
+        require(problems, events, eventConfig, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.CLEANUP_POLICY_DELETE::equals, "a replay must find every event");
+        require(problems, events, eventConfig, TopicConfig.RETENTION_MS_CONFIG, "-1", "-1"::equals,
+                "a replay must find every event");
+        require(problems, events, eventConfig, TopicConfig.RETENTION_BYTES_CONFIG, "-1", "-1"::equals,
+                "a replay must find every event");
+        require(problems, chunks, configs.get(resources.get(1)), TopicConfig.CLEANUP_POLICY_CONFIG,
+                TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.CLEANUP_POLICY_COMPACT::equals,
+                "a new instance restores its shards from every chunk record");
+        for (ConfigResource resource : resources) {
+            require(problems, resource.name(), configs.get(resource), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                    Integer.toString(MAX_EVENT_BYTES), value -> Long.parseLong(value) >= MAX_EVENT_BYTES,
+                    "the HTTP API accepts writes this large");
+        }
+        if (!problems.isEmpty()) {
+            throw new MisconfiguredException("topics exist with configurations that would lose data or writes:\n  "
+                    + String.join("\n  ", problems) + "\nFix each with: kafka-configs.sh --bootstrap-server "
+                    + bootstrapServers + " --alter --entity-type topics --entity-name TOPIC --add-config NAME=VALUE");
+        }
+    }
+
+    private static void require(final List<String> problems, final String topic, final Config config,
+                                final String name, final String wanted,
+                                final java.util.function.Predicate<String> acceptable, final String why) {
+        ConfigEntry entry = config == null ? null : config.get(name);
+        String found = entry == null ? null : entry.value();
+        if (found == null || !acceptable.test(found)) {
+            problems.add(topic + ": " + name + " is " + found + ", needs " + wanted + " (" + why + ")");
+        }
+    }
+
+    /** Existing topics whose configuration would lose data or writes; the message says how to fix them. */
+    public static final class MisconfiguredException extends IllegalStateException {
+        public MisconfiguredException(final String message) {
+            super(message);
         }
     }
 }

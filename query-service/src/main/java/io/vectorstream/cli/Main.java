@@ -106,6 +106,9 @@ public final class Main {
             System.err.println("vectorstream: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
+        } catch (io.vectorstream.stream.Topics.MisconfiguredException e) {
+            System.err.println("vectorstream: " + e.getMessage());
+            System.exit(1);
         }
     }
 

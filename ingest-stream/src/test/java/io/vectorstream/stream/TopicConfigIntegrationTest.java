@@ -1,0 +1,79 @@
+package io.vectorstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.kafka.KafkaFixture;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Test;
+
+/** Topic creation and the checks of existing topics, on a real broker. */
+class TopicConfigIntegrationTest {
+
+    private static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers()));
+    }
+
+    private static Topics uniqueTopics() {
+        String prefix = KafkaFixture.uniqueName("topics");
+        return new Topics(prefix + ".events", prefix + ".chunks", prefix + ".events.dlq");
+    }
+
+    private static String config(final Admin admin, final String topic, final String name) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+        return config.get(name).value();
+    }
+
+    @Test
+    void createdTopicsHaveTheConfigurationsReplayAndRestoreNeed() throws Exception {
+        Topics topics = uniqueTopics();
+        try (Admin admin = admin()) {
+            topics.ensureExist(admin, 3, (short) 1);
+            assertEquals("-1", config(admin, topics.events(), TopicConfig.RETENTION_MS_CONFIG));
+            assertEquals("-1", config(admin, topics.events(), TopicConfig.RETENTION_BYTES_CONFIG));
+            assertEquals("delete", config(admin, topics.events(), TopicConfig.CLEANUP_POLICY_CONFIG));
+            assertEquals("compact", config(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG));
+            assertEquals(Integer.toString(Topics.MAX_EVENT_BYTES),
+                    config(admin, topics.deadLetter(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
+            assertDoesNotThrow(() -> topics.verifyConfigs(admin, "broker:9092"));
+        }
+    }
+
+    @Test
+    void existingTopicsThatWouldLoseDataAreReportedSettingBySetting() throws Exception {
+        Topics topics = uniqueTopics();
+        try (Admin admin = admin()) {
+            // As someone might have made them by hand: a week of events, chunks deleted by age.
+            admin.createTopics(List.of(
+                    new NewTopic(topics.events(), 3, (short) 1).configs(Map.of(
+                            TopicConfig.RETENTION_MS_CONFIG, "604800000",
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES))),
+                    new NewTopic(topics.chunks(), 3, (short) 1).configs(Map.of(
+                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES)))))
+                    .all().get(30, TimeUnit.SECONDS);
+            topics.ensureExist(admin, 3, (short) 1); // leaves existing topics as they are, creates the DLQ
+
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> topics.verifyConfigs(admin, "broker:9092"));
+            String message = e.getMessage();
+            assertTrue(message.contains(topics.events() + ": retention.ms is 604800000, needs -1"), message);
+            assertFalse(message.contains("retention.bytes"), "the broker default, -1, is fine: " + message);
+            assertTrue(message.contains(topics.chunks() + ": cleanup.policy is delete, needs compact"), message);
+            assertTrue(message.contains("kafka-configs.sh --bootstrap-server broker:9092"), message);
+            assertFalse(message.contains(topics.deadLetter() + ":"), "the DLQ was created right: " + message);
+        }
+    }
+}
