@@ -53,6 +53,10 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
     private StateStoreContext context;
+    private File dir;
+    /** Changelog offsets whose records the map holds, as Kafka Streams last committed them. */
+    private final java.util.Map<org.apache.kafka.common.TopicPartition, Long> committed =
+            new java.util.concurrent.ConcurrentHashMap<>();
     /** Readers (HTTP threads) hold it shared while they touch the map; close takes it exclusively. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock openGuard =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
@@ -77,8 +81,31 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
         long start = System.nanoTime();
-        map = open(new File(dir, FILE_NAME));
-        contents = rebuildContents();
+        File file = new File(dir, FILE_NAME);
+        CleanClose.Outcome previous = CleanClose.readAndRemove(dir.toPath(), file.toPath());
+        if (!previous.trusted() && file.exists()) {
+            LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: {}", name,
+                    stateStoreContext.taskId(), previous.problem());
+            deleteFile(file);
+        }
+        committed.clear();
+        committed.putAll(previous.offsets());
+        try {
+            map = open(file);
+            contents = rebuildContents();
+        } catch (RuntimeException e) {
+            // Closed cleanly, yet not readable: start over from the changelog rather than fail the task.
+            LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: "
+                    + "its file cannot be read ({})", name, stateStoreContext.taskId(), e.toString());
+            if (map != null) {
+                map.close();
+            }
+            deleteFile(file);
+            committed.clear();
+            map = open(file);
+            contents = rebuildContents();
+        }
+        this.dir = dir;
         LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
                 map.size(), (System.nanoTime() - start) / 1_000_000);
         stateStoreContext.register(root, (key, value) -> {
@@ -88,6 +115,33 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 put(Bytes.wrap(key), value);
             }
         });
+    }
+
+    /**
+     * This store keeps its changelog offsets itself ({@link CleanClose}): Kafka Streams restores
+     * only what follows them, or everything when the store reports none.
+     */
+    @Override
+    public boolean managesOffsets() {
+        return true;
+    }
+
+    @Override
+    public void commit(final java.util.Map<org.apache.kafka.common.TopicPartition, Long> changelogOffsets) {
+        committed.putAll(changelogOffsets);
+    }
+
+    @Override
+    public Long committedOffset(final org.apache.kafka.common.TopicPartition partition) {
+        return committed.get(partition);
+    }
+
+    private static void deleteFile(final File file) {
+        try {
+            Files.deleteIfExists(file.toPath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + file, e);
+        }
     }
 
     private ChronicleMap<byte[], byte[]> open(final File file) {
@@ -322,6 +376,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             map = null;
             if (m != null) {
                 m.close();
+                CleanClose.write(dir.toPath(), new File(dir, FILE_NAME).toPath(), committed);
             }
         } finally {
             openGuard.writeLock().unlock();

@@ -128,6 +128,11 @@ public final class IngestStreams implements AutoCloseable {
         return new IngestStreams(streams, restores, settings, shardCount);
     }
 
+    /** Records restored from changelogs into the stores named {@code storeName} since this instance started. */
+    public long restoredRecords(final String storeName) {
+        return restores.restoredRecords(storeName);
+    }
+
     /** Running, with no store still restoring: searches see all the data this instance hosts. */
     public boolean isReady() {
         return streams.state() == KafkaStreams.State.RUNNING && restores.restoring() == 0;

@@ -15,9 +15,17 @@ final class RestoreTracker implements StateRestoreListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestoreTracker.class);
     private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> restoredByStore =
+            new ConcurrentHashMap<>();
 
     int restoring() {
         return restoring.size();
+    }
+
+    /** Records restored from changelogs into the stores of this name since start. */
+    long restoredRecords(final String storeName) {
+        java.util.concurrent.atomic.LongAdder restored = restoredByStore.get(storeName);
+        return restored == null ? 0 : restored.sum();
     }
 
     @Override
@@ -30,6 +38,7 @@ final class RestoreTracker implements StateRestoreListener {
     @Override
     public void onBatchRestored(final TopicPartition partition, final String storeName, final long batchEndOffset,
                                 final long numRestored) {
+        restoredByStore.computeIfAbsent(storeName, name -> new java.util.concurrent.atomic.LongAdder()).add(numRestored);
     }
 
     @Override

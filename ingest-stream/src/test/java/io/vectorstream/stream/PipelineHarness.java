@@ -74,8 +74,28 @@ public final class PipelineHarness implements AutoCloseable {
         return settings.topics();
     }
 
+    /** The local state folder of this application instance. */
+    public Path stateDir() {
+        return settings.stateDir();
+    }
+
+    /**
+     * Starts this (closed) instance again with the same application id, topics and state folder,
+     * as a restarted process would; waits until it runs.
+     */
+    public PipelineHarness restartClosed() {
+        PipelineHarness restarted = new PipelineHarness(settings);
+        restarted.awaitRunning(Duration.ofSeconds(60));
+        return restarted;
+    }
+
     public ShardClient shards() {
         return ingest.shards();
+    }
+
+    /** Records restored into the shard stores since this instance started. */
+    public long restoredShardRecords() {
+        return ingest.restoredRecords(VectorstreamTopology.SHARD_STORE);
     }
 
     public KafkaStreams streams() {
