@@ -118,6 +118,7 @@ public final class Main {
         Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
         ModelCommand.ensureDefaultBuilt(modelDir, System.out);
         EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
+        long start = System.nanoTime();
         QueryService service = startService(broker.bootstrapServers(), dataDir, "127.0.0.1", "localhost", port, 3,
                 (short) 1, ModelCommand.models(modelDir, dataDir));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -125,6 +126,7 @@ public final class Main {
             broker.close();
         }, "vectorstream-shutdown"));
         service.awaitReady(Duration.ofMinutes(5));
+        System.out.println(readiness(service, start));
         if (!options.flag("no-example-data") && ExampleData.seedIfEmpty(service.reader(), service.writes())) {
             System.out.println("Created the example library '" + ExampleData.LIBRARY_ID + "'.");
         }
@@ -147,11 +149,27 @@ public final class Main {
         short replication = Short.parseShort(options.get("replication", "1"));
         Path dataDir = Path.of(options.get("data-dir", "data"));
         Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
+        long start = System.nanoTime();
         QueryService service = startService(kafka, dataDir, host, advertised, options.port("port", 8080), partitions,
                 replication, ModelCommand.models(modelDir, dataDir));
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "vectorstream-shutdown"));
-        System.out.println("vectorstream serving on port " + service.port() + " against Kafka " + kafka);
+        System.out.println("vectorstream serving on port " + service.port() + " against Kafka " + kafka
+                + " (searches answer 503 until the shards are ready)");
+        Thread.ofPlatform().daemon(true).name("readiness").start(() -> {
+            service.awaitReady(Duration.ofHours(24));
+            System.out.println(readiness(service, start));
+        });
         waitForever();
+    }
+
+    /**
+     * How long the start took and how much was restored: a warm restart (shard files closed
+     * cleanly) restores nothing; a new or killed instance restores its shards from the changelogs.
+     */
+    private static String readiness(final QueryService service, final long startNanos) {
+        return String.format("Ready in %.1f s: %,d shard records restored from changelogs.",
+                (System.nanoTime() - startNanos) / 1e9,
+                service.ingest().restoredRecords(io.vectorstream.stream.VectorstreamTopology.SHARD_STORE));
     }
 
     private static void broker(final Options options) {

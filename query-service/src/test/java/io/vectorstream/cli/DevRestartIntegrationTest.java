@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** `vectorstream dev` as a real process: example data on first start, and a restart keeps everything. */
+/**
+ * `vectorstream dev` as a real process: example data on first start, and a restart after SIGTERM
+ * keeps everything and reopens the shard files warm.
+ */
 class DevRestartIntegrationTest {
 
     @Test
@@ -44,6 +47,8 @@ class DevRestartIntegrationTest {
         try (DevProcess second = DevProcess.start(dataDir, httpPort, kafkaPort, models)) {
             second.awaitReady(Duration.ofMinutes(2));
             assertFalse(second.output().contains("Created the example library"), "example data only when empty");
+            assertTrue(second.output().contains(": 0 shard records restored from changelogs."),
+                    "a restart after a clean stop reopens the shard files, replaying nothing: " + second.output());
             assertEquals(before, api.get("/v1/libraries/kept").body());
             assertEquals(ExampleData.chunkCount(), api.get("/v1/libraries/example").body().get("chunkCount").asInt());
             JsonNode night = api.post("/v1/libraries/example/search", "{\"text\":\"nocturnal birds\",\"k\":1}").body();
