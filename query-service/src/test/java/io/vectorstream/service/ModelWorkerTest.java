@@ -82,7 +82,7 @@ class ModelWorkerTest {
     }
 
     @Test
-    void callsForAnotherPurposeAreNotMerged() throws Exception {
+    void queryTextsGoBeforeQueuedPassagesAndPurposesAreNotMerged() throws Exception {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
             CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
@@ -98,7 +98,40 @@ class ModelWorkerTest {
             first.get(10, TimeUnit.SECONDS);
             assertArrayEquals(new float[][] {{2}}, passage.get(10, TimeUnit.SECONDS));
             assertArrayEquals(new float[][] {{3}}, query.get(10, TimeUnit.SECONDS));
-            assertEquals(List.of(List.of("t1"), List.of("t2"), List.of("t3")), model.calls);
+            assertEquals(List.of(List.of("t1"), List.of("t3"), List.of("t2")), model.calls);
+        }
+    }
+
+    @Test
+    void aLargeCallIsEmbeddedInPartsAndAQueryArrivingMeanwhileWaitsForOnePartAtMost() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        try (ModelWorker worker = new ModelWorker(1)) {
+            CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.PASSAGE));
+            assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+            List<String> many = new ArrayList<>();
+            for (int i = 100; i < 140; i++) {
+                many.add("t" + i);
+            }
+            CompletableFuture<float[][]> bulk = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, many, Embedder.Purpose.PASSAGE));
+            int parts = (many.size() + io.vectorstream.embed.DjlEmbedder.MAX_BATCH - 1)
+                    / io.vectorstream.embed.DjlEmbedder.MAX_BATCH;
+            awaitQueued(worker, parts);
+            CompletableFuture<float[][]> query = CompletableFuture.supplyAsync(
+                    () -> worker.embed(model, List.of("t7"), Embedder.Purpose.QUERY));
+            awaitQueued(worker, parts + 1);
+            model.release.countDown();
+
+            assertArrayEquals(new float[][] {{7}}, query.get(10, TimeUnit.SECONDS));
+            float[][] vectors = bulk.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < many.size(); i++) {
+                assertArrayEquals(new float[] {100 + i}, vectors[i], "vector " + i + " in order");
+            }
+            first.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of("t7"), model.calls.get(1), "the query went before the bulk call's parts: " + model.calls);
+            assertEquals(parts + 2, model.calls.size());
+            assertTrue(model.calls.stream().allMatch(c -> c.size() <= io.vectorstream.embed.DjlEmbedder.MAX_BATCH));
         }
     }
 
