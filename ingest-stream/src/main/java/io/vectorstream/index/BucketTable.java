@@ -23,13 +23,7 @@ final class BucketTable {
 
     /** The bucket of {@code code} (size in element 0, then the slots), or null. */
     int[] get(final int code) {
-        int mask = codes.length - 1;
-        for (int i = indexOf(code, mask); buckets[i] != null; i = (i + 1) & mask) {
-            if (codes[i] == code) {
-                return buckets[i];
-            }
-        }
-        return null;
+        return buckets[positionOf(code)];
     }
 
     /** Adds {@code slot} to the bucket of {@code code}. */
@@ -37,11 +31,7 @@ final class BucketTable {
         if ((size + 1) * 4 > codes.length * 3) {
             grow();
         }
-        int mask = codes.length - 1;
-        int i = indexOf(code, mask);
-        while (buckets[i] != null && codes[i] != code) {
-            i = (i + 1) & mask;
-        }
+        int i = positionOf(code);
         int[] bucket = buckets[i];
         if (bucket == null) {
             codes[i] = code;
@@ -61,10 +51,7 @@ final class BucketTable {
     /** Takes {@code slot} out of the bucket of {@code code}; a bucket left empty is dropped. */
     void remove(final int code, final int slot) {
         int mask = codes.length - 1;
-        int i = indexOf(code, mask);
-        while (buckets[i] != null && codes[i] != code) {
-            i = (i + 1) & mask;
-        }
+        int i = positionOf(code);
         int[] bucket = buckets[i];
         if (bucket == null) {
             return;
@@ -122,6 +109,16 @@ final class BucketTable {
                 buckets[j] = oldBuckets[i];
             }
         }
+    }
+
+    /** Where {@code code}'s bucket is, or the free position that ends its probe run. */
+    private int positionOf(final int code) {
+        int mask = codes.length - 1;
+        int i = indexOf(code, mask);
+        while (buckets[i] != null && codes[i] != code) {
+            i = (i + 1) & mask;
+        }
+        return i;
     }
 
     private static int indexOf(final int code, final int mask) {

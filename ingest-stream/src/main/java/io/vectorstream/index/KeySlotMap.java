@@ -31,16 +31,8 @@ final class KeySlotMap<K> {
 
     /** The slot of {@code key}, or {@code -1}. */
     int get(final Object key) {
-        int mask = table.length - 1;
-        for (int i = indexOf(key, mask); ; i = (i + 1) & mask) {
-            int slot = table[i];
-            if (slot == FREE) {
-                return MISSING;
-            }
-            if (keyAt.apply(slot).equals(key)) {
-                return slot;
-            }
-        }
+        int slot = table[positionOf(key)];
+        return slot == FREE ? MISSING : slot;
     }
 
     /** Maps {@code key} to {@code slot}; {@code key} is new (callers check {@link #get} first) and stored at {@code slot}. */
@@ -55,10 +47,7 @@ final class KeySlotMap<K> {
     /** Removes {@code key}; returns its slot, or {@code -1}. */
     int remove(final Object key) {
         int mask = table.length - 1;
-        int i = indexOf(key, mask);
-        while (table[i] != FREE && !keyAt.apply(table[i]).equals(key)) {
-            i = (i + 1) & mask;
-        }
+        int i = positionOf(key);
         if (table[i] == FREE) {
             return MISSING;
         }
@@ -105,6 +94,16 @@ final class KeySlotMap<K> {
         int[] out = new int[length];
         java.util.Arrays.fill(out, FREE);
         return out;
+    }
+
+    /** Where {@code key}'s slot is, or the free position that ends its probe run. */
+    private int positionOf(final Object key) {
+        int mask = table.length - 1;
+        int i = indexOf(key, mask);
+        while (table[i] != FREE && !keyAt.apply(table[i]).equals(key)) {
+            i = (i + 1) & mask;
+        }
+        return i;
     }
 
     private static int indexOf(final Object key, final int mask) {

@@ -62,14 +62,14 @@ final class CleanClose {
     static Outcome readAndRemove(final Path dir, final Path data) {
         Path record = dir.resolve(FILE_NAME);
         try {
+            List<String> lines = Files.exists(record) ? Files.readAllLines(record, StandardCharsets.UTF_8) : null;
+            Files.deleteIfExists(record);
             if (!Files.exists(data)) {
-                return new Outcome(Map.of(), Files.exists(record) ? "its file " + data + " is missing" : "it is new");
+                return new Outcome(Map.of(), lines != null ? "its file " + data + " is missing" : "it is new");
             }
-            if (!Files.exists(record)) {
+            if (lines == null) {
                 return new Outcome(Map.of(), "the process that had it open did not close it (a crash or a kill)");
             }
-            List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
-            Files.delete(record);
             Map<TopicPartition, Long> offsets = new HashMap<>();
             long length = -1;
             String head = null;

@@ -74,35 +74,40 @@ class ShardFileRecoveryIntegrationTest {
         }
     }
 
-    @Test
-    void missingShardFilesAreRestoredFromTheChangelog() throws IOException {
+    /** What is done to each shard file of a stopped instance. */
+    private interface Tampering {
+        void apply(Path file) throws IOException;
+    }
+
+    /**
+     * Stops an instance with chunks, tampers with its shard files, starts it again and checks that
+     * every chunk is back and came from the changelog; returns the running instance.
+     */
+    private static PipelineHarness restartAfter(final Tampering tampering) throws IOException {
         PipelineHarness pipeline = pipelineWithChunks();
         pipeline.close();
         List<Path> files = shardFiles(pipeline.stateDir());
         assertFalse(files.isEmpty());
         for (Path file : files) {
-            Files.delete(file);
+            tampering.apply(file);
         }
-        try (PipelineHarness restarted = pipeline.restartClosed()) {
-            assertEquals(CHUNKS, awaitChunkCount(restarted, CHUNKS));
-            assertTrue(restarted.restoredShardRecords() >= CHUNKS, "restored " + restarted.restoredShardRecords());
-        }
+        PipelineHarness restarted = pipeline.restartClosed();
+        assertEquals(CHUNKS, awaitChunkCount(restarted, CHUNKS));
+        assertTrue(restarted.restoredShardRecords() >= CHUNKS, "restored " + restarted.restoredShardRecords());
+        return restarted;
+    }
+
+    @Test
+    void missingShardFilesAreRestoredFromTheChangelog() throws IOException {
+        restartAfter(Files::delete).close();
     }
 
     @Test
     void damagedShardFilesAreRestoredFromTheChangelogNotServedBroken() throws IOException {
-        PipelineHarness pipeline = pipelineWithChunks();
-        pipeline.close();
-        List<Path> files = shardFiles(pipeline.stateDir());
-        assertFalse(files.isEmpty());
         byte[] garbage = new byte[64 * 1024];
         new Random(9).nextBytes(garbage);
-        for (Path file : files) {
-            Files.write(file, garbage); // header and segments overwritten, the rest cut off
-        }
-        try (PipelineHarness restarted = pipeline.restartClosed()) {
-            assertEquals(CHUNKS, awaitChunkCount(restarted, CHUNKS));
-            assertTrue(restarted.restoredShardRecords() >= CHUNKS, "restored " + restarted.restoredShardRecords());
+        // Header and segments overwritten, the rest cut off.
+        try (PipelineHarness restarted = restartAfter(file -> Files.write(file, garbage))) {
             assertTrue(restarted.streams().state().isRunningOrRebalancing(), restarted.streams().state().toString());
         }
     }
