@@ -26,13 +26,18 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    /** Held by the process whose broker uses the data folder; Kafka ignores plain files there. */
+    private static final String LOCK_FILE = "vectorstream-broker.lock";
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
+    private final java.nio.channels.FileLock dataLock;
 
-    private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers) {
+    private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers,
+                                final java.nio.channels.FileLock dataLock) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
+        this.dataLock = dataLock;
     }
 
     /**
@@ -44,7 +49,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static EmbeddedKafkaBroker start(final Path dataDir, final int port) {
         try {
             Files.createDirectories(dataDir);
-            int clientPort = port == 0 ? freePort() : port;
+            java.nio.channels.FileLock dataLock = lockDataDir(dataDir);
+            int clientPort = port == 0 ? freePort() : requireFree(port, dataLock);
             int controllerPort = freePort();
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
@@ -81,7 +87,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             server.startup();
             String bootstrap = "127.0.0.1:" + clientPort;
             LOG.info("embedded Kafka broker on {} with data in {}", bootstrap, dataDir.toAbsolutePath());
-            return new EmbeddedKafkaBroker(server, bootstrap);
+            return new EmbeddedKafkaBroker(server, bootstrap, dataLock);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded Kafka broker in " + dataDir, e);
         }
@@ -115,6 +121,38 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes the data folder for this process: a second broker on the same log would not fail but
+     * wait forever for locks the first one holds.
+     */
+    private static java.nio.channels.FileLock lockDataDir(final Path dataDir) throws IOException {
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dataDir.resolve(LOCK_FILE),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new InUseException("the Kafka data folder " + dataDir.toAbsolutePath() + " is used by a running "
+                    + "broker (vectorstream dev or broker): stop it first, or give --kafka its address");
+        }
+        return lock;
+    }
+
+    private static int requireFree(final int port, final java.nio.channels.FileLock dataLock) throws IOException {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return port;
+        } catch (IOException inUse) {
+            dataLock.channel().close();
+            throw new InUseException("port " + port + " on 127.0.0.1 is in use (another broker or vectorstream dev?); "
+                    + "choose another with --kafka-port");
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
@@ -132,5 +170,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public void close() {
         server.shutdown();
         server.awaitShutdown();
+        try {
+            dataLock.channel().close();
+        } catch (IOException e) {
+            LOG.warn("cannot release the lock of the Kafka data folder", e);
+        }
+    }
+
+    /** The data folder or the port is taken by another broker. */
+    public static final class InUseException extends IllegalStateException {
+        InUseException(final String message) {
+            super(message);
+        }
     }
 }

@@ -70,6 +70,10 @@ public final class PipelineHarness implements AutoCloseable {
         return harness;
     }
 
+    public IngestStreams.Settings settings() {
+        return settings;
+    }
+
     public Topics topics() {
         return settings.topics();
     }

