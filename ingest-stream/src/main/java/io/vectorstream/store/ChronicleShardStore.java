@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Predicate;
 import net.openhft.chronicle.map.ChronicleMap;
@@ -52,6 +53,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private volatile ChronicleMap<byte[], byte[]> map;
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
+    private ApplyProgress progress;
     private StateStoreContext context;
     private File dir;
     /** Changelog offsets whose records the map holds, as Kafka Streams last committed them. */
@@ -83,18 +85,29 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         long start = System.nanoTime();
         File file = new File(dir, FILE_NAME);
         CleanClose.Outcome previous = CleanClose.readAndRemove(dir.toPath(), file.toPath());
+        boolean killed = previous.notClosed();
+        if (killed) {
+            CleanClose.Outcome reopened = UncleanReopen.decide(ApplyProgress.read(dir.toPath()).orElse(null),
+                    stateStoreContext, name);
+            previous = reopened.trusted() ? reopened
+                    : new CleanClose.Outcome(Map.of(), previous.problem() + ", and " + reopened.problem());
+        }
         if (!previous.trusted() && file.exists()) {
             LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: {}", name,
                     stateStoreContext.taskId(), previous.problem());
             deleteFile(file);
+        } else if (killed) {
+            LOG.info("shard store {} of task {} reopens the file its killed process left: it had applied every "
+                    + "committed input record; records after the committed input offset are processed again "
+                    + "(changelog offsets {})", name, stateStoreContext.taskId(), previous.offsets());
         }
         committed.clear();
         committed.putAll(previous.offsets());
         try {
-            map = open(file);
+            map = open(file, killed && previous.trusted());
             contents = rebuildContents();
         } catch (RuntimeException e) {
-            // Closed cleanly, yet not readable: start over from the changelog rather than fail the task.
+            // Trusted, yet not readable: start over from the changelog rather than fail the task.
             LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: "
                     + "its file cannot be read ({})", name, stateStoreContext.taskId(), e.toString());
             if (map != null) {
@@ -102,17 +115,18 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             }
             deleteFile(file);
             committed.clear();
-            map = open(file);
+            map = open(file, false);
             contents = rebuildContents();
         }
+        progress = ApplyProgress.open(dir.toPath(), !committed.isEmpty());
         this.dir = dir;
         LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
                 map.size(), (System.nanoTime() - start) / 1_000_000);
         stateStoreContext.register(root, (key, value) -> {
             if (value == null) {
-                delete(Bytes.wrap(key));
+                remove(key);
             } else {
-                put(Bytes.wrap(key), value);
+                write(key, value);
             }
         });
     }
@@ -144,7 +158,11 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         }
     }
 
-    private ChronicleMap<byte[], byte[]> open(final File file) {
+    /**
+     * Opens (or creates) the map file; {@code recover} when its process was killed, since it may
+     * have died holding a segment lock or half-way through an entry.
+     */
+    private ChronicleMap<byte[], byte[]> open(final File file, final boolean recover) {
         ChronicleMapBuilder<byte[], byte[]> builder = ChronicleMapBuilder.of(byte[].class, byte[].class)
                 .name(name)
                 .entries(options.expectedEntries())
@@ -152,7 +170,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 .averageValueSize(options.averageValueBytes())
                 .maxBloatFactor(options.maxBloatFactor());
         try {
-            return builder.createPersistedTo(file);
+            return recover ? builder.recoverPersistedTo(file, false) : builder.createPersistedTo(file);
         } catch (IOException | RuntimeException e) {
             // A file left by a crash mid-write: Chronicle Map can repair its own structure.
             LOG.warn("shard file {} did not open cleanly ({}); recovering it", file, e.toString());
@@ -192,10 +210,13 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             delete(key);
             return;
         }
-        byte[] k = key.get();
-        map.put(k, value);
-        contents.onPut(RecordKey.decode(k), value);
+        write(key.get(), value);
         advancePosition();
+    }
+
+    private void write(final byte[] key, final byte[] value) {
+        map.put(key, value);
+        contents.onPut(RecordKey.decode(key), value);
     }
 
     @Override
@@ -207,19 +228,39 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         return existing;
     }
 
+    /**
+     * Applies every write of one input record, then records that record as applied
+     * ({@link ApplyProgress}): {@link io.vectorstream.stream.ShardWriter} makes one call per record,
+     * even an empty one, so that a file left by a kill can say which records it holds whole.
+     */
     @Override
     public void putAll(final List<KeyValue<Bytes, byte[]>> entries) {
-        entries.forEach(entry -> put(entry.key, entry.value));
+        for (KeyValue<Bytes, byte[]> entry : entries) {
+            if (entry.value == null) {
+                remove(entry.key.get());
+            } else {
+                write(entry.key.get(), entry.value);
+            }
+        }
+        advancePosition();
+        java.util.Optional<RecordMetadata> meta = context == null ? java.util.Optional.empty() : context.recordMetadata();
+        if (meta.isPresent() && meta.get().topic() != null && meta.get().offset() >= 0) {
+            progress.applied(meta.get().topic(), meta.get().partition(), meta.get().offset());
+        }
     }
 
     @Override
     public byte[] delete(final Bytes key) {
-        byte[] k = key.get();
-        byte[] old = map.remove(k);
-        if (old != null) {
-            contents.onDelete(RecordKey.decode(k));
-        }
+        byte[] old = remove(key.get());
         advancePosition();
+        return old;
+    }
+
+    private byte[] remove(final byte[] key) {
+        byte[] old = map.remove(key);
+        if (old != null) {
+            contents.onDelete(RecordKey.decode(key));
+        }
         return old;
     }
 
@@ -376,6 +417,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             map = null;
             if (m != null) {
                 m.close();
+                progress.close();
                 CleanClose.write(dir.toPath(), new File(dir, FILE_NAME).toPath(), committed);
             }
         } finally {

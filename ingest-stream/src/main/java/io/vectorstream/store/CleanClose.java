@@ -31,8 +31,16 @@ final class CleanClose {
     static final String FILE_NAME = "shard.clean";
     private static final int HEAD_BYTES = 64 * 1024;
 
-    /** What the record says: the offsets, or why the data file cannot be trusted. */
-    record Outcome(Map<TopicPartition, Long> offsets, String problem) {
+    /**
+     * What the record says: the offsets, or why the data file cannot be trusted.
+     *
+     * @param notClosed the file is there but was not closed: its process was killed or crashed
+     */
+    record Outcome(Map<TopicPartition, Long> offsets, String problem, boolean notClosed) {
+        Outcome(final Map<TopicPartition, Long> offsets, final String problem) {
+            this(offsets, problem, false);
+        }
+
         boolean trusted() {
             return problem == null;
         }
@@ -68,7 +76,7 @@ final class CleanClose {
                 return new Outcome(Map.of(), lines != null ? "its file " + data + " is missing" : "it is new");
             }
             if (lines == null) {
-                return new Outcome(Map.of(), "the process that had it open did not close it (a crash or a kill)");
+                return new Outcome(Map.of(), "the process that had it open did not close it (a crash or a kill)", true);
             }
             Map<TopicPartition, Long> offsets = new HashMap<>();
             long length = -1;

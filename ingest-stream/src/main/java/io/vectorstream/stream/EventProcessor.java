@@ -58,20 +58,28 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private final EventTranslator translator;
     private final String librariesStoreName;
     private final String pendingStoreName;
+    private final String progressStoreName;
     private final List<PendingEvent> pending = new ArrayList<>();
     private int pendingTexts;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
     private KeyValueStore<Long, byte[]> pendingStore;
+    /** {@link #PROCESSED} and {@link #WATERMARKED} offsets, so a restarted task owes no watermark. */
+    private KeyValueStore<String, Long> progress;
     private long lastOffset = -1;
     /** Offset of the oldest held event at the last punctuation, or -1. */
     private long oldestHeldAtLastPunctuation = -1;
     private long lastWatermarkSent = -1;
     private org.apache.kafka.streams.processor.Cancellable punctuation;
 
-    EventProcessor(final String librariesStoreName, final String pendingStoreName, final TextEmbedding models) {
+    static final String PROCESSED = "processed";
+    static final String WATERMARKED = "watermarked";
+
+    EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
+                   final TextEmbedding models) {
         this.librariesStoreName = librariesStoreName;
         this.pendingStoreName = pendingStoreName;
+        this.progressStoreName = progressStoreName;
         this.embedding = new PrefetchedEmbedding(models);
         this.translator = new EventTranslator(embedding);
     }
@@ -86,6 +94,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         this.context = processorContext;
         this.libraries = processorContext.getStateStore(librariesStoreName);
         this.pendingStore = processorContext.getStateStore(pendingStoreName);
+        this.progress = processorContext.getStateStore(progressStoreName);
+        // A task stopped after processing events but before its next watermark: send it now, or a
+        // read waiting for those events would wait until the partition's next event.
+        lastOffset = java.util.Objects.requireNonNullElse(progress.get(PROCESSED), -1L);
+        lastWatermarkSent = java.util.Objects.requireNonNullElse(progress.get(WATERMARKED), -1L);
         try (KeyValueIterator<Long, byte[]> held = pendingStore.all()) {
             while (held.hasNext()) {
                 KeyValue<Long, byte[]> next = held.next();
@@ -152,6 +165,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             }
         }
         lastOffset = meta.offset();
+        progress.put(PROCESSED, lastOffset);
     }
 
     /**
@@ -270,5 +284,6 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         context.forward(new Record<>(new RecordKey.WatermarkKey(inputPartition).encode(),
                 RecordCodec.encodeOffset(processedUpTo), System.currentTimeMillis()), VectorstreamTopology.SHARDS_SINK);
         lastWatermarkSent = processedUpTo;
+        progress.put(WATERMARKED, processedUpTo);
     }
 }

@@ -24,6 +24,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * partition to its shard store. Deletes cascade (a library takes its documents and chunks along, a
  * document its chunks); a chunk written to a document the shard does not have creates the document
  * with empty metadata; re-writes keep a record's creation time.
+ *
+ * <p>A record's writes are collected and given to the store in one {@code putAll}: the store then
+ * knows which input records it holds whole ({@code ApplyProgress}). No read of a record depends on
+ * an earlier write of the same record, so collecting them changes nothing else.
  */
 final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -32,6 +36,8 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
     private final String storeName;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
+    /** The writes of the record being applied, handed to the store in one call. */
+    private final List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
 
     ShardWriter(final String storeName) {
         this.storeName = storeName;
@@ -50,11 +56,13 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
      */
     @Override
     public void process(final Record<byte[], byte[]> record) {
+        writes.clear();
         try {
             apply(record);
         } catch (org.apache.kafka.common.KafkaException kafkaError) {
             throw kafkaError;
         } catch (RuntimeException e) {
+            writes.clear();
             var meta = context.recordMetadata().orElseThrow();
             LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
                     meta.partition(), meta.offset(), e);
@@ -62,6 +70,16 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
                     DeadLetters.headers("cannot apply to the shard store: " + e, null, meta.topic(), meta.partition(),
                             meta.offset())), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
         }
+        // One call per record, even with nothing to write: the store marks the record applied.
+        store.putAll(writes);
+    }
+
+    private void put(final byte[] key, final byte[] value) {
+        writes.add(KeyValue.pair(Bytes.wrap(key), value));
+    }
+
+    private void delete(final Bytes key) {
+        writes.add(KeyValue.pair(key, null));
     }
 
     private void apply(final Record<byte[], byte[]> record) {
@@ -72,58 +90,57 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
                 if (value == null) {
                     deleteAll(RecordKey.chunksOf(k.libraryId()));
                     deleteAll(RecordKey.documentsOf(k.libraryId()));
-                    store.delete(Bytes.wrap(new RecordKey.IndexRequestKey(k.libraryId()).encode()));
-                    store.delete(Bytes.wrap(record.key()));
+                    delete(Bytes.wrap(new RecordKey.IndexRequestKey(k.libraryId()).encode()));
+                    delete(Bytes.wrap(record.key()));
                 } else {
                     LibraryRecord previous = read(key, RecordCodec::decodeLibrary);
-                    store.put(Bytes.wrap(record.key()),
-                            RecordCodec.encode(RecordCodec.decodeLibrary(value).updatedFrom(previous)));
+                    put(record.key(), RecordCodec.encode(RecordCodec.decodeLibrary(value).updatedFrom(previous)));
                 }
             }
             case RecordKey.DocumentKey k -> {
                 if (value == null) {
                     deleteAll(RecordKey.chunksOf(k.libraryId(), k.documentId()));
-                    store.delete(Bytes.wrap(record.key()));
+                    delete(Bytes.wrap(record.key()));
                 } else {
                     upsertDocument(k, RecordCodec.decodeDocumentUpsert(value));
                 }
             }
             case RecordKey.ChunkKey k -> {
                 if (value == null) {
-                    store.delete(Bytes.wrap(record.key()));
+                    delete(Bytes.wrap(record.key()));
                 } else {
                     ChunkRecord chunk = RecordCodec.decodeChunk(value);
                     RecordKey.DocumentKey documentKey = new RecordKey.DocumentKey(k.libraryId(), k.documentId());
                     if (store.get(Bytes.wrap(documentKey.encode())) == null) {
-                        store.put(Bytes.wrap(documentKey.encode()), RecordCodec.encode(new DocumentRecord(
+                        put(documentKey.encode(), RecordCodec.encode(new DocumentRecord(
                                 k.libraryId(), k.documentId(), "{}", chunk.version(), chunk.createdAt(),
                                 chunk.updatedAt())));
                     }
                     ChunkRecord previous = read(key, RecordCodec::decodeChunk);
-                    store.put(Bytes.wrap(record.key()), RecordCodec.encode(chunk.updatedFrom(previous)));
+                    put(record.key(), RecordCodec.encode(chunk.updatedFrom(previous)));
                 }
             }
-            case RecordKey.WatermarkKey k -> store.put(Bytes.wrap(record.key()), value);
-            case RecordKey.IndexRequestKey k -> store.put(Bytes.wrap(record.key()), value);
+            case RecordKey.WatermarkKey k -> put(record.key(), value);
+            case RecordKey.IndexRequestKey k -> put(record.key(), value);
         }
     }
 
     private void upsertDocument(final RecordKey.DocumentKey key, final DocumentUpsert upsert) {
         DocumentRecord previous = read(key, RecordCodec::decodeDocument);
-        store.put(Bytes.wrap(key.encode()), RecordCodec.encode(upsert.document().updatedFrom(previous)));
+        put(key.encode(), RecordCodec.encode(upsert.document().updatedFrom(previous)));
         if (upsert.chunkIds() != null) {
             Set<String> kept = new HashSet<>(upsert.chunkIds());
             for (Bytes chunkKey : keysWithPrefix(RecordKey.chunksOf(key.libraryId(), key.documentId()))) {
                 RecordKey.ChunkKey chunk = (RecordKey.ChunkKey) RecordKey.decode(chunkKey.get());
                 if (!kept.contains(chunk.chunkId())) {
-                    store.delete(chunkKey);
+                    delete(chunkKey);
                 }
             }
         }
     }
 
     private void deleteAll(final byte[] prefix) {
-        keysWithPrefix(prefix).forEach(store::delete);
+        keysWithPrefix(prefix).forEach(this::delete);
     }
 
     private List<Bytes> keysWithPrefix(final byte[] prefix) {

@@ -26,6 +26,8 @@ public final class VectorstreamTopology {
     public static final String LIBRARY_SETTINGS_STORE = "library-settings";
     /** Events held by the validation stage until their texts are embedded together (changelogged). */
     public static final String PENDING_EMBEDDING_STORE = "pending-embedding";
+    /** The validation stage's last processed and last watermarked input offset (cached: one changelog record per commit). */
+    public static final String VALIDATION_PROGRESS_STORE = "validation-progress";
 
     static final String SHARDS_SINK = "to-shards";
     static final String DEAD_LETTER_SINK = "to-dead-letters";
@@ -47,11 +49,13 @@ public final class VectorstreamTopology {
 
         topology.addSource("events", bytesIn, bytesIn, topics.events());
         topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, PENDING_EMBEDDING_STORE,
-                embedding), "events");
+                VALIDATION_PROGRESS_STORE, embedding), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
                 Serdes.String(), Serdes.ByteArray()), "validate");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_EMBEDDING_STORE),
                 Serdes.Long(), Serdes.ByteArray()), "validate");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(VALIDATION_PROGRESS_STORE),
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), "validate");
         topology.addSink(SHARDS_SINK, topics.chunks(), bytesOut, bytesOut, new ShardPartitioner(), "validate");
 
         topology.addSource("chunks", bytesIn, bytesIn, topics.chunks());

@@ -24,10 +24,12 @@ class EventProcessorRestartTest {
 
     private static final String LIBRARIES = "libraries";
     private static final String PENDING = "pending";
+    private static final String PROGRESS = "progress";
 
     private Models models;
     private KeyValueStore<String, byte[]> libraries;
     private KeyValueStore<Long, byte[]> pending;
+    private KeyValueStore<String, Long> progress;
 
     @BeforeEach
     void stores() {
@@ -36,6 +38,8 @@ class EventProcessorRestartTest {
                 Serdes.ByteArray()).withLoggingDisabled().build();
         pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING), Serdes.Long(),
                 Serdes.ByteArray()).withLoggingDisabled().build();
+        progress = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PROGRESS), Serdes.String(),
+                Serdes.Long()).withLoggingDisabled().build();
     }
 
     @AfterEach
@@ -47,13 +51,15 @@ class EventProcessorRestartTest {
         MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
         libraries.init(context.getStateStoreContext(), libraries);
         pending.init(context.getStateStoreContext(), pending);
+        progress.init(context.getStateStoreContext(), progress);
         context.addStateStore(libraries);
         context.addStateStore(pending);
+        context.addStateStore(progress);
         return context;
     }
 
     private EventProcessor processor(final MockProcessorContext<byte[], byte[]> context) {
-        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, TextEmbedding.of(models));
+        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, PROGRESS, TextEmbedding.of(models));
         processor.init(context);
         return processor;
     }
@@ -115,5 +121,34 @@ class EventProcessorRestartTest {
         processor.init(context);
         punctuateTwice(context);
         assertEquals(List.of("c1", "c2", "c3"), chunksForwarded(context));
+    }
+
+    /** Watermark offsets forwarded to the shards. */
+    private static List<Long> watermarksForwarded(final MockProcessorContext<byte[], byte[]> context) {
+        return context.forwarded(VectorstreamTopology.SHARDS_SINK).stream()
+                .filter(forward -> RecordKey.decode((byte[]) forward.record().key()) instanceof RecordKey.WatermarkKey)
+                .map(forward -> io.vectorstream.record.RecordCodec.decodeOffset((byte[]) forward.record().value()))
+                .toList();
+    }
+
+    @Test
+    void aTaskStoppedBeforeItsWatermarkHasItSentByTheNextOne() {
+        MockProcessorContext<byte[], byte[]> before = context();
+        EventProcessor first = processor(before);
+        send(first, before, 0, """
+                {"type":"library.upserted","libraryId":"v","payload":{"name":"v","dimension":2,"metric":"l2"}}""");
+        send(first, before, 1, "{not json");
+        assertEquals(List.of(), watermarksForwarded(before), "no punctuation yet");
+        first.close();
+
+        MockProcessorContext<byte[], byte[]> after = context();
+        EventProcessor second = processor(after);
+        punctuateTwice(after);
+        assertEquals(List.of(1L), watermarksForwarded(after), "the watermark the stopped task owed, once");
+        second.close();
+        MockProcessorContext<byte[], byte[]> third = context();
+        processor(third);
+        punctuateTwice(third);
+        assertEquals(List.of(), watermarksForwarded(third), "nothing owed any more");
     }
 }

@@ -84,6 +84,13 @@ class ShardFileRecoveryIntegrationTest {
      * every chunk is back and came from the changelog; returns the running instance.
      */
     private static PipelineHarness restartAfter(final Tampering tampering) throws IOException {
+        PipelineHarness restarted = restartWithChunksAfter(tampering);
+        assertTrue(restarted.restoredShardRecords() >= CHUNKS, "restored " + restarted.restoredShardRecords());
+        return restarted;
+    }
+
+    /** Stops an instance with chunks, tampers with its shard files, starts it again; checks every chunk is back. */
+    private static PipelineHarness restartWithChunksAfter(final Tampering tampering) throws IOException {
         PipelineHarness pipeline = pipelineWithChunks();
         pipeline.close();
         List<Path> files = shardFiles(pipeline.stateDir());
@@ -93,8 +100,40 @@ class ShardFileRecoveryIntegrationTest {
         }
         PipelineHarness restarted = pipeline.restartClosed();
         assertEquals(CHUNKS, awaitChunkCount(restarted, CHUNKS));
-        assertTrue(restarted.restoredShardRecords() >= CHUNKS, "restored " + restarted.restoredShardRecords());
         return restarted;
+    }
+
+    /** As a killed process leaves it: no clean-close record beside the shard file. */
+    private static void notClosed(final Path shardFile) throws IOException {
+        Files.delete(shardFile.resolveSibling("shard.clean"));
+    }
+
+    @Test
+    void aShardFileLeftUnclosedIsReopenedWhenItHoldsEveryCommittedRecord() throws IOException {
+        try (PipelineHarness restarted = restartWithChunksAfter(ShardFileRecoveryIntegrationTest::notClosed)) {
+            assertEquals(0, restarted.restoredShardRecords(), "records restored into the shard stores");
+        }
+    }
+
+    @Test
+    void aShardFileLeftUnclosedWithoutARecordOfItsInputIsRestoredFromTheChangelog() throws IOException {
+        restartAfter(file -> {
+            notClosed(file);
+            Files.delete(file.resolveSibling("shard.progress"));
+        }).close();
+    }
+
+    @Test
+    void aShardFileLeftUnclosedThatMissedCommittedRecordsIsRestoredFromTheChangelog() throws IOException {
+        restartAfter(file -> {
+            notClosed(file);
+            // As if another instance had processed this shard further after the file's last write:
+            // the file says it applied only the first input record.
+            try (java.nio.channels.FileChannel progress = java.nio.channels.FileChannel.open(
+                    file.resolveSibling("shard.progress"), java.nio.file.StandardOpenOption.WRITE)) {
+                progress.write(java.nio.ByteBuffer.allocate(8).putLong(0, 0L), 4);
+            }
+        }).close();
     }
 
     @Test

@@ -21,13 +21,13 @@ class DevRestartIntegrationTest {
     @Test
     void aRestartedDevProcessKeepsItsData() throws Exception {
         Path dataDir = io.vectorstream.util.Directories.temporary("vectorstream-dev");
-        int httpPort = DevProcess.freePort();
-        int kafkaPort = DevProcess.freePort();
+        int httpPort = CliProcess.freePort();
+        int kafkaPort = CliProcess.freePort();
         ApiClient api = new ApiClient(httpPort);
 
         JsonNode before;
         String[] models = {"--model-dir", TestModel.dir().getParent().toString()};
-        try (DevProcess first = DevProcess.start(dataDir, httpPort, kafkaPort, models)) {
+        try (CliProcess first = CliProcess.dev(dataDir, httpPort, kafkaPort, models)) {
             first.awaitReady(Duration.ofMinutes(2));
             assertTrue(first.output().contains("127.0.0.1:" + kafkaPort), "prints the Kafka bootstrap address");
             JsonNode example = api.get("/v1/libraries/example").body();
@@ -44,7 +44,7 @@ class DevRestartIntegrationTest {
             first.stop(Duration.ofSeconds(60));
         }
 
-        try (DevProcess second = DevProcess.start(dataDir, httpPort, kafkaPort, models)) {
+        try (CliProcess second = CliProcess.dev(dataDir, httpPort, kafkaPort, models)) {
             second.awaitReady(Duration.ofMinutes(2));
             assertFalse(second.output().contains("Created the example library"), "example data only when empty");
             assertTrue(second.output().contains(": 0 shard records restored from changelogs."),

@@ -16,16 +16,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code vectorstream dev} as its own operating-system process, started the way bin/vectorstream
- * starts it (same main class, same JVM flags file), for tests that stop and restart it.
+ * A command of {@code vectorstream} ({@code dev}, {@code serve}, {@code broker}) as its own
+ * operating-system process, started the way bin/vectorstream starts it (same main class, same JVM
+ * flags file), for tests that stop, kill and restart it.
  */
-final class DevProcess implements AutoCloseable {
+final class CliProcess implements AutoCloseable {
 
     private final Process process;
     private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
-    private DevProcess(final Process process) {
+    private CliProcess(final Process process, final String readyLine) {
         this.process = process;
         Thread.ofPlatform().daemon().start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -33,18 +34,30 @@ final class DevProcess implements AutoCloseable {
                 String line;
                 while ((line = in.readLine()) != null) {
                     output.add(line);
-                    if (line.contains("vectorstream is ready.")) {
+                    if (line.contains(readyLine)) {
                         ready.complete(null);
                     }
                 }
             } catch (IOException e) {
                 ready.completeExceptionally(e);
             }
-            ready.completeExceptionally(new IllegalStateException("dev process ended before it was ready"));
+            ready.completeExceptionally(new IllegalStateException("process ended before it was ready"));
         });
     }
 
-    static DevProcess start(final Path dataDir, final int httpPort, final int kafkaPort, final String... extra) {
+    /** {@code vectorstream dev} on its own broker. */
+    static CliProcess dev(final Path dataDir, final int httpPort, final int kafkaPort, final String... extra) {
+        List<String> args = new ArrayList<>(List.of("dev", "--data-dir", dataDir.toString(), "--port",
+                Integer.toString(httpPort), "--kafka-port", Integer.toString(kafkaPort)));
+        args.addAll(List.of(extra));
+        return start("vectorstream is ready.", args);
+    }
+
+    /**
+     * Starts {@code vectorstream ARGS}; it counts as ready once it prints a line containing
+     * {@code readyLine}.
+     */
+    static CliProcess start(final String readyLine, final List<String> args) {
         Path jvmOptions = Path.of("target", "jvm.options").toAbsolutePath();
         if (!Files.exists(jvmOptions)) {
             throw new IllegalStateException(jvmOptions + " is missing: it is made by the process-resources phase");
@@ -56,11 +69,9 @@ final class DevProcess implements AutoCloseable {
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
-        command.addAll(List.of("dev", "--data-dir", dataDir.toString(), "--port", Integer.toString(httpPort),
-                "--kafka-port", Integer.toString(kafkaPort)));
-        command.addAll(List.of(extra));
+        command.addAll(args);
         try {
-            return new DevProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+            return new CliProcess(new ProcessBuilder(command).redirectErrorStream(true).start(), readyLine);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,7 +81,7 @@ final class DevProcess implements AutoCloseable {
         try {
             ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            throw new AssertionError("dev process not ready in " + timeout + "; output:\n" + String.join("\n", output), e);
+            throw new AssertionError("process not ready in " + timeout + "; output:\n" + String.join("\n", output), e);
         }
     }
 
@@ -79,10 +90,16 @@ final class DevProcess implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("dev process did not stop within " + timeout + "; output:\n"
+            throw new AssertionError("process did not stop within " + timeout + "; output:\n"
                     + String.join("\n", output));
         }
         return process.exitValue();
+    }
+
+    /** Kills it without warning (SIGKILL), as a crash or the kernel's OOM killer would, and waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     String output() {

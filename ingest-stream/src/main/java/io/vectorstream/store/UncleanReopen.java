@@ -1,0 +1,122 @@
+package io.vectorstream.store;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateStoreContext;
+
+/**
+ * Decides whether a shard file left by a process that did not close it (killed, crashed) can be
+ * reopened as it is, and from which changelog offset Kafka Streams then restores.
+ *
+ * <p>The file holds the writes of every input record the dead process applied ({@link ApplyProgress}
+ * says up to which), some of them in transactions that were aborted. Kafka Streams processes every
+ * record after the committed input offset again, and each record's writes are a function of the
+ * record and the current values of the keys it touches, with the last write per key deciding: so
+ * re-applying records the file already holds ends in the state the committed history gives. That
+ * holds only if the file has applied every record below the committed offset; when it has not (an
+ * instance elsewhere processed this partition further meanwhile), the file is not used. Nothing
+ * needs restoring from the changelog either: everything committed to it came from records the file
+ * applied, so the store reports the offset below the changelog's last stable offset as its own.
+ */
+final class UncleanReopen {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private UncleanReopen() {
+    }
+
+    /**
+     * @param storeName the store's name (its changelog is {@code <application id>-<name>-changelog})
+     * @return the changelog offsets to restore from, or why the file cannot be used
+     */
+    static CleanClose.Outcome decide(final ApplyProgress.Snapshot progress, final StateStoreContext context,
+                                     final String storeName) {
+        if (progress == null) {
+            return problem("it has no readable record of the input it applied");
+        }
+        String boot = ApplyProgress.currentBootId().orElse(null);
+        if (boot == null || !boot.equals(progress.bootId())) {
+            return problem("the machine has restarted since it was written (unwritten pages may be lost)");
+        }
+        if (progress.topic() == null || progress.applied() < 0) {
+            return problem("it had applied no input record yet");
+        }
+        StreamsConfig config = new StreamsConfig(context.appConfigs());
+        String applicationId = config.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+        TopicPartition input = new TopicPartition(progress.topic(), progress.partition());
+        TopicPartition changelog = new TopicPartition(applicationId + "-" + storeName + "-changelog",
+                context.taskId().partition());
+        try (Admin admin = Admin.create(config.getAdminConfigs("vectorstream-shard-reopen"))) {
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(input);
+            if (committed == null) {
+                return problem("the application has no committed offset for " + input);
+            }
+            long firstUnapplied = firstCommittedRecordAfter(config, input, progress.applied(), committed.offset());
+            if (firstUnapplied >= 0) {
+                return problem("the input was committed past what it applied: record " + input + "@" + firstUnapplied
+                        + " is below the committed offset " + committed.offset() + " but not in the file (processed"
+                        + " elsewhere meanwhile)");
+            }
+            long stable = admin.listOffsets(Map.of(changelog, OffsetSpec.latest()),
+                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(changelog).offset();
+            if (stable == 0) {
+                return problem("its changelog " + changelog + " is empty");
+            }
+            // Kafka Streams' convention for a store's committed changelog offset: the last offset it holds.
+            return new CleanClose.Outcome(Map.of(changelog, stable - 1), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return problem("interrupted while reading the committed offsets");
+        } catch (Exception e) {
+            return problem("the committed offsets cannot be read (" + e + ")");
+        }
+    }
+
+    /**
+     * The offset of the first committed record of {@code input} after {@code applied} and below
+     * {@code committed}, or -1 if there is none (offsets in between may be transaction markers).
+     */
+    private static long firstCommittedRecordAfter(final StreamsConfig config, final TopicPartition input,
+                                                  final long applied, final long committed) {
+        if (applied + 1 >= committed) {
+            return -1;
+        }
+        Map<String, Object> props = config.getRestoreConsumerConfigs("vectorstream-shard-reopen");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.assign(List.of(input));
+            consumer.seek(input, applied + 1);
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (consumer.position(input) < committed) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no answer reading " + input + " from offset " + (applied + 1));
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    return record.offset() < committed ? record.offset() : -1;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private static CleanClose.Outcome problem(final String why) {
+        return new CleanClose.Outcome(Map.of(), why);
+    }
+}

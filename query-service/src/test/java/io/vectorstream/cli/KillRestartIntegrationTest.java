@@ -1,0 +1,241 @@
+package io.vectorstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.http.ApiClient;
+import io.vectorstream.stream.ConsistencyToken;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A service process killed with SIGKILL while events stream in loses nothing and duplicates
+ * nothing: after a restart on the same data folder (reopening its shard files, not restoring them),
+ * every chunk is present once with its latest version and vector, and the dead-letter topic holds
+ * exactly the bad events that were sent. Broker, service and test are three processes.
+ */
+class KillRestartIntegrationTest {
+
+    private static final int EVENTS = 20_000;
+    private static final int DISTINCT_CHUNKS = 16_000;
+    private static final int DOCUMENTS = 40;
+    private static final int BAD_EVERY = 2_000;
+    private static final int DIMENSION = 8;
+
+    @Test
+    void aServiceKilledWhileEventsArriveKeepsEveryChunkExactlyOnce() throws Exception {
+        Path data = io.vectorstream.util.Directories.temporary("vectorstream-kill");
+        int kafkaPort = CliProcess.freePort();
+        int httpPort = CliProcess.freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        try (CliProcess broker = CliProcess.start("Kafka broker ready", List.of("broker", "--data-dir",
+                data.resolve("broker").toString(), "--kafka-port", Integer.toString(kafkaPort)));
+             KafkaProducer<String, String> producer = producer(bootstrap)) {
+            broker.awaitReady(Duration.ofMinutes(1));
+            ApiClient api = new ApiClient(httpPort);
+            Published published = new Published();
+
+            try (CliProcess first = serve(bootstrap, data, httpPort)) {
+                first.awaitReady(Duration.ofMinutes(2));
+                published.send(producer, "lib", """
+                        {"type":"library.upserted","libraryId":"lib","payload":{"name":"lib","dimension":%d,"metric":"l2"}}"""
+                        .formatted(DIMENSION));
+                CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publishChunks(producer, published));
+                // Kill once the service is busy applying what streams in.
+                awaitChunkCount(api, count -> count >= 3_000, Duration.ofMinutes(2), first);
+                first.kill();
+                publishing.get();
+            }
+
+            try (CliProcess second = serve(bootstrap, data, httpPort)) {
+                second.awaitReady(Duration.ofMinutes(2));
+                assertTrue(second.output().contains(": 0 shard records restored from changelogs."),
+                        "the killed instance's shard files are reopened, not restored: " + second.output());
+                JsonNode library = readApplied(api, "/v1/libraries/lib", published.token(), second);
+                assertEveryChunkIsTheLatest(api, published);
+                assertEquals(published.vectors.size(), library.get("chunkCount").asInt(), library.toString());
+                assertEquals(DOCUMENTS, library.get("documentCount").asInt(), library.toString());
+                second.stop(Duration.ofSeconds(60));
+            }
+            assertEquals(published.bad, deadLetterCount(bootstrap), "dead letters: only the bad events sent");
+        }
+    }
+
+    private static CliProcess serve(final String bootstrap, final Path data, final int httpPort) {
+        return CliProcess.start("Ready in", List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(httpPort),
+                "--host", "127.0.0.1", "--data-dir", data.resolve("service").toString(),
+                "--model-dir", data.resolve("no-models").toString()));
+    }
+
+    /** What the test published: the latest write of each chunk, and the token of everything. */
+    private static final class Published {
+        final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+        final Map<String, Long> versions = new ConcurrentHashMap<>();
+        final Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
+        volatile int bad;
+
+        RecordMetadata send(final KafkaProducer<String, String> producer, final String key, final String json) {
+            try {
+                RecordMetadata meta = producer.send(new ProducerRecord<>("vectorstream.events", key, json)).get();
+                lastOffsets.merge(meta.partition(), meta.offset(), Math::max);
+                return meta;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        ConsistencyToken token() {
+            return new ConsistencyToken(new HashMap<>(lastOffsets));
+        }
+    }
+
+    /**
+     * 20,000 events: chunks c0 to c15999 (one malformed event instead of every 2,000th), then
+     * rewrites of random earlier ones with other vectors. Each event is confirmed by the broker
+     * before the next is sent, so the test knows every event's offset (a chunk's version).
+     */
+    private static void publishChunks(final KafkaProducer<String, String> producer, final Published published) {
+        Random random = new Random(5);
+        for (int i = 0; i < EVENTS; i++) {
+            if (i % BAD_EVERY == BAD_EVERY - 1) {
+                published.send(producer, "lib", "{\"type\":\"chunk.upserted\",\"libraryId\":\"lib\", not json");
+                published.bad++;
+                continue;
+            }
+            int n = i < DISTINCT_CHUNKS ? i : random.nextInt(DISTINCT_CHUNKS);
+            String chunk = "c" + n;
+            float[] vector = new float[DIMENSION];
+            for (int d = 0; d < DIMENSION; d++) {
+                vector[d] = random.nextFloat();
+            }
+            String json = """
+                    {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"%s","payload":{"text":"t%d","embedding":%s}}"""
+                    .formatted(n % DOCUMENTS, chunk, i, Arrays.toString(vector));
+            RecordMetadata meta = published.send(producer, "lib", json);
+            published.vectors.put(chunk, vector);
+            published.versions.put(chunk, meta.offset());
+            if (i % 500 == 499) {
+                sleep(50); // spread the stream over a few seconds, so the kill lands in the middle of it
+            }
+        }
+    }
+
+    private static void assertEveryChunkIsTheLatest(final ApiClient api, final Published published) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int d = 0; d < DOCUMENTS; d++) {
+            String cursor = null;
+            do {
+                JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000"
+                        + (cursor == null ? "" : "&cursor=" + cursor)).body();
+                for (JsonNode chunk : page.get("items")) {
+                    String id = chunk.get("id").asText();
+                    float[] expected = published.vectors.get(id);
+                    float[] actual = new float[DIMENSION];
+                    for (int i = 0; i < DIMENSION; i++) {
+                        actual[i] = (float) chunk.get("embedding").get(i).asDouble();
+                    }
+                    assertTrue(Arrays.equals(expected, actual), id + ": " + Arrays.toString(actual) + " is not the latest "
+                            + Arrays.toString(expected));
+                    assertEquals(published.versions.get(id), chunk.get("version").asLong(), id + "'s version");
+                    assertTrue(seen.add(id), id + " listed twice");
+                }
+                cursor = page.path("nextCursor").isMissingNode() ? null : page.get("nextCursor").asText();
+            } while (cursor != null);
+        }
+        java.util.Set<String> missing = new java.util.TreeSet<>(published.vectors.keySet());
+        missing.removeAll(seen);
+        assertTrue(missing.isEmpty(), "missing chunks: " + missing.stream().map(id -> id + "@" + published.versions.get(id))
+                .toList());
+    }
+
+    private static void awaitChunkCount(final ApiClient api, final java.util.function.IntPredicate done,
+                                        final Duration timeout, final CliProcess service) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ApiClient.Response library = null;
+        while (System.nanoTime() < deadline) {
+            library = api.get("/v1/libraries/lib");
+            if (library.status() == 200 && done.test(library.body().get("chunkCount").asInt())) {
+                return;
+            }
+            sleep(20);
+        }
+        throw new AssertionError("chunk count not reached in " + timeout + ": " + library.body() + "; output:\n"
+                + service.output());
+    }
+
+    /** A read with the token of everything published, again while it is not applied yet (503). */
+    private static JsonNode readApplied(final ApiClient api, final String path, final ConsistencyToken token,
+                                        final CliProcess service) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        ApiClient.Response response;
+        while ((response = api.get(path, token.toString())).status() == 503 && System.nanoTime() < deadline) {
+            sleep(100);
+        }
+        assertEquals(200, response.status(), response.body() + "; without the token: " + api.get(path).body()
+                + "; output:\n" + service.output());
+        return response.body();
+    }
+
+    /** Records in the dead-letter topic, read committed up to its end. */
+    private static int deadLetterCount(final String bootstrap) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        int count = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor("vectorstream.events.dlq").stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    assertTrue(new String(record.value(), StandardCharsets.UTF_8).contains("not json"),
+                            "an unexpected dead letter");
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    private static KafkaProducer<String, String> producer(final String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
+    }
+
+    private static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
