@@ -44,7 +44,9 @@ class TopicConfigIntegrationTest {
             assertEquals("-1", config(admin, topics.events(), TopicConfig.RETENTION_MS_CONFIG));
             assertEquals("-1", config(admin, topics.events(), TopicConfig.RETENTION_BYTES_CONFIG));
             assertEquals("delete", config(admin, topics.events(), TopicConfig.CLEANUP_POLICY_CONFIG));
-            assertEquals("compact", config(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG));
+            assertEquals("delete", config(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG));
+            assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG));
+            assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_BYTES_CONFIG));
             assertEquals(Integer.toString(Topics.MAX_EVENT_BYTES),
                     config(admin, topics.deadLetter(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
             assertDoesNotThrow(() -> topics.verifyConfigs(admin, "broker:9092"));
@@ -55,23 +57,27 @@ class TopicConfigIntegrationTest {
     void existingTopicsThatWouldLoseDataAreReportedSettingBySetting() throws Exception {
         Topics topics = uniqueTopics();
         try (Admin admin = admin()) {
-            // As someone might have made them by hand: a week of events, chunks deleted by age.
+            // As someone might have made them by hand, or an older version: a week of events,
+            // a compacted chunks topic.
             admin.createTopics(List.of(
                     new NewTopic(topics.events(), 3, (short) 1).configs(Map.of(
                             TopicConfig.RETENTION_MS_CONFIG, "604800000",
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES))),
                     new NewTopic(topics.chunks(), 3, (short) 1).configs(Map.of(
-                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES)))))
                     .all().get(30, TimeUnit.SECONDS);
-            topics.ensureExist(admin, 3, (short) 1); // leaves existing topics as they are, creates the DLQ
+            // Leaves the events topic as it is, corrects the (derived) chunks topic, creates the DLQ.
+            topics.ensureExist(admin, 3, (short) 1);
+            assertEquals("delete", config(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG));
+            assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG));
 
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> topics.verifyConfigs(admin, "broker:9092"));
             String message = e.getMessage();
             assertTrue(message.contains(topics.events() + ": retention.ms is 604800000, needs -1"), message);
             assertFalse(message.contains("retention.bytes"), "the broker default, -1, is fine: " + message);
-            assertTrue(message.contains(topics.chunks() + ": cleanup.policy is delete, needs compact"), message);
+            assertFalse(message.contains(topics.chunks() + ":"), "the chunks topic was corrected: " + message);
             assertTrue(message.contains("kafka-configs.sh --bootstrap-server broker:9092"), message);
             assertFalse(message.contains(topics.deadLetter() + ":"), "the DLQ was created right: " + message);
         }

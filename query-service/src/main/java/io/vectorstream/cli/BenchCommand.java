@@ -35,8 +35,13 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file").contains(args.getFirst())) {
-            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file ...");
+        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability").contains(args.getFirst())) {
+            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability ...");
+        }
+        if ("durability".equals(args.getFirst())) {
+            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim"), Set.of("json")), out,
+                    progress);
+            return;
         }
         if ("embed-file".equals(args.getFirst())) {
             EmbedFileCommand.run(new Options(args.subList(1, args.size()), Set.of("texts", "out", "model", "model-dir",
@@ -103,6 +108,23 @@ final class BenchCommand {
                         result.buildS(), result.bytesPerVector(),
                         compared ? String.format("%.1f", result.exactQps()) : "-",
                         compared ? String.format("%.1f", result.qps() / result.exactQps()) : "-");
+            }
+            out.flush();
+        });
+    }
+
+    /** Ingest, warm restart and replay against a bare producer and consumer ({@link DurabilityBenchmark}). */
+    private static void durability(final Options options, final PrintStream out, final PrintStream progress) {
+        int events = Integer.parseInt(options.get("events", "200000"));
+        int dimension = Integer.parseInt(options.get("dim", "384"));
+        boolean json = options.flag("json");
+        io.vectorstream.bench.DurabilityBenchmark.run(events, dimension, progress, result -> {
+            if (json) {
+                out.println(Json.MAPPER.createObjectNode().put("benchmark", result.name())
+                        .put("value", round(result.value(), 2)).put("unit", result.unit())
+                        .put("detail", result.detail()));
+            } else {
+                out.printf("%-16s %12.2f %-9s %s%n", result.name(), result.value(), result.unit(), result.detail());
             }
             out.flush();
         });

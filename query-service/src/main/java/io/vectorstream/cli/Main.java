@@ -75,6 +75,10 @@ public final class Main {
                        HTTP, and resident memory.
                          --model ID  --model-dir DIR  --sentences N (default 2000)
                          --pipeline-events N (default 3000)  --batch 1,8,32  --json
+              bench durability  On an embedded broker with vectors given: a bare producer/consumer
+                       round trip, ingest through the topology (and its ratio to the bare rate), a warm
+                       restart to every shard answering, and a replay after a reset to zero lag.
+                         --events N (default 200000)  --dim N (default 384)  --json
               bench embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
                        run bench ann on real sentence embeddings.
                          --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]

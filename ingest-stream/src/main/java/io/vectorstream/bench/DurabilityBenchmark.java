@@ -1,0 +1,295 @@
+package io.vectorstream.bench;
+
+import io.vectorstream.kafka.EmbeddedKafkaBroker;
+import io.vectorstream.store.ShardQuery;
+import io.vectorstream.store.ShardStoreOptions;
+import io.vectorstream.stream.ApplicationReset;
+import io.vectorstream.stream.IngestStreams;
+import io.vectorstream.stream.ReplayLag;
+import io.vectorstream.stream.Topics;
+import io.vectorstream.util.Directories;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * {@code bench durability}: on an embedded broker, with vectors given (no model),
+ * <ol>
+ *   <li>a bare round trip: a KafkaProducer sends the events to a plain topic while a KafkaConsumer
+ *       reads them back, the most any consumer of this broker could do;</li>
+ *   <li>ingest: the same events through the topology (exactly-once, validation, shards, changelogs)
+ *       until every chunk is applied, and its ratio to the bare rate;</li>
+ *   <li>warm restart: the instance closed and started again on its state, until every shard
+ *       answers with all chunks;</li>
+ *   <li>replay: the application reset ({@code rebuild}'s reset) and the events replayed into fresh
+ *       shards until the lag is zero.</li>
+ * </ol>
+ * Progress goes to {@code progress} every few seconds; each figure to {@code report}.
+ */
+public final class DurabilityBenchmark {
+
+    /** Libraries the events are spread over, one per partition of the events topic (3). */
+    private static final int LIBRARIES = 3;
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
+
+    /** One measured figure. */
+    public record Result(String name, double value, String unit, String detail) {
+    }
+
+    private DurabilityBenchmark() {
+    }
+
+    public static void run(final int events, final int dimension, final PrintStream progress,
+                           final Consumer<Result> report) {
+        Path dir = Directories.temporary("vectorstream-bench-durability");
+        progress.println("starting an embedded broker in " + dir + "...");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                     broker.bootstrapServers()))) {
+            List<String> libraries = librariesOnDistinctPartitions(3);
+            Events source = new Events(events, dimension, libraries);
+            progress.printf("%,d chunk events of %d dimensions (base64 vectors, %,d bytes each) over %d libraries%n",
+                    events, dimension, source.event(0).length, LIBRARIES);
+
+            double bare = bareRoundTrip(broker.bootstrapServers(), admin, source, progress);
+            report.accept(new Result("bare round trip", bare, "events/s",
+                    "KafkaProducer -> 3-partition topic -> KafkaConsumer, same broker"));
+
+            IngestStreams.Settings settings = IngestStreams.Settings.of(broker.bootstrapServers(),
+                    dir.resolve("streams"), "localhost:0").withStoreOptions(ShardStoreOptions.DEFAULT);
+            long start;
+            try (IngestStreams ingest = IngestStreams.start(settings)) {
+                awaitChunks(ingest, libraries, 0, progress, "start");
+                publishLibraries(broker.bootstrapServers(), settings.topics(), libraries, dimension);
+                awaitLibraries(ingest, libraries);
+                start = System.nanoTime();
+                CompletableFuture<Void> publishing = CompletableFuture.runAsync(
+                        () -> publish(broker.bootstrapServers(), settings.topics().events(), source));
+                awaitCaughtUp(admin, ingest, libraries, events, publishing, start, progress, "ingest");
+                double rate = events / ((System.nanoTime() - start) / 1e9);
+                report.accept(new Result("ingest", rate, "events/s", String.format(
+                        "exactly-once, 3 partitions, 2 stream threads; %.2fx the bare round trip", rate / bare)));
+            }
+
+            start = System.nanoTime();
+            try (IngestStreams restarted = IngestStreams.start(settings)) {
+                awaitChunks(restarted, libraries, events, progress, "warm restart");
+                report.accept(new Result("warm restart", (System.nanoTime() - start) / 1e9, "s",
+                        String.format("%,d chunks to every shard answering; %,d records restored", events,
+                                restarted.restoredRecords(io.vectorstream.stream.VectorstreamTopology.SHARD_STORE))));
+            }
+
+            long resetStart = System.nanoTime();
+            ApplicationReset.reset(admin, settings, line -> progress.println("  " + line));
+            double resetSeconds = (System.nanoTime() - resetStart) / 1e9;
+            start = System.nanoTime();
+            try (IngestStreams replaying = IngestStreams.start(settings)) {
+                awaitCaughtUp(admin, replaying, libraries, events, CompletableFuture.completedFuture(null), start,
+                        progress, "replay");
+                double seconds = (System.nanoTime() - start) / 1e9;
+                report.accept(new Result("replay", seconds, "s", String.format(
+                        "%,d events to zero lag (%,.0f events/s) after a %.1f s reset", events + libraries.size(),
+                        events / seconds, resetSeconds)));
+            }
+        }
+    }
+
+    /** Library ids whose events land on {@code partitions} different partitions (Kafka's key hash). */
+    static List<String> librariesOnDistinctPartitions(final int partitions) {
+        Set<Integer> taken = new LinkedHashSet<>();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; ids.size() < LIBRARIES; i++) {
+            String id = "bench-" + i;
+            int partition = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+            if (taken.add(partition)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    /** The benchmark's chunk events, made on demand from a seed so that none is held in memory. */
+    private record Events(int count, int dimension, List<String> libraries) {
+
+        String library(final int i) {
+            return libraries.get(i % libraries.size());
+        }
+
+        byte[] event(final int i) {
+            Random random = new Random(i);
+            ByteBuffer vector = ByteBuffer.allocate(dimension * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int d = 0; d < dimension; d++) {
+                vector.putFloat(random.nextFloat() - 0.5f);
+            }
+            return ("{\"type\":\"chunk.upserted\",\"libraryId\":\"" + library(i) + "\",\"documentId\":\"d" + (i % 1000)
+                    + "\",\"chunkId\":\"c" + i + "\",\"payload\":{\"text\":\"chunk " + i + "\",\"embedding\":\""
+                    + Base64.getEncoder().encodeToString(vector.array()) + "\"}}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(final String bootstrap) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static void publish(final String bootstrap, final String topic, final Events events) {
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            for (int i = 0; i < events.count(); i++) {
+                producer.send(new ProducerRecord<>(topic, events.library(i).getBytes(StandardCharsets.UTF_8),
+                        events.event(i)));
+            }
+        }
+    }
+
+    private static double bareRoundTrip(final String bootstrap, final Admin admin, final Events events,
+                                        final PrintStream progress) {
+        String topic = "bench.bare";
+        try {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create " + topic, e);
+        }
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1),
+                    new TopicPartition(topic, 2));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long start = System.nanoTime();
+            CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publish(bootstrap, topic, events));
+            long received = 0;
+            long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+            while (received < events.count()) {
+                received += consumer.poll(Duration.ofMillis(100)).count();
+                if (System.nanoTime() > nextReport) {
+                    progress.printf("  bare round trip: %,d / %,d events%n", received, events.count());
+                    nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+                }
+            }
+            publishing.join();
+            return events.count() / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static void publishLibraries(final String bootstrap, final Topics topics, final List<String> libraries,
+                                         final int dimension) {
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+            for (String id : libraries) {
+                String event = "{\"type\":\"library.upserted\",\"libraryId\":\"" + id + "\",\"payload\":{\"name\":\""
+                        + id + "\",\"dimension\":" + dimension + ",\"metric\":\"cosine\"}}";
+                producer.send(new ProducerRecord<>(topics.events(), id.getBytes(StandardCharsets.UTF_8),
+                        event.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+    }
+
+    private static void awaitLibraries(final IngestStreams ingest, final List<String> libraries) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (chunks(ingest, libraries) < 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the libraries were not created within a minute");
+            }
+            sleep(50);
+        }
+    }
+
+    /** Chunks over the libraries and shards; -1 while a shard cannot answer or a library is missing. */
+    private static long chunks(final IngestStreams ingest, final List<String> libraries) {
+        try {
+            long total = 0;
+            for (String id : libraries) {
+                for (var stats : ingest.shards().query(new ShardQuery.GetLibrary(id), null).values()) {
+                    if (stats.isEmpty()) {
+                        return -1;
+                    }
+                    total += stats.get().chunkCount();
+                }
+            }
+            return total;
+        } catch (RuntimeException notYet) {
+            return -1;
+        }
+    }
+
+    private static void awaitChunks(final IngestStreams ingest, final List<String> libraries, final long expected,
+                                    final PrintStream progress, final String phase) {
+        long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+        while (!(ingest.isReady() && (expected == 0 ? ingest.shards().isRunning() : chunks(ingest, libraries) == expected))) {
+            if (!ingest.isAlive()) {
+                throw new IllegalStateException(phase + ": the stream processor stopped: " + ingest.streams().state());
+            }
+            if (System.nanoTime() > nextReport) {
+                progress.printf("  %s: %s, %,d chunks answering%n", phase, ingest.streams().state(),
+                        Math.max(0, chunks(ingest, libraries)));
+                nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+            }
+            sleep(20);
+        }
+    }
+
+    private static void awaitCaughtUp(final Admin admin, final IngestStreams ingest, final List<String> libraries,
+                                      final long events, final CompletableFuture<Void> publishing, final long start,
+                                      final PrintStream progress, final String phase) {
+        long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+        while (true) {
+            if (!ingest.isAlive()) {
+                throw new IllegalStateException(phase + ": the stream processor stopped: " + ingest.streams().state());
+            }
+            long applied = chunks(ingest, libraries);
+            if (publishing.isDone() && applied == events) {
+                publishing.join();
+                return;
+            }
+            if (System.nanoTime() > nextReport) {
+                ReplayLag lag = ReplayLag.measure(admin, ingest.settings().applicationId(), ingest.settings().topics());
+                double seconds = (System.nanoTime() - start) / 1e9;
+                progress.printf("  %s: %,d / %,d events validated, %,d chunks applied (%,.0f/s), %,d chunk records"
+                        + " to apply%n", phase, lag.eventsDone(), events, Math.max(0, applied),
+                        Math.max(0, applied) / seconds, lag.chunksBehind());
+                nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+            }
+            sleep(20);
+        }
+    }
+
+    private static void sleep(final long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
