@@ -417,7 +417,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             map = null;
             if (m != null) {
                 m.close();
-                progress.close();
+                if (progress != null) {
+                    progress.close();
+                }
                 CleanClose.write(dir.toPath(), new File(dir, FILE_NAME).toPath(), committed);
             }
         } finally {
