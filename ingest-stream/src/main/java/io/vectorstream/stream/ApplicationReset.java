@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.MemberToRemove;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -23,7 +25,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * Resets the application so that its next start replays {@code vectorstream.events} from the
  * beginning into empty state, as Kafka's streams application reset tool does:
  * <ol>
- *   <li>refuses while the application's consumer group has members (an instance still running);</li>
+ *   <li>refuses while the application's consumer group has members (an instance still running),
+ *       except members a killed process on this data folder left behind, which it removes;</li>
  *   <li>deletes the consumer group, so every input is read again from its earliest offset;</li>
  *   <li>deletes the derived topics: the chunks topic and the application's changelog and
  *       repartition topics, and waits until the broker has removed them; the chunks topic is then
@@ -51,7 +54,7 @@ public final class ApplicationReset {
      */
     public static void reset(final Admin admin, final IngestStreams.Settings settings, final Consumer<String> progress) {
         String applicationId = settings.applicationId();
-        requireNoMembers(admin, applicationId);
+        requireNoMembers(admin, settings, progress);
         Topics topics = settings.topics();
         Set<String> existing = call("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         int shards = existing.contains(topics.chunks()) ? topics.shardCount(admin) : settings.partitions();
@@ -81,8 +84,63 @@ public final class ApplicationReset {
                 && (topic.endsWith("-changelog") || topic.endsWith("-repartition"));
     }
 
-    /** @throws StillRunningException naming the members when the group has any */
-    public static void requireNoMembers(final Admin admin, final String applicationId) {
+    /**
+     * Checks that no instance of the application runs. Members left by a killed process on this
+     * data folder (static members with this folder's instance id, while no live process holds
+     * the folder's lock) are removed instead: otherwise a rerun after a kill would be refused until
+     * their session times out.
+     *
+     * @throws StillRunningException naming the members that remain
+     */
+    static void requireNoMembers(final Admin admin, final IngestStreams.Settings settings,
+                                 final Consumer<String> progress) {
+        String applicationId = settings.applicationId();
+        List<MemberDescription> members = new ArrayList<>(members(admin, applicationId));
+        String own = IngestStreams.staticMemberId(settings.stateDir()) + "-";
+        List<MemberDescription> left = members.stream()
+                .filter(m -> m.groupInstanceId().filter(id -> id.startsWith(own)).isPresent()).toList();
+        if (!left.isEmpty() && !inUse(settings.stateDir().resolve(applicationId))) {
+            try {
+                admin.removeMembersFromConsumerGroup(applicationId, new RemoveMembersFromConsumerGroupOptions(
+                        left.stream().map(m -> new MemberToRemove(m.groupInstanceId().orElseThrow())).toList()))
+                        .all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("cannot remove the members a killed process left in " + applicationId
+                        + ": " + e.getMessage(), e);
+            }
+            progress.accept("removed " + left.size() + " members a killed process on this data folder left in the group");
+            members.removeAll(left);
+        }
+        if (!members.isEmpty()) {
+            throw new StillRunningException(applicationId, members);
+        }
+    }
+
+    /** Whether a live process holds Kafka Streams' lock on the application's state folder. */
+    private static boolean inUse(final Path applicationState) {
+        Path lockFile = applicationState.resolve(".lock");
+        if (!Files.exists(lockFile)) {
+            return false;
+        }
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.channels.FileLock lock = channel.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+            return true;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static java.util.Collection<MemberDescription> members(final Admin admin, final String applicationId) {
         ConsumerGroupDescription group;
         try {
             group = call("describe consumer group " + applicationId, () -> admin
@@ -90,13 +148,11 @@ public final class ApplicationReset {
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         } catch (IllegalStateException e) {
             if (e.getCause() instanceof ExecutionException ee && ee.getCause() instanceof GroupIdNotFoundException) {
-                return;
+                return List.of();
             }
             throw e;
         }
-        if (!group.members().isEmpty()) {
-            throw new StillRunningException(applicationId, group.members());
-        }
+        return group.members();
     }
 
     private static void deleteGroup(final Admin admin, final String applicationId) {
@@ -105,8 +161,7 @@ public final class ApplicationReset {
         } catch (ExecutionException e) {
             if (e.getCause() instanceof GroupNotEmptyException) {
                 // An instance joined between the check and the deletion.
-                requireNoMembers(admin, applicationId);
-                throw new IllegalStateException("consumer group " + applicationId + " is not empty", e);
+                throw new StillRunningException(applicationId, members(admin, applicationId));
             }
             if (!(e.getCause() instanceof GroupIdNotFoundException)) {
                 throw new IllegalStateException("cannot delete consumer group " + applicationId + ": " + e.getMessage(), e);

@@ -96,6 +96,28 @@ final class CliProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits until it prints a line matching {@code regex} (anywhere in the line). */
+    void awaitOutput(final String regex, final Duration timeout) throws InterruptedException {
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean ended = false;
+        while (output.stream().noneMatch(line -> pattern.matcher(line).find())) {
+            if (ended || System.nanoTime() > deadline) {
+                throw new AssertionError("no line matching " + regex + " within " + timeout + "; output:\n" + output());
+            }
+            ended = !process.isAlive(); // one more look: the reader may still be behind
+            Thread.sleep(ended ? 300 : 20);
+        }
+    }
+
+    /** Waits until it exits by itself; returns its exit code. */
+    int awaitExit(final Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("process still running after " + timeout + "; output:\n" + output());
+        }
+        return process.exitValue();
+    }
+
     /** Kills it without warning (SIGKILL), as a crash or the kernel's OOM killer would, and waits until it is gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

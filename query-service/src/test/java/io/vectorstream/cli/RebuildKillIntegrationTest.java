@@ -1,0 +1,137 @@
+package io.vectorstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.http.ApiClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code rebuild} killed with SIGKILL in the middle of its replay, then run again at once: the
+ * second run removes the members the killed one left in the group, completes, and the service
+ * started afterwards holds exactly the chunks the events say (broker, service, rebuilds and test
+ * in separate processes).
+ */
+class RebuildKillIntegrationTest {
+
+    private static final int CHUNKS = 30_000;
+    private static final int DOCUMENTS = 30;
+    private static final int DIMENSION = 4;
+
+    @Test
+    void aRebuildKilledHalfWayIsCompletedByTheNextRun() throws Exception {
+        Path data = io.vectorstream.util.Directories.temporary("vectorstream-rebuild-kill");
+        int kafkaPort = CliProcess.freePort();
+        int httpPort = CliProcess.freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        ApiClient api = new ApiClient(httpPort);
+        Map<String, float[]> latest = new HashMap<>();
+        try (CliProcess broker = CliProcess.start("Kafka broker ready", List.of("broker", "--data-dir",
+                data.resolve("broker").toString(), "--kafka-port", Integer.toString(kafkaPort)))) {
+            broker.awaitReady(Duration.ofMinutes(1));
+
+            try (CliProcess service = serve(bootstrap, data, httpPort)) {
+                service.awaitReady(Duration.ofMinutes(2));
+                publish(bootstrap, latest);
+                awaitChunkCount(api, latest.size(), service);
+                service.stop(Duration.ofSeconds(60));
+            }
+
+            try (CliProcess first = rebuild(bootstrap, data)) {
+                first.awaitOutput("replayed [1-9][0-9,]* / ", Duration.ofMinutes(2));
+                first.kill();
+                assertTrue(!first.output().contains("Rebuilt in"), "killed before it finished:\n" + first.output());
+            }
+            try (CliProcess second = rebuild(bootstrap, data)) {
+                assertEquals(0, second.awaitExit(Duration.ofMinutes(3)), second.output());
+                assertTrue(second.output().contains("members a killed process on this data folder left"),
+                        second.output());
+                assertTrue(second.output().contains("Rebuilt in"), second.output());
+            }
+
+            try (CliProcess service = serve(bootstrap, data, httpPort)) {
+                service.awaitReady(Duration.ofMinutes(2));
+                assertTrue(service.output().contains(": 0 shard records restored from changelogs."),
+                        "the rebuild left its shards closed cleanly: " + service.output());
+                awaitChunkCount(api, latest.size(), service);
+                for (int d = 0; d < DOCUMENTS; d++) {
+                    JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000").body();
+                    for (JsonNode chunk : page.get("items")) {
+                        float[] actual = new float[DIMENSION];
+                        for (int i = 0; i < DIMENSION; i++) {
+                            actual[i] = (float) chunk.get("embedding").get(i).asDouble();
+                        }
+                        String id = chunk.get("id").asText();
+                        assertTrue(Arrays.equals(latest.get(id), actual), id + " is not its latest version");
+                    }
+                }
+                service.stop(Duration.ofSeconds(60));
+            }
+        }
+    }
+
+    private static CliProcess serve(final String bootstrap, final Path data, final int httpPort) {
+        return CliProcess.start("Ready in", List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(httpPort),
+                "--host", "127.0.0.1", "--data-dir", data.resolve("service").toString(),
+                "--model-dir", data.resolve("no-models").toString()));
+    }
+
+    private static CliProcess rebuild(final String bootstrap, final Path data) {
+        return CliProcess.start("Resetting application", List.of("rebuild", "--kafka", bootstrap, "--data-dir",
+                data.resolve("service").toString(), "--model-dir", data.resolve("no-models").toString()));
+    }
+
+    /** A library and 30,000 chunk events, a tenth of them rewriting earlier chunks; records the latest vectors. */
+    private static void publish(final String bootstrap, final Map<String, float[]> latest) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            producer.send(new ProducerRecord<>("vectorstream.events", "lib", """
+                    {"type":"library.upserted","libraryId":"lib","payload":{"name":"lib","dimension":%d,"metric":"l2"}}"""
+                    .formatted(DIMENSION)));
+            Random random = new Random(8);
+            for (int i = 0; i < CHUNKS; i++) {
+                int n = i % 10 == 9 ? random.nextInt(i) : i;
+                float[] vector = {random.nextFloat(), random.nextFloat(), random.nextFloat(), random.nextFloat()};
+                latest.put("c" + n, vector);
+                producer.send(new ProducerRecord<>("vectorstream.events", "lib", """
+                        {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"c%d","payload":{"embedding":%s}}"""
+                        .formatted(n % DOCUMENTS, n, Arrays.toString(vector))));
+            }
+        }
+    }
+
+    private static void awaitChunkCount(final ApiClient api, final int expected, final CliProcess service) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        ApiClient.Response library = null;
+        while (System.nanoTime() < deadline) {
+            library = api.get("/v1/libraries/lib");
+            if (library.status() == 200 && library.body().get("chunkCount").asInt() == expected) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("not " + expected + " chunks: " + (library == null ? null : library.body())
+                + "; output:\n" + service.output());
+    }
+}
