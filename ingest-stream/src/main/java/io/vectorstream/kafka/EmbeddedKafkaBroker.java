@@ -82,9 +82,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             props.put("broker.heartbeat.interval.ms", "500");
             // The cleaner's default dedupe buffer takes 128 MiB of heap.
             props.put("log.cleaner.dedupe.buffer.size", "2097152");
-            format(dataDir, props);
-            KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-            server.startup();
+            KafkaRaftServer server;
+            try {
+                format(dataDir, props);
+                server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+                server.startup();
+            } catch (IOException | RuntimeException e) {
+                dataLock.channel().close(); // or a retry in this JVM would find the folder "in use"
+                throw e;
+            }
             String bootstrap = "127.0.0.1:" + clientPort;
             LOG.info("embedded Kafka broker on {} with data in {}", bootstrap, dataDir.toAbsolutePath());
             return new EmbeddedKafkaBroker(server, bootstrap, dataLock);

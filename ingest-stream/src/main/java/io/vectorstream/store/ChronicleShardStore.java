@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.function.Predicate;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -92,6 +93,14 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             previous = reopened.trusted() ? reopened
                     : new CleanClose.Outcome(Map.of(), previous.problem() + ", and " + reopened.problem());
         }
+        Optional<String> changelogId = ChangelogIdentity.current(stateStoreContext, name);
+        if (previous.trusted() && file.exists()
+                && (changelogId.isEmpty() || !changelogId.equals(ChangelogIdentity.recorded(dir.toPath())))) {
+            previous = new CleanClose.Outcome(Map.of(), changelogId.isEmpty()
+                    ? "the id of its changelog topic cannot be read"
+                    : "its changelog topic is not the one it was written with (deleted and created again, as "
+                    + "rebuild does)");
+        }
         if (!previous.trusted() && file.exists()) {
             LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: {}", name,
                     stateStoreContext.taskId(), previous.problem());
@@ -119,6 +128,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             contents = rebuildContents();
         }
         progress = ApplyProgress.open(dir.toPath(), !committed.isEmpty());
+        ChangelogIdentity.record(dir.toPath(), changelogId);
         this.dir = dir;
         LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
                 map.size(), (System.nanoTime() - start) / 1_000_000);

@@ -60,8 +60,16 @@ final class UncleanReopen {
         TopicPartition changelog = new TopicPartition(applicationId + "-" + storeName + "-changelog",
                 context.taskId().partition());
         try (Admin admin = Admin.create(config.getAdminConfigs("vectorstream-shard-reopen"))) {
-            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata()
-                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(input);
+            // The changelog's stable end first, the committed input offset second (stable: no commit
+            // pending): whatever another instance commits in between adds input records this file
+            // did not apply, which the check below catches, never changelog records it would claim.
+            long stable = admin.listOffsets(Map.of(changelog, OffsetSpec.latest()),
+                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(changelog).offset();
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(Map.of(applicationId,
+                            new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec()),
+                            new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true))
+                    .partitionsToOffsetAndMetadata(applicationId).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(input);
             if (committed == null) {
                 return problem("the application has no committed offset for " + input);
             }
@@ -71,9 +79,6 @@ final class UncleanReopen {
                         + " is below the committed offset " + committed.offset() + " but not in the file (processed"
                         + " elsewhere meanwhile)");
             }
-            long stable = admin.listOffsets(Map.of(changelog, OffsetSpec.latest()),
-                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
-                    .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(changelog).offset();
             if (stable == 0) {
                 return problem("its changelog " + changelog + " is empty");
             }

@@ -57,7 +57,9 @@ public final class ApplicationReset {
         requireNoMembers(admin, settings, progress);
         Topics topics = settings.topics();
         Set<String> existing = call("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
-        int shards = existing.contains(topics.chunks()) ? topics.shardCount(admin) : settings.partitions();
+        // A rerun after a kill between deleting and creating the chunks topic: as many shards as
+        // the events topic has partitions, which is what they were created with.
+        int shards = topics.shardCount(admin, existing.contains(topics.chunks()) ? topics.chunks() : topics.events());
 
         deleteGroup(admin, applicationId);
         progress.accept("deleted the committed offsets of consumer group '" + applicationId + "'");
@@ -78,10 +80,13 @@ public final class ApplicationReset {
         progress.accept("removed " + removed + " task folders of local state under " + state);
     }
 
-    /** Changelog and repartition topics Kafka Streams made for this application. */
+    /**
+     * The changelogs Kafka Streams made for this application's stores: exactly those names, not
+     * every topic that starts with the id (another application's id may start with this one's).
+     */
     static boolean isInternalTopicOf(final String applicationId, final String topic) {
-        return topic.startsWith(applicationId + "-")
-                && (topic.endsWith("-changelog") || topic.endsWith("-repartition"));
+        return VectorstreamTopology.STORES.stream().anyMatch(store -> topic.equals(applicationId + "-" + store
+                + "-changelog"));
     }
 
     /**

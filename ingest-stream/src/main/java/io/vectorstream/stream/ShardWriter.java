@@ -59,19 +59,20 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         writes.clear();
         try {
             apply(record);
+            store.putAll(writes);
         } catch (org.apache.kafka.common.KafkaException kafkaError) {
             throw kafkaError;
         } catch (RuntimeException e) {
-            writes.clear();
             var meta = context.recordMetadata().orElseThrow();
             LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
                     meta.partition(), meta.offset(), e);
             context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
                     DeadLetters.headers("cannot apply to the shard store: " + e, null, meta.topic(), meta.partition(),
                             meta.offset())), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
+            // Still one call for the record, with nothing to write: the store marks it applied.
+            writes.clear();
+            store.putAll(writes);
         }
-        // One call per record, even with nothing to write: the store marks the record applied.
-        store.putAll(writes);
     }
 
     private void put(final byte[] key, final byte[] value) {

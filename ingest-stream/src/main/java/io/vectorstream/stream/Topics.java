@@ -41,8 +41,13 @@ public record Topics(String events, String chunks, String deadLetter) {
 
     /** How many partitions (shards) {@code vectorstream.chunks} has. */
     public int shardCount(final Admin admin) {
-        return onceTopicsAreKnown("describe topic " + chunks, () -> admin.describeTopics(List.of(chunks))
-                .allTopicNames().get(30, TimeUnit.SECONDS).get(chunks).partitions().size());
+        return shardCount(admin, chunks);
+    }
+
+    /** How many partitions {@code topic} has. */
+    int shardCount(final Admin admin, final String topic) {
+        return onceTopicsAreKnown("describe topic " + topic, () -> admin.describeTopics(List.of(topic))
+                .allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size());
     }
 
     /** An admin call that waits for its answer. */
@@ -110,7 +115,9 @@ public record Topics(String events, String chunks, String deadLetter) {
         List<org.apache.kafka.clients.admin.AlterConfigOp> changes = new ArrayList<>();
         CHUNKS_CONFIGS.forEach((name, value) -> {
             ConfigEntry entry = current.get(name);
-            if (entry == null || !value.equals(entry.value())) {
+            boolean largeEnough = name.equals(TopicConfig.MAX_MESSAGE_BYTES_CONFIG) && entry != null
+                    && Long.parseLong(entry.value()) >= MAX_EVENT_BYTES;
+            if (!largeEnough && (entry == null || !value.equals(entry.value()))) {
                 changes.add(new org.apache.kafka.clients.admin.AlterConfigOp(new ConfigEntry(name, value),
                         org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET));
             }

@@ -29,6 +29,10 @@ public final class VectorstreamTopology {
     /** The validation stage's last processed and last watermarked input offset (cached: one changelog record per commit). */
     public static final String VALIDATION_PROGRESS_STORE = "validation-progress";
 
+    /** Every state store of the topology (each has a changelog named after it). */
+    static final java.util.List<String> STORES = java.util.List.of(SHARD_STORE, LIBRARY_SETTINGS_STORE,
+            PENDING_EMBEDDING_STORE, VALIDATION_PROGRESS_STORE);
+
     static final String SHARDS_SINK = "to-shards";
     static final String DEAD_LETTER_SINK = "to-dead-letters";
     static final String SHARD_DEAD_LETTER_SINK = "shard-to-dead-letters";

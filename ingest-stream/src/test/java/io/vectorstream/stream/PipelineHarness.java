@@ -70,6 +70,13 @@ public final class PipelineHarness implements AutoCloseable {
         return harness;
     }
 
+    /** Starts an instance with exactly these settings and waits until it runs. */
+    public static PipelineHarness startWith(final IngestStreams.Settings settings) {
+        PipelineHarness harness = new PipelineHarness(settings);
+        harness.awaitRunning(Duration.ofSeconds(60));
+        return harness;
+    }
+
     public IngestStreams.Settings settings() {
         return settings;
     }

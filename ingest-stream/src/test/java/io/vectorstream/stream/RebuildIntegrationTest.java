@@ -48,6 +48,43 @@ class RebuildIntegrationTest {
     }
 
     /**
+     * A rebuild run on another data folder recreates the changelogs; an instance whose files were
+     * written against the old ones must not trust them (their offsets name positions in a topic
+     * that is gone) and restores the rebuilt state instead.
+     */
+    @Test
+    void anInstanceOnAnotherDataFolderRestoresTheRebuiltStateInsteadOfItsOldFiles() {
+        PipelineHarness pipeline = PipelineHarness.start();
+        pipeline.await(publishHistory(pipeline));
+        pipeline.close();
+
+        try (Admin admin = admin()) {
+            IngestStreams.Settings elsewhere = new IngestStreams.Settings(pipeline.settings().bootstrapServers(),
+                    io.vectorstream.util.Directories.temporary("vectorstream-rebuild-elsewhere"), "127.0.0.1:2",
+                    pipeline.topics(), pipeline.settings().applicationId(), 3, (short) 1,
+                    pipeline.settings().storeOptions(), pipeline.settings().models(), Map.of());
+            ApplicationReset.reset(admin, elsewhere, line -> { });
+            String rebuiltState;
+            ConsistencyToken deletion;
+            try (PipelineHarness rebuild = PipelineHarness.startWith(elsewhere)) {
+                // Written while the first instance is stopped: only the rebuilt state has it.
+                deletion = rebuild.publish("a",
+                        "{\"type\":\"document.deleted\",\"libraryId\":\"a\",\"documentId\":\"doc-2\"}");
+                awaitCaughtUp(admin, rebuild);
+                rebuild.await(deletion);
+                rebuiltState = ShardState.dump(rebuild.shards());
+            }
+            assertTrue(rebuiltState.contains("documents=3 "), rebuiltState);
+
+            try (PipelineHarness restarted = pipeline.restartClosed()) {
+                awaitCaughtUp(admin, restarted);
+                restarted.await(deletion);
+                assertEquals(rebuiltState, ShardState.dump(restarted.shards()));
+            }
+        }
+    }
+
+    /**
      * Two libraries, chunks written, rewritten and deleted, a deleted document and a rejected
      * event: library "a" ends with 4 documents and 30 chunks.
      */
