@@ -55,6 +55,12 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
     private ApplyProgress progress;
+    /**
+     * After reopening a killed process's file: the last input offset it had applied, until this
+     * store has applied it again (-1 otherwise). Records after the committed offset are re-applied
+     * over newer state meanwhile, so the watermarks are withheld: a read-your-writes token waits.
+     */
+    private volatile long replayingThrough = -1;
     private StateStoreContext context;
     private File dir;
     /** Changelog offsets whose records the map holds, as Kafka Streams last committed them. */
@@ -87,11 +93,14 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         File file = new File(dir, FILE_NAME);
         CleanClose.Outcome previous = CleanClose.readAndRemove(dir.toPath(), file.toPath());
         boolean killed = previous.notClosed();
+        ApplyProgress.Snapshot lastRun = ApplyProgress.read(dir.toPath()).orElse(null);
+        boolean reprocesses = false;
         if (killed) {
-            CleanClose.Outcome reopened = UncleanReopen.decide(ApplyProgress.read(dir.toPath()).orElse(null),
-                    stateStoreContext, name);
+            UncleanReopen.Decision decision = UncleanReopen.decide(lastRun, stateStoreContext, name);
+            CleanClose.Outcome reopened = decision.outcome();
             previous = reopened.trusted() ? reopened
                     : new CleanClose.Outcome(Map.of(), previous.problem() + ", and " + reopened.problem());
+            reprocesses = decision.reprocesses();
         }
         Optional<String> changelogId = ChangelogIdentity.current(stateStoreContext, name);
         if (previous.trusted() && file.exists()
@@ -112,6 +121,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         }
         committed.clear();
         committed.putAll(previous.offsets());
+        replayingThrough = reprocesses && previous.trusted() ? lastRun.applied() : -1;
         try {
             map = open(file, killed && previous.trusted());
             contents = rebuildContents();
@@ -124,6 +134,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             }
             deleteFile(file);
             committed.clear();
+            replayingThrough = -1;
             map = open(file, false);
             contents = rebuildContents();
         }
@@ -179,8 +190,25 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 .averageKeySize(48)
                 .averageValueSize(options.averageValueBytes())
                 .maxBloatFactor(options.maxBloatFactor());
+        if (recover) {
+            // A write torn by the kill can make the recovery drop or fix an entry; the file would
+            // then claim records it lost, and the changelog would never bring them back.
+            List<String> corruptions = new ArrayList<>();
+            try {
+                ChronicleMap<byte[], byte[]> recovered = builder.recoverPersistedTo(file, false,
+                        corruption -> corruptions.add(corruption.message()));
+                if (corruptions.isEmpty()) {
+                    return recovered;
+                }
+                recovered.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot recover shard file " + file, e);
+            }
+            throw new IllegalStateException("its recovery found " + corruptions.size() + " damaged entries or "
+                    + "segments, first: " + corruptions.getFirst());
+        }
         try {
-            return recover ? builder.recoverPersistedTo(file, false) : builder.createPersistedTo(file);
+            return builder.createPersistedTo(file);
         } catch (IOException | RuntimeException e) {
             // A file left by a crash mid-write: Chronicle Map can repair its own structure.
             LOG.warn("shard file {} did not open cleanly ({}); recovering it", file, e.toString());
@@ -256,6 +284,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         java.util.Optional<RecordMetadata> meta = context == null ? java.util.Optional.empty() : context.recordMetadata();
         if (meta.isPresent() && meta.get().topic() != null && meta.get().offset() >= 0) {
             progress.applied(meta.get().topic(), meta.get().partition(), meta.get().offset());
+            if (replayingThrough >= 0 && meta.get().offset() >= replayingThrough) {
+                replayingThrough = -1;
+            }
         }
     }
 
@@ -400,7 +431,10 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 return QueryResult.forFailure(org.apache.kafka.streams.query.FailureReason.NOT_ACTIVE,
                         "shard store " + name + " is closed");
             }
-            QueryResult<R> result = QueryResult.forResult((R) contents.answer(shardQuery));
+            Object answer = shardQuery instanceof ShardQuery.Watermarks && replayingThrough >= 0
+                    ? Map.of() // re-applying older records: what the watermarks promise may be undone meanwhile
+                    : contents.answer(shardQuery);
+            QueryResult<R> result = QueryResult.forResult((R) answer);
             result.setPosition(position.copy());
             return result;
         } finally {

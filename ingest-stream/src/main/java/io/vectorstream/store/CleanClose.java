@@ -18,7 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The record a shard store leaves beside its file when it closes cleanly: the changelog offsets
- * the file holds everything up to, and the file's length and a hash of its first 64 KiB. Reading
+ * the file holds everything up to, the file's length and a hash of its first 64 KiB, and the
+ * machine's boot id (a record from before a machine restart is not trusted). Reading
  * it removes it, so a process that dies while the store is open leaves none.
  *
  * <p>Why: the file is written in place (memory-mapped), not in transactions, so after a crash it may
@@ -54,6 +55,7 @@ final class CleanClose {
         List<String> lines = new ArrayList<>();
         lines.add("length " + size(data));
         lines.add("head " + headHash(data));
+        lines.add("boot " + ApplyProgress.currentBootId().orElse("unknown"));
         offsets.forEach((partition, offset) -> lines.add("offset " + partition.topic() + " " + partition.partition()
                 + " " + offset));
         try {
@@ -81,17 +83,26 @@ final class CleanClose {
             Map<TopicPartition, Long> offsets = new HashMap<>();
             long length = -1;
             String head = null;
+            String boot = null;
             for (String line : lines) {
                 String[] parts = line.split(" ");
                 switch (parts[0]) {
                     case "length" -> length = Long.parseLong(parts[1]);
                     case "head" -> head = parts[1];
+                    case "boot" -> boot = parts[1];
                     case "offset" -> offsets.put(new TopicPartition(parts[1], Integer.parseInt(parts[2])),
                             Long.parseLong(parts[3]));
                     default -> {
                         return new Outcome(Map.of(), "its clean-close record has an unknown line: " + line);
                     }
                 }
+            }
+            String currentBoot = ApplyProgress.currentBootId().orElse(null);
+            if (currentBoot == null || !currentBoot.equals(boot)) {
+                // Closing does not write the memory-mapped pages to disk: after a machine restart
+                // some may never have got there.
+                return new Outcome(Map.of(), "the machine has restarted since it was closed (pages not yet written "
+                        + "to disk may be lost)");
             }
             if (length != size(data) || !headHash(data).equals(head)) {
                 return new Outcome(Map.of(), "its file " + data + " changed after it was closed (length "

@@ -24,8 +24,9 @@ import org.apache.kafka.streams.processor.StateStoreContext;
  * <p>The file holds the writes of every input record the dead process applied ({@link ApplyProgress}
  * says up to which), some of them in transactions that were aborted. Kafka Streams processes every
  * record after the committed input offset again, and each record's writes are a function of the
- * record and the current values of the keys it touches, with the last write per key deciding: so
- * re-applying records the file already holds ends in the state the committed history gives. That
+ * record and what the shard holds for its library, document and chunk, with the last write per key
+ * deciding: so re-applying records the file already holds ends in the state the committed history
+ * gives (meanwhile the store withholds its watermarks, see {@code ChronicleShardStore}). That
  * holds only if the file has applied every record below the committed offset; when it has not (an
  * instance elsewhere processed this partition further meanwhile), the file is not used. Nothing
  * needs restoring from the changelog either: everything committed to it came from records the file
@@ -42,8 +43,8 @@ final class UncleanReopen {
      * @param storeName the store's name (its changelog is {@code <application id>-<name>-changelog})
      * @return the changelog offsets to restore from, or why the file cannot be used
      */
-    static CleanClose.Outcome decide(final ApplyProgress.Snapshot progress, final StateStoreContext context,
-                                     final String storeName) {
+    static Decision decide(final ApplyProgress.Snapshot progress, final StateStoreContext context,
+                           final String storeName) {
         if (progress == null) {
             return problem("it has no readable record of the input it applied");
         }
@@ -83,7 +84,8 @@ final class UncleanReopen {
                 return problem("its changelog " + changelog + " is empty");
             }
             // Kafka Streams' convention for a store's committed changelog offset: the last offset it holds.
-            return new CleanClose.Outcome(Map.of(changelog, stable - 1), null);
+            return new Decision(new CleanClose.Outcome(Map.of(changelog, stable - 1), null),
+                    progress.applied() >= committed.offset());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return problem("interrupted while reading the committed offsets");
@@ -121,7 +123,15 @@ final class UncleanReopen {
         }
     }
 
-    private static CleanClose.Outcome problem(final String why) {
-        return new CleanClose.Outcome(Map.of(), why);
+    private static Decision problem(final String why) {
+        return new Decision(new CleanClose.Outcome(Map.of(), why), false);
+    }
+
+    /**
+     * @param outcome     the changelog offsets to restore from, or why the file cannot be used
+     * @param reprocesses whether records the file already holds come again (it applied records at
+     *                    or after the committed input offset)
+     */
+    record Decision(CleanClose.Outcome outcome, boolean reprocesses) {
     }
 }

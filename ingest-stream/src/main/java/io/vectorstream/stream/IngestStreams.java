@@ -159,6 +159,21 @@ public final class IngestStreams implements AutoCloseable {
         return restores.restoredRecords(storeName);
     }
 
+    /**
+     * Events the validation stage holds back for an embedding batch on this instance: their input
+     * offsets may already be committed while their records have not reached the shards yet.
+     */
+    public long heldEvents() {
+        try {
+            return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+                    VectorstreamTopology.PENDING_EMBEDDING_STORE,
+                    org.apache.kafka.streams.state.QueryableStoreTypes.<Long, byte[]>keyValueStore()))
+                    .approximateNumEntries();
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException notQueryableNow) {
+            return -1;
+        }
+    }
+
     /** Running, with no store still restoring: searches see all the data this instance hosts. */
     public boolean isReady() {
         return streams.state() == KafkaStreams.State.RUNNING && restores.restoring() == 0;

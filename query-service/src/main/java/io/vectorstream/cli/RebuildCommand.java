@@ -77,13 +77,19 @@ final class RebuildCommand {
     private static ReplayLag replay(final Admin admin, final IngestStreams ingest, final PrintStream out,
                                     final long startNanos) {
         long nextReport = System.nanoTime();
+        int quietChecks = 0;
         while (true) {
             if (!ingest.isAlive()) {
                 throw new IllegalStateException("the stream processor stopped during the replay (state "
                         + ingest.streams().state() + "); see the log above, then run rebuild again");
             }
+            long held = ingest.heldEvents();
             ReplayLag lag = ReplayLag.measure(admin, ingest.settings().applicationId(), ingest.settings().topics());
-            boolean done = lag.caughtUp() && ingest.isReady();
+            // Held events (waiting for an embedding batch) have committed input offsets but no records
+            // in the shards yet; once released, their records count as lag only when their transaction
+            // commits. So: nothing held and no lag, twice in a row, more than a commit interval apart.
+            quietChecks = held == 0 && lag.caughtUp() && ingest.isReady() ? quietChecks + 1 : 0;
+            boolean done = quietChecks >= 2;
             if (done || System.nanoTime() >= nextReport) {
                 out.println(progressLine(lag, (System.nanoTime() - startNanos) / 1e9));
                 nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
@@ -92,7 +98,7 @@ final class RebuildCommand {
                 return lag;
             }
             try {
-                Thread.sleep(200);
+                Thread.sleep(250);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted during the replay", e);
