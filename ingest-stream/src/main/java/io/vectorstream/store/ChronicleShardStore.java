@@ -51,6 +51,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
 
     private final String name;
     private final ShardStoreOptions options;
+    private final boolean verifyChangelog;
     private volatile ChronicleMap<byte[], byte[]> map;
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
@@ -71,8 +72,18 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             new java.util.concurrent.locks.ReentrantReadWriteLock();
 
     public ChronicleShardStore(final String name, final ShardStoreOptions options) {
+        this(name, options, true);
+    }
+
+    /**
+     * @param verifyChangelog whether to check, on open, that the changelog topic is the one the file
+     *                        was written with ({@link ChangelogIdentity}); off only for tests of the
+     *                        store alone, which have no broker
+     */
+    ChronicleShardStore(final String name, final ShardStoreOptions options, final boolean verifyChangelog) {
         this.name = name;
         this.options = options;
+        this.verifyChangelog = verifyChangelog;
     }
 
     @Override
@@ -102,8 +113,10 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                     : new CleanClose.Outcome(Map.of(), previous.problem() + ", and " + reopened.problem());
             reprocesses = decision.reprocesses();
         }
-        Optional<String> changelogId = ChangelogIdentity.current(stateStoreContext, name);
-        if (previous.trusted() && file.exists()
+        boolean identityApplies = verifyChangelog;
+        Optional<String> changelogId = identityApplies ? ChangelogIdentity.current(stateStoreContext, name)
+                : Optional.empty();
+        if (identityApplies && previous.trusted() && file.exists()
                 && (changelogId.isEmpty() || !changelogId.equals(ChangelogIdentity.recorded(dir.toPath())))) {
             previous = new CleanClose.Outcome(Map.of(), changelogId.isEmpty()
                     ? "the id of its changelog topic cannot be read"
@@ -139,7 +152,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             contents = rebuildContents();
         }
         progress = ApplyProgress.open(dir.toPath(), !committed.isEmpty());
-        ChangelogIdentity.record(dir.toPath(), changelogId);
+        if (identityApplies) {
+            ChangelogIdentity.record(dir.toPath(), changelogId);
+        }
         this.dir = dir;
         LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
                 map.size(), (System.nanoTime() - start) / 1_000_000);

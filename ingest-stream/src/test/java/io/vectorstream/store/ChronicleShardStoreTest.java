@@ -34,7 +34,7 @@ class ChronicleShardStoreTest {
 
     private static ChronicleShardStore open(final File dir) {
         MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL);
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false); // no broker here
         store.init(context.getStateStoreContext(), store);
         return store;
     }
