@@ -475,11 +475,18 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             ChronicleMap<byte[], byte[]> m = map;
             map = null;
             if (m != null) {
+                boolean neverUsed = committed.isEmpty() && m.longSize() == 0;
                 m.close();
                 if (progress != null) {
                     progress.close();
                 }
-                CleanClose.write(dir.toPath(), new File(dir, FILE_NAME).toPath(), committed);
+                if (neverUsed) {
+                    // Nothing to keep, and no offsets to report: leaving the files would make Kafka
+                    // Streams see a non-empty store without offsets and wipe the task as corrupted.
+                    io.vectorstream.util.Directories.deleteQuietly(dir.toPath());
+                } else {
+                    CleanClose.write(dir.toPath(), new File(dir, FILE_NAME).toPath(), committed);
+                }
             }
         } finally {
             openGuard.writeLock().unlock();
