@@ -114,7 +114,7 @@ public final class Main {
                 case "publish" -> {
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
                     PublishCommand.run(options.get("kafka", "127.0.0.1:9092"),
-                            options.get("topic", io.vectorstream.stream.Topics.DEFAULT.events()), System.out);
+                            options.get("topic", io.vectorstream.stream.Topics.DEFAULT.events()), System.in, System.out);
                 }
                 default -> throw new Options.UsageException("unknown command '" + args[0] + "'");
             }

@@ -26,22 +26,37 @@ final class PublishCommand {
     private PublishCommand() {
     }
 
-    static void run(final String bootstrap, final String topic, final PrintStream out) {
+    /** Sends in flight at once: the tokens still come out in input order. */
+    private static final int IN_FLIGHT = 1_000;
+    private static final int PROGRESS_EVERY = 10_000;
+
+    static void run(final String bootstrap, final String topic, final java.io.InputStream input, final PrintStream out) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         int sent = 0;
+        // Waiting for each send before the next one capped a bulk load at a few hundred events per
+        // second; the idempotent producer keeps the order per partition with sends in flight.
+        java.util.ArrayDeque<java.util.concurrent.Future<RecordMetadata>> inFlight = new java.util.ArrayDeque<>();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new StringSerializer());
-             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+             BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.isBlank()) {
                     continue;
                 }
-                RecordMetadata meta = producer.send(new ProducerRecord<>(topic, libraryIdOf(line), line)).get();
-                out.println(meta.partition() + ":" + meta.offset());
-                sent++;
+                inFlight.add(producer.send(new ProducerRecord<>(topic, libraryIdOf(line), line)));
+                if (inFlight.size() >= IN_FLIGHT) {
+                    printToken(inFlight.poll().get(), out);
+                }
+                if (++sent % PROGRESS_EVERY == 0) {
+                    System.err.printf("published %,d events...%n", sent);
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                printToken(inFlight.poll().get(), out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -52,6 +67,10 @@ final class PublishCommand {
                     + e.getCause().getMessage(), e);
         }
         System.err.println("published " + sent + " event(s) to " + topic);
+    }
+
+    private static void printToken(final RecordMetadata meta, final PrintStream out) {
+        out.println(meta.partition() + ":" + meta.offset());
     }
 
     /** The library id of an event, or {@code null} when the line is not such JSON (the stream will say why). */

@@ -1,0 +1,65 @@
+package io.vectorstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vectorstream.kafka.KafkaFixture;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code publish} with sends in flight still prints one token per event in input order, each the
+ * position its event landed at (real broker; the topic is created on first use by the test).
+ */
+class PublishCommandIntegrationTest {
+
+    @Test
+    void tokensComeOutInInputOrderAndNameWhereEachEventLanded() throws Exception {
+        String topic = KafkaFixture.uniqueName("publish");
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", KafkaFixture.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 2_500; i++) {
+            lines.append("{\"type\":\"chunk.deleted\",\"libraryId\":\"l\",\"documentId\":\"d\",\"chunkId\":\"c")
+                    .append(i).append("\"}\n");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PublishCommand.run(KafkaFixture.bootstrapServers(), topic,
+                new ByteArrayInputStream(lines.toString().getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8));
+        List<String> tokens = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2_500, tokens.size());
+
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers());
+        List<String> landed = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new StringDeserializer())) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (values.size() < 2_500 && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    landed.add(r.partition() + ":" + r.offset());
+                    values.add(r.value());
+                });
+            }
+        }
+        assertEquals(lines.toString().lines().toList(), values, "the events, in input order");
+        assertEquals(landed, tokens, "each token is where its event landed");
+    }
+}
