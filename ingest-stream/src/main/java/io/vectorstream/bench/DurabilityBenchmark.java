@@ -221,7 +221,7 @@ public final class DurabilityBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the libraries were not created within a minute");
             }
-            sleep(50);
+            io.vectorstream.util.Pause.millis(50, "the benchmark");
         }
     }
 
@@ -255,7 +255,7 @@ public final class DurabilityBenchmark {
                         Math.max(0, chunks(ingest, libraries)));
                 nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
             }
-            sleep(20);
+            io.vectorstream.util.Pause.millis(20, "the benchmark");
         }
     }
 
@@ -280,16 +280,7 @@ public final class DurabilityBenchmark {
                         Math.max(0, applied) / seconds, lag.chunksBehind());
                 nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
             }
-            sleep(20);
-        }
-    }
-
-    private static void sleep(final long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            io.vectorstream.util.Pause.millis(20, "the benchmark");
         }
     }
 }

@@ -9,9 +9,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.StateStoreContext;
 
 /**
  * Which incarnation of its changelog topic a shard file belongs to: the topic's id, kept in
@@ -27,11 +24,10 @@ final class ChangelogIdentity {
     }
 
     /** The id of the store's changelog topic now, or empty if it does not exist or cannot be read. */
-    static Optional<String> current(final StateStoreContext context, final String storeName) {
-        StreamsConfig config = new StreamsConfig(context.appConfigs());
-        String topic = config.getString(StreamsConfig.APPLICATION_ID_CONFIG) + "-" + storeName + "-changelog";
-        try (Admin admin = Admin.create(config.getAdminConfigs("vectorstream-shard-identity"))) {
-            return Optional.of(admin.describeTopics(List.of(topic)).topicNameValues().get(topic)
+    static Optional<String> current(final ShardKafka kafka) {
+        String topic = kafka.changelog().topic();
+        try {
+            return Optional.of(kafka.admin().describeTopics(List.of(topic)).topicNameValues().get(topic)
                     .get(30, TimeUnit.SECONDS).topicId().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -102,21 +102,41 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         }
         long start = System.nanoTime();
         File file = new File(dir, FILE_NAME);
+        try (ShardKafka kafka = ShardKafka.of(stateStoreContext, name)) {
+            openTrusted(stateStoreContext, dir, file, kafka);
+        }
+        this.dir = dir;
+        LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
+                map.size(), (System.nanoTime() - start) / 1_000_000);
+        stateStoreContext.register(root, (key, value) -> {
+            if (value == null) {
+                remove(key);
+            } else {
+                write(key, value);
+            }
+        });
+    }
+
+    /**
+     * Opens the shard file when it can be trusted (closed cleanly, or left by a killed process
+     * that applied every committed record, and written against the changelog that exists now);
+     * otherwise deletes it and opens an empty one, which Kafka Streams restores from the changelog.
+     */
+    private void openTrusted(final StateStoreContext stateStoreContext, final File dir, final File file,
+                             final ShardKafka kafka) {
         CleanClose.Outcome previous = CleanClose.readAndRemove(dir.toPath(), file.toPath());
         boolean killed = previous.notClosed();
         ApplyProgress.Snapshot lastRun = ApplyProgress.read(dir.toPath()).orElse(null);
         boolean reprocesses = false;
         if (killed) {
-            UncleanReopen.Decision decision = UncleanReopen.decide(lastRun, stateStoreContext, name);
+            UncleanReopen.Decision decision = UncleanReopen.decide(lastRun, kafka);
             CleanClose.Outcome reopened = decision.outcome();
             previous = reopened.trusted() ? reopened
                     : new CleanClose.Outcome(Map.of(), previous.problem() + ", and " + reopened.problem());
             reprocesses = decision.reprocesses();
         }
-        boolean identityApplies = verifyChangelog;
-        Optional<String> changelogId = identityApplies ? ChangelogIdentity.current(stateStoreContext, name)
-                : Optional.empty();
-        if (identityApplies && previous.trusted() && file.exists()
+        Optional<String> changelogId = verifyChangelog ? ChangelogIdentity.current(kafka) : Optional.empty();
+        if (verifyChangelog && previous.trusted() && file.exists()
                 && (changelogId.isEmpty() || !changelogId.equals(ChangelogIdentity.recorded(dir.toPath())))) {
             previous = new CleanClose.Outcome(Map.of(), changelogId.isEmpty()
                     ? "the id of its changelog topic cannot be read"
@@ -152,19 +172,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             contents = rebuildContents();
         }
         progress = ApplyProgress.open(dir.toPath(), !committed.isEmpty());
-        if (identityApplies) {
+        if (verifyChangelog) {
             ChangelogIdentity.record(dir.toPath(), changelogId);
         }
-        this.dir = dir;
-        LOG.info("opened shard store {} for task {} with {} records in {} ms", name, stateStoreContext.taskId(),
-                map.size(), (System.nanoTime() - start) / 1_000_000);
-        stateStoreContext.register(root, (key, value) -> {
-            if (value == null) {
-                remove(key);
-            } else {
-                write(key, value);
-            }
-        });
     }
 
     /**

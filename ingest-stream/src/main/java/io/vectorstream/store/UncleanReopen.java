@@ -15,7 +15,6 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.StateStoreContext;
 
 /**
  * Decides whether a shard file left by a process that did not close it (killed, crashed) can be
@@ -39,12 +38,8 @@ final class UncleanReopen {
     private UncleanReopen() {
     }
 
-    /**
-     * @param storeName the store's name (its changelog is {@code <application id>-<name>-changelog})
-     * @return the changelog offsets to restore from, or why the file cannot be used
-     */
-    static Decision decide(final ApplyProgress.Snapshot progress, final StateStoreContext context,
-                           final String storeName) {
+    /** @return the changelog offsets to restore from, or why the file cannot be used */
+    static Decision decide(final ApplyProgress.Snapshot progress, final ShardKafka kafka) {
         if (progress == null) {
             return problem("it has no readable record of the input it applied");
         }
@@ -55,12 +50,11 @@ final class UncleanReopen {
         if (progress.topic() == null || progress.applied() < 0) {
             return problem("it had applied no input record yet");
         }
-        StreamsConfig config = new StreamsConfig(context.appConfigs());
-        String applicationId = config.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+        String applicationId = kafka.applicationId();
         TopicPartition input = new TopicPartition(progress.topic(), progress.partition());
-        TopicPartition changelog = new TopicPartition(applicationId + "-" + storeName + "-changelog",
-                context.taskId().partition());
-        try (Admin admin = Admin.create(config.getAdminConfigs("vectorstream-shard-reopen"))) {
+        TopicPartition changelog = kafka.changelog();
+        try {
+            Admin admin = kafka.admin();
             // The changelog's stable end first, the committed input offset second (stable: no commit
             // pending): whatever another instance commits in between adds input records this file
             // did not apply, which the check below catches, never changelog records it would claim.
@@ -74,7 +68,7 @@ final class UncleanReopen {
             if (committed == null) {
                 return problem("the application has no committed offset for " + input);
             }
-            long firstUnapplied = firstCommittedRecordAfter(config, input, progress.applied(), committed.offset());
+            long firstUnapplied = firstCommittedRecordAfter(kafka.config(), input, progress.applied(), committed.offset());
             if (firstUnapplied >= 0) {
                 return problem("the input was committed past what it applied: record " + input + "@" + firstUnapplied
                         + " is below the committed offset " + committed.offset() + " but not in the file (processed"

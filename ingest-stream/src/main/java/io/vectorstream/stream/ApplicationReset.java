@@ -56,7 +56,7 @@ public final class ApplicationReset {
         String applicationId = settings.applicationId();
         requireNoMembers(admin, settings, progress);
         Topics topics = settings.topics();
-        Set<String> existing = call("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        Set<String> existing = AdminCalls.get("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         // A rerun after a kill between deleting and creating the chunks topic: as many shards as
         // the events topic has partitions, which is what they were created with.
         int shards = topics.shardCount(admin, existing.contains(topics.chunks()) ? topics.chunks() : topics.events());
@@ -148,7 +148,7 @@ public final class ApplicationReset {
     private static java.util.Collection<MemberDescription> members(final Admin admin, final String applicationId) {
         ConsumerGroupDescription group;
         try {
-            group = call("describe consumer group " + applicationId, () -> admin
+            group = AdminCalls.get("describe consumer group " + applicationId, () -> admin
                     .describeConsumerGroups(List.of(applicationId)).describedGroups().get(applicationId)
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         } catch (IllegalStateException e) {
@@ -198,7 +198,7 @@ public final class ApplicationReset {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (true) {
-            Set<String> left = call("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            Set<String> left = AdminCalls.get("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
             if (names.stream().noneMatch(left::contains)) {
                 return;
             }
@@ -206,12 +206,7 @@ public final class ApplicationReset {
                 throw new IllegalStateException("topics still exist " + TIMEOUT_SECONDS + " s after their deletion: "
                         + names.stream().filter(left::contains).toList());
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
+            io.vectorstream.util.Pause.millis(100, "the deletion of " + names);
         }
     }
 
@@ -228,21 +223,6 @@ public final class ApplicationReset {
             return folders.size();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the local state under " + state, e);
-        }
-    }
-
-    private interface AdminCall<T> {
-        T call() throws InterruptedException, ExecutionException, TimeoutException;
-    }
-
-    private static <T> T call(final String what, final AdminCall<T> call) {
-        try {
-            return call.call();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + what, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
         }
     }
 

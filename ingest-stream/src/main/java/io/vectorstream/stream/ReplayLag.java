@@ -32,18 +32,13 @@ public record ReplayLag(long eventsTotal, long eventsDone, long chunksBehind) {
 
     /** Measures the lag of {@code applicationId} over {@code topics}. */
     public static ReplayLag measure(final Admin admin, final String applicationId, final Topics topics) {
-        try {
+        return AdminCalls.get("measure the lag of " + applicationId, () -> {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             Span events = span(admin, topics.events(), committed);
             Span chunks = span(admin, topics.chunks(), committed);
             return new ReplayLag(events.total, events.done, chunks.total - chunks.done);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while measuring the lag", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot measure the lag of " + applicationId + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     /** Records of a topic between its earliest and latest offsets, and how many of them are committed. */

@@ -50,17 +50,12 @@ public record Topics(String events, String chunks, String deadLetter) {
                 .allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size());
     }
 
-    /** An admin call that waits for its answer. */
-    private interface AdminCall<T> {
-        T call() throws InterruptedException, ExecutionException, TimeoutException;
-    }
-
     /**
      * Runs an admin call, again for up to 10 s while it fails because the broker that answers
      * does not know a topic yet: the metadata of a just-created topic reaches brokers a moment
      * later.
      */
-    private static <T> T onceTopicsAreKnown(final String what, final AdminCall<T> call) {
+    private static <T> T onceTopicsAreKnown(final String what, final AdminCalls.Call<T> call) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
@@ -73,19 +68,10 @@ public record Topics(String events, String chunks, String deadLetter) {
                         || System.nanoTime() > deadline) {
                     throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
                 }
-                sleep(100);
+                io.vectorstream.util.Pause.millis(100, "topic metadata");
             } catch (TimeoutException e) {
                 throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
             }
-        }
-    }
-
-    private static void sleep(final long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for topic metadata", e);
         }
     }
 

@@ -173,12 +173,7 @@ public final class PipelineHarness implements AutoCloseable {
     }
 
     static void sleep(final long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        io.vectorstream.util.Pause.millis(millis, "the pipeline");
     }
 
     /** Minimal JSON builders for events in tests. */

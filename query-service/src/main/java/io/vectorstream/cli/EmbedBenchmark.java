@@ -131,7 +131,7 @@ final class EmbedBenchmark {
                         progress.printf("  pipeline: %,d/%,d chunks indexed, %.0f/s%n", indexed, events,
                                 indexed / seconds);
                     }
-                    sleep(250);
+                    io.vectorstream.util.Pause.millis(250, "the benchmark");
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 report.accept(new Result("pipeline", events + " one-chunk text events, 3 partitions",
@@ -272,14 +272,5 @@ final class EmbedBenchmark {
             // not Linux: no figure
         }
         return Double.NaN;
-    }
-
-    private static void sleep(final long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

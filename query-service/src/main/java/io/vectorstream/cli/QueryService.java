@@ -90,12 +90,7 @@ public final class QueryService implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("not ready after " + timeout + ": streams " + ingest.streams().state());
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for readiness", e);
-            }
+            io.vectorstream.util.Pause.millis(20, "readiness");
         }
     }
 

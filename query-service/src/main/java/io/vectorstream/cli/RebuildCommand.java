@@ -97,12 +97,7 @@ final class RebuildCommand {
             if (done) {
                 return lag;
             }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted during the replay", e);
-            }
+            io.vectorstream.util.Pause.millis(250, "the replay");
         }
     }
 

@@ -53,6 +53,19 @@ final class CliProcess implements AutoCloseable {
         return start("vectorstream is ready.", args);
     }
 
+    /** {@code vectorstream broker} with its log under {@code data/broker}. */
+    static CliProcess broker(final Path data, final int kafkaPort) {
+        return start("Kafka broker ready", List.of("broker", "--data-dir", data.resolve("broker").toString(),
+                "--kafka-port", Integer.toString(kafkaPort)));
+    }
+
+    /** {@code vectorstream serve} on 127.0.0.1 with its state under {@code data/service} and no models. */
+    static CliProcess serve(final String bootstrap, final Path data, final int httpPort) {
+        return start("Ready in", List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(httpPort),
+                "--host", "127.0.0.1", "--data-dir", data.resolve("service").toString(),
+                "--model-dir", data.resolve("no-models").toString()));
+    }
+
     /**
      * Starts {@code vectorstream ARGS}; it counts as ready once it prints a line containing
      * {@code readyLine}.
@@ -116,6 +129,25 @@ final class CliProcess implements AutoCloseable {
             throw new AssertionError("process still running after " + timeout + "; output:\n" + output());
         }
         return process.exitValue();
+    }
+
+    /**
+     * Waits until library {@code lib} of this service (over {@code api}) has a chunk count that
+     * {@code done} accepts; the failure shows the last answer and this process's output.
+     */
+    void awaitChunkCount(final io.vectorstream.http.ApiClient api, final java.util.function.IntPredicate done,
+                         final Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        io.vectorstream.http.ApiClient.Response library = null;
+        while (System.nanoTime() < deadline) {
+            library = api.get("/v1/libraries/lib");
+            if (library.status() == 200 && done.test(library.body().get("chunkCount").asInt())) {
+                return;
+            }
+            io.vectorstream.util.Pause.millis(20, "the service");
+        }
+        throw new AssertionError("chunk count not reached in " + timeout + ": "
+                + (library == null ? null : library.body()) + "; output:\n" + output());
     }
 
     /** Kills it without warning (SIGKILL), as a crash or the kernel's OOM killer would, and waits until it is gone. */

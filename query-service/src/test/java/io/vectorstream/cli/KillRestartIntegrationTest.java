@@ -49,26 +49,25 @@ class KillRestartIntegrationTest {
         int kafkaPort = CliProcess.freePort();
         int httpPort = CliProcess.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
-        try (CliProcess broker = CliProcess.start("Kafka broker ready", List.of("broker", "--data-dir",
-                data.resolve("broker").toString(), "--kafka-port", Integer.toString(kafkaPort)));
+        try (CliProcess broker = CliProcess.broker(data, kafkaPort);
              KafkaProducer<String, String> producer = producer(bootstrap)) {
             broker.awaitReady(Duration.ofMinutes(1));
             ApiClient api = new ApiClient(httpPort);
             Published published = new Published();
 
-            try (CliProcess first = serve(bootstrap, data, httpPort)) {
+            try (CliProcess first = CliProcess.serve(bootstrap, data, httpPort)) {
                 first.awaitReady(Duration.ofMinutes(2));
                 published.send(producer, "lib", """
                         {"type":"library.upserted","libraryId":"lib","payload":{"name":"lib","dimension":%d,"metric":"l2"}}"""
                         .formatted(DIMENSION));
                 CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publishChunks(producer, published));
                 // Kill once the service is busy applying what streams in.
-                awaitChunkCount(api, count -> count >= 3_000, Duration.ofMinutes(2), first);
+                first.awaitChunkCount(api, count -> count >= 3_000, Duration.ofMinutes(2));
                 first.kill();
                 publishing.get();
             }
 
-            try (CliProcess second = serve(bootstrap, data, httpPort)) {
+            try (CliProcess second = CliProcess.serve(bootstrap, data, httpPort)) {
                 second.awaitReady(Duration.ofMinutes(2));
                 assertTrue(second.output().contains(": 0 shard records restored from changelogs."),
                         "the killed instance's shard files are reopened, not restored: " + second.output());
@@ -80,12 +79,6 @@ class KillRestartIntegrationTest {
             }
             assertEquals(published.bad, deadLetterCount(bootstrap), "dead letters: only the bad events sent");
         }
-    }
-
-    private static CliProcess serve(final String bootstrap, final Path data, final int httpPort) {
-        return CliProcess.start("Ready in", List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(httpPort),
-                "--host", "127.0.0.1", "--data-dir", data.resolve("service").toString(),
-                "--model-dir", data.resolve("no-models").toString()));
     }
 
     /** What the test published: the latest write of each chunk, and the token of everything. */
@@ -136,7 +129,7 @@ class KillRestartIntegrationTest {
             published.vectors.put(chunk, vector);
             published.versions.put(chunk, meta.offset());
             if (i % 500 == 499) {
-                sleep(50); // spread the stream over a few seconds, so the kill lands in the middle of it
+                io.vectorstream.util.Pause.millis(50, "the service"); // spread the stream over a few seconds, so the kill lands in the middle of it
             }
         }
     }
@@ -169,28 +162,13 @@ class KillRestartIntegrationTest {
                 .toList());
     }
 
-    private static void awaitChunkCount(final ApiClient api, final java.util.function.IntPredicate done,
-                                        final Duration timeout, final CliProcess service) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        ApiClient.Response library = null;
-        while (System.nanoTime() < deadline) {
-            library = api.get("/v1/libraries/lib");
-            if (library.status() == 200 && done.test(library.body().get("chunkCount").asInt())) {
-                return;
-            }
-            sleep(20);
-        }
-        throw new AssertionError("chunk count not reached in " + timeout + ": " + library.body() + "; output:\n"
-                + service.output());
-    }
-
     /** A read with the token of everything published, again while it is not applied yet (503). */
     private static JsonNode readApplied(final ApiClient api, final String path, final ConsistencyToken token,
                                         final CliProcess service) {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         ApiClient.Response response;
         while ((response = api.get(path, token.toString())).status() == 503 && System.nanoTime() < deadline) {
-            sleep(100);
+            io.vectorstream.util.Pause.millis(100, "the service");
         }
         assertEquals(200, response.status(), response.body() + "; without the token: " + api.get(path).body()
                 + "; output:\n" + service.output());
@@ -228,14 +206,5 @@ class KillRestartIntegrationTest {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
-    }
-
-    private static void sleep(final long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

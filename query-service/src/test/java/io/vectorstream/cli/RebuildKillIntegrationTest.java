@@ -39,14 +39,13 @@ class RebuildKillIntegrationTest {
         String bootstrap = "127.0.0.1:" + kafkaPort;
         ApiClient api = new ApiClient(httpPort);
         Map<String, float[]> latest = new HashMap<>();
-        try (CliProcess broker = CliProcess.start("Kafka broker ready", List.of("broker", "--data-dir",
-                data.resolve("broker").toString(), "--kafka-port", Integer.toString(kafkaPort)))) {
+        try (CliProcess broker = CliProcess.broker(data, kafkaPort)) {
             broker.awaitReady(Duration.ofMinutes(1));
 
-            try (CliProcess service = serve(bootstrap, data, httpPort)) {
+            try (CliProcess service = CliProcess.serve(bootstrap, data, httpPort)) {
                 service.awaitReady(Duration.ofMinutes(2));
                 publish(bootstrap, latest);
-                awaitChunkCount(api, latest.size(), service);
+                service.awaitChunkCount(api, count -> count == latest.size(), Duration.ofMinutes(2));
                 service.stop(Duration.ofSeconds(60));
             }
 
@@ -62,11 +61,11 @@ class RebuildKillIntegrationTest {
                 assertTrue(second.output().contains("Rebuilt in"), second.output());
             }
 
-            try (CliProcess service = serve(bootstrap, data, httpPort)) {
+            try (CliProcess service = CliProcess.serve(bootstrap, data, httpPort)) {
                 service.awaitReady(Duration.ofMinutes(2));
                 assertTrue(service.output().contains(": 0 shard records restored from changelogs."),
                         "the rebuild left its shards closed cleanly: " + service.output());
-                awaitChunkCount(api, latest.size(), service);
+                service.awaitChunkCount(api, count -> count == latest.size(), Duration.ofMinutes(2));
                 for (int d = 0; d < DOCUMENTS; d++) {
                     JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000").body();
                     for (JsonNode chunk : page.get("items")) {
@@ -81,12 +80,6 @@ class RebuildKillIntegrationTest {
                 service.stop(Duration.ofSeconds(60));
             }
         }
-    }
-
-    private static CliProcess serve(final String bootstrap, final Path data, final int httpPort) {
-        return CliProcess.start("Ready in", List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(httpPort),
-                "--host", "127.0.0.1", "--data-dir", data.resolve("service").toString(),
-                "--model-dir", data.resolve("no-models").toString()));
     }
 
     private static CliProcess rebuild(final String bootstrap, final Path data) {
@@ -114,24 +107,5 @@ class RebuildKillIntegrationTest {
                         .formatted(n % DOCUMENTS, n, Arrays.toString(vector))));
             }
         }
-    }
-
-    private static void awaitChunkCount(final ApiClient api, final int expected, final CliProcess service) {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        ApiClient.Response library = null;
-        while (System.nanoTime() < deadline) {
-            library = api.get("/v1/libraries/lib");
-            if (library.status() == 200 && library.body().get("chunkCount").asInt() == expected) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("not " + expected + " chunks: " + (library == null ? null : library.body())
-                + "; output:\n" + service.output());
     }
 }
