@@ -42,6 +42,8 @@ import java.util.Map;
 public final class BertEncoderBlock extends AbstractBlock {
 
     private static final byte VERSION = 1;
+    /** Forward-pass parameter: the {@link Precision} of the dense layers (default float32). */
+    public static final String PRECISION = "precision";
     /** Added to the attention scores of padding: softmax turns it into exactly 0. */
     private static final float MASKED = -1e9f;
 
@@ -49,6 +51,7 @@ public final class BertEncoderBlock extends AbstractBlock {
     private final Pooling pooling;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private volatile Prepared prepared;
+    private volatile Bfloat16 bfloat16;
 
     /**
      * What the forward pass derives once from the parameters: the fused layers and the token-type
@@ -56,6 +59,13 @@ public final class BertEncoderBlock extends AbstractBlock {
      * the model; anything made in a forward pass lives in that call's manager.
      */
     private record Prepared(NDArray tokenType, List<FusedLayer> layers) {
+    }
+
+    /**
+     * The layers again with their dense weights and biases in bfloat16, and the TorchScript
+     * function that runs a dense layer on them: float32 in, bfloat16 product, float32 out.
+     */
+    private record Bfloat16(TorchScript linear, List<FusedLayer> layers) {
     }
 
     /** One encoder layer's weights as the forward pass uses them. */
@@ -128,8 +138,15 @@ public final class BertEncoderBlock extends AbstractBlock {
 
         NDArray floatMask = mask.toType(DataType.FLOAT32, false);
         NDArray attentionBias = floatMask.neg().add(1f).mul(MASKED).reshape(batch, 1, 1, tokens);
-        for (FusedLayer layer : prepared.layers()) {
-            x = encoderLayer(layer, x, attentionBias, batch, tokens);
+        if (params != null && params.get(PRECISION) == Precision.BFLOAT16) {
+            Bfloat16 bf16 = bfloat16(prepared);
+            for (FusedLayer layer : bf16.layers()) {
+                x = encoderLayer(layer, x, attentionBias, batch, tokens, bf16.linear()::call);
+            }
+        } else {
+            for (FusedLayer layer : prepared.layers()) {
+                x = encoderLayer(layer, x, attentionBias, batch, tokens, BertEncoderBlock::linear);
+            }
         }
         NDArray sentence = switch (pooling) {
             case CLS -> x.get(":, 0, :");
@@ -142,20 +159,25 @@ public final class BertEncoderBlock extends AbstractBlock {
         return new NDList(sentence.div(norm));
     }
 
+    /** A dense layer: {@code x * weight^T + bias}. */
+    private interface DenseOp {
+        NDArray apply(NDArray x, NDArray weight, NDArray bias);
+    }
+
     private NDArray encoderLayer(final FusedLayer layer, final NDArray x, final NDArray attentionBias,
-                                 final long batch, final long tokens) {
+                                 final long batch, final long tokens, final DenseOp linear) {
         int heads = config.heads();
         int headSize = config.headSize();
         // [batch, tokens, 3 * hidden] -> [3, batch, heads, tokens, headSize]
-        NDArray qkv = linear(x, layer.qkvWeight(), layer.qkvBias()).reshape(batch, tokens, 3, heads, headSize)
+        NDArray qkv = linear.apply(x, layer.qkvWeight(), layer.qkvBias()).reshape(batch, tokens, 3, heads, headSize)
                 .transpose(2, 0, 3, 1, 4);
         NDArray probabilities = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).add(attentionBias).softmax(-1);
         NDArray context = probabilities.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens,
                 (long) heads * headSize);
-        NDArray attended = layerNorm(linear(context, layer.outWeight(), layer.outBias()).add(x),
+        NDArray attended = layerNorm(linear.apply(context, layer.outWeight(), layer.outBias()).add(x),
                 layer.norm1Weight(), layer.norm1Bias());
-        NDArray intermediate = Activation.gelu(linear(attended, layer.interWeight(), layer.interBias()));
-        return layerNorm(linear(intermediate, layer.ffnOutWeight(), layer.ffnOutBias()).add(attended),
+        NDArray intermediate = Activation.gelu(linear.apply(attended, layer.interWeight(), layer.interBias()));
+        return layerNorm(linear.apply(intermediate, layer.ffnOutWeight(), layer.ffnOutBias()).add(attended),
                 layer.norm2Weight(), layer.norm2Bias());
     }
 
@@ -171,6 +193,48 @@ public final class BertEncoderBlock extends AbstractBlock {
                     prepared = new Prepared(row, fuse(store, like));
                 }
                 ready = prepared;
+            }
+        }
+        return ready;
+    }
+
+    private Bfloat16 bfloat16(final Prepared prepared) {
+        Bfloat16 ready = bfloat16;
+        if (ready == null) {
+            synchronized (this) {
+                if (bfloat16 == null) {
+                    NDManager manager = prepared.tokenType().getManager();
+                    List<FusedLayer> layers = new ArrayList<>();
+                    try (TorchScript pack = TorchScript.load(manager, "PackBfloat16", """
+                            def forward(self: __torch__.PackBfloat16,
+                                weight: Tensor) -> Tensor:
+                              return ops.mkldnn._reorder_linear_weight(torch.to(weight, 15), None)
+                            """);
+                         TorchScript cast = TorchScript.load(manager, "ToBfloat16", """
+                            def forward(self: __torch__.ToBfloat16,
+                                x: Tensor) -> Tensor:
+                              return torch.to(x, 15)
+                            """)) {
+                        for (FusedLayer f : prepared.layers()) {
+                            layers.add(new FusedLayer(pack.call(f.qkvWeight()), cast.call(f.qkvBias()),
+                                    pack.call(f.outWeight()), cast.call(f.outBias()), f.norm1Weight(), f.norm1Bias(),
+                                    pack.call(f.interWeight()), cast.call(f.interBias()),
+                                    pack.call(f.ffnOutWeight()), cast.call(f.ffnOutBias()),
+                                    f.norm2Weight(), f.norm2Bias()));
+                        }
+                    }
+                    TorchScript linear = TorchScript.load(manager, "Bfloat16Linear", """
+                            def forward(self: __torch__.Bfloat16Linear,
+                                x: Tensor,
+                                weight: Tensor,
+                                bias: Tensor) -> Tensor:
+                              _0 = ops.mkldnn._linear_pointwise(torch.to(x, 15), weight, bias, "none",
+                                  annotate(List[Optional[number]], []), "")
+                              return torch.to(_0, 6)
+                            """);
+                    bfloat16 = new Bfloat16(linear, List.copyOf(layers));
+                }
+                ready = bfloat16;
             }
         }
         return ready;

@@ -10,11 +10,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A built model folder run on DJL's PyTorch engine: Hugging Face tokenizer, then
@@ -34,11 +38,14 @@ public final class DjlEmbedder implements Embedder {
      */
     public static final int MAX_BATCH = Integer.getInteger("vectorstream.model.batch", 16);
     static final int MAX_BATCH_TOKENS = MAX_BATCH * 128;
+    private static final Logger LOG = LoggerFactory.getLogger(DjlEmbedder.class);
 
     private final ModelManifest manifest;
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
     private final BertEncoderBlock block;
+    private volatile Precision precision = Precision.FLOAT32;
+    private volatile PairList<String, Object> forwardParams = paramsFor(Precision.FLOAT32);
 
     private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
                         final BertEncoderBlock block) {
@@ -48,8 +55,56 @@ public final class DjlEmbedder implements Embedder {
         this.block = block;
     }
 
-    /** Loads the model built in {@code modelDir} (see {@link ModelBuilder}). */
+    /**
+     * Loads the model built in {@code modelDir} (see {@link ModelBuilder}) in the precision
+     * {@value Precision#PROPERTY} asks for. By default ({@code auto}) that is the fastest this CPU
+     * runs natively, and if this PyTorch build cannot run the bfloat16 layers the model runs in
+     * float32 and the log says why.
+     */
     public static DjlEmbedder load(final Path modelDir) throws IOException {
+        Optional<Precision> requested = Precision.requested();
+        return load(modelDir, requested.orElseGet(Precision::fastestNative), requested.isEmpty());
+    }
+
+    /** Loads the model built in {@code modelDir} to run in {@code precision}, or fails. */
+    public static DjlEmbedder load(final Path modelDir, final Precision precision) throws IOException {
+        return load(modelDir, precision, false);
+    }
+
+    private static DjlEmbedder load(final Path modelDir, final Precision precision, final boolean fallBack)
+            throws IOException {
+        DjlEmbedder embedder = loadFloat32(modelDir);
+        if (precision == Precision.BFLOAT16) {
+            try {
+                embedder.usePrecision(Precision.BFLOAT16);
+            } catch (EmbeddingException e) {
+                if (!fallBack) {
+                    embedder.close();
+                    throw new IOException("cannot run " + embedder.modelId() + " in bfloat16: " + e.getMessage(), e);
+                }
+                LOG.warn("Model {} runs in float32: its bfloat16 layers failed on this machine ({})",
+                        embedder.modelId(), e.getMessage());
+            }
+        }
+        return embedder;
+    }
+
+    /**
+     * Switches precision once a forward pass in it has succeeded (the first pass in bfloat16 also
+     * packs its weights, so no caller pays for that).
+     */
+    private void usePrecision(final Precision wanted) {
+        PairList<String, Object> params = paramsFor(wanted);
+        embedBatches(List.of("warm up"), Purpose.PASSAGE, params);
+        forwardParams = params;
+        precision = wanted;
+    }
+
+    private static PairList<String, Object> paramsFor(final Precision precision) {
+        return new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(precision));
+    }
+
+    private static DjlEmbedder loadFloat32(final Path modelDir) throws IOException {
         DjlRuntime.configure();
         ModelManifest manifest = ModelManifest.read(modelDir);
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
@@ -86,6 +141,11 @@ public final class DjlEmbedder implements Embedder {
         return manifest;
     }
 
+    /** The number format the dense layers run in. */
+    public Precision precision() {
+        return precision;
+    }
+
     @Override
     public String modelId() {
         return manifest.modelId();
@@ -98,6 +158,11 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public float[][] embed(final List<String> texts, final Purpose purpose) {
+        return embedBatches(texts, purpose, forwardParams);
+    }
+
+    private float[][] embedBatches(final List<String> texts, final Purpose purpose,
+                                   final PairList<String, Object> params) {
         float[][] vectors = new float[texts.size()][];
         if (texts.isEmpty()) {
             return vectors;
@@ -116,7 +181,7 @@ public final class DjlEmbedder implements Embedder {
                         && (long) (end - start + 1) * encodings[order[end]].getIds().length <= MAX_BATCH_TOKENS) {
                     end++;
                 }
-                runBatch(encodings, order, start, end, vectors);
+                runBatch(encodings, order, start, end, vectors, params);
                 start = end;
             }
             return vectors;
@@ -127,7 +192,7 @@ public final class DjlEmbedder implements Embedder {
 
     /** Embeds {@code encodings[order[start..end)]}, sorted by length, padded to the last (longest). */
     private void runBatch(final Encoding[] encodings, final Integer[] order, final int start, final int end,
-                          final float[][] into) {
+                          final float[][] into, final PairList<String, Object> forwardParams) {
         int rows = end - start;
         int tokens = encodings[order[end - 1]].getIds().length;
         long[] ids = new long[rows * tokens];
@@ -141,7 +206,8 @@ public final class DjlEmbedder implements Embedder {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDList inputs = new NDList(manager.create(ids, new Shape(rows, tokens)),
                     manager.create(mask, new Shape(rows, tokens)));
-            NDArray output = block.forward(new ParameterStore(manager, false), inputs, false).singletonOrThrow();
+            NDArray output = block.forward(new ParameterStore(manager, false), inputs, false, forwardParams)
+                    .singletonOrThrow();
             float[] flat = output.toFloatArray();
             int dimension = manifest.dimension();
             for (int row = 0; row < rows; row++) {

@@ -115,8 +115,8 @@ public final class Models implements AutoCloseable {
                     throw e;
                 }
             }
-            LOG.info("loaded model {} ({} dimensions) in {} ms", modelId, manifest.dimension(),
-                    (System.nanoTime() - start) / 1_000_000);
+            LOG.info("loaded model {} ({} dimensions, dense layers in {}) in {} ms", modelId, manifest.dimension(),
+                    precisionOf(model).map(Precision::label).orElse("?"), (System.nanoTime() - start) / 1_000_000);
             loaded.put(modelId, model);
             failed.remove(modelId);
             return model;
@@ -136,6 +136,16 @@ public final class Models implements AutoCloseable {
     public Embedder uncached(final String modelId) {
         Embedder embedder = embedder(modelId);
         return embedder instanceof CachingEmbedder caching ? caching.model() : embedder;
+    }
+
+    /** The precision a loaded model runs in; empty if it is not loaded (yet). */
+    public synchronized Optional<Precision> precision(final String modelId) {
+        return Optional.ofNullable(loaded.get(modelId)).flatMap(Models::precisionOf);
+    }
+
+    private static Optional<Precision> precisionOf(final Embedder embedder) {
+        Embedder model = embedder instanceof CachingEmbedder caching ? caching.model() : embedder;
+        return model instanceof DjlEmbedder djl ? Optional.of(djl.precision()) : Optional.empty();
     }
 
     /** Hit and miss counts of the caches of the models loaded so far. */

@@ -3,6 +3,8 @@ package io.vectorstream.embed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
 
 /**
  * The default model, built once per module into {@code target/test-models} from the artifact on
@@ -11,7 +13,7 @@ import java.nio.file.Path;
 public final class TestModel {
 
     public static final Path ARTIFACTS = Path.of("target", "test-models").toAbsolutePath();
-    private static DjlEmbedder embedder;
+    private static final Map<Precision, DjlEmbedder> EMBEDDERS = new EnumMap<>(Precision.class);
 
     private TestModel() {
     }
@@ -29,15 +31,22 @@ public final class TestModel {
         }
     }
 
-    /** The default model, loaded once per JVM and shared (like the product shares it). */
-    public static synchronized DjlEmbedder embedder() {
-        if (embedder == null) {
+    /**
+     * The default model in the precision the product would choose on this machine, loaded once
+     * per JVM and shared (like the product shares it).
+     */
+    public static DjlEmbedder embedder() {
+        return embedder(Precision.fastestNative());
+    }
+
+    /** The default model running in {@code precision}, loaded once per JVM. */
+    public static synchronized DjlEmbedder embedder(final Precision precision) {
+        return EMBEDDERS.computeIfAbsent(precision, p -> {
             try {
-                embedder = DjlEmbedder.load(dir());
+                return DjlEmbedder.load(dir(), p);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }
-        return embedder;
+        });
     }
 }

@@ -73,6 +73,7 @@ final class EmbedResource implements HttpService {
             model.put("maxTokens", manifest.maxTokens());
             model.put("source", manifest.sourceArtifact());
             model.put("licence", manifest.licence());
+            embeddings.precision(manifest.modelId()).ifPresent(p -> model.put("precision", p.label()));
             for (Models.CacheStats stats : embeddings.cacheStats()) {
                 if (stats.modelId().equals(manifest.modelId())) {
                     ObjectNode cache = model.putObject("cache");

@@ -3,9 +3,11 @@ package io.vectorstream.service;
 import io.vectorstream.embed.Embedder;
 import io.vectorstream.embed.ModelManifest;
 import io.vectorstream.embed.Models;
+import io.vectorstream.embed.Precision;
 import io.vectorstream.record.LibraryRecord;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The embedding models as the API uses them: query texts, {@code POST /v1/embed}, model checks.
@@ -29,6 +31,11 @@ public final class EmbeddingService implements AutoCloseable {
 
     public List<Models.CacheStats> cacheStats() {
         return models.cacheStats();
+    }
+
+    /** The precision a loaded model runs in; empty before its first use. */
+    public Optional<Precision> precision(final String modelId) {
+        return models.precision(modelId);
     }
 
     public String defaultModel() {
