@@ -11,6 +11,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -30,16 +34,25 @@ import org.slf4j.LoggerFactory;
  * <p><b>Embedding in batches across events.</b> A model embeds 32 texts together several times
  * faster than one by one, but most events carry one chunk. So an event with texts to embed is
  * held back until {@value #BATCH_TEXTS} texts are waiting, or an event arrives that needs no
- * embedding, or the oldest held event was already held at the previous punctuation (they run
- * every {@value #WATERMARK_INTERVAL_MS} ms, so nothing waits much more than twice that); then all
- * held events are embedded in one model call per model and processed in their order. (Flushing at
+ * embedding, or the oldest held event was already held at the previous punctuation while the
+ * model was idle (punctuations run every {@value #WATERMARK_INTERVAL_MS} ms); then the held
+ * events are embedded in one model call per model and processed in their order. (Flushing at
  * every punctuation instead made batches of 1 to 7 texts under load: Kafka Streams feeds a slow
  * task a few records per loop and punctuates between them. Stream time and the thread's cached
- * clock are no use for an age either: both stand still during a long model call.) Any
- * other event first processes the held ones, so the order of events is never changed. Under
- * exactly-once, Kafka Streams may commit the input offset of a held event before it is processed;
- * that is why held events are also written to a changelogged store (in the same transaction) and
- * taken back from it after a crash: none is lost or processed twice.
+ * clock are no use for an age either: both stand still during a long model call.) Any other event
+ * first processes the held ones, so the order of events is never changed. Under exactly-once,
+ * Kafka Streams may commit the input offset of a held event before it is processed; that is why
+ * held events are also written to a changelogged store (in the same transaction) and taken back
+ * from it after a crash: none is lost or processed twice.
+ *
+ * <p><b>Embedding beside the stream thread.</b> A batch is embedded on the process's embedding
+ * thread, never on the stream thread: a model call of ~100 ms there would starve every other
+ * task of that thread (the shard tasks this one feeds, measured: they fell behind by thousands of
+ * records and caught up only when the input ran dry). Meanwhile the task goes on reading and
+ * holding events, up to {@value #MAX_HELD_TEXTS} texts; Kafka Streams commits and runs the other
+ * tasks. At most one batch per task is in flight; its events are forwarded, in order, on the
+ * stream thread as soon as it is done (at the task's next event or punctuation), and the next full
+ * batch starts. The model call touches no state of the task.
  *
  * <p><b>Watermarks.</b> Every {@value #WATERMARK_INTERVAL_MS} ms, if it has processed anything new,
  * it publishes to every shard a record saying "input partition p is processed up to offset o".
@@ -52,6 +65,12 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     static final long WATERMARK_INTERVAL_MS = 50;
     /** Texts held back before they are embedded together (the model cuts them into forward passes). */
     static final int BATCH_TEXTS = 32;
+    /**
+     * Texts held, beside the batch in flight, before a task waits for the model: the stream thread
+     * goes on (reading, committing, running the other tasks, such as the shards this task feeds)
+     * while the model works, but no further than this ahead of it.
+     */
+    static final int MAX_HELD_TEXTS = 4 * BATCH_TEXTS;
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
     private final PrefetchedEmbedding embedding;
@@ -59,8 +78,19 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private final String librariesStoreName;
     private final String pendingStoreName;
     private final String progressStoreName;
+    /**
+     * Runs the model calls of every task of this process. One thread: the model is CPU-bound and
+     * already runs one thread per operation beside the stream threads (DjlRuntime).
+     */
+    private static final ExecutorService EMBEDDING_THREAD = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("vectorstream-embedding").daemon().factory());
+
+    /** Held events not yet given to the embedding thread, in order. */
     private final List<PendingEvent> pending = new ArrayList<>();
     private int pendingTexts;
+    /** Held events (all before {@link #pending}) whose texts the embedding thread is computing. */
+    private List<PendingEvent> inFlight = List.of();
+    private Future<Map<String, Map<String, float[]>>> inFlightVectors;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
     private KeyValueStore<Long, byte[]> pendingStore;
@@ -115,9 +145,10 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
         punctuation = processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
                 now -> {
+                    forwardInFlightIfDone();
                     long oldest = pending.isEmpty() ? -1 : pending.getFirst().offset();
-                    if (oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
-                        processPending();
+                    if (inFlightVectors == null && oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
+                        startInFlight(); // a partial batch: the model is idle and no more text came
                         oldest = -1;
                     }
                     oldestHeldAtLastPunctuation = oldest;
@@ -138,6 +169,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
 
     private void resetMemory() {
+        if (inFlightVectors != null) {
+            inFlightVectors.cancel(false); // its events are still in the store, for the next init
+        }
+        inFlight = List.of();
+        inFlightVectors = null;
         pending.clear();
         pendingTexts = 0;
         embedding.clear();
@@ -150,6 +186,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     @Override
     public void process(final Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
+        forwardInFlightIfDone();
         PendingEvent event = withTexts(new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
                 meta.partition(), meta.offset(), null, List.of()));
         if (event == null) {
@@ -160,8 +197,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             pendingStore.put(event.offset(), event.encode());
             pending.add(event);
             pendingTexts += event.texts().size();
-            if (pendingTexts >= BATCH_TEXTS) {
-                processPending();
+            if (pendingTexts >= MAX_HELD_TEXTS) {
+                forwardInFlight(); // the model is behind: wait for it instead of holding more
+            }
+            if (inFlightVectors == null && pendingTexts >= BATCH_TEXTS) {
+                startInFlight();
             }
         }
         lastOffset = meta.offset();
@@ -214,26 +254,84 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
     }
 
-    /** Embeds the texts of all held events together, then processes them in order. */
+    /** Embeds the texts of all held events (in flight first), then processes them in order. */
     private void processPending() {
+        forwardInFlight();
         if (pending.isEmpty()) {
             return;
         }
-        Map<String, List<String>> textsByModel = new LinkedHashMap<>();
-        for (PendingEvent event : pending) {
-            if (event.modelId() != null) {
-                textsByModel.computeIfAbsent(event.modelId(), m -> new ArrayList<>()).addAll(event.texts());
+        embedding.add(PrefetchedEmbedding.compute(embedding.models(), textsByModel(pending)));
+        forwardHeld(pending);
+        pending.clear();
+        pendingTexts = 0;
+    }
+
+    /** Hands the held events' texts to the embedding thread. */
+    private void startInFlight() {
+        Map<String, List<String>> texts = textsByModel(pending);
+        TextEmbedding models = embedding.models();
+        inFlight = List.copyOf(pending);
+        inFlightVectors = EMBEDDING_THREAD.submit(() -> PrefetchedEmbedding.compute(models, texts));
+        pending.clear();
+        pendingTexts = 0;
+    }
+
+    /** Forwards the batch in flight if it is done, and gives the model the next full one. */
+    private void forwardInFlightIfDone() {
+        if (inFlightVectors != null && inFlightVectors.isDone()) {
+            forwardInFlight();
+            if (pendingTexts >= BATCH_TEXTS) {
+                startInFlight();
             }
         }
-        textsByModel.forEach(embedding::prefetch);
-        for (PendingEvent event : pending) {
+    }
+
+    /** Waits for the batch in flight, if any, and processes its events. */
+    private void forwardInFlight() {
+        if (inFlightVectors == null) {
+            return;
+        }
+        try {
+            embedding.add(inFlightVectors.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
+        } catch (ExecutionException e) {
+            // compute() leaves failing models out; anything else: each event embeds on its own below
+            LOG.warn("embedding a batch failed; its events are embedded one by one", e.getCause());
+        }
+        List<PendingEvent> events = inFlight;
+        inFlight = List.of();
+        inFlightVectors = null;
+        forwardHeld(events);
+    }
+
+    /** Translates and forwards held events whose vectors {@link #embedding} has, in order. */
+    private void forwardHeld(final List<PendingEvent> events) {
+        for (PendingEvent event : events) {
             translateAndForward(event.key(), event.value(), event.timestamp(), event.topic(), event.partition(),
                     event.offset());
             pendingStore.delete(event.offset());
         }
         embedding.clear();
-        pending.clear();
-        pendingTexts = 0;
+    }
+
+    private static Map<String, List<String>> textsByModel(final List<PendingEvent> events) {
+        Map<String, List<String>> textsByModel = new LinkedHashMap<>();
+        for (PendingEvent event : events) {
+            if (event.modelId() != null) {
+                textsByModel.computeIfAbsent(event.modelId(), m -> new ArrayList<>()).addAll(event.texts());
+            }
+        }
+        return textsByModel;
+    }
+
+    /** Offset of the oldest event held (in flight or waiting), or -1. */
+    private long oldestHeld() {
+        if (!inFlight.isEmpty()) {
+            return inFlight.getFirst().offset();
+        }
+        return pending.isEmpty() ? -1 : pending.getFirst().offset();
     }
 
     private void translateAndForward(final byte[] key, final byte[] value, final long timestamp, final String topic,
@@ -276,7 +374,8 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     /** Never past a held event: the watermark says everything up to it has reached the shards. */
     private void sendWatermark() {
-        long processedUpTo = pending.isEmpty() ? lastOffset : pending.getFirst().offset() - 1;
+        long oldestHeld = oldestHeld();
+        long processedUpTo = oldestHeld < 0 ? lastOffset : oldestHeld - 1;
         if (processedUpTo <= lastWatermarkSent) {
             return;
         }

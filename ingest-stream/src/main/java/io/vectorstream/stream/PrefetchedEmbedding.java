@@ -18,19 +18,39 @@ final class PrefetchedEmbedding implements TextEmbedding {
         this.models = models;
     }
 
-    /** Embeds these texts of one model in one call; on failure leaves them to {@link #embed}. */
-    void prefetch(final String modelId, final List<String> texts) {
-        List<String> distinct = texts.stream().distinct().toList();
-        float[][] computed;
-        try {
-            computed = models.embed(modelId, distinct);
-        } catch (RuntimeException e) {
-            return; // each event will meet the error itself, and be dead-lettered alone
-        }
-        Map<String, float[]> byText = vectors.computeIfAbsent(modelId, m -> new HashMap<>());
-        for (int i = 0; i < distinct.size(); i++) {
-            byText.put(distinct.get(i), computed[i]);
-        }
+    /**
+     * Embeds the texts of each model in one call per model, on any thread (it touches nothing of
+     * this object). A model that fails is left out: each of its events will meet the error itself,
+     * in {@link #embed}, and be dead-lettered alone.
+     */
+    static Map<String, Map<String, float[]>> compute(final TextEmbedding models,
+                                                     final Map<String, List<String>> textsByModel) {
+        Map<String, Map<String, float[]>> vectors = new HashMap<>();
+        textsByModel.forEach((modelId, texts) -> {
+            List<String> distinct = texts.stream().distinct().toList();
+            float[][] computed;
+            try {
+                computed = models.embed(modelId, distinct);
+            } catch (RuntimeException e) {
+                return;
+            }
+            Map<String, float[]> byText = new HashMap<>();
+            for (int i = 0; i < distinct.size(); i++) {
+                byText.put(distinct.get(i), computed[i]);
+            }
+            vectors.put(modelId, byText);
+        });
+        return vectors;
+    }
+
+    /** Serves these vectors (from {@link #compute}) until {@link #clear}. */
+    void add(final Map<String, Map<String, float[]>> computed) {
+        computed.forEach((modelId, byText) -> vectors.computeIfAbsent(modelId, m -> new HashMap<>()).putAll(byText));
+    }
+
+    /** The models behind this cache of vectors. */
+    TextEmbedding models() {
+        return models;
     }
 
     void clear() {

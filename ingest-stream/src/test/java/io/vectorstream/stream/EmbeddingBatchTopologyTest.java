@@ -69,7 +69,8 @@ class EmbeddingBatchTopologyTest {
         assertEquals(java.util.Map.of(0, 0L), query(new ShardQuery.Watermarks()),
                 "the watermark covers the library event (offset 0) but not the held events");
         driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
-        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        assertEquals(Optional.empty(), chunk("c0"), "second punctuation: given to the embedding thread");
+        punctuateUntil(() -> chunk("c2").isPresent());
         assertEquals(java.util.Map.of(0, 3L), query(new ShardQuery.Watermarks()));
         for (int i = 0; i < 3; i++) {
             assertEquals("sentence number " + i, chunk("c" + i).orElseThrow().text());
@@ -86,15 +87,53 @@ class EmbeddingBatchTopologyTest {
     }
 
     @Test
-    void aFullBatchIsEmbeddedAtOnce() {
+    void aFullBatchIsEmbeddedOnTheEmbeddingThreadAndForwardedByTheTask() {
+        events.pipeInput("t", fullBatchDocument("d"));
+        assertEquals(0, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
+                "being embedded beside the stream thread: nothing forwarded yet");
+        assertEquals(1, pendingStore().approximateNumEntries(), "in flight, so still in the changelogged store");
+        punctuateUntil(() -> query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount() > 0);
+        assertEquals(EventProcessor.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
+                "the whole batch at once");
+        assertEquals(0, pendingStore().approximateNumEntries());
+    }
+
+    @Test
+    void eventsAfterABatchInFlightAreProcessedAfterIt() {
+        events.pipeInput("t", fullBatchDocument("d"));
+        events.pipeInput("t", textChunk("later", "held while the batch is embedded"));
+        // Needs no model: processes the batch in flight, then the held event, then itself.
+        events.pipeInput("t", "{\"type\":\"chunk.deleted\",\"libraryId\":\"t\",\"documentId\":\"d\","
+                + "\"chunkId\":\"k0\"}");
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("t", "d", "k0")),
+                "deleted after the batch wrote it, not before");
+        assertEquals("text 1", query(new ShardQuery.GetChunk("t", "d", "k1")).orElseThrow().text());
+        assertEquals("held while the batch is embedded", chunk("later").orElseThrow().text());
+        assertEquals(0, pendingStore().approximateNumEntries());
+    }
+
+    /**
+     * Runs punctuations, a real 10 ms apart, until the embedding thread's batch has been forwarded
+     * (the task forwards it on its own thread, at a punctuation once the model is done).
+     */
+    private void punctuateUntil(final java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!done.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not forwarded within 30 s");
+            io.vectorstream.util.Pause.millis(10, "the embedding thread");
+            driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        }
+    }
+
+    /** One document.upserted event with {@link EventProcessor#BATCH_TEXTS} text chunks k0, k1, ... */
+    private static String fullBatchDocument(final String documentId) {
         StringBuilder chunks = new StringBuilder();
         for (int i = 0; i < EventProcessor.BATCH_TEXTS; i++) {
             chunks.append(i == 0 ? "" : ",").append("{\"id\":\"k").append(i).append("\",\"text\":\"text ").append(i)
                     .append("\"}");
         }
-        events.pipeInput("t", "{\"type\":\"document.upserted\",\"libraryId\":\"t\",\"documentId\":\"d\","
-                + "\"payload\":{\"chunks\":[" + chunks + "]}}");
-        assertEquals(EventProcessor.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount());
+        return "{\"type\":\"document.upserted\",\"libraryId\":\"t\",\"documentId\":\"" + documentId + "\","
+                + "\"payload\":{\"chunks\":[" + chunks + "]}}";
     }
 
     private static String textChunk(final String id, final String text) {

@@ -1,6 +1,7 @@
 package io.vectorstream.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.embed.Models;
 import io.vectorstream.embed.TestModel;
@@ -77,6 +78,20 @@ class EventProcessorRestartTest {
         }
     }
 
+    /**
+     * Punctuates, a real 10 ms apart, until {@code chunks} chunk records were forwarded: the second
+     * punctuation gives the held events to the embedding thread, a later one forwards them.
+     */
+    private static void punctuateUntilForwarded(final MockProcessorContext<byte[], byte[]> context,
+                                                final int chunks) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (int i = 1; chunksForwarded(context).size() < chunks; i++) {
+            assertTrue(System.nanoTime() < deadline, "not forwarded within 30 s");
+            context.scheduledPunctuators().getLast().getPunctuator().punctuate(1_000L * i);
+            io.vectorstream.util.Pause.millis(10, "the embedding thread");
+        }
+    }
+
     /** Ids of the chunk records forwarded to the shards. */
     private static List<String> chunksForwarded(final MockProcessorContext<byte[], byte[]> context) {
         return context.forwarded(VectorstreamTopology.SHARDS_SINK).stream()
@@ -107,7 +122,7 @@ class EventProcessorRestartTest {
 
         MockProcessorContext<byte[], byte[]> after = context();
         EventProcessor second = processor(after);
-        punctuateTwice(after);
+        punctuateUntilForwarded(after, 3);
         assertEquals(List.of("c1", "c2", "c3"), chunksForwarded(after));
         assertEquals(0, pending.approximateNumEntries());
     }
@@ -119,7 +134,7 @@ class EventProcessorRestartTest {
         holdThreeTextEvents(processor, context);
         // Revived after a state reset: Kafka Streams may call init again without close in between.
         processor.init(context);
-        punctuateTwice(context);
+        punctuateUntilForwarded(context, 3);
         assertEquals(List.of("c1", "c2", "c3"), chunksForwarded(context));
     }
 
