@@ -62,11 +62,11 @@ final class EmbedBenchmark {
                 ObjectNode node = Json.MAPPER.createObjectNode();
                 node.put("benchmark", result.name());
                 node.put("setting", result.setting());
-                node.put("value", Math.round(result.value() * 10) / 10.0);
+                node.put("value", Math.round(result.value() * 100) / 100.0);
                 node.put("unit", result.unit());
                 out.println(node);
             } else {
-                out.printf("%-28s %-34s %10.1f %s%n", result.name(), result.setting(), result.value(), result.unit());
+                out.printf("%-28s %-34s %10.2f %s%n", result.name(), result.setting(), result.value(), result.unit());
             }
         };
         progress.printf("model %s, %d model thread(s) per call, at most %d texts per forward pass, %d cores%n",
@@ -74,7 +74,7 @@ final class EmbedBenchmark {
                 io.vectorstream.embed.DjlEmbedder.MAX_BATCH, Runtime.getRuntime().availableProcessors());
         bareModel(ModelBuilder.modelDir(modelRoot, model.id()), sentences, batches, progress, report);
         if (events > 0) {
-            pipeline(modelRoot, model.id(), events, progress, report);
+            pipeline(modelRoot, model.id(), events, sentences, progress, report);
         }
         report.accept(new Result("process", "resident memory (VmRSS)", residentMiB(), "MiB"));
     }
@@ -83,31 +83,37 @@ final class EmbedBenchmark {
                                   final PrintStream progress, final Consumer<Result> report) {
         List<String> texts = sentences(count, 11);
         try (DjlEmbedder embedder = DjlEmbedder.load(modelDir)) {
+            progress.printf("dense layers in %s%n", embedder.precision().label());
             embedder.embed(sentences(64, 3), Embedder.Purpose.PASSAGE); // warm-up: first calls are slow
             for (int batch : batches) {
-                long start = System.nanoTime();
-                long lastReport = start;
-                for (int i = 0; i < texts.size(); i += batch) {
-                    embedder.embed(texts.subList(i, Math.min(texts.size(), i + batch)), Embedder.Purpose.PASSAGE);
-                    if (System.nanoTime() - lastReport > 5_000_000_000L) {
-                        lastReport = System.nanoTime();
-                        progress.printf("  batch %d: %d/%d sentences%n", batch, i, texts.size());
-                    }
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
                 report.accept(new Result("bare model", "batch " + batch + ", " + texts.size() + " sentences",
-                        texts.size() / seconds, "sentences/s"));
+                        sentencesPerSecond(embedder, texts, batch, progress), "sentences/s"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** Sentences per second of {@code embedder} called with {@code batch} texts at a time. */
+    private static double sentencesPerSecond(final Embedder embedder, final List<String> texts, final int batch,
+                                             final PrintStream progress) {
+        long start = System.nanoTime();
+        long lastReport = start;
+        for (int i = 0; i < texts.size(); i += batch) {
+            embedder.embed(texts.subList(i, Math.min(texts.size(), i + batch)), Embedder.Purpose.PASSAGE);
+            if (System.nanoTime() - lastReport > 5_000_000_000L) {
+                lastReport = System.nanoTime();
+                progress.printf("  batch %d: %d/%d sentences%n", batch, i, texts.size());
+            }
+        }
+        return texts.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
     private static final String WARM_UP_LIBRARY = "warm-up";
     private static final int WARM_UP_EVENTS = 1_000;
 
     private static void pipeline(final Path modelRoot, final String modelId, final int events,
-                                 final PrintStream progress, final Consumer<Result> report) {
+                                 final int bareSentences, final PrintStream progress, final Consumer<Result> report) {
         Path dir = Directories.temporary("vectorstream-bench-embed");
         progress.println("starting an embedded broker and the service for the pipeline run...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
@@ -132,6 +138,11 @@ final class EmbedBenchmark {
                 while (chunkCount(service, WARM_UP_LIBRARY) < WARM_UP_EVENTS) {
                     io.vectorstream.util.Pause.millis(100, "the benchmark");
                 }
+                // This machine's speed moves by a third between minutes: the ratio compares the
+                // pipeline with the bare model timed right before and right after it, in this process.
+                progress.println("  bare model, right before the pipeline...");
+                List<String> bareTexts = sentences(bareSentences, 11);
+                double bareBefore = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
                 List<String> texts = sentences(events, 23);
                 long start = System.nanoTime();
                 publish(broker.bootstrapServers(), settings.topics(), "bench", texts);
@@ -146,10 +157,16 @@ final class EmbedBenchmark {
                     }
                     io.vectorstream.util.Pause.millis(250, "the benchmark");
                 }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                report.accept(new Result("pipeline", events + " one-chunk text events, 3 partitions",
-                        events / seconds, "chunks/s"));
-                queryLatency(service.port(), progress, report);
+                double rate = events / ((System.nanoTime() - start) / 1e9);
+                report.accept(new Result("pipeline", events + " one-chunk text events, 3 partitions", rate,
+                        "chunks/s"));
+                progress.println("  bare model, right after the pipeline...");
+                double bareAfter = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
+                double bare = (bareBefore + bareAfter) / 2;
+                report.accept(new Result("bare model", "batch 32, mean of right before and after the pipeline", bare,
+                        "sentences/s"));
+                report.accept(new Result("pipeline", "ratio to that bare model rate", rate / bare, "x"));
+                queryLatency(service.port(), models.uncached(modelId), progress, report);
             }
         }
     }
@@ -178,11 +195,23 @@ final class EmbedBenchmark {
      * Latency of k=10 searches over HTTP, one at a time: by text (the model runs per query), then
      * by the same queries' vectors (no model), so the model's share of a text query shows. The
      * server-side figure is the response's {@code tookMs} (library lookup, embedding, search).
+     * Beside them, the model alone on the same texts, called directly on this thread.
      */
-    private static void queryLatency(final int port, final PrintStream progress, final Consumer<Result> report) {
+    private static void queryLatency(final int port, final Embedder model, final PrintStream progress,
+                                     final Consumer<Result> report) {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         String search = "/v1/libraries/bench/search";
         List<String> queries = sentences(220, 99);
+        double[] modelMs = new double[queries.size()];
+        for (int i = 0; i < queries.size(); i++) {
+            long start = System.nanoTime();
+            model.embed(List.of(queries.get(i)), Embedder.Purpose.QUERY);
+            modelMs[i] = (System.nanoTime() - start) / 1e6;
+        }
+        double[] measured = Arrays.copyOfRange(modelMs, 20, modelMs.length);
+        Arrays.sort(measured);
+        report.accept(new Result("text query", "p50 of the model alone (same texts, called directly)",
+                measured[measured.length / 2], "ms"));
         progress.println("  text queries over HTTP...");
         List<ObjectNode> byText = queries.stream()
                 .map(q -> Json.MAPPER.createObjectNode().put("text", q).put("k", 10)).toList();
