@@ -3,6 +3,7 @@ package io.vectorstream.embed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -50,7 +51,7 @@ public enum Precision {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
                     .filter(line -> line.startsWith("flags"))
                     .findFirst()
-                    .map(line -> Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+")))
+                    .map(line -> Set.copyOf(Arrays.asList(line.substring(line.indexOf(':') + 1).trim().split("\\s+"))))
                     .orElse(Set.of());
         } catch (IOException | RuntimeException e) {
             return Set.of(); // not Linux, or unreadable: assume nothing

@@ -33,26 +33,27 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Embedding in batches across events.</b> A model embeds 32 texts together several times
  * faster than one by one, but most events carry one chunk. So an event with texts to embed is
- * held back until {@value #BATCH_TEXTS} texts are waiting, or an event arrives that needs no
- * embedding, or the oldest held event was already held at the previous punctuation while the
+ * held back until {@value #BATCH_TEXTS} texts are waiting, or an event that needs no model arrives
+ * behind them, or the oldest held event was already held at the previous punctuation while the
  * model was idle (punctuations run every {@value #WATERMARK_INTERVAL_MS} ms); then the held
  * events are embedded in one model call per model and processed in their order. (Flushing at
  * every punctuation instead made batches of 1 to 7 texts under load: Kafka Streams feeds a slow
  * task a few records per loop and punctuates between them. Stream time and the thread's cached
- * clock are no use for an age either: both stand still during a long model call.) Any other event
- * first processes the held ones, so the order of events is never changed. Under exactly-once,
- * Kafka Streams may commit the input offset of a held event before it is processed; that is why
- * held events are also written to a changelogged store (in the same transaction) and taken back
- * from it after a crash: none is lost or processed twice.
+ * clock are no use for an age either: both stand still during a long model call.) While anything
+ * is held, every later event is held behind it, whether it needs the model or not, so the order of
+ * events never changes. Under exactly-once, Kafka Streams may commit the input offset of a held
+ * event before it is processed; that is why held events are also written to a changelogged store
+ * (in the same transaction) and taken back from it after a crash: none is lost or processed twice.
  *
- * <p><b>Embedding beside the stream thread.</b> A batch is embedded on the process's embedding
- * thread, never on the stream thread: a model call of ~100 ms there would starve every other
- * task of that thread (the shard tasks this one feeds, measured: they fell behind by thousands of
- * records and caught up only when the input ran dry). Meanwhile the task goes on reading and
- * holding events, up to {@value #MAX_HELD_TEXTS} texts; Kafka Streams commits and runs the other
- * tasks. At most one batch per task is in flight; its events are forwarded, in order, on the
- * stream thread as soon as it is done (at the task's next event or punctuation), and the next full
- * batch starts. The model call touches no state of the task.
+ * <p><b>Embedding beside the stream thread.</b> A batch is embedded on one of the process's
+ * embedding threads (as many as stream threads), never on the stream thread: a model call of
+ * ~100 ms there would starve every other task of that thread (the shard tasks this one feeds,
+ * measured: they fell behind by thousands of records and caught up only when the input ran dry).
+ * Meanwhile the task goes on reading and holding events, up to {@value #MAX_HELD_TEXTS} texts or
+ * {@value #MAX_HELD_EVENTS} events, then waits for the model; Kafka Streams commits and runs the
+ * other tasks. At most one batch per task is in flight; its events are forwarded, in order, on the
+ * stream thread as soon as it is done (at the task's next event or punctuation), and the next
+ * batch starts. The model call touches no state of the task, and a task that stops waits for it.
  *
  * <p><b>Watermarks.</b> Every {@value #WATERMARK_INTERVAL_MS} ms, if it has processed anything new,
  * it publishes to every shard a record saying "input partition p is processed up to offset o".
@@ -79,15 +80,21 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private final String pendingStoreName;
     private final String progressStoreName;
     /**
-     * Runs the model calls of every task of this process. One thread: the model is CPU-bound and
-     * already runs one thread per operation beside the stream threads (DjlRuntime).
+     * Runs the model calls of every task of this process: as many threads as stream threads, so
+     * that tasks of different stream threads embed side by side, as they did on their own threads.
      */
-    private static final ExecutorService EMBEDDING_THREAD = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("vectorstream-embedding").daemon().factory());
+    private static final ExecutorService EMBEDDING_THREADS = Executors.newFixedThreadPool(
+            IngestStreams.streamThreads(), Thread.ofPlatform().name("vectorstream-embedding-", 0).daemon().factory());
+    /** A task that stops waits this long at most for its batch in flight. */
+    private static final long IN_FLIGHT_CLOSE_WAIT_SECONDS = 60;
+    /** Events held (with or without texts) beside the batch in flight before a task waits for the model. */
+    static final int MAX_HELD_EVENTS = 1_000;
 
     /** Held events not yet given to the embedding thread, in order. */
     private final List<PendingEvent> pending = new ArrayList<>();
     private int pendingTexts;
+    /** Whether an event that needs no model is among {@link #pending}: the batch must not wait. */
+    private boolean pendingNeedsNoModel;
     /** Held events (all before {@link #pending}) whose texts the embedding thread is computing. */
     private List<PendingEvent> inFlight = List.of();
     private Future<Map<String, Map<String, float[]>>> inFlightVectors;
@@ -134,13 +141,12 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                 KeyValue<Long, byte[]> next = held.next();
                 PendingEvent stored = PendingEvent.decode(next.key, next.value);
                 PendingEvent restored = withTexts(stored);
-                pending.add(restored == null ? stored : restored);
-                pendingTexts += restored == null ? 0 : restored.texts().size();
+                remember(restored == null ? stored : restored);
                 lastOffset = Math.max(lastOffset, next.key);
             }
         }
         if (!pending.isEmpty()) {
-            LOG.info("task {}: {} events held for embedding before a restart are processed first",
+            LOG.info("task {}: {} events held before a restart are processed first",
                     processorContext.taskId(), pending.size());
         }
         punctuation = processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
@@ -148,7 +154,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                     forwardInFlightIfDone();
                     long oldest = pending.isEmpty() ? -1 : pending.getFirst().offset();
                     if (inFlightVectors == null && oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
-                        startInFlight(); // a partial batch: the model is idle and no more text came
+                        startNextBatch(true); // a partial batch: the model is idle and no more text came
                         oldest = -1;
                     }
                     oldestHeldAtLastPunctuation = oldest;
@@ -169,13 +175,10 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
 
     private void resetMemory() {
-        if (inFlightVectors != null) {
-            inFlightVectors.cancel(false); // its events are still in the store, for the next init
-        }
+        awaitInFlightUnused();
         inFlight = List.of();
         inFlightVectors = null;
-        pending.clear();
-        pendingTexts = 0;
+        clearPending();
         embedding.clear();
         lastOffset = -1;
         lastWatermarkSent = -1;
@@ -187,22 +190,18 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     public void process(final Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
         forwardInFlightIfDone();
-        PendingEvent event = withTexts(new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
-                meta.partition(), meta.offset(), null, List.of()));
-        if (event == null) {
-            processPending();
+        PendingEvent plain = new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
+                meta.partition(), meta.offset(), null, List.of());
+        PendingEvent withTexts = withTexts(plain);
+        if (withTexts == null && inFlightVectors == null && pending.isEmpty()) {
             translateAndForward(record.key(), record.value(), record.timestamp(), meta.topic(), meta.partition(),
                     meta.offset());
         } else {
-            pendingStore.put(event.offset(), event.encode());
-            pending.add(event);
-            pendingTexts += event.texts().size();
-            if (pendingTexts >= MAX_HELD_TEXTS) {
+            hold(withTexts != null ? withTexts : plain);
+            if (pendingTexts >= MAX_HELD_TEXTS || pending.size() >= MAX_HELD_EVENTS) {
                 forwardInFlight(); // the model is behind: wait for it instead of holding more
             }
-            if (inFlightVectors == null && pendingTexts >= BATCH_TEXTS) {
-                startInFlight();
-            }
+            startNextBatch(false);
         }
         lastOffset = meta.offset();
         progress.put(PROCESSED, lastOffset);
@@ -254,16 +253,58 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
     }
 
-    /** Embeds the texts of all held events (in flight first), then processes them in order. */
-    private void processPending() {
-        forwardInFlight();
-        if (pending.isEmpty()) {
+    /** Holds an event, in the changelogged store too, behind the ones held before it. */
+    private void hold(final PendingEvent event) {
+        pendingStore.put(event.offset(), event.encode());
+        remember(event);
+    }
+
+    private void remember(final PendingEvent event) {
+        pending.add(event);
+        pendingTexts += event.texts().size();
+        pendingNeedsNoModel |= event.texts().isEmpty();
+    }
+
+    /**
+     * With no batch in flight: forwards the held events at once if none has texts, or gives them
+     * to the embedding thread when their texts fill a batch, when an event that needs no model
+     * waits behind them (it must not wait for texts that may never come), or when {@code now}.
+     */
+    private void startNextBatch(final boolean now) {
+        if (inFlightVectors != null || pending.isEmpty()) {
             return;
         }
-        embedding.add(PrefetchedEmbedding.compute(embedding.models(), textsByModel(pending)));
-        forwardHeld(pending);
+        if (pendingTexts == 0) {
+            forwardHeld(pending);
+            clearPending();
+        } else if (now || pendingNeedsNoModel || pendingTexts >= BATCH_TEXTS) {
+            startInFlight();
+        }
+    }
+
+    private void clearPending() {
         pending.clear();
         pendingTexts = 0;
+        pendingNeedsNoModel = false;
+    }
+
+    /**
+     * Waits, without using its result, for the batch in flight: no model call of this task may
+     * outlive the task (the models are closed once the streams are). Its events are still in the
+     * store, for the next {@link #init} here or elsewhere.
+     */
+    private void awaitInFlightUnused() {
+        if (inFlightVectors == null) {
+            return;
+        }
+        try {
+            inFlightVectors.get(IN_FLIGHT_CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.CancellationException e) {
+            LOG.debug("batch in flight not awaited cleanly", e);
+        }
     }
 
     /** Hands the held events' texts to the embedding thread. */
@@ -271,18 +312,15 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         Map<String, List<String>> texts = textsByModel(pending);
         TextEmbedding models = embedding.models();
         inFlight = List.copyOf(pending);
-        inFlightVectors = EMBEDDING_THREAD.submit(() -> PrefetchedEmbedding.compute(models, texts));
-        pending.clear();
-        pendingTexts = 0;
+        inFlightVectors = EMBEDDING_THREADS.submit(() -> PrefetchedEmbedding.compute(models, texts));
+        clearPending();
     }
 
-    /** Forwards the batch in flight if it is done, and gives the model the next full one. */
+    /** Forwards the batch in flight if it is done, and starts the next one if it is ready. */
     private void forwardInFlightIfDone() {
         if (inFlightVectors != null && inFlightVectors.isDone()) {
             forwardInFlight();
-            if (pendingTexts >= BATCH_TEXTS) {
-                startInFlight();
-            }
+            startNextBatch(false);
         }
     }
 

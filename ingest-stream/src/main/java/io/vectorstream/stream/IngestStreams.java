@@ -24,6 +24,11 @@ public final class IngestStreams implements AutoCloseable {
     /** System property: Kafka Streams threads of this instance (default 2). */
     public static final String STREAM_THREADS_PROPERTY = "vectorstream.stream.threads";
 
+    /** {@value #STREAM_THREADS_PROPERTY}, default 2. */
+    public static int streamThreads() {
+        return Integer.getInteger(STREAM_THREADS_PROPERTY, 2);
+    }
+
     private final KafkaStreams streams;
     private final RestoreTracker restores;
     private final Settings settings;
@@ -92,7 +97,7 @@ public final class IngestStreams implements AutoCloseable {
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
             // Two threads, so that the embedding stage (CPU-bound in the model) and the shards'
             // indexing run side by side on a 2-core machine instead of taking turns.
-            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger(STREAM_THREADS_PROPERTY, 2));
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads());
             // A document may carry thousands of texts, embedded inside one exactly-once transaction:
             // Kafka Streams' 10 s transaction timeout would abort it (and retry it forever). 15 minutes
             // is the brokers' default ceiling (transaction.max.timeout.ms): about 10,000 texts of

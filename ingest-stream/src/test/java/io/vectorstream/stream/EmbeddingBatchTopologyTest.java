@@ -34,6 +34,8 @@ class EmbeddingBatchTopologyTest {
     private TopologyTestDriver driver;
     private TestInputTopic<String, String> events;
     private Models models;
+    /** Opened at the start of each test, except where a test holds a batch in flight. */
+    private GatedEmbedding embedding;
 
     @BeforeEach
     void start() throws Exception {
@@ -43,8 +45,9 @@ class EmbeddingBatchTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         models = new Models(TestModel.dir().getParent(), null, 0);
+        embedding = new GatedEmbedding(TextEmbedding.of(models));
         driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                TextEmbedding.of(models)), props);
+                embedding), props);
         events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
         events.pipeInput("t", """
                 {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
@@ -52,12 +55,14 @@ class EmbeddingBatchTopologyTest {
 
     @AfterEach
     void stop() {
+        embedding.open(); // a task that stops waits for its batch in flight
         driver.close();
         models.close();
     }
 
     @Test
     void textEventsWaitForTheBatchAndArePersistedMeanwhile() {
+        embedding.open();
         for (int i = 0; i < 3; i++) {
             events.pipeInput("t", textChunk("c" + i, "sentence number " + i));
         }
@@ -79,37 +84,49 @@ class EmbeddingBatchTopologyTest {
     }
 
     @Test
-    void anEventThatNeedsNoModelProcessesTheHeldOnesFirst() {
+    void anEventThatNeedsNoModelIsHeldBehindTheTextsAndClosesTheirBatch() {
         events.pipeInput("t", textChunk("a", "first written"));
         events.pipeInput("t", "{\"type\":\"chunk.deleted\",\"libraryId\":\"t\",\"documentId\":\"d\",\"chunkId\":\"a\"}");
+        assertEquals(2, pendingStore().approximateNumEntries(), "the delete waits behind the held upsert");
+        assertTrue(query(new ShardQuery.GetDocument("t", "d")).isEmpty());
+        embedding.open(); // no punctuation needed to start: the delete closed the batch
+        punctuateUntil(() -> query(new ShardQuery.GetDocument("t", "d")).isPresent());
         assertEquals(Optional.empty(), chunk("a"), "deleted after it was written, not before");
-        assertTrue(query(new ShardQuery.GetDocument("t", "d")).isPresent(), "the upsert was applied first");
+        assertEquals(0, pendingStore().approximateNumEntries());
     }
 
     @Test
     void aFullBatchIsEmbeddedOnTheEmbeddingThreadAndForwardedByTheTask() {
         events.pipeInput("t", fullBatchDocument("d"));
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
+        driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
         assertEquals(0, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
                 "being embedded beside the stream thread: nothing forwarded yet");
         assertEquals(1, pendingStore().approximateNumEntries(), "in flight, so still in the changelogged store");
+        assertEquals(java.util.Map.of(0, 0L), query(new ShardQuery.Watermarks()),
+                "the watermark covers the library event, not the batch in flight");
+        embedding.open();
         punctuateUntil(() -> query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount() > 0);
         assertEquals(EventProcessor.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
                 "the whole batch at once");
         assertEquals(0, pendingStore().approximateNumEntries());
+        assertEquals(java.util.Map.of(0, 1L), query(new ShardQuery.Watermarks()));
     }
 
     @Test
     void eventsAfterABatchInFlightAreProcessedAfterIt() {
         events.pipeInput("t", fullBatchDocument("d"));
-        events.pipeInput("t", textChunk("later", "held while the batch is embedded"));
-        // Needs no model: processes the batch in flight, then the held event, then itself.
+        events.pipeInput("t", textChunk("k1", "rewritten while the batch is embedded"));
         events.pipeInput("t", "{\"type\":\"chunk.deleted\",\"libraryId\":\"t\",\"documentId\":\"d\","
                 + "\"chunkId\":\"k0\"}");
+        assertEquals(3, pendingStore().approximateNumEntries(), "all held: the batch in flight and the two behind");
+        embedding.open();
+        punctuateUntil(() -> pendingStore().approximateNumEntries() == 0);
         assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("t", "d", "k0")),
                 "deleted after the batch wrote it, not before");
-        assertEquals("text 1", query(new ShardQuery.GetChunk("t", "d", "k1")).orElseThrow().text());
-        assertEquals("held while the batch is embedded", chunk("later").orElseThrow().text());
-        assertEquals(0, pendingStore().approximateNumEntries());
+        assertEquals("rewritten while the batch is embedded", chunk("k1").orElseThrow().text(),
+                "the later text wins");
+        assertEquals(EventProcessor.BATCH_TEXTS - 1, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount());
     }
 
     /**

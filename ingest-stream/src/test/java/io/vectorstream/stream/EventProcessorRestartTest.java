@@ -1,6 +1,7 @@
 package io.vectorstream.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.embed.Models;
@@ -60,7 +61,12 @@ class EventProcessorRestartTest {
     }
 
     private EventProcessor processor(final MockProcessorContext<byte[], byte[]> context) {
-        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, PROGRESS, TextEmbedding.of(models));
+        return processor(context, TextEmbedding.of(models));
+    }
+
+    private EventProcessor processor(final MockProcessorContext<byte[], byte[]> context,
+                                     final TextEmbedding embedding) {
+        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, PROGRESS, embedding);
         processor.init(context);
         return processor;
     }
@@ -136,6 +142,36 @@ class EventProcessorRestartTest {
         processor.init(context);
         punctuateUntilForwarded(context, 3);
         assertEquals(List.of("c1", "c2", "c3"), chunksForwarded(context));
+    }
+
+    @Test
+    void aTaskStoppedWithABatchInFlightWaitsForTheModelAndLeavesTheEventsToTheNextOne() throws Exception {
+        GatedEmbedding gated = new GatedEmbedding(TextEmbedding.of(models));
+        MockProcessorContext<byte[], byte[]> before = context();
+        EventProcessor first = processor(before, gated);
+        send(first, before, 0, """
+                {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
+        StringBuilder chunks = new StringBuilder();
+        for (int i = 0; i < EventProcessor.BATCH_TEXTS; i++) {
+            chunks.append(i == 0 ? "" : ",").append("{\"id\":\"k").append(i).append("\",\"text\":\"text ")
+                    .append(i).append("\"}");
+        }
+        send(first, before, 1, "{\"type\":\"document.upserted\",\"libraryId\":\"t\",\"documentId\":\"d\","
+                + "\"payload\":{\"chunks\":[" + chunks + "]}}"); // a full batch: in flight at once
+        java.util.concurrent.CompletableFuture<Void> closing = java.util.concurrent.CompletableFuture.runAsync(first::close);
+        io.vectorstream.util.Pause.millis(300, "the test");
+        assertFalse(closing.isDone(), "close waits while the model works on the task's batch");
+        gated.open();
+        closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(List.of(), chunksForwarded(before), "a stopped task forwards nothing");
+        assertEquals(1, pending.approximateNumEntries(), "the batch's event stays in the store");
+
+        MockProcessorContext<byte[], byte[]> after = context();
+        processor(after);
+        punctuateUntilForwarded(after, EventProcessor.BATCH_TEXTS);
+        assertEquals(EventProcessor.BATCH_TEXTS, new java.util.HashSet<>(chunksForwarded(after)).size(),
+                "every chunk once");
+        assertEquals(0, pending.approximateNumEntries());
     }
 
     /** Watermark offsets forwarded to the shards. */

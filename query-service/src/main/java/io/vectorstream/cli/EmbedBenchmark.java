@@ -110,6 +110,15 @@ final class EmbedBenchmark {
     }
 
     private static final String WARM_UP_LIBRARY = "warm-up";
+    /** Longest wait for the pipeline to index everything (a dead-lettered event would be a bug). */
+    private static final long INDEXING_TIMEOUT_NANOS = 600_000_000_000L;
+
+    private static void requireBefore(final long deadline, final String what) {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("the pipeline did not index " + what + " within "
+                    + INDEXING_TIMEOUT_NANOS / 1_000_000_000L + " s; see the log for dead letters");
+        }
+    }
     private static final int WARM_UP_EVENTS = 1_000;
 
     private static void pipeline(final Path modelRoot, final String modelId, final int events,
@@ -135,7 +144,9 @@ final class EmbedBenchmark {
                 progress.printf("  warm-up: %d events%n", WARM_UP_EVENTS);
                 publish(broker.bootstrapServers(), settings.topics(), WARM_UP_LIBRARY,
                         sentences(WARM_UP_EVENTS, 5).stream().map(text -> "Warm-up: " + text).toList());
+                long warmUpDeadline = System.nanoTime() + INDEXING_TIMEOUT_NANOS;
                 while (chunkCount(service, WARM_UP_LIBRARY) < WARM_UP_EVENTS) {
+                    requireBefore(warmUpDeadline, WARM_UP_EVENTS + " warm-up chunks");
                     io.vectorstream.util.Pause.millis(100, "the benchmark");
                 }
                 // This machine's speed moves by a third between minutes: the ratio compares the
@@ -147,8 +158,10 @@ final class EmbedBenchmark {
                 long start = System.nanoTime();
                 publish(broker.bootstrapServers(), settings.topics(), "bench", texts);
                 long lastReport = System.nanoTime();
+                long deadline = lastReport + INDEXING_TIMEOUT_NANOS;
                 long indexed;
                 while ((indexed = chunkCount(service, "bench")) < events) {
+                    requireBefore(deadline, events + " chunks");
                     if (System.nanoTime() - lastReport > 3_000_000_000L) {
                         lastReport = System.nanoTime();
                         double seconds = (lastReport - start) / 1e9;
