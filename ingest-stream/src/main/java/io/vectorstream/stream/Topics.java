@@ -55,7 +55,7 @@ public record Topics(String events, String chunks, String deadLetter) {
      * does not know a topic yet: the metadata of a just-created topic reaches brokers a moment
      * later.
      */
-    private static <T> T onceTopicsAreKnown(final String what, final AdminCalls.Call<T> call) {
+    static <T> T onceTopicsAreKnown(final String what, final AdminCalls.Call<T> call) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {

@@ -30,9 +30,11 @@ class TopicConfigIntegrationTest {
         return new Topics(prefix + ".events", prefix + ".chunks", prefix + ".events.dlq");
     }
 
-    private static String config(final Admin admin, final String topic, final String name) throws Exception {
+    /** A topic's setting, asked again while the answering broker does not know the new topic yet. */
+    private static String config(final Admin admin, final String topic, final String name) {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+        Config config = Topics.onceTopicsAreKnown("describe " + topic,
+                () -> admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource));
         return config.get(name).value();
     }
 
