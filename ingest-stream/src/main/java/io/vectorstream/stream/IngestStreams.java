@@ -117,6 +117,7 @@ public final class IngestStreams implements AutoCloseable {
 
     /** Creates the topics if needed and starts the Streams instance (returns before it is RUNNING). */
     public static IngestStreams start(final Settings settings) {
+        io.vectorstream.store.ChronicleShardStore.prepareInBackground(); // beside the topic checks below
         int shardCount;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 settings.bootstrapServers()))) {
