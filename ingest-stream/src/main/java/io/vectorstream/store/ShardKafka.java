@@ -16,7 +16,7 @@ final class ShardKafka implements AutoCloseable {
     private final TopicPartition changelog;
     private Admin admin;
 
-    private ShardKafka(final StreamsConfig config, final TopicPartition changelog) {
+    ShardKafka(final StreamsConfig config, final TopicPartition changelog) {
         this.config = config;
         this.changelog = changelog;
     }

@@ -34,6 +34,12 @@ import org.apache.kafka.streams.StreamsConfig;
 final class UncleanReopen {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Kafka Streams' producers abort a transaction after 10 s (transaction.timeout.ms under
+     * exactly-once), and the coordinator looks for expired ones every 10 s.
+     */
+    private static final Duration PENDING_TRANSACTION_WAIT = Duration.ofSeconds(30);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UncleanReopen.class);
 
     private UncleanReopen() {
     }
@@ -61,10 +67,20 @@ final class UncleanReopen {
             long stable = admin.listOffsets(Map.of(changelog, OffsetSpec.latest()),
                             new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(changelog).offset();
-            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(Map.of(applicationId,
-                            new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec()),
-                            new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(true))
-                    .partitionsToOffsetAndMetadata(applicationId).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(input);
+            OffsetAndMetadata committed = committedInput(admin, applicationId, input, true);
+            if (committed == null && committedInput(admin, applicationId, input, false) != null) {
+                // An offset is committed, and a newer one is pending in a transaction the killed
+                // process left open: a stable answer leaves the partition out until that
+                // transaction ends (the coordinator aborts it once the producer's transaction
+                // timeout has passed). Restoring the whole shard instead would take far longer.
+                LOG.info("waiting up to {} s for the transaction the killed process left open on {} to end",
+                        PENDING_TRANSACTION_WAIT.toSeconds(), input);
+                long deadline = System.nanoTime() + PENDING_TRANSACTION_WAIT.toNanos();
+                while (committed == null && System.nanoTime() < deadline) {
+                    io.vectorstream.util.Pause.millis(500, "a pending transaction");
+                    committed = committedInput(admin, applicationId, input, true);
+                }
+            }
             if (committed == null) {
                 return problem("the application has no committed offset for " + input);
             }
@@ -86,6 +102,16 @@ final class UncleanReopen {
         } catch (Exception e) {
             return problem("the committed offsets cannot be read (" + e + ")");
         }
+    }
+
+    /** The group's committed offset of {@code input}; {@code stable}: none while one is pending. */
+    private static OffsetAndMetadata committedInput(final Admin admin, final String applicationId,
+                                                    final TopicPartition input, final boolean stable)
+            throws Exception {
+        return admin.listConsumerGroupOffsets(Map.of(applicationId,
+                        new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec()),
+                        new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(stable))
+                .partitionsToOffsetAndMetadata(applicationId).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(input);
     }
 
     /**
