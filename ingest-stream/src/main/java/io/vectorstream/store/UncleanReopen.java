@@ -126,6 +126,9 @@ final class UncleanReopen {
         Map<String, Object> props = config.getRestoreConsumerConfigs("vectorstream-shard-reopen");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.toString());
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        // Usually only transaction markers lie in between: answer at once instead of holding the
+        // fetch for data (fetch.max.wait.ms, 500 ms by default), once per shard on the start path.
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             consumer.assign(List.of(input));
@@ -135,7 +138,7 @@ final class UncleanReopen {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("no answer reading " + input + " from offset " + (applied + 1));
                 }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
                     return record.offset() < committed ? record.offset() : -1;
                 }
             }
