@@ -11,11 +11,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.vectorstream.index.Similarity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +48,11 @@ public final class DjlEmbedder implements Embedder {
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
     private final BertEncoderBlock block;
+    /** The forward parameters of each precision (never modified). */
+    private static final Map<Precision, PairList<String, Object>> FORWARD_PARAMS = Map.of(
+            Precision.FLOAT32, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.FLOAT32)),
+            Precision.BFLOAT16, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.BFLOAT16)));
     private volatile Precision precision = Precision.FLOAT32;
-    private volatile PairList<String, Object> forwardParams = paramsFor(Precision.FLOAT32);
 
     private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
                         final BertEncoderBlock block) {
@@ -99,23 +104,14 @@ public final class DjlEmbedder implements Embedder {
      */
     private void usePrecision(final Precision wanted) {
         List<String> probe = List.of("A short sentence to check the model with.");
-        PairList<String, Object> params = paramsFor(wanted);
-        float[] reference = embedBatches(probe, Purpose.PASSAGE, forwardParams)[0];
-        float[] vector = embedBatches(probe, Purpose.PASSAGE, params)[0];
-        double cosine = 0;
-        for (int i = 0; i < vector.length; i++) {
-            cosine += (double) vector[i] * reference[i];
-        }
+        float[] reference = embedBatches(probe, Purpose.PASSAGE, Precision.FLOAT32)[0];
+        float[] vector = embedBatches(probe, Purpose.PASSAGE, wanted)[0];
+        double cosine = Similarity.dot(vector, reference, 0); // both unit length
         if (!(cosine >= MIN_COSINE_TO_FLOAT32)) {
             throw new EmbeddingException(wanted.label() + " gives a vector at cosine " + cosine
                     + " to float32's (at least " + MIN_COSINE_TO_FLOAT32 + " expected)", null);
         }
-        forwardParams = params;
         precision = wanted;
-    }
-
-    private static PairList<String, Object> paramsFor(final Precision precision) {
-        return new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(precision));
     }
 
     private static DjlEmbedder loadFloat32(final Path modelDir) throws IOException {
@@ -172,11 +168,10 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public float[][] embed(final List<String> texts, final Purpose purpose) {
-        return embedBatches(texts, purpose, forwardParams);
+        return embedBatches(texts, purpose, precision);
     }
 
-    private float[][] embedBatches(final List<String> texts, final Purpose purpose,
-                                   final PairList<String, Object> params) {
+    private float[][] embedBatches(final List<String> texts, final Purpose purpose, final Precision inPrecision) {
         float[][] vectors = new float[texts.size()][];
         if (texts.isEmpty()) {
             return vectors;
@@ -195,7 +190,7 @@ public final class DjlEmbedder implements Embedder {
                         && (long) (end - start + 1) * encodings[order[end]].getIds().length <= MAX_BATCH_TOKENS) {
                     end++;
                 }
-                runBatch(encodings, order, start, end, vectors, params);
+                runBatch(encodings, order, start, end, vectors, FORWARD_PARAMS.get(inPrecision));
                 start = end;
             }
             return vectors;

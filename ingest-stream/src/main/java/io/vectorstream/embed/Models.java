@@ -134,7 +134,10 @@ public final class Models implements AutoCloseable {
      * {@code POST /v1/embed}), which must not crowd the cache out.
      */
     public Embedder uncached(final String modelId) {
-        Embedder embedder = embedder(modelId);
+        return withoutCache(embedder(modelId));
+    }
+
+    private static Embedder withoutCache(final Embedder embedder) {
         return embedder instanceof CachingEmbedder caching ? caching.model() : embedder;
     }
 
@@ -144,8 +147,7 @@ public final class Models implements AutoCloseable {
     }
 
     private static Optional<Precision> precisionOf(final Embedder embedder) {
-        Embedder model = embedder instanceof CachingEmbedder caching ? caching.model() : embedder;
-        return model instanceof DjlEmbedder djl ? Optional.of(djl.precision()) : Optional.empty();
+        return withoutCache(embedder) instanceof DjlEmbedder djl ? Optional.of(djl.precision()) : Optional.empty();
     }
 
     /** Hit and miss counts of the caches of the models loaded so far. */

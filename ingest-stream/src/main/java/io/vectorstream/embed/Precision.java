@@ -43,7 +43,13 @@ public enum Precision {
 
     /** {@link #BFLOAT16} where this CPU multiplies bfloat16 natively, else {@link #FLOAT32}. */
     public static Precision fastestNative() {
-        return cpuFlags().stream().anyMatch(NATIVE_BFLOAT16_FLAGS::contains) ? BFLOAT16 : FLOAT32;
+        return NativeSupport.FASTEST;
+    }
+
+    /** Read from /proc/cpuinfo once, when first asked. */
+    private static final class NativeSupport {
+        static final Precision FASTEST = cpuFlags().stream().anyMatch(NATIVE_BFLOAT16_FLAGS::contains)
+                ? BFLOAT16 : FLOAT32;
     }
 
     private static Set<String> cpuFlags() {

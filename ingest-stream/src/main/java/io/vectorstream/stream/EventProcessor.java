@@ -96,8 +96,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     /** Whether an event that needs no model is among {@link #pending}: the batch must not wait. */
     private boolean pendingNeedsNoModel;
     /** Held events (all before {@link #pending}) whose texts the embedding thread is computing. */
-    private List<PendingEvent> inFlight = List.of();
-    private Future<Map<String, Map<String, float[]>>> inFlightVectors;
+    private Batch inFlight;
+
+    /** Held events and the vectors of their texts, which the embedding thread computes. */
+    private record Batch(List<PendingEvent> events, Future<Map<String, Map<String, float[]>>> vectors) {
+    }
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
     private KeyValueStore<Long, byte[]> pendingStore;
@@ -153,7 +156,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                 now -> {
                     forwardInFlightIfDone();
                     long oldest = pending.isEmpty() ? -1 : pending.getFirst().offset();
-                    if (inFlightVectors == null && oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
+                    if (inFlight == null && oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
                         startNextBatch(true); // a partial batch: the model is idle and no more text came
                         oldest = -1;
                     }
@@ -176,8 +179,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     private void resetMemory() {
         awaitInFlightUnused();
-        inFlight = List.of();
-        inFlightVectors = null;
+        inFlight = null;
         clearPending();
         embedding.clear();
         lastOffset = -1;
@@ -193,7 +195,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         PendingEvent plain = new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
                 meta.partition(), meta.offset(), null, List.of());
         PendingEvent withTexts = withTexts(plain);
-        if (withTexts == null && inFlightVectors == null && pending.isEmpty()) {
+        if (withTexts == null && inFlight == null && pending.isEmpty()) {
             translateAndForward(record.key(), record.value(), record.timestamp(), meta.topic(), meta.partition(),
                     meta.offset());
         } else {
@@ -271,7 +273,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
      * waits behind them (it must not wait for texts that may never come), or when {@code now}.
      */
     private void startNextBatch(final boolean now) {
-        if (inFlightVectors != null || pending.isEmpty()) {
+        if (inFlight != null || pending.isEmpty()) {
             return;
         }
         if (pendingTexts == 0) {
@@ -294,11 +296,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
      * store, for the next {@link #init} here or elsewhere.
      */
     private void awaitInFlightUnused() {
-        if (inFlightVectors == null) {
+        if (inFlight == null) {
             return;
         }
         try {
-            inFlightVectors.get(IN_FLIGHT_CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            inFlight.vectors().get(IN_FLIGHT_CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException
@@ -311,14 +313,14 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private void startInFlight() {
         Map<String, List<String>> texts = textsByModel(pending);
         TextEmbedding models = embedding.models();
-        inFlight = List.copyOf(pending);
-        inFlightVectors = EMBEDDING_THREADS.submit(() -> PrefetchedEmbedding.compute(models, texts));
+        inFlight = new Batch(List.copyOf(pending),
+                EMBEDDING_THREADS.submit(() -> PrefetchedEmbedding.compute(models, texts)));
         clearPending();
     }
 
     /** Forwards the batch in flight if it is done, and starts the next one if it is ready. */
     private void forwardInFlightIfDone() {
-        if (inFlightVectors != null && inFlightVectors.isDone()) {
+        if (inFlight != null && inFlight.vectors().isDone()) {
             forwardInFlight();
             startNextBatch(false);
         }
@@ -326,11 +328,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     /** Waits for the batch in flight, if any, and processes its events. */
     private void forwardInFlight() {
-        if (inFlightVectors == null) {
+        if (inFlight == null) {
             return;
         }
         try {
-            embedding.add(inFlightVectors.get());
+            embedding.add(inFlight.vectors().get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new org.apache.kafka.common.errors.InterruptException(e);
@@ -338,9 +340,8 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             // compute() leaves failing models out; anything else: each event embeds on its own below
             LOG.warn("embedding a batch failed; its events are embedded one by one", e.getCause());
         }
-        List<PendingEvent> events = inFlight;
-        inFlight = List.of();
-        inFlightVectors = null;
+        List<PendingEvent> events = inFlight.events();
+        inFlight = null;
         forwardHeld(events);
     }
 
@@ -366,8 +367,8 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     /** Offset of the oldest event held (in flight or waiting), or -1. */
     private long oldestHeld() {
-        if (!inFlight.isEmpty()) {
-            return inFlight.getFirst().offset();
+        if (inFlight != null) {
+            return inFlight.events().getFirst().offset();
         }
         return pending.isEmpty() ? -1 : pending.getFirst().offset();
     }
