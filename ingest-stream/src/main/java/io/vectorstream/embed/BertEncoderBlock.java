@@ -3,15 +3,12 @@ package io.vectorstream.embed;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import java.util.ArrayList;
@@ -37,7 +34,8 @@ import java.util.Map;
  * 1/sqrt(head size) scale folded into the query part) and every dense weight transposed to
  * {@code [out, in]}, which is what PyTorch's fused {@code linear} (product plus bias in one call)
  * takes: fewer, larger operations. (PyTorch's profiler puts most of a short text's forward pass
- * in the dense products themselves, about 70% in float32.)
+ * in the dense products themselves, about 70% in float32.) The pass itself is one TorchScript
+ * function (see {@link #script}), called once per batch.
  *
  * <p>With the forward parameter {@link #PRECISION} set to {@link Precision#BFLOAT16} the dense
  * layers run in bfloat16 (see {@link Precision}); everything else stays float32.
@@ -47,28 +45,33 @@ public final class BertEncoderBlock extends AbstractBlock {
     private static final byte VERSION = 1;
     /** Forward-pass parameter: the {@link Precision} of the dense layers (default float32). */
     public static final String PRECISION = "precision";
-    /** Added to the attention scores of padding: softmax turns it into exactly 0. */
-    private static final float MASKED = -1e9f;
 
     private final BertConfig config;
     private final Pooling pooling;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private volatile Prepared prepared;
-    private volatile Bfloat16 bfloat16;
+    private volatile Compiled float32;
+    private volatile Compiled bfloat16;
 
     /**
      * What the forward pass derives once from the parameters: the fused layers and the token-type
-     * row (all tokens are of type 0). Arrays made here live in the parameters' manager, as long as
-     * the model; anything made in a forward pass lives in that call's manager.
+     * row (all tokens are of type 0), beside the embedding weights used as they are. Arrays made
+     * here live in the parameters' manager, as long as the model.
      */
-    private record Prepared(NDArray tokenType, List<FusedLayer> layers) {
+    private record Prepared(NDArray wordTable, NDArray positionTable, NDArray tokenType, NDArray normWeight,
+                            NDArray normBias, List<FusedLayer> layers) {
     }
 
     /**
-     * The layers again with their dense weights and biases in bfloat16, and the TorchScript
-     * function that runs a dense layer on them: float32 in, bfloat16 product, float32 out.
+     * A forward pass compiled for one precision, its weights as the one list it takes, and the
+     * arrays made only for it (the bfloat16 weights).
      */
-    private record Bfloat16(TorchScript linear, List<FusedLayer> layers) {
+    private record Compiled(TorchScript script, IValue weights, List<NDArray> own) {
+        void close() {
+            weights.close();
+            script.close();
+            own.forEach(NDArray::close);
+        }
     }
 
     /** One encoder layer's weights as the forward pass uses them. */
@@ -126,62 +129,100 @@ public final class BertEncoderBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(final ParameterStore store, final NDList inputs, final boolean training,
                                      final PairList<String, Object> params) {
-        NDArray ids = inputs.get(0);
-        NDArray mask = inputs.get(1);
-        long batch = ids.getShape().get(0);
-        long tokens = ids.getShape().get(1);
-        NDManager manager = ids.getManager();
+        boolean bfloat16 = params != null && params.get(PRECISION) == Precision.BFLOAT16;
+        Compiled pass = bfloat16 ? bfloat16(store, inputs.get(0)) : float32(store, inputs.get(0));
+        return new NDList(pass.script().call(new NDArray[] {inputs.get(0), inputs.get(1)}, pass.weights()));
+    }
 
-        NDArray positions = manager.arange(0, (int) tokens, 1, DataType.INT64);
-        Prepared prepared = prepared(store, ids);
-        NDArray x = embed(ids, w(store, ids, "embeddings.word_embeddings.weight"))
-                .add(embed(positions, w(store, ids, "embeddings.position_embeddings.weight")))
-                .add(prepared.tokenType());
-        x = layerNorm(store, x, "embeddings.LayerNorm");
+    /**
+     * The forward pass in TorchScript: token ids and mask in, sentence vectors out, its weights
+     * (see {@link #weights}) in one list, and {@code self.dense(x, weight, bias)} for the dense
+     * layers. Why one TorchScript call and not DJL operations: a short text's pass is about 250
+     * small operations, and each costs a JNI call, a Java array object and its manager's
+     * bookkeeping; in libtorch's interpreter they cost microseconds.
+     *
+     * <p>Padding gets -1e9 added to its attention scores (softmax turns that into exactly 0) and
+     * weight 0 in mean pooling. Position ids are 0..tokens-1: the first rows of the position table.
+     */
+    private String script(final String className, final String denseBody) {
+        int hidden = config.hiddenSize();
+        String eps = Double.toString(config.layerNormEps());
+        String pooled = switch (pooling) {
+            case CLS -> "sentence = torch.select(x, 1, 0)";
+            case MEAN -> """
+                    weights_per_token = torch.unsqueeze(float_mask, 2)
+                    sentence = torch.div(torch.sum(torch.mul(x, weights_per_token), [1]),
+                        torch.clamp(torch.sum(weights_per_token, [1]), 1.0000000000000001e-09))""";
+        };
+        return """
+                def forward(self: __torch__.%1$s,
+                    ids: Tensor,
+                    mask: Tensor,
+                    weights: List[Tensor]) -> Tensor:
+                  batch = torch.size(ids, 0)
+                  tokens = torch.size(ids, 1)
+                  x = torch.add(torch.add(torch.embedding(weights[0], ids), torch.slice(weights[1], 0, 0, tokens)),
+                      weights[2])
+                  x = torch.layer_norm(x, [%2$d], weights[3], weights[4], %3$s)
+                  float_mask = torch.to(mask, 6)
+                  attention_bias = torch.reshape(torch.mul(torch.sub(float_mask, 1.), 1000000000.),
+                      [batch, 1, 1, tokens])
+                  for layer in range(%4$d):
+                    at = 5 + 12 * layer
+                    qkv = torch.permute(torch.reshape(self.dense(x, weights[at], weights[at + 1]),
+                        [batch, tokens, 3, %5$d, %6$d]), [2, 0, 3, 1, 4])
+                    scores = torch.matmul(torch.select(qkv, 0, 0), torch.transpose(torch.select(qkv, 0, 1), 2, 3))
+                    probabilities = torch.softmax(torch.add(scores, attention_bias), -1)
+                    context = torch.reshape(torch.transpose(torch.matmul(probabilities, torch.select(qkv, 0, 2)), 1, 2),
+                        [batch, tokens, %2$d])
+                    attended = torch.layer_norm(torch.add(self.dense(context, weights[at + 2], weights[at + 3]), x),
+                        [%2$d], weights[at + 4], weights[at + 5], %3$s)
+                    intermediate = torch.gelu(self.dense(attended, weights[at + 6], weights[at + 7]))
+                    x = torch.layer_norm(torch.add(self.dense(intermediate, weights[at + 8], weights[at + 9]), attended),
+                        [%2$d], weights[at + 10], weights[at + 11], %3$s)
+                %7$s
+                  return torch.div(sentence, torch.clamp(torch.linalg_vector_norm(sentence, 2, [1], True), 9.9999999999999998e-13))
 
-        NDArray floatMask = mask.toType(DataType.FLOAT32, false);
-        NDArray attentionBias = floatMask.neg().add(1f).mul(MASKED).reshape(batch, 1, 1, tokens);
-        if (params != null && params.get(PRECISION) == Precision.BFLOAT16) {
-            Bfloat16 bf16 = bfloat16(prepared);
-            for (FusedLayer layer : bf16.layers()) {
-                x = encoderLayer(layer, x, attentionBias, batch, tokens, bf16.linear()::call);
-            }
-        } else {
-            for (FusedLayer layer : prepared.layers()) {
-                x = encoderLayer(layer, x, attentionBias, batch, tokens, BertEncoderBlock::linear);
+                def dense(self: __torch__.%1$s,
+                    x: Tensor,
+                    weight: Tensor,
+                    bias: Tensor) -> Tensor:
+                %8$s
+                """.formatted(className, hidden, eps, config.layers(), config.heads(), config.headSize(),
+                pooled.indent(2).stripTrailing(), denseBody.indent(2).stripTrailing());
+    }
+
+    /**
+     * The weights in the order the script reads them: word and position tables, the token-type
+     * row, the embeddings' layer norm, then per layer the fused query/key/value dense layer, the
+     * attention output, its norm, the intermediate and output dense layers and the last norm.
+     */
+    private IValue weights(final Prepared prepared, final List<FusedLayer> layers) {
+        List<NDArray> weights = new ArrayList<>(List.of(prepared.wordTable(), prepared.positionTable(),
+                prepared.tokenType(), prepared.normWeight(), prepared.normBias()));
+        for (FusedLayer l : layers) {
+            weights.addAll(List.of(l.qkvWeight(), l.qkvBias(), l.outWeight(), l.outBias(), l.norm1Weight(),
+                    l.norm1Bias(), l.interWeight(), l.interBias(), l.ffnOutWeight(), l.ffnOutBias(), l.norm2Weight(),
+                    l.norm2Bias()));
+        }
+        return IValue.listFrom(weights.toArray(PtNDArray[]::new));
+    }
+
+    /** The float32 pass, made on first use. */
+    private Compiled float32(final ParameterStore store, final NDArray like) {
+        Compiled ready = float32;
+        if (ready == null) {
+            synchronized (this) {
+                if (float32 == null) {
+                    Prepared weights = prepared(store, like);
+                    float32 = new Compiled(TorchScript.load(weights.tokenType().getManager(), "BertFloat32",
+                            script("BertFloat32", "return torch.linear(x, weight, bias)")),
+                            weights(weights, weights.layers()), List.of());
+                }
+                ready = float32;
             }
         }
-        NDArray sentence = switch (pooling) {
-            case CLS -> x.get(":, 0, :");
-            case MEAN -> {
-                NDArray weights = floatMask.expandDims(2);
-                yield x.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}).clip(1e-9f, Float.MAX_VALUE));
-            }
-        };
-        NDArray norm = sentence.norm(new int[] {1}, true).clip(1e-12f, Float.MAX_VALUE);
-        return new NDList(sentence.div(norm));
-    }
-
-    /** A dense layer: {@code x * weight^T + bias}. */
-    private interface DenseOp {
-        NDArray apply(NDArray x, NDArray weight, NDArray bias);
-    }
-
-    private NDArray encoderLayer(final FusedLayer layer, final NDArray x, final NDArray attentionBias,
-                                 final long batch, final long tokens, final DenseOp linear) {
-        int heads = config.heads();
-        int headSize = config.headSize();
-        // [batch, tokens, 3 * hidden] -> [3, batch, heads, tokens, headSize]
-        NDArray qkv = linear.apply(x, layer.qkvWeight(), layer.qkvBias()).reshape(batch, tokens, 3, heads, headSize)
-                .transpose(2, 0, 3, 1, 4);
-        NDArray probabilities = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).add(attentionBias).softmax(-1);
-        NDArray context = probabilities.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(batch, tokens,
-                (long) heads * headSize);
-        NDArray attended = layerNorm(linear.apply(context, layer.outWeight(), layer.outBias()).add(x),
-                layer.norm1Weight(), layer.norm1Bias());
-        NDArray intermediate = Activation.gelu(linear.apply(attended, layer.interWeight(), layer.interBias()));
-        return layerNorm(linear.apply(intermediate, layer.ffnOutWeight(), layer.ffnOutBias()).add(attended),
-                layer.norm2Weight(), layer.norm2Bias());
+        return ready;
     }
 
     /** The weights in the forward pass' layout, derived once from the parameters. */
@@ -193,7 +234,10 @@ public final class BertEncoderBlock extends AbstractBlock {
                     NDArray tokenTypes = w(store, like, "embeddings.token_type_embeddings.weight");
                     NDArray row = tokenTypes.get(0).duplicate();
                     row.attach(tokenTypes.getManager());
-                    prepared = new Prepared(row, fuse(store, like));
+                    prepared = new Prepared(w(store, like, "embeddings.word_embeddings.weight"),
+                            w(store, like, "embeddings.position_embeddings.weight"), row,
+                            w(store, like, "embeddings.LayerNorm.weight"), w(store, like, "embeddings.LayerNorm.bias"),
+                            fuse(store, like));
                 }
                 ready = prepared;
             }
@@ -202,18 +246,20 @@ public final class BertEncoderBlock extends AbstractBlock {
     }
 
     /**
-     * The bfloat16 layers, made once from the fused float32 ones: dense weights rounded and
+     * The bfloat16 pass, made once from the fused float32 layers: dense weights rounded and
      * packed into oneDNN's blocked layout for its AMX kernel (packing once is what makes them fast:
      * unpacked, oneDNN reorders the weights on every product), biases rounded. In the TorchScript
      * below dtypes are c10::ScalarType numbers: 15 is bfloat16, 6 float32.
      */
-    private Bfloat16 bfloat16(final Prepared prepared) {
-        Bfloat16 ready = bfloat16;
+    private Compiled bfloat16(final ParameterStore store, final NDArray like) {
+        Compiled ready = bfloat16;
         if (ready == null) {
             synchronized (this) {
                 if (bfloat16 == null) {
+                    Prepared prepared = prepared(store, like);
                     NDManager manager = prepared.tokenType().getManager();
                     List<FusedLayer> layers = new ArrayList<>();
+                    List<NDArray> own = new ArrayList<>();
                     try (TorchScript pack = TorchScript.load(manager, "PackBfloat16", """
                             def forward(self: __torch__.PackBfloat16,
                                 weight: Tensor) -> Tensor:
@@ -225,23 +271,20 @@ public final class BertEncoderBlock extends AbstractBlock {
                               return torch.to(x, 15)
                             """)) {
                         for (FusedLayer f : prepared.layers()) {
-                            layers.add(new FusedLayer(pack.call(f.qkvWeight()), cast.call(f.qkvBias()),
+                            FusedLayer layer = new FusedLayer(pack.call(f.qkvWeight()), cast.call(f.qkvBias()),
                                     pack.call(f.outWeight()), cast.call(f.outBias()), f.norm1Weight(), f.norm1Bias(),
                                     pack.call(f.interWeight()), cast.call(f.interBias()),
                                     pack.call(f.ffnOutWeight()), cast.call(f.ffnOutBias()),
-                                    f.norm2Weight(), f.norm2Bias()));
+                                    f.norm2Weight(), f.norm2Bias());
+                            layers.add(layer);
+                            own.addAll(List.of(layer.qkvWeight(), layer.qkvBias(), layer.outWeight(), layer.outBias(),
+                                    layer.interWeight(), layer.interBias(), layer.ffnOutWeight(), layer.ffnOutBias()));
                         }
                     }
-                    TorchScript linear = TorchScript.load(manager, "Bfloat16Linear", """
-                            def forward(self: __torch__.Bfloat16Linear,
-                                x: Tensor,
-                                weight: Tensor,
-                                bias: Tensor) -> Tensor:
-                              _0 = ops.mkldnn._linear_pointwise(torch.to(x, 15), weight, bias, "none",
-                                  annotate(List[Optional[number]], []), "")
-                              return torch.to(_0, 6)
-                            """);
-                    bfloat16 = new Bfloat16(linear, List.copyOf(layers));
+                    bfloat16 = new Compiled(TorchScript.load(manager, "BertBfloat16", script("BertBfloat16", """
+                            _0 = ops.mkldnn._linear_pointwise(torch.to(x, 15), weight, bias, "none",
+                                annotate(List[Optional[number]], []), "")
+                            return torch.to(_0, 6)""")), weights(prepared, layers), List.copyOf(own));
                 }
                 ready = bfloat16;
             }
@@ -288,25 +331,24 @@ public final class BertEncoderBlock extends AbstractBlock {
         return w(store, like, name).transpose().duplicate();
     }
 
-    private static NDArray linear(final NDArray x, final NDArray weight, final NDArray bias) {
-        return Linear.linear(x, weight, bias).singletonOrThrow();
-    }
-
-    private NDArray layerNorm(final NDArray x, final NDArray weight, final NDArray bias) {
-        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), weight, bias, config.layerNormEps())
-                .singletonOrThrow();
-    }
-
-    private NDArray layerNorm(final ParameterStore store, final NDArray x, final String module) {
-        return layerNorm(x, w(store, x, module + ".weight"), w(store, x, module + ".bias"));
-    }
-
-    private static NDArray embed(final NDArray ids, final NDArray table) {
-        return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
-    }
-
     private NDArray w(final ParameterStore store, final NDArray like, final String name) {
         return store.getValue(byName.get(name), like.getDevice(), false);
+    }
+
+    /**
+     * Frees the compiled pass of {@code precision} (its script and weight list; the bfloat16 one
+     * also holds the packed weights). The next forward pass in it compiles it again.
+     */
+    synchronized void release(final Precision precision) {
+        Compiled compiled = precision == Precision.BFLOAT16 ? bfloat16 : float32;
+        if (compiled != null) {
+            compiled.close();
+            if (precision == Precision.BFLOAT16) {
+                bfloat16 = null;
+            } else {
+                float32 = null;
+            }
+        }
     }
 
     @Override

@@ -91,6 +91,7 @@ public final class DjlEmbedder implements Embedder {
                 }
                 LOG.warn("Model {} runs in float32: its bfloat16 layers failed on this machine ({})",
                         embedder.modelId(), e.getMessage());
+                embedder.block.release(Precision.BFLOAT16);
             }
         }
         return embedder;
@@ -227,6 +228,9 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public void close() {
+        for (Precision each : Precision.values()) {
+            block.release(each);
+        }
         model.close();
         tokenizer.close();
     }

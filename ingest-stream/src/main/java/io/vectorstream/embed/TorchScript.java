@@ -25,7 +25,8 @@ import java.util.zip.ZipOutputStream;
  * the CPU's AMX units. A TorchScript function can cast to and from bfloat16 inside libtorch; the
  * arrays DJL then holds are opaque handles it passes on to PyTorch operations unchanged.
  *
- * <p>The archive has no weights: a module with no parameters and one {@code forward} method.
+ * <p>The archive has no weights: a module with no parameters, its {@code forward} method and any
+ * helpers; weights are passed in as arguments.
  * Its layout follows torch/csrc/jit/docs/serialization.md: {@code data.pkl} (the module object,
  * pickle protocol 2), {@code constants.pkl} (an empty tuple), {@code code/__torch__.py} and
  * {@code version}.
@@ -39,12 +40,13 @@ final class TorchScript implements AutoCloseable {
     }
 
     /**
-     * Compiles {@code forward}, the body of a module class named {@code className}: a method
-     * {@code def forward(self: __torch__.<className>, ...) -> ...:} in TorchScript's serialized
-     * dialect (operators as {@code torch.xxx}, dtypes as numbers).
+     * Compiles the methods of a module class named {@code className}: at least
+     * {@code def forward(self: __torch__.<className>, ...) -> ...:}, in TorchScript's serialized
+     * dialect (operators as {@code torch.xxx}, dtypes as numbers, other methods called as
+     * {@code self.name(...)}).
      */
-    static TorchScript load(final NDManager manager, final String className, final String forward) {
-        byte[] archive = archive(className, forward);
+    static TorchScript load(final NDManager manager, final String className, final String methods) {
+        byte[] archive = archive(className, methods);
         try {
             return new TorchScript(JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(archive),
                     false, false));
@@ -58,18 +60,29 @@ final class TorchScript implements AutoCloseable {
      * pass named arrays as one dictionary); the result belongs to the first input's manager.
      */
     NDArray call(final NDArray... inputs) {
-        IValue[] arguments = new IValue[inputs.length];
+        return call(inputs, null);
+    }
+
+    /**
+     * Runs {@code forward} on the tensors and then {@code last}, a value the caller made and keeps
+     * (a list of weights, say: made once, passed to every call).
+     */
+    NDArray call(final NDArray[] tensors, final IValue last) {
+        IValue[] arguments = new IValue[tensors.length + (last == null ? 0 : 1)];
         try {
-            for (int i = 0; i < inputs.length; i++) {
-                arguments[i] = IValue.from((PtNDArray) inputs[i]);
+            for (int i = 0; i < tensors.length; i++) {
+                arguments[i] = IValue.from((PtNDArray) tensors[i]);
+            }
+            if (last != null) {
+                arguments[tensors.length] = last;
             }
             try (IValue result = module.forward(arguments)) {
-                return result.toTensor((PtNDManager) inputs[0].getManager());
+                return result.toTensor((PtNDManager) tensors[0].getManager());
             }
         } finally {
-            for (IValue argument : arguments) {
-                if (argument != null) {
-                    argument.close();
+            for (int i = 0; i < tensors.length; i++) {
+                if (arguments[i] != null) {
+                    arguments[i].close();
                 }
             }
         }
@@ -80,12 +93,12 @@ final class TorchScript implements AutoCloseable {
         module.close();
     }
 
-    static byte[] archive(final String className, final String forward) {
+    static byte[] archive(final String className, final String methods) {
         String code = "class " + className + "(Module):\n"
                 + "  __parameters__ = []\n"
                 + "  __buffers__ = []\n"
                 + "  training : bool\n"
-                + forward.indent(2);
+                + methods.indent(2);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             String root = "archive/";
