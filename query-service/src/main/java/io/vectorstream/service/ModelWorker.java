@@ -10,19 +10,26 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs the HTTP service's model calls on one platform thread of its own.
+ * Runs the HTTP service's model calls one at a time: on one platform thread of its own, or, for a
+ * search's query text when no other model call of the service is running, on the caller's thread.
  *
- * <p>Why not on the request's thread: requests run on virtual threads, and a forward pass is a
- * native call that pins its carrier for milliseconds (two such calls would stall every request
- * on a 2-core machine); PyTorch's thread count is also a per-native-thread setting that a virtual
- * thread cannot keep. Calls that wait together for the same model and purpose are embedded in one
- * forward pass, so concurrent searches share the model's fixed cost. A call is cut into parts of at
- * most one forward pass ({@link DjlEmbedder#MAX_BATCH} texts) and query texts go first, so a search
+ * <p>One at a time because requests run on virtual threads, and a forward pass is a native call
+ * that pins its carrier for milliseconds: two such calls would stall every request on a 2-core
+ * machine. Calls that wait together for the same model and purpose are embedded in one forward
+ * pass, so concurrent searches share the model's fixed cost. A call is cut into parts of at most
+ * one forward pass ({@link DjlEmbedder#MAX_BATCH} texts) and query texts go first, so a search
  * waits for at most one pass of a large {@code POST /v1/embed}, not for all of it.
+ *
+ * <p>Why a lone query runs on the caller's thread: handing it to the worker and back costs two
+ * thread wake-ups, and on this VM waking the request's virtual thread after the forward pass took
+ * 2.5-3.5 ms when the other vCPU had gone idle, half the pass itself (docs/benchmarks.md). The
+ * pass then pins one carrier for its few milliseconds; the single permit keeps it at one.
  *
  * <p>Threads per operation: {@value #THREADS_PROPERTY}, default {@code vectorstream.model.threads}
  * (1). Two made one query text's forward pass 25-40% faster in isolation, but not inside the
@@ -39,8 +46,13 @@ public final class ModelWorker implements AutoCloseable {
             .comparing((Part part) -> part.call().purpose() != Embedder.Purpose.QUERY)
             .thenComparingLong(Part::sequence));
     private final AtomicLong sequence = new AtomicLong();
+    /** Held by whichever thread runs a forward pass: the worker or a query's caller. Fair: FIFO. */
+    private final Semaphore forwardPass = new Semaphore(1, true);
     private final Thread thread;
     private final int threads;
+    private volatile boolean closed;
+    /** A part the worker took and holds while a caller's pass runs (for {@link #queued()}). */
+    private volatile Part waitingForPass;
 
     public ModelWorker() {
         this(Integer.getInteger(THREADS_PROPERTY, DjlRuntime.defaultThreads()));
@@ -52,11 +64,22 @@ public final class ModelWorker implements AutoCloseable {
     }
 
     /**
-     * {@code embedder.embed(texts, purpose)}, run on the worker's thread; waits for the result.
+     * {@code embedder.embed(texts, purpose)}, run on the worker's thread, or on this one for query
+     * texts of one forward pass when no other pass runs or waits; returns when it is done.
      *
      * @throws Embedder.EmbeddingException as the model throws it
      */
     public float[][] embed(final Embedder embedder, final List<String> texts, final Embedder.Purpose purpose) {
+        if (closed) {
+            throw new IllegalStateException("the model worker is stopped");
+        }
+        if (purpose == Embedder.Purpose.QUERY && texts.size() <= DjlEmbedder.MAX_BATCH && forwardPassIsFree()) {
+            try {
+                return embedder.embed(texts, purpose);
+            } finally {
+                forwardPass.release();
+            }
+        }
         Call call = new Call(embedder, List.copyOf(texts), purpose, new float[texts.size()][],
                 new AtomicInteger((texts.size() + DjlEmbedder.MAX_BATCH - 1) / DjlEmbedder.MAX_BATCH),
                 new CompletableFuture<>());
@@ -81,26 +104,35 @@ public final class ModelWorker implements AutoCloseable {
         }
     }
 
+    /** Takes the permit if no forward pass runs and none waits for it (fairness: no barging). */
+    private boolean forwardPassIsFree() {
+        try {
+            return forwardPass.tryAcquire(0, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking for the model", e);
+        }
+    }
+
     private void run() {
         DjlRuntime.useThreadsOnThisThread(threads);
         try {
             while (!Thread.currentThread().isInterrupted()) {
-                List<Part> group = takeGroup();
-                List<String> texts = new ArrayList<>();
-                group.forEach(part -> texts.addAll(part.texts()));
-                Call first = group.getFirst().call();
+                Part waiting = queue.take();
+                waitingForPass = waiting;
                 try {
-                    float[][] vectors = first.embedder().embed(texts, first.purpose());
-                    int at = 0;
-                    for (Part part : group) {
-                        System.arraycopy(vectors, at, part.call().vectors(), part.from(), part.to() - part.from());
-                        at += part.to() - part.from();
-                        if (part.call().partsLeft().decrementAndGet() == 0) {
-                            part.call().result().complete(part.call().vectors());
-                        }
+                    forwardPass.acquire();
+                } finally {
+                    queue.add(waiting); // back in line: a query that came meanwhile goes first
+                    waitingForPass = null;
+                }
+                try {
+                    List<Part> group = nextGroup();
+                    if (!group.isEmpty()) {
+                        embedGroup(group);
                     }
-                } catch (RuntimeException e) {
-                    group.forEach(part -> part.call().result().completeExceptionally(e));
+                } finally {
+                    forwardPass.release();
                 }
             }
         } catch (InterruptedException e) {
@@ -112,17 +144,39 @@ public final class ModelWorker implements AutoCloseable {
         }
     }
 
+    private void embedGroup(final List<Part> group) {
+        List<String> texts = new ArrayList<>();
+        group.forEach(part -> texts.addAll(part.texts()));
+        Call first = group.getFirst().call();
+        try {
+            float[][] vectors = first.embedder().embed(texts, first.purpose());
+            int at = 0;
+            for (Part part : group) {
+                System.arraycopy(vectors, at, part.call().vectors(), part.from(), part.to() - part.from());
+                at += part.to() - part.from();
+                if (part.call().partsLeft().decrementAndGet() == 0) {
+                    part.call().result().complete(part.call().vectors());
+                }
+            }
+        } catch (RuntimeException e) {
+            group.forEach(part -> part.call().result().completeExceptionally(e));
+        }
+    }
+
     /**
-     * The next part (query texts first, then in arrival order), and the parts queued right behind it
-     * for the same model and purpose, up to one forward pass of texts. Parts of a call that already
-     * failed are dropped.
+     * The next part (query texts first, then in arrival order) and the parts queued right behind
+     * it for the same model and purpose, up to one forward pass of texts; empty if none is queued.
+     * Parts of a call that already failed are dropped.
      */
-    private List<Part> takeGroup() throws InterruptedException {
+    private List<Part> nextGroup() {
         List<Part> group = new ArrayList<>();
         Part first;
         do {
-            first = queue.take();
-        } while (first.call().result().isDone());
+            first = queue.poll();
+        } while (first != null && first.call().result().isDone());
+        if (first == null) {
+            return group;
+        }
         group.add(first);
         int texts = first.to() - first.from();
         Part next;
@@ -135,14 +189,15 @@ public final class ModelWorker implements AutoCloseable {
         return group;
     }
 
-    /** Parts of calls waiting for the thread (for tests and metrics). */
+    /** Parts of calls waiting for a forward pass (for tests and metrics). */
     int queued() {
-        return queue.size();
+        return queue.size() + (waitingForPass == null ? 0 : 1);
     }
 
-    /** Stops the thread; calls still queued fail. */
+    /** Stops the thread; calls still queued fail, and later calls are refused. */
     @Override
     public void close() {
+        closed = true;
         thread.interrupt();
     }
 

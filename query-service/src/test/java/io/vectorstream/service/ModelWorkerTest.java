@@ -20,9 +20,12 @@ import org.junit.jupiter.api.Test;
  */
 class ModelWorkerTest {
 
+    private static final java.util.concurrent.Executor REQUESTS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
     /** Vector of "t7" is {7}; records every call; the first call waits for {@link #release}. */
     private static final class ScriptedModel implements Embedder {
         final List<List<String>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Thread> callers = java.util.Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile String failOn;
@@ -40,13 +43,14 @@ class ModelWorkerTest {
         @Override
         public float[][] embed(final List<String> texts, final Purpose purpose) {
             calls.add(List.copyOf(texts));
+            callers.add(Thread.currentThread());
             entered.countDown();
             try {
                 assertTrue(release.await(10, TimeUnit.SECONDS));
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            if (texts.contains(failOn)) {
+            if (failOn != null && texts.contains(failOn)) {
                 throw new EmbeddingException("scripted failure on " + failOn, null);
             }
             return texts.stream().map(t -> new float[] {Float.parseFloat(t.substring(1))}).toArray(float[][]::new);
@@ -61,13 +65,13 @@ class ModelWorkerTest {
     void callsQueuedBehindARunningOneShareOneForwardPassAndEachGetsItsOwnVectors() throws Exception {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
-            CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> first = request(
                     () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
             List<CompletableFuture<float[][]>> queued = new ArrayList<>();
             for (int i = 2; i <= 4; i++) {
                 List<String> texts = List.of("t" + i, "t" + (i * 10));
-                queued.add(CompletableFuture.supplyAsync(() -> worker.embed(model, texts, Embedder.Purpose.QUERY)));
+                queued.add(request(() -> worker.embed(model, texts, Embedder.Purpose.QUERY)));
             }
             awaitQueued(worker, 3);
             model.release.countDown();
@@ -85,13 +89,13 @@ class ModelWorkerTest {
     void queryTextsGoBeforeQueuedPassagesAndPurposesAreNotMerged() throws Exception {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
-            CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> first = request(
                     () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
-            CompletableFuture<float[][]> passage = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> passage = request(
                     () -> worker.embed(model, List.of("t2"), Embedder.Purpose.PASSAGE));
             awaitQueued(worker, 1);
-            CompletableFuture<float[][]> query = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> query = request(
                     () -> worker.embed(model, List.of("t3"), Embedder.Purpose.QUERY));
             awaitQueued(worker, 2);
             model.release.countDown();
@@ -106,19 +110,19 @@ class ModelWorkerTest {
     void aLargeCallIsEmbeddedInPartsAndAQueryArrivingMeanwhileWaitsForOnePartAtMost() throws Exception {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
-            CompletableFuture<float[][]> first = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> first = request(
                     () -> worker.embed(model, List.of("t1"), Embedder.Purpose.PASSAGE));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
             List<String> many = new ArrayList<>();
             for (int i = 100; i < 140; i++) {
                 many.add("t" + i);
             }
-            CompletableFuture<float[][]> bulk = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> bulk = request(
                     () -> worker.embed(model, many, Embedder.Purpose.PASSAGE));
             int parts = (many.size() + io.vectorstream.embed.DjlEmbedder.MAX_BATCH - 1)
                     / io.vectorstream.embed.DjlEmbedder.MAX_BATCH;
             awaitQueued(worker, parts);
-            CompletableFuture<float[][]> query = CompletableFuture.supplyAsync(
+            CompletableFuture<float[][]> query = request(
                     () -> worker.embed(model, List.of("t7"), Embedder.Purpose.QUERY));
             awaitQueued(worker, parts + 1);
             model.release.countDown();
@@ -132,6 +136,29 @@ class ModelWorkerTest {
             assertEquals(List.of("t7"), model.calls.get(1), "the query went before the bulk call's parts: " + model.calls);
             assertEquals(parts + 2, model.calls.size());
             assertTrue(model.calls.stream().allMatch(c -> c.size() <= io.vectorstream.embed.DjlEmbedder.MAX_BATCH));
+        }
+    }
+
+    @Test
+    void aLoneQueryRunsOnItsCallersThreadAndOneArrivingMeanwhileWaitsForTheWorker() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        try (ModelWorker worker = new ModelWorker(1)) {
+            Thread[] caller = new Thread[1];
+            CompletableFuture<float[][]> lone = request(() -> {
+                caller[0] = Thread.currentThread();
+                return worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY);
+            });
+            assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+            CompletableFuture<float[][]> second = request(
+                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.QUERY));
+            awaitQueued(worker, 1);
+            assertEquals(1, model.calls.size(), "the second query did not run beside the first: " + model.calls);
+            model.release.countDown();
+
+            assertArrayEquals(new float[][] {{1}}, lone.get(10, TimeUnit.SECONDS));
+            assertArrayEquals(new float[][] {{2}}, second.get(10, TimeUnit.SECONDS));
+            assertEquals(caller[0], model.callers.get(0), "the lone query ran on its caller's thread");
+            assertEquals("model-http", model.callers.get(1).getName(), "the waiting one ran on the worker");
         }
     }
 
@@ -158,6 +185,11 @@ class ModelWorkerTest {
                 () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
         assertTrue(e.getMessage().contains("stopped"), e.getMessage());
         assertFalse(model.entered.getCount() == 0, "the model was never called");
+    }
+
+    /** Calls as the service makes them: each on a virtual thread of its own, as a request. */
+    private static <T> CompletableFuture<T> request(final java.util.function.Supplier<T> call) {
+        return CompletableFuture.supplyAsync(call, REQUESTS);
     }
 
     private static void awaitQueued(final ModelWorker worker, final int calls) throws InterruptedException {
