@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * {@value #MAX_HELD_EVENTS} events, then waits for the model; Kafka Streams commits and runs the
  * other tasks. At most one batch per task is in flight; its events are forwarded, in order, on the
  * stream thread as soon as it is done (at the task's next event or punctuation), and the next
- * batch starts. The model call touches no state of the task, and a task that stops waits for it.
+ * batch, if one is ready, goes to the model before that, so that the model does not wait while
+ * they are forwarded. The model call touches no state of the task, and a task that stops waits for it.
  *
  * <p><b>Watermarks.</b> Every {@value #WATERMARK_INTERVAL_MS} ms, if it has processed anything new,
  * it publishes to every shard a record saying "input partition p is processed up to offset o".
@@ -279,9 +280,14 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         if (pendingTexts == 0) {
             forwardHeld(pending);
             clearPending();
-        } else if (now || pendingNeedsNoModel || pendingTexts >= BATCH_TEXTS) {
+        } else if (now || batchIsReady()) {
             startInFlight();
         }
+    }
+
+    /** Whether the held texts make a batch: enough of them, or an event that must not wait behind them. */
+    private boolean batchIsReady() {
+        return pendingTexts > 0 && (pendingNeedsNoModel || pendingTexts >= BATCH_TEXTS);
     }
 
     private void clearPending() {
@@ -342,6 +348,12 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
         List<PendingEvent> events = inFlight.events();
         inFlight = null;
+        if (batchIsReady()) {
+            // The model works on the next texts while these events are forwarded: forwarding a
+            // full batch (parsing, encoding vectors, sending) is Kafka work that would otherwise
+            // leave the model idle in between.
+            startInFlight();
+        }
         forwardHeld(events);
     }
 
