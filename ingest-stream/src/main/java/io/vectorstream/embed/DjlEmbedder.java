@@ -53,6 +53,7 @@ public final class DjlEmbedder implements Embedder {
             Precision.FLOAT32, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.FLOAT32)),
             Precision.BFLOAT16, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.BFLOAT16)));
     private volatile Precision precision = Precision.FLOAT32;
+    private final java.util.concurrent.atomic.LongAdder busyNanos = new java.util.concurrent.atomic.LongAdder();
 
     private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
                         final BertEncoderBlock block) {
@@ -169,7 +170,21 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public float[][] embed(final List<String> texts, final Purpose purpose) {
-        return embedBatches(texts, purpose, precision);
+        long start = System.nanoTime();
+        try {
+            return embedBatches(texts, purpose, precision);
+        } finally {
+            busyNanos.add(System.nanoTime() - start);
+        }
+    }
+
+    /**
+     * Nanoseconds spent in {@link #embed} so far, summed over the threads calling it: over a
+     * window of time, the share of it the model was working (the pipeline benchmark's measure of
+     * how much the model waits for the Kafka work around it).
+     */
+    public long busyNanos() {
+        return busyNanos.sum();
     }
 
     private float[][] embedBatches(final List<String> texts, final Purpose purpose, final Precision inPrecision) {

@@ -50,7 +50,7 @@ final class BenchCommand {
         }
         if ("embed".equals(args.getFirst())) {
             EmbedBenchmark.run(new Options(args.subList(1, args.size()), Set.of("model", "model-dir", "sentences",
-                    "pipeline-events", "batch"), Set.of("json")), out, progress);
+                    "pipeline-events", "pipeline-rounds", "batch"), Set.of("json")), out, progress);
             return;
         }
         Options options = new Options(args.subList(1, args.size()), OPTIONS, Set.of("json"));

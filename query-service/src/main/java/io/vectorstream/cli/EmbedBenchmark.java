@@ -54,7 +54,8 @@ final class EmbedBenchmark {
         Path modelRoot = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
         ModelCommand.requireBuilt(modelRoot, model);
         int sentences = Integer.parseInt(options.get("sentences", "2000"));
-        int events = Integer.parseInt(options.get("pipeline-events", "3000"));
+        int events = Integer.parseInt(options.get("pipeline-events", "1500"));
+        int rounds = Integer.parseInt(options.get("pipeline-rounds", "3"));
         int[] batches = Arrays.stream(options.get("batch", "1,8,32").split(",")).mapToInt(Integer::parseInt).toArray();
         boolean json = options.flag("json");
         Consumer<Result> report = result -> {
@@ -74,7 +75,7 @@ final class EmbedBenchmark {
                 io.vectorstream.embed.DjlEmbedder.MAX_BATCH, Runtime.getRuntime().availableProcessors());
         bareModel(ModelBuilder.modelDir(modelRoot, model.id()), sentences, batches, progress, report);
         if (events > 0) {
-            pipeline(modelRoot, model.id(), events, sentences, progress, report);
+            pipeline(modelRoot, model.id(), events, rounds, sentences / 2, progress, report);
         }
         report.accept(new Result("process", "resident memory (VmRSS)", residentMiB(), "MiB"));
     }
@@ -121,7 +122,7 @@ final class EmbedBenchmark {
     }
     private static final int WARM_UP_EVENTS = 1_000;
 
-    private static void pipeline(final Path modelRoot, final String modelId, final int events,
+    private static void pipeline(final Path modelRoot, final String modelId, final int events, final int rounds,
                                  final int bareSentences, final PrintStream progress, final Consumer<Result> report) {
         Path dir = Directories.temporary("vectorstream-bench-embed");
         progress.println("starting an embedded broker and the service for the pipeline run...");
@@ -142,49 +143,77 @@ final class EmbedBenchmark {
                 // Before the clock starts: the model loaded and the Java code of the whole path
                 // compiled, as in a service that has been running (the bare model is warmed up too).
                 progress.printf("  warm-up: %d events%n", WARM_UP_EVENTS);
-                publish(broker.bootstrapServers(), settings.topics(), WARM_UP_LIBRARY,
+                publish(broker.bootstrapServers(), settings.topics(), WARM_UP_LIBRARY, 0,
                         sentences(WARM_UP_EVENTS, 5).stream().map(text -> "Warm-up: " + text).toList());
-                long warmUpDeadline = System.nanoTime() + INDEXING_TIMEOUT_NANOS;
-                while (chunkCount(service, WARM_UP_LIBRARY) < WARM_UP_EVENTS) {
-                    requireBefore(warmUpDeadline, WARM_UP_EVENTS + " warm-up chunks");
-                    io.vectorstream.util.Pause.millis(100, "the benchmark");
-                }
-                // This machine's speed moves by a third between minutes: the ratio compares the
-                // pipeline with the bare model timed right before and right after it, in this process.
-                progress.println("  bare model, right before the pipeline...");
+                awaitIndexed(service, WARM_UP_LIBRARY, WARM_UP_EVENTS, System.nanoTime(), progress);
+                // This machine's speed moves by a third between minutes: each round compares the
+                // pipeline with the bare model timed right before and right after it, in this
+                // process, and the rounds' median is the figure.
                 List<String> bareTexts = sentences(bareSentences, 11);
+                double[] rates = new double[rounds];
+                double[] bares = new double[rounds];
+                double[] ratios = new double[rounds];
+                double[] busy = new double[rounds];
+                DjlEmbedder model = (DjlEmbedder) models.uncached(modelId);
                 double bareBefore = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
-                List<String> texts = sentences(events, 23);
-                long start = System.nanoTime();
-                publish(broker.bootstrapServers(), settings.topics(), "bench", texts);
-                long lastReport = System.nanoTime();
-                long deadline = lastReport + INDEXING_TIMEOUT_NANOS;
-                long indexed;
-                while ((indexed = chunkCount(service, "bench")) < events) {
-                    requireBefore(deadline, events + " chunks");
-                    if (System.nanoTime() - lastReport > 3_000_000_000L) {
-                        lastReport = System.nanoTime();
-                        double seconds = (lastReport - start) / 1e9;
-                        progress.printf("  pipeline: %,d/%,d chunks indexed, %.0f/s%n", indexed, events,
-                                indexed / seconds);
-                    }
-                    io.vectorstream.util.Pause.millis(250, "the benchmark");
+                for (int round = 0; round < rounds; round++) {
+                    List<String> texts = sentences(events, 23 + round);
+                    long start = System.nanoTime();
+                    long busyAtStart = model.busyNanos();
+                    publish(broker.bootstrapServers(), settings.topics(), "bench", round * events, texts);
+                    awaitIndexed(service, "bench", (long) (round + 1) * events, start, progress);
+                    long elapsed = System.nanoTime() - start;
+                    busy[round] = (double) (model.busyNanos() - busyAtStart) / elapsed;
+                    rates[round] = events / (elapsed / 1e9);
+                    double bareAfter = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
+                    bares[round] = (bareBefore + bareAfter) / 2;
+                    ratios[round] = rates[round] / bares[round];
+                    progress.printf("  round %d/%d: pipeline %.0f chunks/s, bare model %.0f/s before and %.0f/s after: "
+                            + "%.2fx; model busy %.0f%% of the round%n", round + 1, rounds, rates[round], bareBefore,
+                            bareAfter, ratios[round], 100 * busy[round]);
+                    bareBefore = bareAfter;
                 }
-                double rate = events / ((System.nanoTime() - start) / 1e9);
-                report.accept(new Result("pipeline", events + " one-chunk text events, 3 partitions", rate,
-                        "chunks/s"));
-                progress.println("  bare model, right after the pipeline...");
-                double bareAfter = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
-                double bare = (bareBefore + bareAfter) / 2;
-                report.accept(new Result("bare model", "batch 32, mean of right before and after the pipeline", bare,
-                        "sentences/s"));
-                report.accept(new Result("pipeline", "ratio to that bare model rate", rate / bare, "x"));
+                String setting = rounds + " rounds of " + events + " one-chunk text events";
+                report.accept(new Result("pipeline", setting + ", median", median(rates), "chunks/s"));
+                report.accept(new Result("bare model", "batch 32, mean of right before and after each round, median",
+                        median(bares), "sentences/s"));
+                report.accept(new Result("pipeline", "ratio to that bare model rate, median of the rounds",
+                        median(ratios), "x"));
+                report.accept(new Result("pipeline", "ratio, lowest round", Arrays.stream(ratios).min().orElseThrow(),
+                        "x"));
+                // Independent of the machine's speed: how much of each round the model was working.
+                report.accept(new Result("pipeline", "model busy share of the round, median", median(busy), "x"));
                 queryLatency(service.port(), models.uncached(modelId), progress, report);
             }
         }
     }
 
-    private static void publish(final String bootstrap, final Topics topics, final String libraryId,
+    private static double median(final double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    /** Waits, showing progress, until the library has {@code chunks} chunks; {@code start} is the clock's start. */
+    private static void awaitIndexed(final QueryService service, final String libraryId, final long chunks,
+                                     final long start, final PrintStream progress) {
+        long lastReport = System.nanoTime();
+        long deadline = lastReport + INDEXING_TIMEOUT_NANOS;
+        long indexed;
+        while ((indexed = chunkCount(service, libraryId)) < chunks) {
+            requireBefore(deadline, chunks + " chunks of " + libraryId);
+            if (System.nanoTime() - lastReport > 3_000_000_000L) {
+                lastReport = System.nanoTime();
+                progress.printf("  %s: %,d/%,d chunks indexed, %.1f s%n", libraryId, indexed, chunks,
+                        (lastReport - start) / 1e9);
+            }
+            io.vectorstream.util.Pause.millis(50, "the benchmark");
+        }
+    }
+
+    /** One chunk event per text, chunk ids {@code c<firstId>} on. */
+    private static void publish(final String bootstrap, final Topics topics, final String libraryId, final int firstId,
                                 final List<String> texts) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -193,7 +222,7 @@ final class EmbedBenchmark {
                 new StringSerializer())) {
             for (int i = 0; i < texts.size(); i++) {
                 ObjectNode event = Json.MAPPER.createObjectNode().put("type", "chunk.upserted").put("libraryId", libraryId)
-                        .put("documentId", "doc-" + (i % 97)).put("chunkId", "c" + i);
+                        .put("documentId", "doc-" + (i % 97)).put("chunkId", "c" + (firstId + i));
                 event.putObject("payload").put("text", texts.get(i));
                 producer.send(new ProducerRecord<>(topics.events(), libraryId, event.toString()));
             }

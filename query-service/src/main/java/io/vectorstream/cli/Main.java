@@ -71,10 +71,11 @@ public final class Main {
                        distribution, recall@10 at each search checkpoint and their average.
                          --index flat|ivf|lsh  --generate N,DIM (default 200000,384)  --json
               bench embed  Sentences/second of the bare model (batch sizes), of the pipeline (text
-                       chunk events in, indexed chunks out, embedded broker), text query latency over
-                       HTTP, and resident memory.
+                       chunk events in, indexed chunks out, embedded broker; rounds alternating with the
+                       bare model), text query latency over HTTP, and resident memory.
                          --model ID  --model-dir DIR  --sentences N (default 2000)
-                         --pipeline-events N (default 3000)  --batch 1,8,32  --json
+                         --pipeline-events N per round (default 1500)  --pipeline-rounds N (default 3)
+                         --batch 1,8,32  --json
               bench durability  On an embedded broker with vectors given: a bare producer/consumer
                        round trip, ingest through the topology (and its ratio to the bare rate), a warm
                        restart to every shard answering, and a replay after a reset to zero lag.
