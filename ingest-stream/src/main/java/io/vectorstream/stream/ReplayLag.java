@@ -30,9 +30,13 @@ public record ReplayLag(long eventsTotal, long eventsDone, long chunksBehind) {
         return eventsDone >= eventsTotal && chunksBehind == 0;
     }
 
-    /** Measures the lag of {@code applicationId} over {@code topics}. */
+    /**
+     * Measures the lag of {@code applicationId} over {@code topics}. Right after a reset the
+     * internal topics are new, and a broker may not know them for a moment: the call is retried
+     * then (seen in CI: UnknownTopicOrPartitionException on the first measure after a reset).
+     */
     public static ReplayLag measure(final Admin admin, final String applicationId, final Topics topics) {
-        return AdminCalls.get("measure the lag of " + applicationId, () -> {
+        return Topics.onceTopicsAreKnown("measure the lag of " + applicationId, () -> {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(applicationId)
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             Span events = span(admin, topics.events(), committed);
