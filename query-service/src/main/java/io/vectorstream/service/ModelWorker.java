@@ -14,6 +14,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the HTTP service's model calls one at a time: on one platform thread of its own, or, for a
@@ -37,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the 99th percentile doubled (docs/benchmarks.md).
   */
 public final class ModelWorker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelWorker.class);
 
     /** PyTorch threads per operation for the HTTP service's model calls. */
     public static final String THREADS_PROPERTY = "vectorstream.model.http-threads";
@@ -194,11 +198,25 @@ public final class ModelWorker implements AutoCloseable {
         return queue.size() + (waitingForPass == null ? 0 : 1);
     }
 
-    /** Stops the thread; calls still queued fail, and later calls are refused. */
+    /** A close waits this long at most for a forward pass that is running. */
+    private static final long CLOSE_WAIT_SECONDS = 30;
+
+    /**
+     * Stops the thread; calls still queued fail, and later calls are refused. Returns once no
+     * forward pass runs (on the worker or on a caller's thread, up to {@value #CLOSE_WAIT_SECONDS}
+     * s), so that the models can be closed after it: a pass must not outlive its model.
+     */
     @Override
     public void close() {
         closed = true;
         thread.interrupt();
+        try {
+            if (!forwardPass.tryAcquire(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("a forward pass was still running {} s after the model worker was closed", CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Waits for the thread to end after {@link #close()}. */

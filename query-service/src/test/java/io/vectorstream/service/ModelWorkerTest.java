@@ -176,6 +176,20 @@ class ModelWorkerTest {
     }
 
     @Test
+    void closeReturnsOnlyOnceTheForwardPassOnACallersThreadIsDone() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        ModelWorker worker = new ModelWorker(1);
+        CompletableFuture<float[][]> query = request(() -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+        assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(worker::close, REQUESTS);
+        Thread.sleep(300);
+        assertFalse(closing.isDone(), "close returned while a forward pass was running");
+        model.release.countDown();
+        closing.get(10, TimeUnit.SECONDS);
+        assertArrayEquals(new float[][] {{1}}, query.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aClosedWorkerRefusesCalls() throws Exception {
         ScriptedModel model = new ScriptedModel();
         ModelWorker worker = new ModelWorker(1);
