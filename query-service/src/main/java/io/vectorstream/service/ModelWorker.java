@@ -79,6 +79,7 @@ public final class ModelWorker implements AutoCloseable {
         }
         if (purpose == Embedder.Purpose.QUERY && texts.size() <= DjlEmbedder.MAX_BATCH && forwardPassIsFree()) {
             try {
+                DjlRuntime.useThreadsOnThisThread(threads); // the same setting as on the worker
                 return embedder.embed(texts, purpose);
             } finally {
                 forwardPass.release();
