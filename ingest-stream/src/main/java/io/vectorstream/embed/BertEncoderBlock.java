@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A BERT encoder with sentence pooling, as one DJL block: token ids and attention mask in, one
@@ -49,9 +50,9 @@ public final class BertEncoderBlock extends AbstractBlock {
     private final BertConfig config;
     private final Pooling pooling;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
-    private volatile Prepared prepared;
-    private volatile Compiled float32;
-    private volatile Compiled bfloat16;
+    private Prepared prepared;
+    /** The forward pass of each precision, compiled on first use. */
+    private final Map<Precision, Compiled> compiled = new ConcurrentHashMap<>();
 
     /**
      * What the forward pass derives once from the parameters: the fused layers and the token-type
@@ -129,8 +130,12 @@ public final class BertEncoderBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(final ParameterStore store, final NDList inputs, final boolean training,
                                      final PairList<String, Object> params) {
-        boolean bfloat16 = params != null && params.get(PRECISION) == Precision.BFLOAT16;
-        Compiled pass = bfloat16 ? bfloat16(store, inputs.get(0)) : float32(store, inputs.get(0));
+        Precision precision = params != null && params.get(PRECISION) == Precision.BFLOAT16
+                ? Precision.BFLOAT16 : Precision.FLOAT32;
+        Compiled pass = compiled.computeIfAbsent(precision, p -> {
+            Prepared weights = prepared(store, inputs.get(0));
+            return p == Precision.BFLOAT16 ? compileBfloat16(weights) : compileFloat32(weights);
+        });
         return new NDList(pass.script().call(new NDArray[] {inputs.get(0), inputs.get(1)}, pass.weights()));
     }
 
@@ -208,41 +213,27 @@ public final class BertEncoderBlock extends AbstractBlock {
         return IValue.listFrom(weights.toArray(PtNDArray[]::new));
     }
 
-    /** The float32 pass, made on first use. */
-    private Compiled float32(final ParameterStore store, final NDArray like) {
-        Compiled ready = float32;
-        if (ready == null) {
-            synchronized (this) {
-                if (float32 == null) {
-                    Prepared weights = prepared(store, like);
-                    float32 = new Compiled(TorchScript.load(weights.tokenType().getManager(), "BertFloat32",
-                            script("BertFloat32", "return torch.linear(x, weight, bias)")),
-                            weights(weights, weights.layers()), List.of());
-                }
-                ready = float32;
-            }
-        }
-        return ready;
+    private Compiled compileFloat32(final Prepared weights) {
+        return new Compiled(TorchScript.load(weights.tokenType().getManager(), "BertFloat32",
+                script("BertFloat32", "return torch.linear(x, weight, bias)")), weights(weights, weights.layers()),
+                List.of());
     }
 
-    /** The weights in the forward pass' layout, derived once from the parameters. */
-    private Prepared prepared(final ParameterStore store, final NDArray like) {
-        Prepared ready = prepared;
-        if (ready == null) {
-            synchronized (this) {
-                if (prepared == null) {
-                    NDArray tokenTypes = w(store, like, "embeddings.token_type_embeddings.weight");
-                    NDArray row = tokenTypes.get(0).duplicate();
-                    row.attach(tokenTypes.getManager());
-                    prepared = new Prepared(w(store, like, "embeddings.word_embeddings.weight"),
-                            w(store, like, "embeddings.position_embeddings.weight"), row,
-                            w(store, like, "embeddings.LayerNorm.weight"), w(store, like, "embeddings.LayerNorm.bias"),
-                            fuse(store, like));
-                }
-                ready = prepared;
-            }
+    /**
+     * The weights in the forward pass' layout, derived once from the parameters (only when a
+     * precision's pass is compiled, never on the forward pass' path).
+     */
+    private synchronized Prepared prepared(final ParameterStore store, final NDArray like) {
+        if (prepared == null) {
+            NDArray tokenTypes = w(store, like, "embeddings.token_type_embeddings.weight");
+            NDArray row = tokenTypes.get(0).duplicate();
+            row.attach(tokenTypes.getManager());
+            prepared = new Prepared(w(store, like, "embeddings.word_embeddings.weight"),
+                    w(store, like, "embeddings.position_embeddings.weight"), row,
+                    w(store, like, "embeddings.LayerNorm.weight"), w(store, like, "embeddings.LayerNorm.bias"),
+                    fuse(store, like));
         }
-        return ready;
+        return prepared;
     }
 
     /**
@@ -251,45 +242,35 @@ public final class BertEncoderBlock extends AbstractBlock {
      * unpacked, oneDNN reorders the weights on every product), biases rounded. In the TorchScript
      * below dtypes are c10::ScalarType numbers: 15 is bfloat16, 6 float32.
      */
-    private Compiled bfloat16(final ParameterStore store, final NDArray like) {
-        Compiled ready = bfloat16;
-        if (ready == null) {
-            synchronized (this) {
-                if (bfloat16 == null) {
-                    Prepared prepared = prepared(store, like);
-                    NDManager manager = prepared.tokenType().getManager();
-                    List<FusedLayer> layers = new ArrayList<>();
-                    List<NDArray> own = new ArrayList<>();
-                    try (TorchScript pack = TorchScript.load(manager, "PackBfloat16", """
-                            def forward(self: __torch__.PackBfloat16,
-                                weight: Tensor) -> Tensor:
-                              return ops.mkldnn._reorder_linear_weight(torch.to(weight, 15), None)
-                            """);
-                         TorchScript cast = TorchScript.load(manager, "ToBfloat16", """
-                            def forward(self: __torch__.ToBfloat16,
-                                x: Tensor) -> Tensor:
-                              return torch.to(x, 15)
-                            """)) {
-                        for (FusedLayer f : prepared.layers()) {
-                            FusedLayer layer = new FusedLayer(pack.call(f.qkvWeight()), cast.call(f.qkvBias()),
-                                    pack.call(f.outWeight()), cast.call(f.outBias()), f.norm1Weight(), f.norm1Bias(),
-                                    pack.call(f.interWeight()), cast.call(f.interBias()),
-                                    pack.call(f.ffnOutWeight()), cast.call(f.ffnOutBias()),
-                                    f.norm2Weight(), f.norm2Bias());
-                            layers.add(layer);
-                            own.addAll(List.of(layer.qkvWeight(), layer.qkvBias(), layer.outWeight(), layer.outBias(),
-                                    layer.interWeight(), layer.interBias(), layer.ffnOutWeight(), layer.ffnOutBias()));
-                        }
-                    }
-                    bfloat16 = new Compiled(TorchScript.load(manager, "BertBfloat16", script("BertBfloat16", """
-                            _0 = ops.mkldnn._linear_pointwise(torch.to(x, 15), weight, bias, "none",
-                                annotate(List[Optional[number]], []), "")
-                            return torch.to(_0, 6)""")), weights(prepared, layers), List.copyOf(own));
-                }
-                ready = bfloat16;
+    private Compiled compileBfloat16(final Prepared prepared) {
+        NDManager manager = prepared.tokenType().getManager();
+        List<FusedLayer> layers = new ArrayList<>();
+        List<NDArray> own = new ArrayList<>();
+        try (TorchScript pack = TorchScript.load(manager, "PackBfloat16", """
+                def forward(self: __torch__.PackBfloat16,
+                    weight: Tensor) -> Tensor:
+                  return ops.mkldnn._reorder_linear_weight(torch.to(weight, 15), None)
+                """);
+             TorchScript cast = TorchScript.load(manager, "ToBfloat16", """
+                def forward(self: __torch__.ToBfloat16,
+                    x: Tensor) -> Tensor:
+                  return torch.to(x, 15)
+                """)) {
+            for (FusedLayer f : prepared.layers()) {
+                FusedLayer layer = new FusedLayer(pack.call(f.qkvWeight()), cast.call(f.qkvBias()),
+                        pack.call(f.outWeight()), cast.call(f.outBias()), f.norm1Weight(), f.norm1Bias(),
+                        pack.call(f.interWeight()), cast.call(f.interBias()),
+                        pack.call(f.ffnOutWeight()), cast.call(f.ffnOutBias()),
+                        f.norm2Weight(), f.norm2Bias());
+                layers.add(layer);
+                own.addAll(List.of(layer.qkvWeight(), layer.qkvBias(), layer.outWeight(), layer.outBias(),
+                        layer.interWeight(), layer.interBias(), layer.ffnOutWeight(), layer.ffnOutBias()));
             }
         }
-        return ready;
+        return new Compiled(TorchScript.load(manager, "BertBfloat16", script("BertBfloat16", """
+                _0 = ops.mkldnn._linear_pointwise(torch.to(x, 15), weight, bias, "none",
+                    annotate(List[Optional[number]], []), "")
+                return torch.to(_0, 6)""")), weights(prepared, layers), List.copyOf(own));
     }
 
     private List<FusedLayer> fuse(final ParameterStore store, final NDArray like) {
@@ -339,15 +320,10 @@ public final class BertEncoderBlock extends AbstractBlock {
      * Frees the compiled pass of {@code precision} (its script and weight list; the bfloat16 one
      * also holds the packed weights). The next forward pass in it compiles it again.
      */
-    synchronized void release(final Precision precision) {
-        Compiled compiled = precision == Precision.BFLOAT16 ? bfloat16 : float32;
-        if (compiled != null) {
-            compiled.close();
-            if (precision == Precision.BFLOAT16) {
-                bfloat16 = null;
-            } else {
-                float32 = null;
-            }
+    void release(final Precision precision) {
+        Compiled pass = compiled.remove(precision);
+        if (pass != null) {
+            pass.close();
         }
     }
 
