@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +54,7 @@ public final class DjlEmbedder implements Embedder {
             Precision.FLOAT32, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.FLOAT32)),
             Precision.BFLOAT16, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.BFLOAT16)));
     private volatile Precision precision = Precision.FLOAT32;
-    private final java.util.concurrent.atomic.LongAdder busyNanos = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder busyNanos = new LongAdder();
 
     private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
                         final BertEncoderBlock block) {

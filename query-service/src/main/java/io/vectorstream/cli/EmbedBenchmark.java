@@ -155,7 +155,7 @@ final class EmbedBenchmark {
                 double[] ratios = new double[rounds];
                 double[] busy = new double[rounds];
                 DjlEmbedder model = (DjlEmbedder) models.uncached(modelId);
-                double bareBefore = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
+                double bareBefore = sentencesPerSecond(model, bareTexts, 32, progress);
                 for (int round = 0; round < rounds; round++) {
                     List<String> texts = sentences(events, 23 + round);
                     long start = System.nanoTime();
@@ -165,7 +165,7 @@ final class EmbedBenchmark {
                     long elapsed = System.nanoTime() - start;
                     busy[round] = (double) (model.busyNanos() - busyAtStart) / elapsed;
                     rates[round] = events / (elapsed / 1e9);
-                    double bareAfter = sentencesPerSecond(models.uncached(modelId), bareTexts, 32, progress);
+                    double bareAfter = sentencesPerSecond(model, bareTexts, 32, progress);
                     bares[round] = (bareBefore + bareAfter) / 2;
                     ratios[round] = rates[round] / bares[round];
                     progress.printf("  round %d/%d: pipeline %.0f chunks/s, bare model %.0f/s before and %.0f/s after: "
@@ -183,7 +183,7 @@ final class EmbedBenchmark {
                         "x"));
                 // Independent of the machine's speed: how much of each round the model was working.
                 report.accept(new Result("pipeline", "model busy share of the round, median", median(busy), "x"));
-                queryLatency(service.port(), models.uncached(modelId), progress, report);
+                queryLatency(service.port(), model, progress, report);
             }
         }
     }
