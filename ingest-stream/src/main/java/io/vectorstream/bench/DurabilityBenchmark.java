@@ -47,7 +47,8 @@ import org.apache.kafka.common.utils.Utils;
  *   <li>warm restart: the instance closed and started again on its state, until every shard
  *       answers with all chunks;</li>
  *   <li>replay: the application reset ({@code rebuild}'s reset) and the events replayed into fresh
- *       shards until the lag is zero.</li>
+ *       shards until the lag is zero;</li>
+ *   <li>the caller's {@link LastPhase} on that state (the killed restart).</li>
  * </ol>
  * Progress goes to {@code progress} every few seconds; each figure to {@code report}.
  */
@@ -61,11 +62,21 @@ public final class DurabilityBenchmark {
     public record Result(String name, double value, String unit, String detail) {
     }
 
+    /**
+     * A last phase, given the broker, the benchmark's data folder (stream state under
+     * {@code streams}, closed cleanly after the replay), the libraries and the chunk count; the
+     * killed restart, which needs a separate process, is one.
+     */
+    @FunctionalInterface
+    public interface LastPhase {
+        void run(String bootstrap, Path dataDir, List<String> libraries, long chunks);
+    }
+
     private DurabilityBenchmark() {
     }
 
     public static void run(final int events, final int dimension, final PrintStream progress,
-                           final Consumer<Result> report) {
+                           final Consumer<Result> report, final LastPhase lastPhase) {
         Path dir = Directories.temporary("vectorstream-bench-durability");
         progress.println("starting an embedded broker in " + dir + "...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
@@ -116,6 +127,7 @@ public final class DurabilityBenchmark {
                         "%,d events to zero lag (%,.0f events/s) after a %.1f s reset", events + libraries.size(),
                         events / seconds, resetSeconds)));
             }
+            lastPhase.run(broker.bootstrapServers(), dir, libraries, events);
         }
     }
 

@@ -39,7 +39,7 @@ final class BenchCommand {
             throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability ...");
         }
         if ("durability".equals(args.getFirst())) {
-            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim"), Set.of("json")), out,
+            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim", "kills", "log-dir"), Set.of("json")), out,
                     progress);
             return;
         }
@@ -113,12 +113,17 @@ final class BenchCommand {
         });
     }
 
-    /** Ingest, warm restart and replay against a bare producer and consumer ({@link DurabilityBenchmark}). */
+    /**
+     * Ingest, warm restart and replay against a bare producer and consumer ({@link DurabilityBenchmark}),
+     * then {@code --kills} restarts of a killed service process ({@link KilledRestartBenchmark}).
+     */
     private static void durability(final Options options, final PrintStream out, final PrintStream progress) {
         int events = Integer.parseInt(options.get("events", "200000"));
         int dimension = Integer.parseInt(options.get("dim", "384"));
+        int kills = Integer.parseInt(options.get("kills", "3"));
+        Path logDir = options.get("log-dir", null) == null ? null : Path.of(options.get("log-dir", null));
         boolean json = options.flag("json");
-        io.vectorstream.bench.DurabilityBenchmark.run(events, dimension, progress, result -> {
+        java.util.function.Consumer<io.vectorstream.bench.DurabilityBenchmark.Result> report = result -> {
             if (json) {
                 out.println(Json.MAPPER.createObjectNode().put("benchmark", result.name())
                         .put("value", round(result.value(), 2)).put("unit", result.unit())
@@ -127,7 +132,10 @@ final class BenchCommand {
                 out.printf("%-16s %12.2f %-9s %s%n", result.name(), result.value(), result.unit(), result.detail());
             }
             out.flush();
-        });
+        };
+        io.vectorstream.bench.DurabilityBenchmark.run(events, dimension, progress, report,
+                (bootstrap, dataDir, libraries, chunks) -> KilledRestartBenchmark.run(kills, bootstrap, dataDir,
+                        libraries, chunks, progress, logDir, report));
     }
 
     /** The streaming runbook ({@link StreamingRunbook}) on generated data. */

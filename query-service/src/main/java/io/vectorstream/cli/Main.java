@@ -78,8 +78,11 @@ public final class Main {
                          --batch 1,8,32  --json
               bench durability  On an embedded broker with vectors given: a bare producer/consumer
                        round trip, ingest through the topology (and its ratio to the bare rate), a warm
-                       restart to every shard answering, and a replay after a reset to zero lag.
-                         --events N (default 200000)  --dim N (default 384)  --json
+                       restart to every shard answering, a replay after a reset to zero lag, and
+                       restarts of a service process killed with SIGKILL, to every shard answering.
+                         --events N (default 200000)  --dim N (default 384)
+                         --kills N (killed restarts, default 3; 0 skips them)  --json
+                         --log-dir DIR (each service process's output to DIR/serve-N.log)
               bench embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
                        run bench ann on real sentence embeddings.
                          --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]
