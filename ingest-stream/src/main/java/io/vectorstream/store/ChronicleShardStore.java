@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
@@ -52,6 +53,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private final String name;
     private final ShardStoreOptions options;
     private final boolean verifyChangelog;
+    private final Predicate<StateStoreContext> startupOpen;
     private volatile ChronicleMap<byte[], byte[]> map;
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
@@ -73,6 +75,13 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     /** Changelog offsets whose records the map holds, as Kafka Streams last committed them. */
     private final java.util.Map<org.apache.kafka.common.TopicPartition, Long> committed =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * A start-up open's in-memory view, built on a background thread once Kafka Streams closes the
+     * store ({@link StartupHandoff}); null otherwise.
+     */
+    private CompletableFuture<ShardContents> viewInBackground;
+    /** The identity (inode) of the file a store left at start-up has open, to check that it is still the one on disk. */
+    private Object leftFileKey;
     /** Readers (HTTP threads) hold it shared while they touch the map; close takes it exclusively. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock openGuard =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
@@ -87,9 +96,16 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      *                        store alone, which have no broker
      */
     ChronicleShardStore(final String name, final ShardStoreOptions options, final boolean verifyChangelog) {
+        this(name, options, verifyChangelog, ChronicleShardStore::isStartupOpen);
+    }
+
+    /** @param startupOpen tells a start-up open ({@link #isStartupOpen}) from a task's; tests choose */
+    ChronicleShardStore(final String name, final ShardStoreOptions options, final boolean verifyChangelog,
+                        final Predicate<StateStoreContext> startupOpen) {
         this.name = name;
         this.options = options;
         this.verifyChangelog = verifyChangelog;
+        this.startupOpen = startupOpen;
     }
 
     @Override
@@ -108,13 +124,19 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         }
         long start = System.nanoTime();
         File file = new File(dir, FILE_NAME);
-        offsetsOnly = isStartupOpen(stateStoreContext);
-        try (ShardKafka kafka = ShardKafka.of(stateStoreContext, name)) {
-            openTrusted(stateStoreContext, dir, file, kafka);
+        offsetsOnly = startupOpen.test(stateStoreContext);
+        ChronicleShardStore left = offsetsOnly ? null : StartupHandoff.take(dir.toPath().toAbsolutePath().normalize());
+        boolean tookOver = left != null && takeOver(left, file);
+        if (!tookOver) {
+            try (ShardKafka kafka = ShardKafka.of(stateStoreContext, name)) {
+                openTrusted(stateStoreContext, dir, file, kafka);
+            }
         }
         this.dir = dir;
         LOG.info("opened shard store {} for task {} with {} records{} in {} ms", name, stateStoreContext.taskId(),
-                map.size(), offsetsOnly ? " (start-up: offsets only)" : "", (System.nanoTime() - start) / 1_000_000);
+                map.size(), offsetsOnly ? " (start-up: offsets only)"
+                        : tookOver ? " (as opened at start-up, view built meanwhile)" : "",
+                (System.nanoTime() - start) / 1_000_000);
         stateStoreContext.register(root, (key, value) -> {
             if (value == null) {
                 remove(key);
@@ -140,6 +162,54 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 LOG.debug("Chronicle Map warm-up failed; the first shard opens slower", e);
             }
         });
+    }
+
+    /**
+     * Closes the shard stores Kafka Streams' start-up opened under {@code stateDir} that no task
+     * took, once that instance has stopped.
+     */
+    public static void closeStartupStoresNotTaken(final java.nio.file.Path stateDir) {
+        StartupHandoff.closeAll(stateDir.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Uses what a start-up open of this shard left ({@link StartupHandoff}): its open map, offsets
+     * and in-memory view. False (and {@code left} closed without a clean-close record, so that the
+     * file is checked as after a kill) when the file on disk is no longer the one it has open or
+     * its view could not be built.
+     */
+    private boolean takeOver(final ChronicleShardStore left, final File file) {
+        if (!left.hasOpen(file)) {
+            LOG.info("shard store {}: the file opened at start-up was replaced since; opening it again", name);
+            left.closeLeft(false);
+            return false;
+        }
+        try {
+            contents = left.viewInBackground.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            LOG.warn("shard store {}: building its in-memory view after start-up failed ({}); opening it again", name,
+                    e.getCause() == null ? e.toString() : e.getCause().toString());
+            left.closeLeft(false);
+            return false;
+        }
+        map = left.map;
+        committed.putAll(left.committed);
+        replayingThrough = left.replayingThrough;
+        progress = left.progress;
+        return true;
+    }
+
+    /** Whether {@code file} is still the file this store has open (same inode). */
+    private boolean hasOpen(final File file) {
+        return leftFileKey != null && leftFileKey.equals(fileKey(file));
+    }
+
+    private static Object fileKey(final File file) {
+        try {
+            return Files.readAttributes(file.toPath(), java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException gone) {
+            return null;
+        }
     }
 
     /**
@@ -282,20 +352,38 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         }
     }
 
-    /** Derives the in-memory view from the map: libraries first, since indexes need their dimension. */
+    /**
+     * Derives the in-memory view from the map: libraries first, since indexes need their dimension
+     * (found by a pass that reads keys only), then everything else in one pass over the entries,
+     * without looking each one up again; index requests last, once every chunk is in.
+     */
     private ShardContents rebuildContents() {
         ShardContents rebuilt = new ShardContents(key -> map.get(key));
-        List<byte[]> rest = new ArrayList<>();
+        List<byte[]> later = new ArrayList<>();
         // Chronicle Map may hand forEach the same byte[] again for the next entry of that length:
         // whatever outlives one callback must be copied.
-        map.forEach((key, value) -> {
+        map.forEachEntry(entry -> {
+            byte[] key = entry.key().get();
             if (key.length > 0 && key[0] == RecordKey.LIBRARY) {
-                rebuilt.onPut(RecordKey.decode(key), value);
-            } else {
-                rest.add(key.clone());
+                later.add(key.clone());
             }
         });
-        for (byte[] key : rest) {
+        for (byte[] key : later) {
+            byte[] value = map.get(key);
+            if (value != null) {
+                rebuilt.onPut(RecordKey.decode(key), value);
+            }
+        }
+        later.clear();
+        map.forEach((key, value) -> {
+            if (key.length > 0 && (key[0] == RecordKey.DOCUMENT || key[0] == RecordKey.CHUNK
+                    || key[0] == RecordKey.WATERMARK)) {
+                rebuilt.onPut(RecordKey.decode(key), value); // copies what it keeps
+            } else if (key.length > 0 && key[0] != RecordKey.LIBRARY) {
+                later.add(key.clone()); // may read other records: not inside the iteration
+            }
+        });
+        for (byte[] key : later) {
             byte[] value = map.get(key);
             if (value != null) {
                 rebuilt.onPut(RecordKey.decode(key), value);
@@ -525,15 +613,56 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         // Every write is already in the memory-mapped file; the OS writes it back.
     }
 
-    /** Closes the map once no reader is inside it: reading an unmapped file would crash the JVM. */
+    /**
+     * Closes the map once no reader is inside it: reading an unmapped file would crash the JVM. A
+     * start-up open with records is not closed but left, open, for its task ({@link StartupHandoff}),
+     * its view built meanwhile.
+     */
     @Override
     public void close() {
+        if (offsetsOnly && map != null && !isNeverUsed(map)) {
+            leftFileKey = fileKey(new File(dir, FILE_NAME));
+            if (leftFileKey != null) {
+                viewInBackground = new CompletableFuture<>();
+                Thread.ofPlatform().daemon().name("shard-view-" + context.taskId()).start(() -> {
+                    try {
+                        viewInBackground.complete(rebuildContents());
+                    } catch (RuntimeException | Error e) {
+                        viewInBackground.completeExceptionally(e);
+                    }
+                });
+                StartupHandoff.leave(dir.toPath().toAbsolutePath().normalize(), this);
+                return;
+            }
+        }
+        closeFiles(true);
+    }
+
+    /**
+     * Closes a store left at start-up ({@link StartupHandoff}).
+     *
+     * @param cleanClose whether to write the clean-close record, as {@link #close} would have; only
+     *                   if the file on disk is still the one open here, since the record vouches for
+     *                   what is on disk
+     */
+    void closeLeft(final boolean cleanClose) {
+        if (viewInBackground != null) {
+            viewInBackground.exceptionally(e -> null).join(); // not while its thread still reads the map
+        }
+        closeFiles(cleanClose && hasOpen(new File(dir, FILE_NAME)));
+    }
+
+    private boolean isNeverUsed(final ChronicleMap<byte[], byte[]> m) {
+        return committed.isEmpty() && m.longSize() == 0;
+    }
+
+    private void closeFiles(final boolean recordCleanClose) {
         openGuard.writeLock().lock();
         try {
             ChronicleMap<byte[], byte[]> m = map;
             map = null;
             if (m != null) {
-                boolean neverUsed = committed.isEmpty() && m.longSize() == 0;
+                boolean neverUsed = isNeverUsed(m);
                 m.close();
                 if (progress != null) {
                     progress.close();
@@ -542,7 +671,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                     // Nothing to keep, and no offsets to report: leaving the files would make Kafka
                     // Streams see a non-empty store without offsets and wipe the task as corrupted.
                     io.vectorstream.util.Directories.deleteQuietly(dir.toPath());
-                } else {
+                } else if (recordCleanClose) {
                     CleanClose.write(dir.toPath(), new File(dir, FILE_NAME).toPath(), committed);
                 }
             }

@@ -207,5 +207,6 @@ public final class IngestStreams implements AutoCloseable {
     public void close() {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        io.vectorstream.store.ChronicleShardStore.closeStartupStoresNotTaken(settings.stateDir());
     }
 }

@@ -1,6 +1,7 @@
 package io.vectorstream.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.index.SearchParams;
@@ -37,6 +38,30 @@ class ChronicleShardStoreTest {
         ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false); // no broker here
         store.init(context.getStateStoreContext(), store);
         return store;
+    }
+
+    /** Opened as Kafka Streams' start-up opens a store: for its offsets only. */
+    private static ChronicleShardStore openAtStartUp(final File dir) {
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false, ctx -> true);
+        store.init(context.getStateStoreContext(), store);
+        return store;
+    }
+
+    /** A closed store of one library with {@code chunks} chunks, chunk i pointing along (i, 1). */
+    private static File closedStoreWith(final int chunks) {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 2);
+        for (int i = 0; i < chunks; i++) {
+            putChunk(store, "lib", "doc" + (i % 5), String.format("c%04d", i), new float[] {i, 1});
+        }
+        store.close();
+        return dir;
+    }
+
+    private static int chunkCount(final ChronicleShardStore store) {
+        return query(store, new ShardQuery.GetLibrary("lib")).map(ShardQuery.LibraryStats::chunkCount).orElse(0);
     }
 
     private static <R> R query(final ChronicleShardStore store, final ShardQuery<R> query) {
@@ -82,6 +107,56 @@ class ChronicleShardStoreTest {
         assertEquals(ids.subList(1, ids.size()), listed);
         assertEquals("c0299", query(reopened, new ShardQuery.Knn("lib", new float[] {1, 0}, 1, SearchParams.DEFAULT)).hits().getFirst().chunk().id());
         reopened.close();
+    }
+
+    @Test
+    void theTaskTakesOverWhatTheStartUpOpenedWithItsViewAndClosesItCleanly() throws Exception {
+        File dir = closedStoreWith(300);
+        java.nio.file.Path clean = dir.toPath().resolve("shards").resolve(CleanClose.FILE_NAME);
+
+        openAtStartUp(dir).close();
+        assertFalse(Files.exists(clean), "the start-up's store is kept open for the task, not closed");
+
+        ChronicleShardStore task = open(dir);
+        assertEquals(300, chunkCount(task));
+        assertEquals("c0299", query(task, new ShardQuery.Knn("lib", new float[] {1, 0}, 1, SearchParams.DEFAULT))
+                .hits().getFirst().chunk().id());
+        putChunk(task, "lib", "doc0", "c9999", new float[] {1000, 0});
+        task.close();
+        assertTrue(Files.exists(clean));
+
+        ChronicleShardStore reopened = open(dir);
+        assertEquals(301, chunkCount(reopened));
+        assertEquals("c9999", query(reopened, new ShardQuery.Knn("lib", new float[] {1, 0}, 1, SearchParams.DEFAULT))
+                .hits().getFirst().chunk().id());
+        reopened.close();
+    }
+
+    @Test
+    void aStartUpStoreNoTaskTookIsClosedCleanlyWhenItsInstanceStops() throws Exception {
+        File dir = closedStoreWith(50);
+        openAtStartUp(dir).close();
+        ChronicleShardStore.closeStartupStoresNotTaken(dir.toPath());
+        assertTrue(Files.exists(dir.toPath().resolve("shards").resolve(CleanClose.FILE_NAME)));
+
+        ChronicleShardStore reopened = open(dir);
+        assertEquals(50, chunkCount(reopened));
+        reopened.close();
+    }
+
+    @Test
+    void aStartUpStoreWhoseFileWasReplacedIsNotTakenOver() throws Exception {
+        File dir = closedStoreWith(50);
+        openAtStartUp(dir).close();
+        // As Kafka Streams does with the state of a task it finds corrupted.
+        io.vectorstream.util.Directories.deleteRecursively(dir.toPath().resolve("shards"));
+
+        ChronicleShardStore task = open(dir);
+        assertEquals(0, chunkCount(task), "a new, empty store, as the file on disk is; not the old one's view");
+        putLibrary(task, "lib", 2);
+        putChunk(task, "lib", "doc", "new", new float[] {1, 0});
+        assertEquals(1, chunkCount(task));
+        task.close();
     }
 
     @Test
