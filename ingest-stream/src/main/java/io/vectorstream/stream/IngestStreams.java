@@ -118,6 +118,18 @@ public final class IngestStreams implements AutoCloseable {
     /** Creates the topics if needed and starts the Streams instance (returns before it is RUNNING). */
     public static IngestStreams start(final Settings settings) {
         io.vectorstream.store.ChronicleShardStore.prepareInBackground(); // beside the topic checks below
+        // Building the topology (schemas, validators: ~0.5 s of class loading on a cold JVM) needs
+        // no broker: it runs while the topic checks below wait for theirs.
+        java.util.concurrent.CompletableFuture<org.apache.kafka.streams.Topology> topology =
+                new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("topology-build").start(() -> {
+            try {
+                topology.complete(VectorstreamTopology.build(settings.topics(), settings.storeOptions(),
+                        TextEmbedding.of(settings.models())));
+            } catch (RuntimeException | Error e) {
+                topology.completeExceptionally(e);
+            }
+        });
         int shardCount;
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 settings.bootstrapServers()))) {
@@ -128,12 +140,23 @@ public final class IngestStreams implements AutoCloseable {
         Properties props = settings.streamsProperties();
         props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                 staticMemberId(settings.stateDir()));
-        KafkaStreams streams = new KafkaStreams(VectorstreamTopology.build(settings.topics(), settings.storeOptions(),
-                TextEmbedding.of(settings.models())), props);
+        KafkaStreams streams = new KafkaStreams(built(topology), props);
         RestoreTracker restores = new RestoreTracker();
         streams.setGlobalStateRestoreListener(restores);
         streams.start();
         return new IngestStreams(streams, restores, settings, shardCount);
+    }
+
+    private static org.apache.kafka.streams.Topology built(
+            final java.util.concurrent.CompletableFuture<org.apache.kafka.streams.Topology> topology) {
+        try {
+            return topology.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /**
