@@ -71,6 +71,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     private long[] positions = new long[0];
     private volatile int size;
     private int trainedSize;
+    /** Between {@link #beginBulkLoad} and {@link #endBulkLoad}: inserts start no training. */
+    private boolean bulkLoading;
     private int insertsSinceTraining;
     /** Mean squared distance of the training vectors to their centroids. */
     private double trainedResidual;
@@ -150,7 +152,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         if (current.trained()) {
             residualSinceTraining += Similarity.squaredDistance(vector, current.centroids(), list * dimension);
         }
-        if (shouldTrain(current, list)) {
+        if (!bulkLoading && shouldTrain(current, list)) {
             boolean moved = current.trained() && hasDrifted();
             train();
             // The new distribution was only starting to arrive: look again soon.
@@ -382,6 +384,25 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             }
         }
         return best.drainBestFirst(metric).stream().mapToInt(Hit::key).toArray();
+    }
+
+    /**
+     * Loading a shard's records (restart, index change) put every vector one by one: the index
+     * trained at {@link IvfParams#trainThreshold()} vectors and again each time it doubled, three
+     * k-means runs for 22k vectors. A bulk load trains once, at the end.
+     */
+    @Override
+    public void beginBulkLoad() {
+        bulkLoading = true;
+    }
+
+    @Override
+    public void endBulkLoad() {
+        bulkLoading = false;
+        Layout current = layout;
+        if (current.trained() ? size >= params.retrainGrowth() * trainedSize : size >= params.trainThreshold()) {
+            train();
+        }
     }
 
     /** Trains (or retrains) now, whatever the size. */

@@ -40,6 +40,17 @@ public interface VectorIndex<K> {
      */
     List<Hit<K>> search(float[] query, int k, SearchParams params, Predicate<? super K> allow);
 
+    /**
+     * Starts loading many vectors at once (an index built from a shard's stored records): any
+     * training the inserts would start is held back until {@link #endBulkLoad}.
+     */
+    default void beginBulkLoad() {
+    }
+
+    /** Ends a bulk load: trains once now if the inserts since {@link #beginBulkLoad} call for it. */
+    default void endBulkLoad() {
+    }
+
     /** Number of vectors held. */
     int size();
 

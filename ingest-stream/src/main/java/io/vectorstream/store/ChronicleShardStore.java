@@ -359,6 +359,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      */
     private ShardContents rebuildContents() {
         ShardContents rebuilt = new ShardContents(key -> map.get(key));
+        rebuilt.beginLoading();
         List<byte[]> later = new ArrayList<>();
         // Chronicle Map may hand forEach the same byte[] again for the next entry of that length:
         // whatever outlives one callback must be copied.
@@ -383,6 +384,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 later.add(key.clone()); // may read other records: not inside the iteration
             }
         });
+        rebuilt.endLoading();
         for (byte[] key : later) {
             byte[] value = map.get(key);
             if (value != null) {

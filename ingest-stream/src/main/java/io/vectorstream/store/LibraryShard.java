@@ -22,6 +22,8 @@ final class LibraryShard {
     private final ConcurrentSkipListMap<String, NavigableSet<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
     private final AtomicInteger documentCount = new AtomicInteger();
     private volatile VectorIndex<ChunkRef> index;
+    /** While the shard is loaded from its stored records: indexes train once, at {@link #endLoading}. */
+    private boolean loading;
 
     LibraryRecord library() {
         return library;
@@ -61,16 +63,38 @@ final class LibraryShard {
     private void buildIndex(final LibraryRecord record, final BiFunction<String, String, float[]> vectors,
                             final boolean train) {
         VectorIndex<ChunkRef> fresh = IndexSpecs.create(record.indexJson(), record.dimension(), record.metric());
+        fresh.beginBulkLoad();
         chunkIdsByDocument.forEach((documentId, chunkIds) -> chunkIds.forEach(chunkId -> {
             float[] vector = vectors.apply(documentId, chunkId);
             if (vector != null && vector.length == record.dimension()) {
                 fresh.put(new ChunkRef(documentId, chunkId), vector);
             }
         }));
-        if (train && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.size() > 0) {
-            ivf.train();
+        if (!loading) {
+            fresh.endBulkLoad();
+            if (train && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.size() > 0 && !ivf.isTrained()) {
+                ivf.train();
+            }
         }
         index = fresh;
+    }
+
+    /** Starts loading the shard from its stored records (see {@link VectorIndex#beginBulkLoad}). */
+    void beginLoading() {
+        loading = true;
+        VectorIndex<ChunkRef> current = index;
+        if (current != null) {
+            current.beginBulkLoad();
+        }
+    }
+
+    /** Ends loading: the index trains now if its size calls for it. */
+    void endLoading() {
+        loading = false;
+        VectorIndex<ChunkRef> current = index;
+        if (current != null) {
+            current.endBulkLoad();
+        }
     }
 
     VectorIndex<ChunkRef> index() {

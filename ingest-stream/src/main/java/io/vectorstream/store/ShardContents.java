@@ -34,6 +34,8 @@ final class ShardContents {
     private final ConcurrentSkipListMap<String, LibraryShard> libraries = new ConcurrentSkipListMap<>();
     private final Map<Integer, Long> watermarks = new ConcurrentHashMap<>();
     private final Function<byte[], byte[]> records;
+    /** Between {@link #beginLoading} and {@link #endLoading} (writer thread only). */
+    private boolean loading;
 
     /** @param records reads the stored value of an encoded key, or {@code null} */
     ShardContents(final Function<byte[], byte[]> records) {
@@ -214,7 +216,27 @@ final class ShardContents {
     }
 
     private LibraryShard shardOf(final String libraryId) {
-        return libraries.computeIfAbsent(libraryId, id -> new LibraryShard());
+        return libraries.computeIfAbsent(libraryId, id -> {
+            LibraryShard shard = new LibraryShard();
+            if (loading) {
+                shard.beginLoading();
+            }
+            return shard;
+        });
+    }
+
+    /**
+     * Starts loading this view from the store's records: indexes hold back training until
+     * {@link #endLoading}, then train once each ({@link io.vectorstream.index.VectorIndex#beginBulkLoad}).
+     */
+    void beginLoading() {
+        loading = true;
+        libraries.values().forEach(LibraryShard::beginLoading);
+    }
+
+    void endLoading() {
+        loading = false;
+        libraries.values().forEach(LibraryShard::endLoading);
     }
 
     private void ifPresent(final String libraryId, final java.util.function.Consumer<LibraryShard> action) {

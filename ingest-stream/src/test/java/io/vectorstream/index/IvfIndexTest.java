@@ -66,6 +66,34 @@ class IvfIndexTest {
     }
 
     @Test
+    void aBulkLoadTrainsOnceAtTheEndAndSearchesLikeOneLoadedVectorByVector() {
+        SyntheticData data = SyntheticData.forSize(12_000, DIMENSION, 7);
+        float[][] vectors = data.vectors(12_000, 8);
+        IvfIndex<Integer> bulk = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000));
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        bulk.beginBulkLoad();
+        for (int i = 0; i < vectors.length; i++) {
+            bulk.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        // One by one it would have trained at 2,000, 4,000 and 8,000 vectors.
+        assertFalse(bulk.isTrained(), "no training while loading");
+        bulk.endBulkLoad();
+        assertTrue(bulk.isTrained());
+        assertEquals(12_000, bulk.stats().size());
+        float[][] queries = data.vectors(100, 9);
+        double recall = recallAt10(bulk, exact, queries, SearchParams.DEFAULT);
+        assertTrue(recall >= 0.90, "recall@10 " + recall);
+
+        // Below the threshold a bulk load leaves the index untrained (exact), as one by one would.
+        IvfIndex<Integer> small = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT);
+        small.beginBulkLoad();
+        small.put(1, vectors[1]);
+        small.endBulkLoad();
+        assertFalse(small.isTrained());
+    }
+
+    @Test
     void belowTheTrainingThresholdEverySearchIsExact() {
         SyntheticData data = SyntheticData.forSize(1_000, DIMENSION, 4);
         float[][] vectors = data.vectors(1_000, 5);

@@ -160,6 +160,38 @@ class ChronicleShardStoreTest {
     }
 
     @Test
+    void aReopenedIvfLibraryIsTrainedOnceLoadedAndFindsTheNearestChunk() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        store.put(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()), RecordCodec.encode(new LibraryRecord("lib", "lib",
+                "{}", 8, Metric.COSINE, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}", 0, 0, 0, null)));
+        Random random = new Random(5);
+        float[][] vectors = new float[600][8];
+        for (int i = 0; i < vectors.length; i++) {
+            double norm = 0;
+            for (int d = 0; d < 8; d++) {
+                vectors[i][d] = random.nextFloat() - 0.5f;
+                norm += vectors[i][d] * vectors[i][d];
+            }
+            for (int d = 0; d < 8; d++) {
+                vectors[i][d] /= (float) Math.sqrt(norm); // stored chunks of a cosine library are unit length
+            }
+            putChunk(store, "lib", "doc" + (i % 7), "c" + i, vectors[i]);
+        }
+        store.close();
+
+        ChronicleShardStore reopened = open(dir);
+        io.vectorstream.index.IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertTrue(stats.trained(), "trained once the records are loaded: " + stats);
+        assertEquals(600, stats.size());
+        for (int i = 0; i < 600; i += 50) {
+            assertEquals("c" + i, query(reopened, new ShardQuery.Knn("lib", vectors[i], 1, SearchParams.DEFAULT))
+                    .hits().getFirst().chunk().id());
+        }
+        reopened.close();
+    }
+
+    @Test
     void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
         // A compacted changelog may replay a library's only surviving record after its chunks.
         ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
