@@ -73,6 +73,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     private int trainedSize;
     /** Between {@link #beginBulkLoad} and {@link #endBulkLoad}: inserts start no training. */
     private boolean bulkLoading;
+    /** A bulk load ended with training put off ({@link #trainIfDue}). */
+    private boolean trainingDue;
     private int insertsSinceTraining;
     /** Mean squared distance of the training vectors to their centroids. */
     private double trainedResidual;
@@ -397,12 +399,23 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     }
 
     @Override
-    public void endBulkLoad() {
+    public void endBulkLoad(final boolean trainLater) {
         bulkLoading = false;
         Layout current = layout;
-        if (current.trained() ? size >= params.retrainGrowth() * trainedSize : size >= params.trainThreshold()) {
-            train();
+        trainingDue = current.trained() ? size >= params.retrainGrowth() * trainedSize
+                : size >= params.trainThreshold();
+        if (!trainLater) {
+            trainIfDue();
         }
+    }
+
+    @Override
+    public boolean trainIfDue() {
+        if (!trainingDue) {
+            return false;
+        }
+        train();
+        return true;
     }
 
     /** Trains (or retrains) now, whatever the size. */
@@ -486,6 +499,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         residualSinceTraining = 0;
         removalsSinceTraining = 0;
         followUpPending = false;
+        trainingDue = false;
         lastBuildMillis = (System.nanoTime() - start) / 1_000_000;
     }
 

@@ -47,8 +47,17 @@ public interface VectorIndex<K> {
     default void beginBulkLoad() {
     }
 
-    /** Ends a bulk load: trains once now if the inserts since {@link #beginBulkLoad} call for it. */
-    default void endBulkLoad() {
+    /**
+     * Ends a bulk load: trains once if the inserts since {@link #beginBulkLoad} call for it, now
+     * or, with {@code trainLater}, at the next {@link #trainIfDue} or insert (searching exactly
+     * until then).
+     */
+    default void endBulkLoad(boolean trainLater) {
+    }
+
+    /** Trains now if a bulk load left training due; returns whether it trained. Writer thread only. */
+    default boolean trainIfDue() {
+        return false;
     }
 
     /** Number of vectors held. */

@@ -54,6 +54,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private final ShardStoreOptions options;
     private final boolean verifyChangelog;
     private final Predicate<StateStoreContext> startupOpen;
+    private java.time.Duration trainingDelay = TRAINING_DELAY;
     private volatile ChronicleMap<byte[], byte[]> map;
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
@@ -82,6 +83,21 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private CompletableFuture<ShardContents> viewInBackground;
     /** The identity (inode) of the file a store left at start-up has open, to check that it is still the one on disk. */
     private Object leftFileKey;
+    /**
+     * Whether the view was built from the file and may hold indexes still to train: the open
+     * leaves their training to the writer thread ({@link #putAll}), so that the shard answers
+     * (exactly) first. Writer thread only.
+     */
+    private boolean trainingMayBeDue;
+    /**
+     * Not before this ({@link System#nanoTime}): a restart's first seconds go to opening the other
+     * shards and to the rebalance, on the same cores and stream threads (training an index of 22k
+     * vectors takes 2-3 s of CPU); searches are exact meanwhile. A write to such an index trains
+     * it at once anyway ({@link io.vectorstream.index.IvfIndex#put}).
+     */
+    private long trainingNotBefore;
+    /** See {@link #trainingNotBefore}. */
+    static final java.time.Duration TRAINING_DELAY = java.time.Duration.ofSeconds(10);
     /** Readers (HTTP threads) hold it shared while they touch the map; close takes it exclusively. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock openGuard =
             new java.util.concurrent.locks.ReentrantReadWriteLock();
@@ -106,6 +122,11 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         this.options = options;
         this.verifyChangelog = verifyChangelog;
         this.startupOpen = startupOpen;
+    }
+
+    /** Sets {@link #TRAINING_DELAY} for the next open (tests). */
+    void trainingDelay(final java.time.Duration delay) {
+        this.trainingDelay = delay;
     }
 
     @Override
@@ -133,6 +154,8 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             }
         }
         this.dir = dir;
+        trainingMayBeDue = !offsetsOnly;
+        trainingNotBefore = System.nanoTime() + trainingDelay.toNanos();
         LOG.info("opened shard store {} for task {} with {} records{} in {} ms", name, stateStoreContext.taskId(),
                 map.size(), offsetsOnly ? " (start-up: offsets only)"
                         : tookOver ? " (as opened at start-up, view built meanwhile)" : "",
@@ -434,6 +457,10 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             }
         }
         advancePosition();
+        if (trainingMayBeDue && System.nanoTime() - trainingNotBefore >= 0) {
+            // One index per call: the writer trains what the open left untrained, between records.
+            trainingMayBeDue = contents.trainOneDue();
+        }
         java.util.Optional<RecordMetadata> meta = context == null ? java.util.Optional.empty() : context.recordMetadata();
         if (meta.isPresent() && meta.get().topic() != null && meta.get().offset() >= 0) {
             progress.applied(meta.get().topic(), meta.get().partition(), meta.get().offset());

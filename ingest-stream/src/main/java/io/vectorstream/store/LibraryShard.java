@@ -71,7 +71,7 @@ final class LibraryShard {
             }
         }));
         if (!loading) {
-            fresh.endBulkLoad();
+            fresh.endBulkLoad(false);
             if (train && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.size() > 0 && !ivf.isTrained()) {
                 ivf.train();
             }
@@ -88,13 +88,21 @@ final class LibraryShard {
         }
     }
 
-    /** Ends loading: the index trains now if its size calls for it. */
+    /**
+     * Ends loading. An index whose size calls for training trains at the next {@link #trainIfDue}
+     * (or write), not now: a shard being opened answers (exactly) first.
+     */
     void endLoading() {
         loading = false;
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
-            current.endBulkLoad();
+            current.endBulkLoad(true);
         }
+    }
+
+    boolean trainIfDue() {
+        VectorIndex<ChunkRef> current = index;
+        return current != null && current.trainIfDue();
     }
 
     VectorIndex<ChunkRef> index() {

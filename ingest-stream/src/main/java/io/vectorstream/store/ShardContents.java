@@ -234,9 +234,20 @@ final class ShardContents {
         libraries.values().forEach(LibraryShard::beginLoading);
     }
 
+    /** Ends loading; indexes that are due to train do so one at a time ({@link #trainOneDue}). */
     void endLoading() {
         loading = false;
         libraries.values().forEach(LibraryShard::endLoading);
+    }
+
+    /** Trains one index a load left due to train; false when none was. Writer thread only. */
+    boolean trainOneDue() {
+        for (LibraryShard shard : libraries.values()) {
+            if (shard.trainIfDue()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void ifPresent(final String libraryId, final java.util.function.Consumer<LibraryShard> action) {

@@ -66,31 +66,43 @@ class IvfIndexTest {
     }
 
     @Test
-    void aBulkLoadTrainsOnceAtTheEndAndSearchesLikeOneLoadedVectorByVector() {
+    void aBulkLoadTrainsOnceAtTheEndOrWhenToldToAndSearchesExactlyUntilThen() {
         SyntheticData data = SyntheticData.forSize(12_000, DIMENSION, 7);
         float[][] vectors = data.vectors(12_000, 8);
-        IvfIndex<Integer> bulk = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000));
         FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
-        bulk.beginBulkLoad();
+        IvfIndex<Integer> now = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000));
+        IvfIndex<Integer> later = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000));
+        now.beginBulkLoad();
+        later.beginBulkLoad();
         for (int i = 0; i < vectors.length; i++) {
-            bulk.put(i, vectors[i]);
+            now.put(i, vectors[i]);
+            later.put(i, vectors[i]);
             exact.put(i, vectors[i]);
         }
-        // One by one it would have trained at 2,000, 4,000 and 8,000 vectors.
-        assertFalse(bulk.isTrained(), "no training while loading");
-        bulk.endBulkLoad();
-        assertTrue(bulk.isTrained());
-        assertEquals(12_000, bulk.stats().size());
+        // One by one they would have trained at 2,000, 4,000 and 8,000 vectors.
+        assertFalse(now.isTrained(), "no training while loading");
+        now.endBulkLoad(false);
+        assertTrue(now.isTrained());
         float[][] queries = data.vectors(100, 9);
-        double recall = recallAt10(bulk, exact, queries, SearchParams.DEFAULT);
+        double recall = recallAt10(now, exact, queries, SearchParams.DEFAULT);
         assertTrue(recall >= 0.90, "recall@10 " + recall);
+        assertFalse(now.trainIfDue(), "trained already");
+
+        later.endBulkLoad(true);
+        assertFalse(later.isTrained());
+        assertEquals(1.0, recallAt10(later, exact, queries, SearchParams.DEFAULT), 1e-9, "exact until trained");
+        assertTrue(later.trainIfDue());
+        assertTrue(later.isTrained());
+        assertFalse(later.trainIfDue());
+        assertEquals(recall, recallAt10(later, exact, queries, SearchParams.DEFAULT), 0.05);
 
         // Below the threshold a bulk load leaves the index untrained (exact), as one by one would.
         IvfIndex<Integer> small = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT);
         small.beginBulkLoad();
         small.put(1, vectors[1]);
-        small.endBulkLoad();
+        small.endBulkLoad(false);
         assertFalse(small.isTrained());
+        assertFalse(small.trainIfDue());
     }
 
     @Test

@@ -160,7 +160,7 @@ class ChronicleShardStoreTest {
     }
 
     @Test
-    void aReopenedIvfLibraryIsTrainedOnceLoadedAndFindsTheNearestChunk() throws Exception {
+    void aReopenedIvfLibraryAnswersExactlyUntilTheWriterTrainsItOnce() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         store.put(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()), RecordCodec.encode(new LibraryRecord("lib", "lib",
@@ -180,9 +180,20 @@ class ChronicleShardStoreTest {
         }
         store.close();
 
-        ChronicleShardStore reopened = open(dir);
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
+        ChronicleShardStore reopened = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false);
+        reopened.trainingDelay(java.time.Duration.ZERO);
+        reopened.init(context.getStateStoreContext(), reopened);
         io.vectorstream.index.IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
-        assertTrue(stats.trained(), "trained once the records are loaded: " + stats);
+        assertFalse(stats.trained(), "the open leaves training to the writer: it answers exactly first");
+        assertEquals(600, stats.size());
+        for (int i = 0; i < 600; i += 50) {
+            assertEquals("c" + i, query(reopened, new ShardQuery.Knn("lib", vectors[i], 1, SearchParams.DEFAULT))
+                    .hits().getFirst().chunk().id());
+        }
+        reopened.putAll(List.of()); // the writer's next call (ShardWriter makes an empty one every second)
+        stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertTrue(stats.trained(), "trained by the writer's next call: " + stats);
         assertEquals(600, stats.size());
         for (int i = 0; i < 600; i += 50) {
             assertEquals("c" + i, query(reopened, new ShardQuery.Knn("lib", vectors[i], 1, SearchParams.DEFAULT))
