@@ -37,6 +37,13 @@ public final class LshIndex<K> extends BaseIndex<K> {
     private final List<BucketTable> buckets = new ArrayList<>();
     /** The bucket code of each slot in each table, to take it out of its buckets again. */
     private int[] slotCodes = new int[0];
+    /** Between {@link #beginBulkLoad} and {@link #endBulkLoad}: vectors are stored, not hashed. */
+    private boolean bulkLoading;
+    /**
+     * Stored vectors are not in the buckets yet (a bulk load ended with {@code trainLater}):
+     * searches are exact until {@link #trainIfDue} or the next write hashes them all.
+     */
+    private volatile boolean bucketsPending;
 
     public LshIndex(final int dimension, final Metric metric, final LshParams params) {
         super(dimension, metric);
@@ -75,6 +82,16 @@ public final class LshIndex<K> extends BaseIndex<K> {
             // No width given: scale buckets to the data, from the first vector's length.
             width = (float) Math.max(1e-6, 4 * Similarity.norm(vector));
         }
+        if (bulkLoading) {
+            long stamp = lock.writeLock();
+            try {
+                slots.put(key, vector);
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+            return;
+        }
+        trainIfDue();
         long[] codes = hash(project(vector)).codes();
         long stamp = lock.writeLock();
         try {
@@ -96,13 +113,16 @@ public final class LshIndex<K> extends BaseIndex<K> {
 
     @Override
     public boolean remove(final K key) {
+        trainIfDue();
         long stamp = lock.writeLock();
         try {
             int slot = slots.remove(key);
             if (slot < 0) {
                 return false;
             }
-            unbucket(slot);
+            if (!bucketsPending) {
+                unbucket(slot);
+            }
             return true;
         } finally {
             lock.unlockWrite(stamp);
@@ -112,7 +132,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
     @Override
     protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
                                           final Predicate<? super K> allow) {
-        if (searchParams.exact()) {
+        if (searchParams.exact() || bucketsPending) {
             return exact(q, k, allow);
         }
         int probes = searchParams.probes() > 0 ? searchParams.probes() : params.probes();
@@ -304,6 +324,74 @@ public final class LshIndex<K> extends BaseIndex<K> {
         return x ^ (x >>> 29);
     }
 
+    /**
+     * Loading a shard's records (restart, index change): hashing every vector into every table is
+     * most of an LSH index's build (tables x bits projections per vector); a bulk load stores the
+     * vectors and hashes them all at the end, or later ({@link #trainIfDue}), searching exactly
+     * until then. Only an empty index defers anything.
+     */
+    @Override
+    public void beginBulkLoad() {
+        if (size() == 0) {
+            bulkLoading = true;
+            bucketsPending = true;
+        }
+    }
+
+    @Override
+    public void endBulkLoad(final boolean trainLater) {
+        bulkLoading = false;
+        if (!trainLater) {
+            trainIfDue();
+        }
+    }
+
+    @Override
+    public boolean isTrained() {
+        return !bucketsPending;
+    }
+
+    /** Hashes the vectors a bulk load stored into the buckets; writer thread only. */
+    @Override
+    public boolean trainIfDue() {
+        if (!bucketsPending || bulkLoading) {
+            return false;
+        }
+        // Hashing reads the store without the lock: only this (writer) thread changes it.
+        int tables = params.tables();
+        int high = slots.highWater();
+        int[] codes = new int[high * tables];
+        boolean[] live = new boolean[high];
+        for (int slot = 0; slot < high; slot++) {
+            if (slots.keyAt(slot) != null) {
+                live[slot] = true;
+                long[] hashes = hash(project(slots.vectorAt(slot))).codes();
+                for (int t = 0; t < tables; t++) {
+                    codes[slot * tables + t] = bucketCode(hashes[t]);
+                }
+            }
+        }
+        long stamp = lock.writeLock();
+        try {
+            if (high > 0) {
+                ensureCodeCapacity(high - 1);
+            }
+            for (int slot = 0; slot < high; slot++) {
+                if (live[slot]) {
+                    for (int t = 0; t < tables; t++) {
+                        int code = codes[slot * tables + t];
+                        slotCodes[slot * tables + t] = code;
+                        buckets.get(t).add(code, slot);
+                    }
+                }
+            }
+            bucketsPending = false;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        return true;
+    }
+
     private void unbucket(final int slot) {
         for (int t = 0; t < params.tables(); t++) {
             buckets.get(t).remove(slotCodes[slot * params.tables() + t], slot);
@@ -337,7 +425,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
             }
             long bytes = slots.memoryBytes() + bucketBytes + slotCodes.length * (long) Integer.BYTES
                     + projections.length * 4L;
-            return new IndexStats("lsh", slots.size(), true, params.tables(), bytes, 0);
+            return new IndexStats("lsh", slots.size(), !bucketsPending, params.tables(), bytes, 0);
         } finally {
             lock.unlockRead(stamp);
         }

@@ -2,6 +2,7 @@ package io.vectorstream.index;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.bench.SyntheticData;
@@ -65,6 +66,43 @@ class LshIndexTest {
         // A stored vector collides with itself in every table: it is always found.
         for (int i = 0; i < 50; i++) {
             assertEquals(i * 37, twice.search(vectors[i * 37], 1, SearchParams.DEFAULT, null).getFirst().key());
+        }
+    }
+
+    @Test
+    void aBulkLoadSearchesExactlyUntilHashedThenLikeAnIndexLoadedOneByOne() {
+        SyntheticData data = SyntheticData.forSize(3_000, DIMENSION, 41);
+        float[][] vectors = data.vectors(3_000, 42);
+        LshIndex<Integer> oneByOne = new LshIndex<>(DIMENSION, Metric.COSINE, LshParams.DEFAULT);
+        LshIndex<Integer> bulk = new LshIndex<>(DIMENSION, Metric.COSINE, LshParams.DEFAULT);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        bulk.beginBulkLoad();
+        for (int i = 0; i < vectors.length; i++) {
+            oneByOne.put(i, vectors[i]);
+            bulk.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        oneByOne.remove(7);
+        bulk.remove(7); // removed before it was ever hashed
+        exact.remove(7);
+        bulk.endBulkLoad(true);
+        float[][] queries = data.vectors(20, 43);
+        assertFalse(bulk.isTrained());
+        assertEquals(1.0, IvfIndexTest.recallAt10(bulk, exact, queries, SearchParams.DEFAULT), 1e-9, "exact until hashed");
+
+        assertTrue(bulk.trainIfDue());
+        assertTrue(bulk.isTrained());
+        assertFalse(bulk.trainIfDue());
+        for (float[] q : queries) {
+            assertEquals(oneByOne.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList(),
+                    bulk.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
+        }
+        // Writes after it keep the buckets right: a replaced vector is found under its new value only.
+        bulk.put(3, vectors[11]);
+        oneByOne.put(3, vectors[11]);
+        for (float[] q : queries) {
+            assertEquals(oneByOne.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList(),
+                    bulk.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
         }
     }
 
