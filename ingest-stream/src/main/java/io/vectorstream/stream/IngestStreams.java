@@ -110,6 +110,11 @@ public final class IngestStreams implements AutoCloseable {
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     Topics.MAX_EVENT_BYTES);
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_EVENT_BYTES);
+            // Chunk and changelog records are about 1.7 KB with 384-d vectors: the default 16 KB batch
+            // held nine, so the broker handled a produce per few records (bench durability: ingest
+            // +30%, replay +35% with 256 KB). Batches still leave at each commit (100 ms).
+            props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG),
+                    256 * 1024);
             props.putAll(overrides);
             return props;
         }
