@@ -414,8 +414,14 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         if (!trainingDue) {
             return false;
         }
+        trainingDue = false; // also when train() finds nothing left to train on
         train();
         return true;
+    }
+
+    @Override
+    public void requestTraining() {
+        trainingDue = size > 0;
     }
 
     /** Trains (or retrains) now, whatever the size. */

@@ -55,6 +55,13 @@ public interface VectorIndex<K> {
     default void endBulkLoad(boolean trainLater) {
     }
 
+    /**
+     * Makes training due whatever the size (an explicit index request found while loading), for
+     * {@link #trainIfDue}. Writer thread only.
+     */
+    default void requestTraining() {
+    }
+
     /** Trains now if a bulk load left training due; returns whether it trained. Writer thread only. */
     default boolean trainIfDue() {
         return false;

@@ -146,7 +146,11 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         long start = System.nanoTime();
         File file = new File(dir, FILE_NAME);
         offsetsOnly = startupOpen.test(stateStoreContext);
-        ChronicleShardStore left = offsetsOnly ? null : StartupHandoff.take(dir.toPath().toAbsolutePath().normalize());
+        ChronicleShardStore left = StartupHandoff.take(dir.toPath().toAbsolutePath().normalize());
+        if (left != null && offsetsOnly) {
+            left.closeLeft(true); // an earlier start-up's, in this process: its file is opened again now
+            left = null;
+        }
         boolean tookOver = left != null && takeOver(left, file);
         if (!tookOver) {
             try (ShardKafka kafka = ShardKafka.of(stateStoreContext, name)) {
@@ -378,42 +382,34 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     /**
      * Derives the in-memory view from the map: libraries first, since indexes need their dimension
      * (found by a pass that reads keys only), then everything else in one pass over the entries,
-     * without looking each one up again; index requests last, once every chunk is in.
+     * without looking each one up again. It loads indexes in bulk: training (and an index request
+     * found among the records) is left to the writer ({@link #trainDueIndexes}).
      */
     private ShardContents rebuildContents() {
         ShardContents rebuilt = new ShardContents(key -> map.get(key));
         rebuilt.beginLoading();
-        List<byte[]> later = new ArrayList<>();
+        List<byte[]> libraries = new ArrayList<>();
         // Chronicle Map may hand forEach the same byte[] again for the next entry of that length:
         // whatever outlives one callback must be copied.
         map.forEachEntry(entry -> {
             byte[] key = entry.key().get();
             if (key.length > 0 && key[0] == RecordKey.LIBRARY) {
-                later.add(key.clone());
+                libraries.add(key.clone());
             }
         });
-        for (byte[] key : later) {
+        for (byte[] key : libraries) {
             byte[] value = map.get(key);
             if (value != null) {
                 rebuilt.onPut(RecordKey.decode(key), value);
             }
         }
-        later.clear();
+        // While loading, no record reads another (ShardContents), so all are taken inside the pass.
         map.forEach((key, value) -> {
-            if (key.length > 0 && (key[0] == RecordKey.DOCUMENT || key[0] == RecordKey.CHUNK
-                    || key[0] == RecordKey.WATERMARK)) {
+            if (key.length > 0 && key[0] != RecordKey.LIBRARY) {
                 rebuilt.onPut(RecordKey.decode(key), value); // copies what it keeps
-            } else if (key.length > 0 && key[0] != RecordKey.LIBRARY) {
-                later.add(key.clone()); // may read other records: not inside the iteration
             }
         });
         rebuilt.endLoading();
-        for (byte[] key : later) {
-            byte[] value = map.get(key);
-            if (value != null) {
-                rebuilt.onPut(RecordKey.decode(key), value);
-            }
-        }
         return rebuilt;
     }
 
@@ -457,16 +453,31 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             }
         }
         advancePosition();
-        if (trainingMayBeDue && System.nanoTime() - trainingNotBefore >= 0) {
-            // One index per call: the writer trains what the open left untrained, between records.
-            trainingMayBeDue = contents.trainOneDue();
-        }
         java.util.Optional<RecordMetadata> meta = context == null ? java.util.Optional.empty() : context.recordMetadata();
         if (meta.isPresent() && meta.get().topic() != null && meta.get().offset() >= 0) {
             progress.applied(meta.get().topic(), meta.get().partition(), meta.get().offset());
             if (replayingThrough >= 0 && meta.get().offset() >= replayingThrough) {
                 replayingThrough = -1;
             }
+        }
+        trainDueIndexes();
+    }
+
+    /**
+     * Trains one index the open left untrained, on the writer thread between records (after the
+     * record's writes are applied and marked). A failure leaves that index searching exactly; it
+     * must not fail the record, whose writes are in.
+     */
+    private void trainDueIndexes() {
+        if (!trainingMayBeDue || System.nanoTime() - trainingNotBefore < 0) {
+            return;
+        }
+        try {
+            trainingMayBeDue = contents.trainOneDue();
+        } catch (RuntimeException e) {
+            trainingMayBeDue = false;
+            LOG.warn("shard store {}: training an index after the open failed; it searches exactly until its next "
+                    + "rebuild", name, e);
         }
     }
 
@@ -649,6 +660,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      */
     @Override
     public void close() {
+        if (viewInBackground != null) {
+            return; // left for the task already
+        }
         if (offsetsOnly && map != null && !isNeverUsed(map)) {
             leftFileKey = fileKey(new File(dir, FILE_NAME));
             if (leftFileKey != null) {

@@ -24,6 +24,8 @@ final class LibraryShard {
     private volatile VectorIndex<ChunkRef> index;
     /** While the shard is loaded from its stored records: indexes train once, at {@link #endLoading}. */
     private boolean loading;
+    /** An index request was among the loaded records: train after loading whatever the size. */
+    private boolean trainRequested;
 
     LibraryRecord library() {
         return library;
@@ -97,7 +99,16 @@ final class LibraryShard {
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.endBulkLoad(true);
+            if (trainRequested) {
+                current.requestTraining();
+            }
         }
+        trainRequested = false;
+    }
+
+    /** See {@link #trainRequested}. */
+    void trainAfterLoading() {
+        trainRequested = true;
     }
 
     boolean trainIfDue() {

@@ -51,8 +51,13 @@ final class ShardContents {
             case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
                     RecordCodec.vectorOfChunk(value));
             case WatermarkKey k -> watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
-            case RecordKey.IndexRequestKey k -> ifPresent(k.libraryId(), shard -> shard.rebuildIndex(
-                    (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId), true));
+            case RecordKey.IndexRequestKey k -> ifPresent(k.libraryId(), shard -> {
+                if (loading) {
+                    shard.trainAfterLoading(); // the load builds the index anyway; it trains after
+                } else {
+                    shard.rebuildIndex((documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId), true);
+                }
+            });
         }
     }
 

@@ -36,7 +36,7 @@ final class StartupHandoff {
     /** Keeps {@code store}, opened at start-up for the shard in {@code dir}, for that shard's task. */
     static void leave(final Path dir, final ChronicleShardStore store) {
         LEFT.compute(dir, (key, previous) -> {
-            if (previous != null) {
+            if (previous != null && previous != store) {
                 previous.closeLeft(false); // stale: the file has been opened again since
             }
             return store;

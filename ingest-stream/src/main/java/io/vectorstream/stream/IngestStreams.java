@@ -233,8 +233,10 @@ public final class IngestStreams implements AutoCloseable {
      */
     @Override
     public void close() {
+        // Start-up stores no task took hold their files open: closed before Kafka Streams lets go
+        // of the state folder's lock, so that no other process opens those files meanwhile.
+        io.vectorstream.store.ChronicleShardStore.closeStartupStoresNotTaken(settings.stateDir());
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
-        io.vectorstream.store.ChronicleShardStore.closeStartupStoresNotTaken(settings.stateDir());
     }
 }

@@ -96,6 +96,19 @@ class IvfIndexTest {
         assertFalse(later.trainIfDue());
         assertEquals(recall, recallAt10(later, exact, queries, SearchParams.DEFAULT), 0.05);
 
+        // Everything removed before the due training: it is done with (nothing to train on), not due forever.
+        IvfIndex<Integer> emptied = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000));
+        emptied.beginBulkLoad();
+        for (int i = 0; i < 2_500; i++) {
+            emptied.put(i, vectors[i]);
+        }
+        emptied.endBulkLoad(true);
+        for (int i = 0; i < 2_500; i++) {
+            emptied.remove(i);
+        }
+        emptied.trainIfDue();
+        assertFalse(emptied.trainIfDue(), "still due after training found nothing to train on");
+
         // Below the threshold a bulk load leaves the index untrained (exact), as one by one would.
         IvfIndex<Integer> small = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT);
         small.beginBulkLoad();

@@ -133,6 +133,42 @@ class ChronicleShardStoreTest {
     }
 
     @Test
+    void closingTheStartUpStoreTwiceLeavesItOnceForTheTask() throws Exception {
+        File dir = closedStoreWith(40);
+        ChronicleShardStore startUp = openAtStartUp(dir);
+        startUp.close();
+        startUp.close();
+        ChronicleShardStore task = open(dir);
+        assertEquals(40, chunkCount(task));
+        task.close();
+    }
+
+    @Test
+    void anIndexRequestAmongTheLoadedRecordsTrainsTheLibraryAfterTheOpenWhateverItsSize() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        store.put(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()), RecordCodec.encode(new LibraryRecord("lib", "lib",
+                "{}", 2, Metric.DOT, "{\"kind\":\"ivf\"}", 0, 0, 0, null)));
+        for (int i = 0; i < 300; i++) {
+            putChunk(store, "lib", "doc" + (i % 5), String.format("c%04d", i), new float[] {i, 1});
+        }
+        // 300 vectors, far below IVF's training size: trained only because it was asked to.
+        store.put(Bytes.wrap(new RecordKey.IndexRequestKey("lib").encode()), RecordCodec.encodeOffset(7));
+        assertTrue(query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
+        store.close();
+
+        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
+        ChronicleShardStore reopened = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false);
+        reopened.trainingDelay(java.time.Duration.ZERO);
+        reopened.init(context.getStateStoreContext(), reopened);
+        assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained(), "not on the open path");
+        reopened.putAll(List.of());
+        assertTrue(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
+        assertEquals(300, chunkCount(reopened));
+        reopened.close();
+    }
+
+    @Test
     void aStartUpStoreNoTaskTookIsClosedCleanlyWhenItsInstanceStops() throws Exception {
         File dir = closedStoreWith(50);
         openAtStartUp(dir).close();

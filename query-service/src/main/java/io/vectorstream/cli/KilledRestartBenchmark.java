@@ -132,8 +132,11 @@ final class KilledRestartBenchmark {
                 if (response.statusCode() != 200) {
                     return -1;
                 }
-                JsonNode body = Json.MAPPER.readTree(response.body());
-                total += body.get("chunkCount").asLong();
+                JsonNode count = Json.MAPPER.readTree(response.body()).get("chunkCount");
+                if (count == null) {
+                    return -1;
+                }
+                total += count.asLong();
             } catch (IOException notListeningYet) {
                 return -1;
             } catch (InterruptedException e) {
@@ -181,13 +184,23 @@ final class KilledRestartBenchmark {
         static Child start(final List<String> args, final Path log) {
             List<String> command = new ArrayList<>();
             command.add(ProcessHandle.current().info().command().orElse("java"));
-            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                // Not what would clash with this JVM's: a recording's file, a debugger's or JMX's port.
+                if (!flag.startsWith("-XX:StartFlightRecording") && !flag.startsWith("-agentlib")
+                        && !flag.startsWith("-Dcom.sun.management.jmxremote")) {
+                    command.add(flag);
+                }
+            }
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(Main.class.getName());
             command.addAll(args);
             try {
-                return new Child(new ProcessBuilder(command).redirectErrorStream(true).start(), log);
+                Child child = new Child(new ProcessBuilder(command).redirectErrorStream(true).start(), log);
+                // Not left running (holding a port and the benchmark's state, which is deleted at
+                // exit) when the benchmark is interrupted.
+                Runtime.getRuntime().addShutdownHook(new Thread(child.process::destroyForcibly, "benchmark-child-kill"));
+                return child;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + command, e);
             }
