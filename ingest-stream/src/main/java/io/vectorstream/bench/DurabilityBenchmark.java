@@ -75,7 +75,11 @@ public final class DurabilityBenchmark {
     private DurabilityBenchmark() {
     }
 
-    public static void run(final int events, final int dimension, final PrintStream progress,
+    /**
+     * @param indexKind the libraries' index ({@code flat}, {@code ivf} or {@code lsh}, default
+     *                  parameters)
+     */
+    public static void run(final int events, final int dimension, final String indexKind, final PrintStream progress,
                            final Consumer<Result> report, final LastPhase lastPhase) {
         Path dir = Directories.temporary("vectorstream-bench-durability");
         progress.println("starting an embedded broker in " + dir + "...");
@@ -96,7 +100,7 @@ public final class DurabilityBenchmark {
             long start;
             try (IngestStreams ingest = IngestStreams.start(settings)) {
                 awaitChunks(ingest, libraries, 0, progress, "start");
-                publishLibraries(broker.bootstrapServers(), settings.topics(), libraries, dimension);
+                publishLibraries(broker.bootstrapServers(), settings.topics(), libraries, dimension, indexKind);
                 awaitLibraries(ingest, libraries);
                 start = System.nanoTime();
                 CompletableFuture<Void> publishing = CompletableFuture.runAsync(
@@ -216,11 +220,12 @@ public final class DurabilityBenchmark {
     }
 
     private static void publishLibraries(final String bootstrap, final Topics topics, final List<String> libraries,
-                                         final int dimension) {
+                                         final int dimension, final String indexKind) {
         try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
             for (String id : libraries) {
                 String event = "{\"type\":\"library.upserted\",\"libraryId\":\"" + id + "\",\"payload\":{\"name\":\""
-                        + id + "\",\"dimension\":" + dimension + ",\"metric\":\"cosine\"}}";
+                        + id + "\",\"dimension\":" + dimension + ",\"metric\":\"cosine\",\"index\":{\"kind\":\"" + indexKind
+                        + "\"}}}";
                 producer.send(new ProducerRecord<>(topics.events(), id.getBytes(StandardCharsets.UTF_8),
                         event.getBytes(StandardCharsets.UTF_8)));
             }

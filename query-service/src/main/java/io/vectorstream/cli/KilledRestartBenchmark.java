@@ -89,9 +89,12 @@ final class KilledRestartBenchmark {
                 String ready = service.awaitLine("Ready in", PATIENCE);
                 awaitEveryChunk(service, "killed restart " + round);
                 double seconds = (System.nanoTime() - start) / 1e9;
+                awaitEveryIndexTrained(service, "killed restart " + round);
+                double trained = (System.nanoTime() - start) / 1e9;
                 report.accept(new Result("killed restart", seconds, "s", String.format(
                         "kill %d of %d (SIGKILL while idle): new JVM to every shard answering with %,d chunks over "
-                        + "HTTP; it printed \"%s\"", round, kills, chunks, ready.strip())));
+                        + "HTTP; every index trained after %.1f s; it printed \"%s\"", round, kills, chunks,
+                        trained, ready.strip())));
             }
         } finally {
             service.stop();
@@ -121,28 +124,60 @@ final class KilledRestartBenchmark {
         }
     }
 
+    /**
+     * Waits until every shard's index of every library reports itself trained: an opened shard
+     * answers first, searching exactly, and trains IVF (hashes LSH) indexes after.
+     */
+    private void awaitEveryIndexTrained(final Child service, final String phase) {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (!everyIndexTrained()) {
+            if (System.nanoTime() > deadline || !service.process.isAlive()) {
+                throw new IllegalStateException(phase + ": indexes not trained in time; the service's output:\n"
+                        + service.output());
+            }
+            io.vectorstream.util.Pause.millis(100, "the benchmark");
+        }
+    }
+
+    private boolean everyIndexTrained() {
+        for (String library : libraries) {
+            JsonNode report = get("/v1/libraries/" + library + "/index");
+            if (report == null || !report.path("shards").isArray() || report.path("shards").isEmpty()) {
+                return false;
+            }
+            for (JsonNode shard : report.path("shards")) {
+                if (!shard.path("trained").asBoolean(false)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The JSON answer of a GET, or null when the service does not answer it with 200 (yet). */
+    private JsonNode get(final String path) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : null;
+        } catch (IOException notListeningYet) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** The chunks of every library, or -1 while a library or one of its shards does not answer. */
     private long chunksAnswering() {
         long total = 0;
         for (String library : libraries) {
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + port + "/v1/libraries/" + library))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                if (response.statusCode() != 200) {
-                    return -1;
-                }
-                JsonNode count = Json.MAPPER.readTree(response.body()).get("chunkCount");
-                if (count == null) {
-                    return -1;
-                }
-                total += count.asLong();
-            } catch (IOException notListeningYet) {
+            JsonNode answer = get("/v1/libraries/" + library);
+            JsonNode count = answer == null ? null : answer.get("chunkCount");
+            if (count == null) {
                 return -1;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
             }
+            total += count.asLong();
         }
         return total;
     }

@@ -82,6 +82,7 @@ public final class Main {
                        restarts of a service process killed with SIGKILL, to every shard answering.
                          --events N (default 200000)  --dim N (default 384)
                          --kills N (killed restarts, default 3; 0 skips them)  --json
+                         --index flat|ivf|lsh (the libraries' index, default flat)
                          --log-dir DIR (each service process's output to DIR/serve-N.log)
               bench embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
                        run bench ann on real sentence embeddings.
