@@ -685,14 +685,16 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      * Closes a store left at start-up ({@link StartupHandoff}).
      *
      * @param cleanClose whether to write the clean-close record, as {@link #close} would have; only
-     *                   if the file on disk is still the one open here, since the record vouches for
-     *                   what is on disk
+     *                   if the file on disk is still the one open here and its view could be built
+     *                   from it, since the record vouches for what is on disk
      */
     void closeLeft(final boolean cleanClose) {
+        boolean readable = true;
         if (viewInBackground != null) {
-            viewInBackground.exceptionally(e -> null).join(); // not while its thread still reads the map
+            // Not while its thread still reads the map.
+            readable = viewInBackground.handle((view, failure) -> failure == null).join();
         }
-        closeFiles(cleanClose && hasOpen(new File(dir, FILE_NAME)));
+        closeFiles(cleanClose && readable && hasOpen(new File(dir, FILE_NAME)));
     }
 
     private boolean isNeverUsed(final ChronicleMap<byte[], byte[]> m) {
