@@ -350,21 +350,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 .averageValueSize(options.averageValueBytes())
                 .maxBloatFactor(options.maxBloatFactor());
         if (recover) {
-            // A write torn by the kill can make the recovery drop or fix an entry; the file would
-            // then claim records it lost, and the changelog would never bring them back.
-            List<String> corruptions = new ArrayList<>();
-            try {
-                ChronicleMap<byte[], byte[]> recovered = builder.recoverPersistedTo(file, false,
-                        corruption -> corruptions.add(corruption.message()));
-                if (corruptions.isEmpty()) {
-                    return recovered;
-                }
-                recovered.close();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot recover shard file " + file, e);
-            }
-            throw new IllegalStateException("its recovery found " + corruptions.size() + " damaged entries or "
-                    + "segments, first: " + corruptions.getFirst());
+            return KilledFileRecovery.recover(builder, file);
         }
         try {
             return builder.createPersistedTo(file);
