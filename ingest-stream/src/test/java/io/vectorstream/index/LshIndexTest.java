@@ -69,6 +69,14 @@ class LshIndexTest {
         }
     }
 
+    private static void assertSameAnswers(final LshIndex<Integer> expected, final LshIndex<Integer> actual,
+                                          final float[][] queries) {
+        for (float[] q : queries) {
+            assertEquals(expected.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList(),
+                    actual.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
+        }
+    }
+
     @Test
     void aBulkLoadSearchesExactlyUntilHashedThenLikeAnIndexLoadedOneByOne() {
         SyntheticData data = SyntheticData.forSize(3_000, DIMENSION, 41);
@@ -93,17 +101,11 @@ class LshIndexTest {
         assertTrue(bulk.trainIfDue());
         assertTrue(bulk.isTrained());
         assertFalse(bulk.trainIfDue());
-        for (float[] q : queries) {
-            assertEquals(oneByOne.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList(),
-                    bulk.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
-        }
+        assertSameAnswers(oneByOne, bulk, queries);
         // Writes after it keep the buckets right: a replaced vector is found under its new value only.
         bulk.put(3, vectors[11]);
         oneByOne.put(3, vectors[11]);
-        for (float[] q : queries) {
-            assertEquals(oneByOne.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList(),
-                    bulk.search(q, 10, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
-        }
+        assertSameAnswers(oneByOne, bulk, queries);
     }
 
     @Test

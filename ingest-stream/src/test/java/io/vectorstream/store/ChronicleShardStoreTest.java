@@ -33,19 +33,27 @@ import org.junit.jupiter.api.Test;
 /** The shard store alone: its derived view survives a reopen, prefix scans, concurrent readers. */
 class ChronicleShardStoreTest {
 
-    private static ChronicleShardStore open(final File dir) {
+    /** Opens {@code store} as task 0_0 with its state under {@code dir} (no broker here). */
+    private static ChronicleShardStore init(final File dir, final ChronicleShardStore store) {
         MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false); // no broker here
         store.init(context.getStateStoreContext(), store);
         return store;
     }
 
+    private static ChronicleShardStore open(final File dir) {
+        return init(dir, new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false));
+    }
+
     /** Opened as Kafka Streams' start-up opens a store: for its offsets only. */
     private static ChronicleShardStore openAtStartUp(final File dir) {
-        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false, ctx -> true);
-        store.init(context.getStateStoreContext(), store);
-        return store;
+        return init(dir, new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false, ctx -> true));
+    }
+
+    /** Opened by a task, with the training the open leaves to the writer allowed at once. */
+    private static ChronicleShardStore openTrainingAtOnce(final File dir) {
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false);
+        store.trainingDelay(java.time.Duration.ZERO);
+        return init(dir, store);
     }
 
     /** A closed store of one library with {@code chunks} chunks, chunk i pointing along (i, 1). */
@@ -69,8 +77,13 @@ class ChronicleShardStoreTest {
     }
 
     private static void putLibrary(final ChronicleShardStore store, final String id, final int dimension) {
+        putLibrary(store, id, dimension, Metric.DOT, "{\"kind\":\"flat\"}");
+    }
+
+    private static void putLibrary(final ChronicleShardStore store, final String id, final int dimension,
+                                   final Metric metric, final String indexJson) {
         store.put(Bytes.wrap(new RecordKey.LibraryKey(id).encode()), RecordCodec.encode(
-                new LibraryRecord(id, id, "{}", dimension, Metric.DOT, "{\"kind\":\"flat\"}", 0, 0, 0, null)));
+                new LibraryRecord(id, id, "{}", dimension, metric, indexJson, 0, 0, 0, null)));
     }
 
     private static void putChunk(final ChronicleShardStore store, final String lib, final String doc,
@@ -147,8 +160,7 @@ class ChronicleShardStoreTest {
     void anIndexRequestAmongTheLoadedRecordsTrainsTheLibraryAfterTheOpenWhateverItsSize() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
-        store.put(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()), RecordCodec.encode(new LibraryRecord("lib", "lib",
-                "{}", 2, Metric.DOT, "{\"kind\":\"ivf\"}", 0, 0, 0, null)));
+        putLibrary(store, "lib", 2, Metric.DOT, "{\"kind\":\"ivf\"}");
         for (int i = 0; i < 300; i++) {
             putChunk(store, "lib", "doc" + (i % 5), String.format("c%04d", i), new float[] {i, 1});
         }
@@ -157,10 +169,7 @@ class ChronicleShardStoreTest {
         assertTrue(query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
         store.close();
 
-        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
-        ChronicleShardStore reopened = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false);
-        reopened.trainingDelay(java.time.Duration.ZERO);
-        reopened.init(context.getStateStoreContext(), reopened);
+        ChronicleShardStore reopened = openTrainingAtOnce(dir);
         assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained(), "not on the open path");
         reopened.putAll(List.of());
         assertTrue(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
@@ -199,8 +208,7 @@ class ChronicleShardStoreTest {
     void aReopenedIvfLibraryAnswersExactlyUntilTheWriterTrainsItOnce() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
-        store.put(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()), RecordCodec.encode(new LibraryRecord("lib", "lib",
-                "{}", 8, Metric.COSINE, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}", 0, 0, 0, null)));
+        putLibrary(store, "lib", 8, Metric.COSINE, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}");
         Random random = new Random(5);
         float[][] vectors = new float[600][8];
         for (int i = 0; i < vectors.length; i++) {
@@ -216,10 +224,7 @@ class ChronicleShardStoreTest {
         }
         store.close();
 
-        MockProcessorContext<Object, Object> context = new MockProcessorContext<>(new Properties(), new TaskId(0, 0), dir);
-        ChronicleShardStore reopened = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false);
-        reopened.trainingDelay(java.time.Duration.ZERO);
-        reopened.init(context.getStateStoreContext(), reopened);
+        ChronicleShardStore reopened = openTrainingAtOnce(dir);
         io.vectorstream.index.IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
         assertFalse(stats.trained(), "the open leaves training to the writer: it answers exactly first");
         assertEquals(600, stats.size());
