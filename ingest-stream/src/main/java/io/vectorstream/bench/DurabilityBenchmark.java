@@ -38,7 +38,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * {@code bench durability}: on an embedded broker, with vectors given (no model),
+ * {@code bench durability}: on an embedded broker (or a running one), with vectors given (no model),
  * <ol>
  *   <li>a bare round trip: a KafkaProducer sends the events to a plain topic while a KafkaConsumer
  *       reads them back, the most any consumer of this broker could do;</li>
@@ -50,7 +50,9 @@ import org.apache.kafka.common.utils.Utils;
  *       shards until the lag is zero;</li>
  *   <li>the caller's {@link LastPhase} on that state (the killed restart).</li>
  * </ol>
- * Progress goes to {@code progress} every few seconds; each figure to {@code report}.
+ * Progress goes to {@code progress} every few seconds; each figure to {@code report}, and after
+ * the bare round trip, the ingest and the replay, this process's CPU time per event by part
+ * ({@link CpuAccount}).
  */
 public final class DurabilityBenchmark {
 
@@ -78,60 +80,102 @@ public final class DurabilityBenchmark {
     /**
      * @param indexKind the libraries' index ({@code flat}, {@code ivf} or {@code lsh}, default
      *                  parameters)
+     * @param kafka     the bootstrap servers of a running broker, or {@code null} for an embedded
+     *                  one in this process. On a running broker the benchmark's topics and
+     *                  application id are its own ({@code bench-<random>}), deleted at the end, so
+     *                  that it never touches the product's.
      */
-    public static void run(final int events, final int dimension, final String indexKind, final PrintStream progress,
-                           final Consumer<Result> report, final LastPhase lastPhase) {
+    public static void run(final int events, final int dimension, final String indexKind, final String kafka,
+                           final PrintStream progress, final Consumer<Result> report, final LastPhase lastPhase) {
         Path dir = Directories.temporary("vectorstream-bench-durability");
-        progress.println("starting an embedded broker in " + dir + "...");
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0);
+        if (kafka == null) {
+            progress.println("starting an embedded broker in " + dir + "...");
+        }
+        String runId = kafka == null ? null : "bench-" + Long.toHexString(new Random().nextLong() >>> 16);
+        try (EmbeddedKafkaBroker broker = kafka == null ? EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0) : null;
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                     broker.bootstrapServers()))) {
-            List<String> libraries = librariesOnDistinctPartitions(3);
-            Events source = new Events(events, dimension, libraries);
-            progress.printf("%,d chunk events of %d dimensions (base64 vectors, %,d bytes each) over %d libraries%n",
-                    events, dimension, source.event(0).length, LIBRARIES);
-
-            double bare = bareRoundTrip(broker.bootstrapServers(), admin, source, progress);
-            report.accept(new Result("bare round trip", bare, "events/s",
-                    "KafkaProducer -> 3-partition topic -> KafkaConsumer, same broker"));
-
-            IngestStreams.Settings settings = IngestStreams.Settings.of(broker.bootstrapServers(),
-                    dir.resolve("streams"), "localhost:0").withStoreOptions(ShardStoreOptions.DEFAULT);
-            long start;
-            try (IngestStreams ingest = IngestStreams.start(settings)) {
-                awaitChunks(ingest, libraries, 0, progress, "start");
-                publishLibraries(broker.bootstrapServers(), settings.topics(), libraries, dimension, indexKind);
-                awaitLibraries(ingest, libraries);
-                start = System.nanoTime();
-                CompletableFuture<Void> publishing = CompletableFuture.runAsync(
-                        () -> publish(broker.bootstrapServers(), settings.topics().events(), source));
-                awaitCaughtUp(admin, ingest, libraries, events, publishing, start, progress, "ingest");
-                double rate = events / ((System.nanoTime() - start) / 1e9);
-                report.accept(new Result("ingest", rate, "events/s", String.format(
-                        "exactly-once, 3 partitions, 2 stream threads; %.2fx the bare round trip", rate / bare)));
+                     kafka == null ? broker.bootstrapServers() : kafka))) {
+            String bootstrap = kafka == null ? broker.bootstrapServers() : kafka;
+            try {
+                run(events, dimension, indexKind, bootstrap, runId, admin, dir, progress, report, lastPhase);
+            } finally {
+                if (runId != null) {
+                    deleteTopicsOf(admin, runId, progress);
+                }
             }
+        }
+    }
 
+    private static void run(final int events, final int dimension, final String indexKind, final String bootstrap,
+                            final String runId, final Admin admin, final Path dir, final PrintStream progress,
+                            final Consumer<Result> report, final LastPhase lastPhase) {
+        List<String> libraries = librariesOnDistinctPartitions(3);
+        Events source = new Events(events, dimension, libraries);
+        progress.printf("%,d chunk events of %d dimensions (base64 vectors, %,d bytes each) over %d libraries%n",
+                events, dimension, source.event(0).length, LIBRARIES);
+
+        String otherThreads = runId == null ? "broker and other Java threads" : "other Java threads";
+        CpuAccount bareCpu = CpuAccount.start(DurabilityBenchmark::partOf);
+        double bare = bareRoundTrip(bootstrap, admin, runId == null ? "bench.bare" : runId + ".bare", source,
+                progress);
+        report.accept(new Result("bare round trip", bare, "events/s",
+                "KafkaProducer -> 3-partition topic -> KafkaConsumer, same broker"));
+        report.accept(cpuPerEvent("bare CPU", bareCpu, events, otherThreads));
+
+        IngestStreams.Settings settings = IngestStreams.Settings.of(bootstrap, dir.resolve("streams"),
+                "localhost:0").withStoreOptions(ShardStoreOptions.DEFAULT);
+        if (runId != null) {
+            settings = settings.withApplicationId(runId).withTopics(new Topics(runId + ".events",
+                    runId + ".chunks", runId + ".events.dlq"));
+        }
+        long start;
+        try (IngestStreams ingest = IngestStreams.start(settings)) {
+            awaitChunks(ingest, libraries, 0, progress, "start");
+            publishLibraries(bootstrap, settings.topics(), libraries, dimension, indexKind);
+            awaitLibraries(ingest, libraries);
+            CpuAccount ingestCpu = CpuAccount.start(DurabilityBenchmark::partOf);
             start = System.nanoTime();
-            try (IngestStreams restarted = IngestStreams.start(settings)) {
-                awaitChunks(restarted, libraries, events, progress, "warm restart");
-                report.accept(new Result("warm restart", (System.nanoTime() - start) / 1e9, "s",
-                        String.format("%,d chunks to every shard answering; %,d records restored", events,
-                                restarted.restoredRecords(io.vectorstream.stream.VectorstreamTopology.SHARD_STORE))));
-            }
+            CompletableFuture<Void> publishing = publishing(bootstrap, settings.topics().events(), source);
+            awaitCaughtUp(admin, ingest, libraries, events, publishing, start, progress, "ingest");
+            double rate = events / ((System.nanoTime() - start) / 1e9);
+            report.accept(new Result("ingest", rate, "events/s", String.format(
+                    "exactly-once, 3 partitions, 2 stream threads; %.2fx the bare round trip", rate / bare)));
+            report.accept(cpuPerEvent("ingest CPU", ingestCpu, events, otherThreads));
+        }
 
-            long resetStart = System.nanoTime();
-            ApplicationReset.reset(admin, settings, line -> progress.println("  " + line));
-            double resetSeconds = (System.nanoTime() - resetStart) / 1e9;
-            start = System.nanoTime();
-            try (IngestStreams replaying = IngestStreams.start(settings)) {
-                awaitCaughtUp(admin, replaying, libraries, events, CompletableFuture.completedFuture(null), start,
-                        progress, "replay");
-                double seconds = (System.nanoTime() - start) / 1e9;
-                report.accept(new Result("replay", seconds, "s", String.format(
-                        "%,d events to zero lag (%,.0f events/s) after a %.1f s reset", events + libraries.size(),
-                        events / seconds, resetSeconds)));
-            }
-            lastPhase.run(broker.bootstrapServers(), dir, libraries, events);
+        start = System.nanoTime();
+        try (IngestStreams restarted = IngestStreams.start(settings)) {
+            awaitChunks(restarted, libraries, events, progress, "warm restart");
+            report.accept(new Result("warm restart", (System.nanoTime() - start) / 1e9, "s",
+                    String.format("%,d chunks to every shard answering; %,d records restored", events,
+                            restarted.restoredRecords(io.vectorstream.stream.VectorstreamTopology.SHARD_STORE))));
+        }
+
+        long resetStart = System.nanoTime();
+        ApplicationReset.reset(admin, settings, line -> progress.println("  " + line));
+        double resetSeconds = (System.nanoTime() - resetStart) / 1e9;
+        CpuAccount replayCpu = CpuAccount.start(DurabilityBenchmark::partOf);
+        start = System.nanoTime();
+        try (IngestStreams replaying = IngestStreams.start(settings)) {
+            awaitCaughtUp(admin, replaying, libraries, events, CompletableFuture.completedFuture(null), start,
+                    progress, "replay");
+            double seconds = (System.nanoTime() - start) / 1e9;
+            report.accept(new Result("replay", seconds, "s", String.format(
+                    "%,d events to zero lag (%,.0f events/s) after a %.1f s reset", events + libraries.size(),
+                    events / seconds, resetSeconds)));
+            report.accept(cpuPerEvent("replay CPU", replayCpu, events, otherThreads));
+        }
+        lastPhase.run(bootstrap, dir, libraries, events);
+    }
+
+    /** Deletes the topics of a run on a running broker: its own, and its application's internal ones. */
+    private static void deleteTopicsOf(final Admin admin, final String runId, final PrintStream progress) {
+        try {
+            List<String> topics = admin.listTopics().names().get().stream().filter(t -> t.startsWith(runId)).toList();
+            admin.deleteTopics(topics).all().get();
+            progress.printf("deleted the run's %d topics (%s*)%n", topics.size(), runId);
+        } catch (Exception e) {
+            progress.println("could not delete the run's topics (" + runId + "*): " + e);
         }
     }
 
@@ -168,8 +212,46 @@ public final class DurabilityBenchmark {
         }
     }
 
+    /** The thread that publishes the benchmark's events, and its producer's client id. */
+    private static final String PUBLISHER = "bench-publisher";
+
+    /** Which part of the work a thread of this process does, by its name (see {@link CpuAccount}). */
+    static String partOf(final String threadName) {
+        if (threadName.contains(PUBLISHER)) {
+            return "publisher (the benchmark's own: makes and sends the events)";
+        }
+        if (threadName.contains("-StreamThread-")) {
+            return threadName.startsWith("kafka-producer-network-thread") ? "stream producers' network threads"
+                    : "stream threads (validation, shards, their consumers)";
+        }
+        if (threadName.equals("main")) {
+            return "benchmark main (the bare consumer; progress)";
+        }
+        return null;
+    }
+
+    /** @param other what the Java threads no part claims are (the broker's, when it runs in this process) */
+    private static Result cpuPerEvent(final String name, final CpuAccount account, final long events,
+                                      final String other) {
+        Map<String, Long> parts = account.stop(other);
+        StringBuilder detail = new StringBuilder("µs of CPU per event:");
+        parts.forEach((part, nanos) -> {
+            if (!part.equals("total")) {
+                detail.append(String.format(" %s %.1f;", part, nanos / 1e3 / events));
+            }
+        });
+        return new Result(name, parts.get("total") / 1e3 / events, "µs/event",
+                detail.substring(0, detail.length() - 1));
+    }
+
     private static KafkaProducer<byte[], byte[]> producer(final String bootstrap) {
+        return producer(bootstrap, "");
+    }
+
+    /** @param clientId the producer's client id, or "" for one Kafka makes up */
+    private static KafkaProducer<byte[], byte[]> producer(final String bootstrap, final String clientId) {
         Properties props = new Properties();
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
@@ -177,8 +259,23 @@ public final class DurabilityBenchmark {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** Publishes the events on a thread of its own, named so that its CPU time can be told apart. */
+    private static CompletableFuture<Void> publishing(final String bootstrap, final String topic,
+                                                      final Events events) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofPlatform().name(PUBLISHER).daemon().start(() -> {
+            try {
+                publish(bootstrap, topic, events);
+                done.complete(null);
+            } catch (RuntimeException | Error e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
     private static void publish(final String bootstrap, final String topic, final Events events) {
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap)) {
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap, PUBLISHER)) {
             for (int i = 0; i < events.count(); i++) {
                 producer.send(new ProducerRecord<>(topic, events.library(i).getBytes(StandardCharsets.UTF_8),
                         events.event(i)));
@@ -186,9 +283,8 @@ public final class DurabilityBenchmark {
         }
     }
 
-    private static double bareRoundTrip(final String bootstrap, final Admin admin, final Events events,
-                                        final PrintStream progress) {
-        String topic = "bench.bare";
+    private static double bareRoundTrip(final String bootstrap, final Admin admin, final String topic,
+                                        final Events events, final PrintStream progress) {
         try {
             admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get();
         } catch (Exception e) {
@@ -204,7 +300,7 @@ public final class DurabilityBenchmark {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long start = System.nanoTime();
-            CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publish(bootstrap, topic, events));
+            CompletableFuture<Void> publishing = publishing(bootstrap, topic, events);
             long received = 0;
             long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
             while (received < events.count()) {

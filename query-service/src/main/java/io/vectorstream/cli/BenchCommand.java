@@ -39,7 +39,7 @@ final class BenchCommand {
             throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability ...");
         }
         if ("durability".equals(args.getFirst())) {
-            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim", "kills", "log-dir", "index"), Set.of("json")), out,
+            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim", "kills", "log-dir", "index", "kafka"), Set.of("json")), out,
                     progress);
             return;
         }
@@ -125,6 +125,11 @@ final class BenchCommand {
         if (!IndexFactory.KINDS.contains(index)) {
             throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
         }
+        String kafka = options.get("kafka", null);
+        if (kafka != null && kills > 0) {
+            throw new Options.UsageException("--kills needs the embedded broker (the killed service runs on the"
+                    + " product's topics); with --kafka, give --kills 0");
+        }
         Path logDir = options.get("log-dir", null) == null ? null : Path.of(options.get("log-dir", null));
         boolean json = options.flag("json");
         java.util.function.Consumer<io.vectorstream.bench.DurabilityBenchmark.Result> report = result -> {
@@ -137,7 +142,7 @@ final class BenchCommand {
             }
             out.flush();
         };
-        io.vectorstream.bench.DurabilityBenchmark.run(events, dimension, index, progress, report,
+        io.vectorstream.bench.DurabilityBenchmark.run(events, dimension, index, kafka, progress, report,
                 (bootstrap, dataDir, libraries, chunks) -> KilledRestartBenchmark.run(kills, bootstrap, dataDir,
                         libraries, chunks, progress, logDir, report));
     }

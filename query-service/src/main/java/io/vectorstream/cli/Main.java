@@ -79,8 +79,11 @@ public final class Main {
               bench durability  On an embedded broker with vectors given: a bare producer/consumer
                        round trip, ingest through the topology (and its ratio to the bare rate), a warm
                        restart to every shard answering, a replay after a reset to zero lag, and
-                       restarts of a service process killed with SIGKILL, to every shard answering.
+                       restarts of a service process killed with SIGKILL, to every shard answering;
+                       after each of the first three, this process's CPU time per event by part.
                          --events N (default 200000)  --dim N (default 384)
+                         --kafka BOOTSTRAP (a running broker instead, with the run's own topics,
+                           deleted at the end; needs --kills 0)
                          --kills N (killed restarts, default 3; 0 skips them)  --json
                          --index flat|ivf|lsh (the libraries' index, default flat)
                          --log-dir DIR (each service process's output to DIR/serve-N.log)
