@@ -61,8 +61,85 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         }
     }
 
+    /**
+     * What a training produced, enough to index vectors the same way again without k-means: the
+     * centroids, the quantiser (when sq8), and the size and residual the retraining policy
+     * compares against. An index that {@link #adoptTraining adopts} it puts each vector in the list
+     * of its nearest centroid, as the trained index did, so it answers searches as that one did.
+     *
+     * @param quantizerBase {@code null} without sq8
+     */
+    public record Training(int dimension, int nlist, float[] centroids, float[] quantizerBase, float[] quantizerStep,
+                           int trainedSize, double trainedResidual) {
+
+        private static final int FORMAT = 1;
+
+        public Training {
+            if (nlist < 1 || centroids.length != nlist * dimension) {
+                throw new IllegalArgumentException("expected " + nlist + " centroids of " + dimension + " values, got "
+                        + centroids.length + " values");
+            }
+            if ((quantizerBase == null) != (quantizerStep == null) || quantizerBase != null
+                    && (quantizerBase.length != dimension || quantizerStep.length != dimension)) {
+                throw new IllegalArgumentException("the quantiser's base and step must both have " + dimension
+                        + " values");
+            }
+        }
+
+        /** Little-endian binary form; {@link #decode} reads it back. */
+        public byte[] encode() {
+            int floats = centroids.length + (quantizerBase == null ? 0 : 2 * dimension);
+            java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 * 5 + 8 + 4 * floats)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            out.putInt(FORMAT).putInt(dimension).putInt(nlist).putInt(quantizerBase == null ? 0 : 1)
+                    .putInt(trainedSize).putDouble(trainedResidual);
+            out.asFloatBuffer().put(centroids);
+            out.position(out.position() + 4 * centroids.length);
+            if (quantizerBase != null) {
+                out.asFloatBuffer().put(quantizerBase).put(quantizerStep);
+            }
+            return out.array();
+        }
+
+        /** Reads {@link #encode}'s form; throws IllegalArgumentException when it is not that. */
+        public static Training decode(final byte[] bytes) {
+            try {
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                if (in.getInt() != FORMAT) {
+                    throw new IllegalArgumentException("unknown training format");
+                }
+                int dimension = in.getInt();
+                int nlist = in.getInt();
+                boolean quantized = in.getInt() == 1;
+                int trainedSize = in.getInt();
+                double residual = in.getDouble();
+                float[] centroids = floats(in, Math.multiplyExact(nlist, dimension));
+                float[] base = quantized ? floats(in, dimension) : null;
+                float[] step = quantized ? floats(in, dimension) : null;
+                if (in.hasRemaining()) {
+                    throw new IllegalArgumentException(in.remaining() + " bytes too many");
+                }
+                return new Training(dimension, nlist, centroids, base, step, trainedSize, residual);
+            } catch (java.nio.BufferUnderflowException | ArithmeticException | NegativeArraySizeException e) {
+                throw new IllegalArgumentException("truncated training: " + e, e);
+            }
+        }
+
+        private static float[] floats(final java.nio.ByteBuffer in, final int count) {
+            if (count < 0 || count > in.remaining() / 4) {
+                throw new java.nio.BufferUnderflowException();
+            }
+            float[] out = new float[count];
+            in.asFloatBuffer().get(out);
+            in.position(in.position() + 4 * count);
+            return out;
+        }
+    }
+
     private final IvfParams params;
     private volatile Layout layout;
+    /** Trainings and adoptions so far: a caller that keeps {@link #training()} saves it when this moves. */
+    private volatile int trainings;
     /** Every vector, once, in numbered slots; the lists refer to them by slot. */
     private final SlotStore<K> store;
 
@@ -424,34 +501,143 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         trainingDue = size > 0;
     }
 
+    /** The current training, or {@code null} while the index is untrained. */
+    public Training training() {
+        Layout current = layout;
+        if (!current.trained()) {
+            return null;
+        }
+        ScalarQuantizer quantizer = current.quantizer();
+        return new Training(dimension, current.nlist(), current.centroids().clone(),
+                quantizer == null ? null : quantizer.base(), quantizer == null ? null : quantizer.step(), trainedSize,
+                trainedResidual);
+    }
+
+    /** How many times this index has trained or adopted a training: it changes whenever {@link #training()} does. */
+    public int trainings() {
+        return trainings;
+    }
+
+    /**
+     * Takes a training made earlier (kept by its caller) instead of running k-means: every vector
+     * goes to the list of its nearest centroid, as it did in the index that made the training, so
+     * searches answer as they did there; later puts do the same. False, and nothing changed, for a
+     * training of another dimension or quantisation. Writer thread only.
+     */
+    public boolean adoptTraining(final Training training) {
+        if (training.dimension() != dimension || (training.quantizerBase() != null) != params.sq8()) {
+            return false;
+        }
+        long start = System.nanoTime();
+        LiveVectors live = liveVectors();
+        int[] assignment = new int[live.vectors().length];
+        KMeans.assign(live.vectors(), training.centroids(), training.nlist(), metric, assignment);
+        install(live, training.centroids().clone(), training.nlist(), assignment,
+                training.quantizerBase() == null ? null
+                        : ScalarQuantizer.of(training.quantizerBase(), training.quantizerStep()));
+        trained(training.trainedSize(), training.trainedResidual(), start);
+        return true;
+    }
+
+    /** The live vectors and their slots: a snapshot, since only this (writer) thread mutates the store. */
+    private record LiveVectors(int[] slots, float[][] vectors) {
+    }
+
+    private LiveVectors liveVectors() {
+        int highWater = store.highWater();
+        int[] slots = new int[highWater];
+        float[][] vectors = new float[highWater][];
+        int n = 0;
+        for (int slot = 0; slot < highWater; slot++) {
+            if (store.keyAt(slot) != null) {
+                slots[n] = slot;
+                vectors[n++] = store.vectorAt(slot);
+            }
+        }
+        return new LiveVectors(java.util.Arrays.copyOf(slots, n), java.util.Arrays.copyOf(vectors, n));
+    }
+
+    /** Swaps in a layout of {@code nlist} lists holding every live vector in the list {@code assignment} names. */
+    private void install(final LiveVectors live, final float[] centroids, final int nlist, final int[] assignment,
+                         final ScalarQuantizer quantizer) {
+        int[] counts = new int[nlist];
+        for (int list : assignment) {
+            counts[list]++;
+        }
+        PostingList[] lists = new PostingList[nlist];
+        for (int c = 0; c < lists.length; c++) {
+            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 4) + 4, quantizer != null,
+                    metric == Metric.L2);
+        }
+        byte[] code = new byte[dimension];
+        long[] newPositions = new long[positions.length];
+        float[][] all = live.vectors();
+        for (int i = 0; i < all.length; i++) {
+            if (quantizer != null) {
+                quantizer.encode(all[i], code, 0);
+            }
+            int slot = live.slots()[i];
+            int entry = lists[assignment[i]].append(slot, code, Similarity.dot(all[i], all[i], 0));
+            newPositions[slot] = pack(assignment[i], entry);
+        }
+        Layout trained = layoutOf(centroids, nlist, lists, quantizer);
+        long stamp = lock.writeLock();
+        try {
+            layout = trained;
+            positions = newPositions;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Resets the retraining policy's counters after a training (or adoption) that saw {@code trainedSize} vectors. */
+    private void trained(final int size, final double residual, final long startNanos) {
+        trainedSize = size;
+        trainedResidual = residual;
+        insertsSinceTraining = 0;
+        residualSinceTraining = 0;
+        removalsSinceTraining = 0;
+        followUpPending = false;
+        trainingDue = false;
+        trainings++;
+        lastBuildMillis = (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** A trained layout: with a quantiser, the centroids' codes and norms for probing. */
+    private Layout layoutOf(final float[] centroids, final int nlist, final PostingList[] lists,
+                            final ScalarQuantizer quantizer) {
+        byte[] centroidCodes = null;
+        float[] centroidNorms = null;
+        if (quantizer != null) {
+            centroidCodes = new byte[nlist * dimension];
+            centroidNorms = new float[nlist];
+            for (int c = 0; c < nlist; c++) {
+                float[] row = java.util.Arrays.copyOfRange(centroids, c * dimension, (c + 1) * dimension);
+                quantizer.encode(row, centroidCodes, c * dimension);
+                centroidNorms[c] = Similarity.dot(row, row, 0);
+            }
+        }
+        return new Layout(centroids, nlist, lists, quantizer, centroidCodes, centroidNorms);
+    }
+
     /** Trains (or retrains) now, whatever the size. */
     public void train() {
         long start = System.nanoTime();
-        Layout current = layout;
-        // Snapshot of the live vectors: only this (writer) thread mutates the store and the lists.
-        List<Integer> liveSlots = new ArrayList<>(size);
-        List<float[]> vectors = new ArrayList<>(size);
-        for (int slot = 0; slot < store.highWater(); slot++) {
-            if (store.keyAt(slot) != null) {
-                liveSlots.add(slot);
-                vectors.add(store.vectorAt(slot));
-            }
-        }
-        int n = vectors.size();
+        LiveVectors live = liveVectors();
+        float[][] all = live.vectors();
+        int n = all.length;
         if (n == 0) {
             return;
         }
         int nlist = params.nlist() > 0 ? params.nlist() : Math.max(1, (int) Math.round(4 * Math.sqrt(n)));
         nlist = Math.min(nlist, n);
         // A tenth of the vectors always stays out of the sample: the drift baseline is measured on them.
-        float[][] sample = sample(vectors, Math.min(n - n / 10, params.samplePerList() * nlist),
+        float[][] sample = sample(java.util.Arrays.asList(all), Math.min(n - n / 10, params.samplePerList() * nlist),
                 new Random(params.seed()));
         KMeans.Centroids centroids = KMeans.train(sample, nlist, metric, params.iterations(), params.seed());
         ScalarQuantizer quantizer = params.sq8() ? ScalarQuantizer.train(sample) : null;
-        float[][] all = vectors.toArray(new float[0][]);
         int[] assignment = new int[n];
         KMeans.assign(all, centroids.data(), centroids.k(), metric, assignment);
-        int[] counts = new int[centroids.k()];
         // The drift baseline is measured on vectors k-means did not train on: its own sample sits
         // closer to the centroids than any new vector will, and would make every insert look like
         // drift. With too few such vectors there is no reliable baseline, and drift is not judged.
@@ -460,53 +646,13 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         double residual = 0;
         int heldOut = 0;
         for (int i = 0; i < n; i++) {
-            counts[assignment[i]]++;
             if (!trainedOn.contains(all[i])) {
                 residual += Similarity.squaredDistance(all[i], centroids.data(), assignment[i] * dimension);
                 heldOut++;
             }
         }
-        PostingList[] lists = new PostingList[centroids.k()];
-        for (int c = 0; c < lists.length; c++) {
-            lists[c] = new PostingList(dimension, counts[c] + (counts[c] >> 4) + 4, quantizer != null,
-                    metric == Metric.L2);
-        }
-        byte[] code = new byte[dimension];
-        long[] newPositions = new long[positions.length];
-        for (int i = 0; i < n; i++) {
-            if (quantizer != null) {
-                quantizer.encode(all[i], code, 0);
-            }
-            int slot = liveSlots.get(i);
-            int entry = lists[assignment[i]].append(slot, code, Similarity.dot(all[i], all[i], 0));
-            newPositions[slot] = pack(assignment[i], entry);
-        }
-        byte[] centroidCodes = null;
-        float[] centroidNorms = null;
-        if (quantizer != null) {
-            centroidCodes = new byte[centroids.k() * dimension];
-            centroidNorms = new float[centroids.k()];
-            for (int c = 0; c < centroids.k(); c++) {
-                float[] row = centroids.row(c);
-                quantizer.encode(row, centroidCodes, c * dimension);
-                centroidNorms[c] = Similarity.dot(row, row, 0);
-            }
-        }
-        long stamp = lock.writeLock();
-        try {
-            layout = new Layout(centroids.data(), centroids.k(), lists, quantizer, centroidCodes, centroidNorms);
-            positions = newPositions;
-        } finally {
-            lock.unlockWrite(stamp);
-        }
-        trainedSize = n;
-        trainedResidual = heldOut >= 100 ? residual / heldOut : Double.POSITIVE_INFINITY;
-        insertsSinceTraining = 0;
-        residualSinceTraining = 0;
-        removalsSinceTraining = 0;
-        followUpPending = false;
-        trainingDue = false;
-        lastBuildMillis = (System.nanoTime() - start) / 1_000_000;
+        install(live, centroids.data(), centroids.k(), assignment, quantizer);
+        trained(n, heldOut >= 100 ? residual / heldOut : Double.POSITIVE_INFINITY, start);
     }
 
     private boolean shouldTrain(final Layout current, final int list) {

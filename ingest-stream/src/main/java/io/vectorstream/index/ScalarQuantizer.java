@@ -19,6 +19,22 @@ final class ScalarQuantizer {
         this.step = step;
     }
 
+    /** The quantiser with these bases and steps (as {@link #base()} and {@link #step()} gave them). */
+    static ScalarQuantizer of(final float[] base, final float[] step) {
+        if (base.length != step.length) {
+            throw new IllegalArgumentException("base and step differ in length: " + base.length + ", " + step.length);
+        }
+        return new ScalarQuantizer(base.clone(), step.clone());
+    }
+
+    float[] base() {
+        return base.clone();
+    }
+
+    float[] step() {
+        return step.clone();
+    }
+
     /** Learns each dimension's range from {@code sample}. */
     static ScalarQuantizer train(final float[][] sample) {
         int dimension = sample[0].length;

@@ -281,6 +281,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: {}", name,
                     stateStoreContext.taskId(), previous.problem());
             deleteFile(file);
+            IvfTrainings.deleteAll(dir.toPath());
         } else if (killed) {
             LOG.info("shard store {} of task {} reopens the file its killed process left: it had applied every "
                     + "committed input record; records after the committed input offset are processed again "
@@ -291,7 +292,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         replayingThrough = reprocesses && previous.trusted() ? lastRun.applied() : -1;
         try {
             map = open(file, killed && previous.trusted());
-            contents = offsetsOnly ? null : rebuildContents();
+            contents = offsetsOnly ? null : rebuildContents(dir.toPath());
         } catch (RuntimeException e) {
             // Trusted, yet not readable: start over from the changelog rather than fail the task.
             LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: "
@@ -300,10 +301,11 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 map.close();
             }
             deleteFile(file);
+            IvfTrainings.deleteAll(dir.toPath());
             committed.clear();
             replayingThrough = -1;
             map = open(file, false);
-            contents = offsetsOnly ? null : rebuildContents();
+            contents = offsetsOnly ? null : rebuildContents(dir.toPath());
         }
         progress = ApplyProgress.open(dir.toPath(), !committed.isEmpty());
         if (verifyChangelog) {
@@ -371,8 +373,8 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      * without looking each one up again. It loads indexes in bulk: training (and an index request
      * found among the records) is left to the writer ({@link #trainDueIndexes}).
      */
-    private ShardContents rebuildContents() {
-        ShardContents rebuilt = new ShardContents(key -> map.get(key));
+    private ShardContents rebuildContents(final java.nio.file.Path shardDir) {
+        ShardContents rebuilt = new ShardContents(key -> map.get(key), new IvfTrainings(shardDir));
         rebuilt.beginLoading();
         List<byte[]> libraries = new ArrayList<>();
         // Chronicle Map may hand forEach the same byte[] again for the next entry of that length:
@@ -655,7 +657,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 viewInBackground = new CompletableFuture<>();
                 Thread.ofPlatform().daemon().name("shard-view-" + context.taskId()).start(() -> {
                     try {
-                        viewInBackground.complete(rebuildContents());
+                        viewInBackground.complete(rebuildContents(dir.toPath()));
                     } catch (RuntimeException | Error e) {
                         viewInBackground.completeExceptionally(e);
                     }

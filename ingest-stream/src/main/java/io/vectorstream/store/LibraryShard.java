@@ -26,6 +26,15 @@ final class LibraryShard {
     private boolean loading;
     /** An index request was among the loaded records: train after loading whatever the size. */
     private boolean trainRequested;
+    private final IvfTrainings trainings;
+    /** The IVF training kept before the open, adopted after loading instead of a new training. */
+    private IvfIndex.Training keptTraining;
+    /** {@link IvfIndex#trainings()} of the index when its training was last kept (or adopted). */
+    private int keptTrainings;
+
+    LibraryShard(final IvfTrainings trainings) {
+        this.trainings = trainings;
+    }
 
     LibraryRecord library() {
         return library;
@@ -65,6 +74,14 @@ final class LibraryShard {
     private void buildIndex(final LibraryRecord record, final BiFunction<String, String, float[]> vectors,
                             final boolean train) {
         VectorIndex<ChunkRef> fresh = IndexSpecs.create(record.indexJson(), record.dimension(), record.metric());
+        keptTrainings = 0;
+        keptTraining = null;
+        if (!(fresh instanceof IvfIndex)) {
+            trainings.delete(record.id());
+        } else if (loading && !train) {
+            // Reopened: the vectors go to the lists of the kept centroids once loaded (trainIfDue).
+            keptTraining = trainings.read(record).orElse(null);
+        }
         fresh.beginBulkLoad();
         chunkIdsByDocument.forEach((documentId, chunkIds) -> chunkIds.forEach(chunkId -> {
             float[] vector = vectors.apply(documentId, chunkId);
@@ -77,8 +94,32 @@ final class LibraryShard {
             if (train && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.size() > 0 && !ivf.isTrained()) {
                 ivf.train();
             }
+            keepTrainingIfNew(record, fresh);
         }
         index = fresh;
+    }
+
+    /** Keeps the IVF index's training beside the shard file when it has (re)trained since last kept. */
+    private void keepTrainingIfNew(final LibraryRecord record, final VectorIndex<ChunkRef> current) {
+        if (current instanceof IvfIndex<ChunkRef> ivf && ivf.trainings() != keptTrainings && record != null) {
+            IvfIndex.Training training = ivf.training();
+            if (training != null) {
+                trainings.write(record, training);
+            }
+            keptTrainings = ivf.trainings();
+        }
+    }
+
+    /**
+     * Puts the vectors of a reopened IVF index in the lists of the centroids kept before the open:
+     * one assignment pass instead of a training, and the same answers as before. Writer thread only.
+     */
+    private void adoptKeptTraining(final VectorIndex<ChunkRef> current) {
+        IvfIndex.Training kept = keptTraining;
+        keptTraining = null;
+        if (current instanceof IvfIndex<ChunkRef> ivf && ivf.adoptTraining(kept)) {
+            keptTrainings = ivf.trainings();
+        }
     }
 
     /** Starts loading the shard from its stored records (see {@link VectorIndex#beginBulkLoad}). */
@@ -99,7 +140,8 @@ final class LibraryShard {
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.endBulkLoad(true);
-            if (trainRequested) {
+            // A kept training reproduces the index as it was, requested trainings included.
+            if (trainRequested && keptTraining == null) {
                 current.requestTraining();
             }
         }
@@ -113,7 +155,16 @@ final class LibraryShard {
 
     boolean trainIfDue() {
         VectorIndex<ChunkRef> current = index;
-        return current != null && current.trainIfDue();
+        if (current == null) {
+            return false;
+        }
+        if (keptTraining != null) {
+            adoptKeptTraining(current);
+            return true;
+        }
+        boolean trained = current.trainIfDue();
+        keepTrainingIfNew(library, current);
+        return trained;
     }
 
     VectorIndex<ChunkRef> index() {
@@ -138,7 +189,11 @@ final class LibraryShard {
         chunkIdsOf(documentId).add(chunkId);
         VectorIndex<ChunkRef> current = index;
         if (current != null && vector.length == current.dimension()) {
+            if (keptTraining != null && !loading) {
+                adoptKeptTraining(current); // before the new vector, which then goes to its nearest kept centroid
+            }
             current.put(new ChunkRef(documentId, chunkId), vector);
+            keepTrainingIfNew(library, current); // an insert may have (re)trained it
         }
     }
 

@@ -37,9 +37,16 @@ final class ShardContents {
     /** Between {@link #beginLoading} and {@link #endLoading} (writer thread only). */
     private boolean loading;
 
-    /** @param records reads the stored value of an encoded key, or {@code null} */
-    ShardContents(final Function<byte[], byte[]> records) {
+    /** The IVF trainings the libraries' indexes keep beside the shard file. */
+    private final IvfTrainings trainings;
+
+    /**
+     * @param records   reads the stored value of an encoded key, or {@code null}
+     * @param trainings where the libraries' IVF indexes keep their trainings
+     */
+    ShardContents(final Function<byte[], byte[]> records, final IvfTrainings trainings) {
         this.records = records;
+        this.trainings = trainings;
     }
 
     /** Takes a record that was just written. */
@@ -64,7 +71,10 @@ final class ShardContents {
     /** Takes a record that was just deleted. */
     void onDelete(final RecordKey key) {
         switch (key) {
-            case LibraryKey k -> libraries.remove(k.libraryId());
+            case LibraryKey k -> {
+                libraries.remove(k.libraryId());
+                trainings.delete(k.libraryId());
+            }
             case DocumentKey k -> ifPresent(k.libraryId(), shard -> shard.removeDocument(k.documentId()));
             case ChunkKey k -> ifPresent(k.libraryId(), shard -> shard.removeChunk(k.documentId(), k.chunkId()));
             case WatermarkKey k -> watermarks.remove(k.inputPartition());
@@ -222,7 +232,7 @@ final class ShardContents {
 
     private LibraryShard shardOf(final String libraryId) {
         return libraries.computeIfAbsent(libraryId, id -> {
-            LibraryShard shard = new LibraryShard();
+            LibraryShard shard = new LibraryShard(trainings);
             if (loading) {
                 shard.beginLoading();
             }

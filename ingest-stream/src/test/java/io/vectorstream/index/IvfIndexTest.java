@@ -210,4 +210,53 @@ class IvfIndexTest {
         }
         assertEquals(4, used.size());
     }
+
+    @ParameterizedTest
+    @EnumSource(Metric.class)
+    void anIndexThatAdoptsATrainingAnswersAsTheIndexThatMadeIt(final Metric metric) {
+        SyntheticData data = SyntheticData.forSize(3_000, DIMENSION, 7);
+        float[][] vectors = data.vectors(3_000, 8);
+        IvfParams params = IvfParams.DEFAULT.withTrainThreshold(500);
+        IvfIndex<Integer> trained = new IvfIndex<>(DIMENSION, metric, params);
+        for (int i = 0; i < vectors.length; i++) {
+            trained.put(i, scaled(vectors[i], metric, i));
+        }
+        assertTrue(trained.isTrained());
+        IvfIndex.Training training = IvfIndex.Training.decode(trained.training().encode());
+
+        // The same vectors in another order (as a reopened shard reads them), then the training.
+        IvfIndex<Integer> adopting = new IvfIndex<>(DIMENSION, metric, params);
+        adopting.beginBulkLoad();
+        for (int i = vectors.length - 1; i >= 0; i--) {
+            adopting.put(i, scaled(vectors[i], metric, i));
+        }
+        adopting.endBulkLoad(true);
+        assertFalse(adopting.isTrained());
+        assertTrue(adopting.adoptTraining(training));
+        assertEquals(trained.nlist(), adopting.nlist());
+
+        SearchParams narrow = new SearchParams(2, 0, false); // 2 lists of dozens: far from exact
+        for (float[] q : data.vectors(50, 9)) {
+            assertEquals(trained.search(q, 10, narrow, null).stream().map(Hit::key).toList(),
+                    adopting.search(q, 10, narrow, null).stream().map(Hit::key).toList());
+        }
+    }
+
+    @Test
+    void aTrainingOfAnotherDimensionOrQuantisationIsRefusedAndADamagedOneDoesNotDecode() {
+        SyntheticData data = SyntheticData.forSize(1_000, DIMENSION, 3);
+        IvfIndex<Integer> trained = new IvfIndex<>(DIMENSION, Metric.L2, IvfParams.DEFAULT.withTrainThreshold(200));
+        float[][] vectors = data.vectors(1_000, 4);
+        for (int i = 0; i < vectors.length; i++) {
+            trained.put(i, vectors[i]);
+        }
+        IvfIndex.Training training = trained.training();
+        assertFalse(new IvfIndex<Integer>(DIMENSION + 1, Metric.L2, IvfParams.DEFAULT).adoptTraining(training));
+        IvfParams plain = new IvfParams(0, 0, 10_000, 2.0, 24, 6, 42, false, 8);
+        assertFalse(new IvfIndex<Integer>(DIMENSION, Metric.L2, plain).adoptTraining(training), "sq8 differs");
+
+        byte[] bytes = training.encode();
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IvfIndex.Training.decode(java.util.Arrays.copyOf(bytes, bytes.length - 5)));
+    }
 }

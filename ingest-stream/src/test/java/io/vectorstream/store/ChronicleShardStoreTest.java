@@ -243,6 +243,73 @@ class ChronicleShardStoreTest {
         reopened.close();
     }
 
+    /** Top-10 chunk ids of {@code queries} in "lib", probing 2 lists: an approximate answer. */
+    private static List<List<String>> narrowAnswers(final ChronicleShardStore store, final float[][] queries) {
+        List<List<String>> answers = new java.util.ArrayList<>();
+        for (float[] q : queries) {
+            answers.add(query(store, new ShardQuery.Knn("lib", q, 10, new SearchParams(2, 0, false))).hits().stream()
+                    .map(hit -> hit.chunk().id()).toList());
+        }
+        return answers;
+    }
+
+    @Test
+    void aReopenedIvfLibraryTakesBackItsCentroidsAndAnswersAsBefore() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}");
+        io.vectorstream.bench.SyntheticData data = io.vectorstream.bench.SyntheticData.forSize(2_000, 16, 11);
+        float[][] vectors = data.vectors(2_000, 12);
+        for (int i = 0; i < vectors.length; i++) {
+            putChunk(store, "lib", "doc" + (i % 9), "c" + i, vectors[i]);
+        }
+        float[][] queries = data.vectors(40, 13);
+        io.vectorstream.index.IndexStats before = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
+        List<List<String>> answersBefore = narrowAnswers(store, queries);
+        store.close();
+        assertTrue(Files.exists(dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf")));
+
+        ChronicleShardStore reopened = openTrainingAtOnce(dir);
+        assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained(), "not on the open path");
+        reopened.putAll(List.of()); // the writer's next call adopts the kept training
+        io.vectorstream.index.IndexStats after = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertTrue(after.trained());
+        // A new training of all 2,000 vectors makes 4 sqrt(2,000) = 179 lists; the last one before
+        // the close saw fewer vectors (trained at 100, then at every doubling).
+        org.junit.jupiter.api.Assertions.assertNotEquals(179, before.partitions());
+        assertEquals(before.partitions(), after.partitions(), "the kept centroids, not a new training: " + after);
+        assertEquals(answersBefore, narrowAnswers(reopened, queries));
+        reopened.close();
+
+        // A damaged file is not used: the library trains afresh, and still answers.
+        java.nio.file.Path kept = dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf");
+        byte[] bytes = Files.readAllBytes(kept);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(kept, bytes);
+        ChronicleShardStore retrained = openTrainingAtOnce(dir);
+        retrained.putAll(List.of());
+        io.vectorstream.index.IndexStats fresh = query(retrained, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertTrue(fresh.trained());
+        assertEquals(179, fresh.partitions(), "4 sqrt(2,000) lists: a new training");
+        assertEquals(10, narrowAnswers(retrained, queries).getFirst().size());
+        retrained.close();
+    }
+
+    @Test
+    void aDeletedLibraryLeavesNoTrainingBehind() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 4, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":50}}");
+        for (int i = 0; i < 60; i++) {
+            putChunk(store, "lib", "doc", "c" + i, new float[] {i, 1, i % 3, 2});
+        }
+        java.nio.file.Path kept = dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf");
+        assertTrue(Files.exists(kept), "kept when trained");
+        store.delete(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()));
+        assertFalse(Files.exists(kept));
+        store.close();
+    }
+
     @Test
     void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
         // A compacted changelog may replay a library's only surviving record after its chunks.
