@@ -108,6 +108,9 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     /** {@link #PROCESSED} and {@link #WATERMARKED} offsets, so a restarted task owes no watermark. */
     private KeyValueStore<String, Long> progress;
     private long lastOffset = -1;
+    /** {@link #library}'s last decoded record and the stored bytes it came from. */
+    private byte[] lastLibraryBytes;
+    private LibraryRecord lastLibrary;
     /** Offset of the oldest held event at the last punctuation, or -1. */
     private long oldestHeldAtLastPunctuation = -1;
     private long lastWatermarkSent = -1;
@@ -220,12 +223,8 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         if (event.key() == null || event.value() == null) {
             return null;
         }
-        byte[] libraryBytes = libraries.get(new String(event.key(), StandardCharsets.UTF_8));
-        if (libraryBytes == null) {
-            return null;
-        }
-        LibraryRecord library = RecordCodec.decodeLibrary(libraryBytes);
-        if (library.model() == null) {
+        LibraryRecord library = library(new String(event.key(), StandardCharsets.UTF_8));
+        if (library == null || library.model() == null) {
             return null;
         }
         JsonNode json;
@@ -248,6 +247,23 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
         return texts.isEmpty() ? null : new PendingEvent(event.key(), event.value(), event.timestamp(), event.topic(),
                 event.partition(), event.offset(), library.model(), texts);
+    }
+
+    /**
+     * The library {@code id} as this stage knows it, or {@code null}. Decoded once per change:
+     * every event asks (twice), and the store hands back the same array until the library is
+     * written again.
+     */
+    private LibraryRecord library(final String id) {
+        byte[] bytes = libraries.get(id);
+        if (bytes == null) {
+            return null;
+        }
+        if (bytes != lastLibraryBytes) {
+            lastLibrary = RecordCodec.decodeLibrary(bytes);
+            lastLibraryBytes = bytes;
+        }
+        return lastLibrary;
     }
 
     private static void addText(final JsonNode chunk, final List<String> texts) {
@@ -389,10 +405,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                                      final int partition, final long offset) {
         EventTranslator.Outcome outcome;
         try {
-            outcome = translator.translate(key, value, offset, timestamp, id -> {
-                byte[] bytes = libraries.get(id);
-                return bytes == null ? null : RecordCodec.decodeLibrary(bytes);
-            });
+            outcome = translator.translate(key, value, offset, timestamp, this::library);
         } catch (org.apache.kafka.common.KafkaException kafkaError) {
             throw kafkaError;
         } catch (RuntimeException bug) {

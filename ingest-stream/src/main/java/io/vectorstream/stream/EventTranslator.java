@@ -44,7 +44,7 @@ public final class EventTranslator {
     }
 
     /** The event is valid: write these records (in order) to the shards. */
-    public record Accepted(Event event, List<ShardRecord> records) implements Outcome {
+    public record Accepted(List<ShardRecord> records) implements Outcome {
     }
 
     /** The event is invalid: send it to the dead-letter topic with this reason. */
@@ -72,6 +72,42 @@ public final class EventTranslator {
      */
     public Outcome translate(final byte[] key, final byte[] value, final long offset, final long timestamp,
                              final Function<String, LibraryRecord> libraries) {
+        Outcome plain = acceptPlainVectorChunk(key, VectorChunkEvents.read(value), offset, timestamp, libraries);
+        return plain != null ? plain : translateInGeneral(key, value, offset, timestamp, libraries);
+    }
+
+    /**
+     * The common case, a {@code chunk.upserted} with its vector, read in one pass
+     * ({@link VectorChunkEvents}): accepted with the records the general path would write, or
+     * {@code null} when any rule of the general path might reject it, so that the general path
+     * gives the reason.
+     */
+    private static Outcome acceptPlainVectorChunk(final byte[] key, final VectorChunkEvents.VectorChunk chunk,
+                                                  final long offset, final long timestamp,
+                                                  final Function<String, LibraryRecord> libraries) {
+        if (chunk == null || key == null || !chunk.libraryId().equals(new String(key, StandardCharsets.UTF_8))) {
+            return null;
+        }
+        LibraryRecord library = libraries.apply(chunk.libraryId());
+        if (library == null) {
+            return null;
+        }
+        float[] vector;
+        try {
+            vector = checkedVector(library.dimension(), library.metric(), chunk.vector(), "payload.embedding");
+        } catch (InvalidVector e) {
+            return null;
+        }
+        long time = chunk.occurredAt() == null ? timestamp : Instant.parse(chunk.occurredAt()).toEpochMilli();
+        ChunkRecord record = new ChunkRecord(library.id(), chunk.documentId(), chunk.chunkId(),
+                chunk.text() == null ? "" : chunk.text(), vector, chunk.metadataJson(), offset, time, time);
+        return new Accepted(List.of(new ShardRecord(new RecordKey.ChunkKey(library.id(), chunk.documentId(),
+                chunk.chunkId()), RecordCodec.encode(record))));
+    }
+
+    /** Every rule, on any event: parse, schema, then the type's own rules. */
+    Outcome translateInGeneral(final byte[] key, final byte[] value, final long offset, final long timestamp,
+                               final Function<String, LibraryRecord> libraries) {
         if (value == null) {
             return new Rejected("empty record value: an event is a JSON object", null);
         }
@@ -110,16 +146,16 @@ public final class EventTranslator {
         try {
             return switch (event.type()) {
                 case LIBRARY_UPSERTED -> upsertLibrary(event, library, offset, time);
-                case LIBRARY_DELETED -> accept(event, new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), null));
+                case LIBRARY_DELETED -> accept(new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), null));
                 case DOCUMENT_UPSERTED -> upsertDocument(event, library, offset, time);
-                case DOCUMENT_DELETED -> accept(event,
+                case DOCUMENT_DELETED -> accept(
                         new ShardRecord(new RecordKey.DocumentKey(event.libraryId(), event.documentId()), null));
-                case CHUNK_UPSERTED -> new Accepted(event, chunkRecords(library, event.documentId(),
+                case CHUNK_UPSERTED -> new Accepted(chunkRecords(library, event.documentId(),
                         List.of(Json.MAPPER.treeToValue(event.payload(), ChunkBody.class).withId(event.chunkId())),
                         List.of("payload"), offset, time));
-                case CHUNK_DELETED -> accept(event, new ShardRecord(
+                case CHUNK_DELETED -> accept(new ShardRecord(
                         new RecordKey.ChunkKey(event.libraryId(), event.documentId(), event.chunkId()), null));
-                case LIBRARY_INDEX_REQUESTED -> accept(event, new ShardRecord(
+                case LIBRARY_INDEX_REQUESTED -> accept(new ShardRecord(
                         new RecordKey.IndexRequestKey(event.libraryId()), RecordCodec.encodeOffset(offset)));
             };
         } catch (InvalidVector e) {
@@ -131,8 +167,8 @@ public final class EventTranslator {
         }
     }
 
-    private static Outcome accept(final Event event, final ShardRecord... records) {
-        return new Accepted(event, List.of(records));
+    private static Outcome accept(final ShardRecord... records) {
+        return new Accepted(List.of(records));
     }
 
     private Outcome upsertLibrary(final Event event, final LibraryRecord existing, final long offset, final long time)
@@ -173,7 +209,7 @@ public final class EventTranslator {
         }
         LibraryRecord record = new LibraryRecord(event.libraryId(), body.name(), json(body.metadata()),
                 dimension, body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time, body.model());
-        return accept(event, new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), RecordCodec.encode(record)));
+        return accept(new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), RecordCodec.encode(record)));
     }
 
     private Outcome upsertDocument(final Event event, final LibraryRecord library, final long offset, final long time)
@@ -205,7 +241,7 @@ public final class EventTranslator {
         records.add(new ShardRecord(new RecordKey.DocumentKey(event.libraryId(), event.documentId()),
                 RecordCodec.encode(new DocumentUpsert(document, chunkIds))));
         records.addAll(chunks);
-        return new Accepted(event, records);
+        return new Accepted(records);
     }
 
     /**

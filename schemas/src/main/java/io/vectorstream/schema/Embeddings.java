@@ -33,21 +33,30 @@ public final class Embeddings {
             return vector;
         }
         if (node.isTextual()) {
-            byte[] bytes;
-            try {
-                bytes = Base64.getDecoder().decode(node.textValue());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("not valid base64: " + e.getMessage(), e);
-            }
-            if (bytes.length == 0 || bytes.length % Float.BYTES != 0) {
-                throw new IllegalArgumentException("base64 vector must hold a whole number of float32 values, got "
-                        + bytes.length + " bytes");
-            }
-            float[] vector = new float[bytes.length / Float.BYTES];
-            ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
-            return vector;
+            return decodeBase64(node.textValue());
         }
         throw new IllegalArgumentException("a vector is a JSON array of numbers or a base64 string");
+    }
+
+    /**
+     * Decodes the base64 form: little-endian float32 values.
+     *
+     * @throws IllegalArgumentException if it is not base64, or not of a whole number of float32 values
+     */
+    public static float[] decodeBase64(final String base64) {
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not valid base64: " + e.getMessage(), e);
+        }
+        if (bytes.length == 0 || bytes.length % Float.BYTES != 0) {
+            throw new IllegalArgumentException("base64 vector must hold a whole number of float32 values, got "
+                    + bytes.length + " bytes");
+        }
+        float[] vector = new float[bytes.length / Float.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(vector);
+        return vector;
     }
 
     /** Encodes a vector as base64 of little-endian float32, the compact wire form. */
