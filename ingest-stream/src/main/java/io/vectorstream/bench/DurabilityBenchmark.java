@@ -84,9 +84,14 @@ public final class DurabilityBenchmark {
      *                  one in this process. On a running broker the benchmark's topics and
      *                  application id are its own ({@code bench-<random>}), deleted at the end, so
      *                  that it never touches the product's.
+     * @param warmup    events sent first through a bare round trip and a pipeline of their own (own
+     *                  topics, application id and state, all deleted after), not measured: the JIT
+     *                  compiles the code paths on them, so that the figures that follow are those
+     *                  of a process that has been running, not of one starting cold
      */
-    public static void run(final int events, final int dimension, final String indexKind, final String kafka,
-                           final PrintStream progress, final Consumer<Result> report, final LastPhase lastPhase) {
+    public static void run(final int events, final int warmup, final int dimension, final String indexKind,
+                           final String kafka, final PrintStream progress, final Consumer<Result> report,
+                           final LastPhase lastPhase) {
         Path dir = Directories.temporary("vectorstream-bench-durability");
         if (kafka == null) {
             progress.println("starting an embedded broker in " + dir + "...");
@@ -97,12 +102,44 @@ public final class DurabilityBenchmark {
                      kafka == null ? broker.bootstrapServers() : kafka))) {
             String bootstrap = kafka == null ? broker.bootstrapServers() : kafka;
             try {
+                if (warmup > 0) {
+                    warmUp(warmup, dimension, indexKind, bootstrap, runId == null ? "bench" : runId, admin, dir,
+                            progress);
+                }
                 run(events, dimension, indexKind, bootstrap, runId, admin, dir, progress, report, lastPhase);
             } finally {
                 if (runId != null) {
                     deleteTopicsOf(admin, runId, progress);
                 }
             }
+        }
+    }
+
+    /** Sends {@code events} through the phases' code paths once, on topics and state of their own. */
+    private static void warmUp(final int events, final int dimension, final String indexKind, final String bootstrap,
+                               final String prefix, final Admin admin, final Path dir, final PrintStream progress) {
+        String id = prefix + "-warmup";
+        List<String> libraries = librariesOnDistinctPartitions(3);
+        Events source = new Events(events, dimension, libraries);
+        progress.printf("warm-up, not measured: %,d events through a bare round trip and a pipeline of their own"
+                + " (topics %s*)%n", events, id);
+        bareRoundTrip(bootstrap, admin, id + ".bare", source, progress);
+        IngestStreams.Settings settings = IngestStreams.Settings.of(bootstrap, dir.resolve("warmup-streams"),
+                "localhost:0").withStoreOptions(ShardStoreOptions.DEFAULT).withApplicationId(id)
+                .withTopics(new Topics(id + ".events", id + ".chunks", id + ".events.dlq"));
+        try (IngestStreams ingest = IngestStreams.start(settings)) {
+            awaitChunks(ingest, libraries, 0, progress, "warm-up start");
+            publishLibraries(bootstrap, settings.topics(), libraries, dimension, indexKind);
+            awaitLibraries(ingest, libraries);
+            long start = System.nanoTime();
+            awaitCaughtUp(admin, ingest, libraries, events, publishing(bootstrap, settings.topics().events(), source),
+                    start, progress, "warm-up");
+        }
+        deleteTopicsOf(admin, id, progress);
+        try {
+            Directories.deleteRecursively(dir.resolve("warmup-streams"));
+        } catch (java.io.IOException e) {
+            progress.println("could not delete the warm-up's state: " + e);
         }
     }
 
@@ -200,16 +237,34 @@ public final class DurabilityBenchmark {
             return libraries.get(i % libraries.size());
         }
 
+        /**
+         * Event {@code i}: its vector holds {@code new Random(i)}'s first floats, less 0.5. The
+         * generator is java.util.Random's, written out: Random's atomic seed update made this
+         * method most of the publisher's CPU time, which the pipeline then had to share the
+         * machine with.
+         */
         byte[] event(final int i) {
-            Random random = new Random(i);
             ByteBuffer vector = ByteBuffer.allocate(dimension * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            long seed = (i ^ RANDOM_MULTIPLIER) & RANDOM_MASK; // new Random(i)
             for (int d = 0; d < dimension; d++) {
-                vector.putFloat(random.nextFloat() - 0.5f);
+                seed = (seed * RANDOM_MULTIPLIER + RANDOM_ADDEND) & RANDOM_MASK;
+                float next = (int) (seed >>> (48 - 24)) / (float) (1 << 24); // nextFloat()
+                vector.putFloat(next - 0.5f);
             }
-            return ("{\"type\":\"chunk.upserted\",\"libraryId\":\"" + library(i) + "\",\"documentId\":\"d" + (i % 1000)
-                    + "\",\"chunkId\":\"c" + i + "\",\"payload\":{\"text\":\"chunk " + i + "\",\"embedding\":\""
-                    + Base64.getEncoder().encodeToString(vector.array()) + "\"}}").getBytes(StandardCharsets.UTF_8);
+            byte[] head = ("{\"type\":\"chunk.upserted\",\"libraryId\":\"" + library(i) + "\",\"documentId\":\"d"
+                    + (i % 1000) + "\",\"chunkId\":\"c" + i + "\",\"payload\":{\"text\":\"chunk " + i
+                    + "\",\"embedding\":\"").getBytes(StandardCharsets.UTF_8);
+            byte[] base64 = Base64.getEncoder().encode(vector.array());
+            byte[] event = java.util.Arrays.copyOf(head, head.length + base64.length + TAIL.length);
+            System.arraycopy(base64, 0, event, head.length, base64.length);
+            System.arraycopy(TAIL, 0, event, head.length + base64.length, TAIL.length);
+            return event;
         }
+
+        private static final long RANDOM_MULTIPLIER = 0x5DEECE66DL;
+        private static final long RANDOM_ADDEND = 0xBL;
+        private static final long RANDOM_MASK = (1L << 48) - 1;
+        private static final byte[] TAIL = "\"}}".getBytes(StandardCharsets.UTF_8);
     }
 
     /** The thread that publishes the benchmark's events, and its producer's client id. */

@@ -123,7 +123,8 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
                                 chunk.updatedAt())));
                     }
                     ChunkRecord previous = read(key, RecordCodec::decodeChunk);
-                    put(record.key(), RecordCodec.encode(chunk.updatedFrom(previous)));
+                    // A new chunk is stored as it came (re-encoding it gives the same bytes).
+                    put(record.key(), previous == null ? value : RecordCodec.encode(chunk.updatedFrom(previous)));
                 }
             }
             case RecordKey.WatermarkKey k -> put(record.key(), value);

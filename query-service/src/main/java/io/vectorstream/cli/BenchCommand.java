@@ -39,7 +39,7 @@ final class BenchCommand {
             throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability ...");
         }
         if ("durability".equals(args.getFirst())) {
-            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim", "kills", "log-dir", "index", "kafka"), Set.of("json")), out,
+            durability(new Options(args.subList(1, args.size()), Set.of("events", "dim", "kills", "log-dir", "index", "kafka", "warmup"), Set.of("json")), out,
                     progress);
             return;
         }
@@ -121,6 +121,7 @@ final class BenchCommand {
         int events = Integer.parseInt(options.get("events", "200000"));
         int dimension = Integer.parseInt(options.get("dim", "384"));
         int kills = Integer.parseInt(options.get("kills", "3"));
+        int warmup = Integer.parseInt(options.get("warmup", "0"));
         String index = options.get("index", "flat");
         if (!IndexFactory.KINDS.contains(index)) {
             throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
@@ -142,7 +143,7 @@ final class BenchCommand {
             }
             out.flush();
         };
-        io.vectorstream.bench.DurabilityBenchmark.run(events, dimension, index, kafka, progress, report,
+        io.vectorstream.bench.DurabilityBenchmark.run(events, warmup, dimension, index, kafka, progress, report,
                 (bootstrap, dataDir, libraries, chunks) -> KilledRestartBenchmark.run(kills, bootstrap, dataDir,
                         libraries, chunks, progress, logDir, report));
     }

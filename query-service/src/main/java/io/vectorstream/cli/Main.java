@@ -82,6 +82,8 @@ public final class Main {
                        restarts of a service process killed with SIGKILL, to every shard answering;
                        after each of the first three, this process's CPU time per event by part.
                          --events N (default 200000)  --dim N (default 384)
+                         --warmup N (events sent first through a pipeline of their own, not
+                           measured, so that the JIT has compiled the code; default 0)
                          --kafka BOOTSTRAP (a running broker instead, with the run's own topics,
                            deleted at the end; needs --kills 0)
                          --kills N (killed restarts, default 3; 0 skips them)  --json
