@@ -208,7 +208,8 @@ public final class DurabilityBenchmark {
     /** Deletes the topics of a run on a running broker: its own, and its application's internal ones. */
     private static void deleteTopicsOf(final Admin admin, final String runId, final PrintStream progress) {
         try {
-            List<String> topics = admin.listTopics().names().get().stream().filter(t -> t.startsWith(runId)).toList();
+            List<String> topics = admin.listTopics().names().get().stream()
+                    .filter(t -> t.startsWith(runId + ".") || t.startsWith(runId + "-")).toList();
             admin.deleteTopics(topics).all().get();
             progress.printf("deleted the run's %d topics (%s*)%n", topics.size(), runId);
         } catch (Exception e) {
@@ -434,6 +435,9 @@ public final class DurabilityBenchmark {
         while (true) {
             if (!ingest.isAlive()) {
                 throw new IllegalStateException(phase + ": the stream processor stopped: " + ingest.streams().state());
+            }
+            if (publishing.isCompletedExceptionally()) {
+                publishing.join(); // the publisher failed: say why instead of waiting for its events
             }
             long applied = chunks(ingest, libraries);
             if (publishing.isDone() && applied == events) {

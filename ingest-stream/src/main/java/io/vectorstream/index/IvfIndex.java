@@ -536,6 +536,10 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                 training.quantizerBase() == null ? null
                         : ScalarQuantizer.of(training.quantizerBase(), training.quantizerStep()));
         trained(training.trainedSize(), training.trainedResidual(), start);
+        // What the counters would say had they not started over: vectors deleted since that
+        // training count as removals, and a size that calls for a new training asks for one.
+        removalsSinceTraining = Math.max(0, trainedSize - size);
+        trainingDue = size >= params.retrainGrowth() * trainedSize || removalsSinceTraining > trainedSize / 2;
         return true;
     }
 

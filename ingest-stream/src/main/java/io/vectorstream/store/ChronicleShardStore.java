@@ -280,8 +280,8 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         if (!previous.trusted() && file.exists()) {
             LOG.warn("shard store {} of task {} starts empty and is restored from its whole changelog: {}", name,
                     stateStoreContext.taskId(), previous.problem());
+            IvfTrainings.deleteAll(dir.toPath()); // first: no kept training may outlive the records it indexed
             deleteFile(file);
-            IvfTrainings.deleteAll(dir.toPath());
         } else if (killed) {
             LOG.info("shard store {} of task {} reopens the file its killed process left: it had applied every "
                     + "committed input record; records after the committed input offset are processed again "
@@ -290,6 +290,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         committed.clear();
         committed.putAll(previous.offsets());
         replayingThrough = reprocesses && previous.trusted() ? lastRun.applied() : -1;
+        if (!file.exists()) {
+            IvfTrainings.deleteAll(dir.toPath()); // a new, empty shard (or its file was deleted by hand)
+        }
         try {
             map = open(file, killed && previous.trusted());
             contents = offsetsOnly ? null : rebuildContents(dir.toPath());
@@ -300,8 +303,8 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             if (map != null) {
                 map.close();
             }
-            deleteFile(file);
             IvfTrainings.deleteAll(dir.toPath());
+            deleteFile(file);
             committed.clear();
             replayingThrough = -1;
             map = open(file, false);

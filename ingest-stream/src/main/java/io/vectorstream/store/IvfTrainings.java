@@ -57,7 +57,8 @@ final class IvfTrainings {
             }
             in.limit(in.limit() - Long.BYTES);
             if (!header(library).equals(string(in))) {
-                return Optional.empty(); // made for another index of this library: it trains afresh
+                delete(library.id()); // made for another index of this library: it trains afresh
+                return Optional.empty();
             }
             byte[] training = new byte[in.remaining()];
             in.get(training);
@@ -91,6 +92,12 @@ final class IvfTrainings {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot keep the IVF training of library '{}' in {} ({}); after a restart it trains again",
                     library.id(), file, e.toString());
+            try {
+                Files.deleteIfExists(temporary);
+                Files.deleteIfExists(file); // an older training must not stand in for this one
+            } catch (IOException ignored) {
+                // nothing more to do: a file that stays is still checked when read
+            }
         }
     }
 

@@ -76,9 +76,11 @@ final class LibraryShard {
         VectorIndex<ChunkRef> fresh = IndexSpecs.create(record.indexJson(), record.dimension(), record.metric());
         keptTrainings = 0;
         keptTraining = null;
-        if (!(fresh instanceof IvfIndex)) {
+        if (!(fresh instanceof IvfIndex) || !loading || train) {
+            // A new index: the kept training, if any, is of the one it replaces. This one keeps
+            // its own once it trains.
             trainings.delete(record.id());
-        } else if (loading && !train) {
+        } else {
             // Reopened: the vectors go to the lists of the kept centroids once loaded (trainIfDue).
             keptTraining = trainings.read(record).orElse(null);
         }

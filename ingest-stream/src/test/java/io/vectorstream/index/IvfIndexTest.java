@@ -259,4 +259,40 @@ class IvfIndexTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> IvfIndex.Training.decode(java.util.Arrays.copyOf(bytes, bytes.length - 5)));
     }
+
+    @Test
+    void anAdoptedTrainingOfAMuchLargerOrSmallerIndexAsksForANewOne() {
+        SyntheticData data = SyntheticData.forSize(4_000, DIMENSION, 5);
+        float[][] vectors = data.vectors(4_000, 6);
+        IvfParams params = IvfParams.DEFAULT.withTrainThreshold(500);
+        IvfIndex<Integer> trained = new IvfIndex<>(DIMENSION, Metric.COSINE, params);
+        for (int i = 0; i < 2_000; i++) {
+            trained.put(i, vectors[i]);
+        }
+        trained.train();
+        IvfIndex.Training training = trained.training(); // made on 2,000 vectors
+
+        IvfIndex<Integer> shrunk = new IvfIndex<>(DIMENSION, Metric.COSINE, params);
+        for (int i = 0; i < 600; i++) { // most vectors deleted since that training
+            shrunk.put(i, vectors[i]);
+        }
+        assertTrue(shrunk.adoptTraining(training));
+        assertTrue(shrunk.trainIfDue(), "1,400 of 2,000 vectors gone: trains anew");
+
+        IvfIndex<Integer> grown = new IvfIndex<>(DIMENSION, Metric.COSINE, params);
+        grown.beginBulkLoad();
+        for (int i = 0; i < 4_000; i++) {
+            grown.put(i, vectors[i]);
+        }
+        grown.endBulkLoad(true);
+        assertTrue(grown.adoptTraining(training));
+        assertTrue(grown.trainIfDue(), "twice the training size: trains anew");
+
+        IvfIndex<Integer> same = new IvfIndex<>(DIMENSION, Metric.COSINE, params);
+        for (int i = 0; i < 2_000; i++) {
+            same.put(i, vectors[i]);
+        }
+        assertTrue(same.adoptTraining(training));
+        assertFalse(same.trainIfDue(), "the index the training was made for: nothing to do");
+    }
 }

@@ -311,6 +311,31 @@ class ChronicleShardStoreTest {
     }
 
     @Test
+    void anIndexRebuiltUntrainedDropsTheTrainingOfTheIndexItReplaced() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 4, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":50}}");
+        for (int i = 0; i < 60; i++) {
+            putChunk(store, "lib", "doc", "c" + i, new float[] {i, 1, i % 3, 2});
+        }
+        java.nio.file.Path kept = dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf");
+        assertTrue(Files.exists(kept));
+        store.delete(Bytes.wrap(new RecordKey.DocumentKey("lib", "doc").encode())); // every chunk goes
+        for (int i = 0; i < 60; i++) {
+            store.delete(Bytes.wrap(new RecordKey.ChunkKey("lib", "doc", "c" + i).encode()));
+        }
+        store.put(Bytes.wrap(new RecordKey.IndexRequestKey("lib").encode()), RecordCodec.encodeOffset(9));
+        assertFalse(Files.exists(kept), "the rebuilt index has nothing to train on: no training of the old one stays");
+        store.close();
+
+        ChronicleShardStore reopened = openTrainingAtOnce(dir);
+        reopened.putAll(List.of());
+        putChunk(reopened, "lib", "doc", "new", new float[] {1, 2, 3, 4});
+        assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
+        reopened.close();
+    }
+
+    @Test
     void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
         // A compacted changelog may replay a library's only surviving record after its chunks.
         ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());

@@ -35,9 +35,11 @@ class EventTranslatorFastPathTest {
     private static final Map<String, LibraryRecord> LIBRARIES = Map.of(
             "lib-cos", library("lib-cos", 8, Metric.COSINE),
             "lib-dot", library("lib-dot", 8, Metric.DOT),
-            "lib-l2", library("lib-l2", 5, Metric.L2));
+            "lib-l2", library("lib-l2", 5, Metric.L2),
+            "lib-model", new LibraryRecord("lib-model", "lib-model", "{}", 8, Metric.COSINE, "{\"kind\":\"flat\"}", 0,
+                    0, 0, "some-model"));
     private static final Function<String, LibraryRecord> KNOWN = LIBRARIES::get;
-    private static final List<String> LIBRARY_IDS = List.of("lib-cos", "lib-dot", "lib-l2");
+    private static final List<String> LIBRARY_IDS = List.of("lib-cos", "lib-dot", "lib-l2", "lib-model");
 
     private final EventTranslator translator = new EventTranslator(TextEmbedding.of(io.vectorstream.embed.Models.none()));
 
@@ -193,7 +195,7 @@ class EventTranslatorFastPathTest {
     /** Leaves the event valid about half of the time; otherwise breaks one thing, as producers do. */
     private static String mutate(final ObjectNode event, final Random random) {
         ObjectNode payload = (ObjectNode) event.get("payload");
-        switch (random.nextInt(88)) { // 44 ways to break it, or none
+        switch (random.nextInt(116)) { // 58 ways to break it (some leave it valid), or none
             case 0 -> event.put("type", "chunk.deleted");
             case 1 -> event.put("type", "document.upserted");
             case 2 -> event.remove("chunkId");
@@ -252,6 +254,45 @@ class EventTranslatorFastPathTest {
                 String json = event.toString();
                 return json.substring(0, json.length() / 2);
             }
+            case 44 -> {
+                String json = event.toString(); // a duplicate field inside the payload
+                return json.replaceFirst("\"payload\":\\{", "\"payload\":{\"text\":\"first\",");
+            }
+            case 45 -> {
+                ObjectNode metadata = payload.putObject("metadata");
+                metadata.put("a", "x");
+                return event.toString().replaceFirst("\"a\":\"x\"", "\"a\":\"x\",\"a\":1");
+            }
+            case 46 -> event.put("occurredAt", "2024-02-29T12:00:00.5Z"); // leap day, one fraction digit
+            case 47 -> event.put("occurredAt", "2023-02-29T12:00:00Z"); // no such day
+            case 48 -> event.put("occurredAt", "2026-11-22T15:40:01.12345Z");
+            case 49 -> {
+                String base64 = payload.path("embedding").isTextual() ? payload.get("embedding").asText() : "AAAAAA==";
+                payload.put("embedding", base64.replace("=", "")); // no padding
+            }
+            case 50 -> payload.put("embedding", "AAAA AAAA"); // whitespace
+            case 51 -> payload.put("embedding", "_-__"); // URL-safe alphabet
+            case 52 -> {
+                ArrayNode array = payload.putArray("embedding");
+                for (int d = 0; d < 4_096; d++) {
+                    array.add(d % 7);
+                }
+            }
+            case 53 -> {
+                ArrayNode array = payload.putArray("embedding");
+                for (int d = 0; d < LIBRARIES.get(event.get("libraryId").asText()).dimension(); d++) {
+                    array.add(16_777_217 + d); // above 2^24: not exact as float
+                }
+            }
+            case 54 -> {
+                ObjectNode metadata = payload.putObject("metadata");
+                metadata.put("k", "𝄞".repeat(4_096)); // 4,096 code points, 8,192 UTF-16 units
+            }
+            case 55 -> payload.put("text", "𝄞".repeat(32_768)); // 65,536 UTF-16 units
+            case 56 -> {
+                return event.toString().replace("\"chunkId\"", "\"chunk\\u0049d\""); // escaped field name
+            }
+            case 57 -> payload.remove("embedding"); // text only: the library's model (if any) must embed it
             default -> {
             }
         }
