@@ -64,6 +64,10 @@ public final class EventTranslator {
     }
 
     /**
+     * What becomes of one event: a {@code chunk.upserted} with its vector is read in one pass when
+     * it is plainly valid ({@link VectorChunkEvents}); every other event, and any doubt, takes the
+     * general path. Both give the same outcome for any event ({@code EventTranslatorFastPathTest}).
+     *
      * @param key       the record key (must be the library id)
      * @param value     the event, JSON in UTF-8
      * @param offset    its offset in the events topic: the version of what it writes
