@@ -205,13 +205,17 @@ public final class DurabilityBenchmark {
         lastPhase.run(bootstrap, dir, libraries, events);
     }
 
-    /** Deletes the topics of a run on a running broker: its own, and its application's internal ones. */
+    /** Deletes what a run left on the broker: its topics, its application's internal ones, its consumer groups. */
     private static void deleteTopicsOf(final Admin admin, final String runId, final PrintStream progress) {
         try {
             List<String> topics = admin.listTopics().names().get().stream()
                     .filter(t -> t.startsWith(runId + ".") || t.startsWith(runId + "-")).toList();
             admin.deleteTopics(topics).all().get();
-            progress.printf("deleted the run's %d topics (%s*)%n", topics.size(), runId);
+            List<String> groups = admin.listGroups().all().get().stream().map(g -> g.groupId())
+                    .filter(g -> g.equals(runId) || g.startsWith(runId + "-")).toList();
+            admin.deleteConsumerGroups(groups).all().get();
+            progress.printf("deleted the run's %d topics and %d consumer groups (%s*)%n", topics.size(), groups.size(),
+                    runId);
         } catch (Exception e) {
             progress.println("could not delete the run's topics (" + runId + "*): " + e);
         }

@@ -174,6 +174,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         return "ivf";
     }
 
+    /** Its parameters, defaults resolved. */
+    public IvfParams params() {
+        return params;
+    }
+
     @Override
     public int size() {
         return size;

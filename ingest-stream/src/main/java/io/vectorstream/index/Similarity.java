@@ -78,8 +78,11 @@ public final class Similarity {
 
     /** A unit-length copy of {@code v}; {@code v} must not be the zero vector. */
     public static float[] normalized(final float[] v) {
-        double norm = norm(v);
-        float[] out = new float[v.length];
+        return scaledToUnit(v, norm(v), new float[v.length]);
+    }
+
+    /** {@code v / norm} into {@code out} (which may be {@code v}), and {@code out}. */
+    public static float[] scaledToUnit(final float[] v, final double norm, final float[] out) {
         for (int i = 0; i < v.length; i++) {
             out[i] = (float) (v[i] / norm);
         }

@@ -1,6 +1,7 @@
 package io.vectorstream.store;
 
 import io.vectorstream.index.IvfIndex;
+import io.vectorstream.index.IvfParams;
 import io.vectorstream.record.LibraryRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>A training is derived state, like the in-memory index: any training indexes every vector
  * correctly (one only places vectors better than another), so a file that is missing, torn,
  * damaged or made for another index of the library is ignored and the index trains as it would
- * have. A file names the library, its dimension, metric and index parameters, and ends with a
- * checksum; it is written to a temporary file and renamed over the old one.
+ * have. A file names the library, its dimension, metric and resolved index parameters, and ends
+ * with a checksum; it is written to a temporary file and renamed over the old one.
  */
 final class IvfTrainings {
 
@@ -39,8 +40,8 @@ final class IvfTrainings {
         this.dir = shardDir.resolve(FOLDER);
     }
 
-    /** The training kept for this library's current index, if there is a readable one made for it. */
-    Optional<IvfIndex.Training> read(final LibraryRecord library) {
+    /** The training kept for this library's index with these parameters, if there is a readable one made for it. */
+    Optional<IvfIndex.Training> read(final LibraryRecord library, final IvfParams params) {
         Path file = fileOf(library.id());
         if (!Files.exists(file)) {
             return Optional.empty();
@@ -56,7 +57,7 @@ final class IvfTrainings {
                 return Optional.empty();
             }
             in.limit(in.limit() - Long.BYTES);
-            if (!header(library).equals(string(in))) {
+            if (!header(library, params).equals(string(in))) {
                 delete(library.id()); // made for another index of this library: it trains afresh
                 return Optional.empty();
             }
@@ -75,11 +76,11 @@ final class IvfTrainings {
      * Keeps this library's training, replacing the one before. A failure is logged, not thrown:
      * the record being applied is in the store either way, and the next open would only train.
      */
-    void write(final LibraryRecord library, final IvfIndex.Training training) {
+    void write(final LibraryRecord library, final IvfParams params, final IvfIndex.Training training) {
         Path file = fileOf(library.id());
         Path temporary = dir.resolve(file.getFileName() + ".tmp");
         try {
-            byte[] header = header(library).getBytes(StandardCharsets.UTF_8);
+            byte[] header = header(library, params).getBytes(StandardCharsets.UTF_8);
             byte[] body = training.encode();
             ByteBuffer out = ByteBuffer.allocate(Integer.BYTES * 2 + header.length + body.length + Long.BYTES);
             out.putInt(MAGIC).putInt(header.length).put(header).put(body);
@@ -124,10 +125,12 @@ final class IvfTrainings {
         return dir.resolve(libraryId + ".ivf");
     }
 
-    /** What the training was made for: a training of another index of the library is not used. */
-    private static String header(final LibraryRecord library) {
-        return library.id() + "\n" + library.dimension() + "\n" + library.metric().wireName() + "\n"
-                + library.indexJson();
+    /**
+     * What the training was made for: a training of another index of the library is not used, nor
+     * one made under other defaults (the parameters are the resolved ones, not the library's spec).
+     */
+    private static String header(final LibraryRecord library, final IvfParams params) {
+        return library.id() + "\n" + library.dimension() + "\n" + library.metric().wireName() + "\n" + params;
     }
 
     private static String string(final ByteBuffer in) {

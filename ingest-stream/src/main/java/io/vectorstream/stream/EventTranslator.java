@@ -98,7 +98,7 @@ public final class EventTranslator {
         }
         float[] vector;
         try {
-            vector = checkedVector(library.dimension(), library.metric(), chunk.vector(), "payload.embedding");
+            vector = checkedVector(library.dimension(), library.metric(), chunk.vector(), "payload.embedding", true);
         } catch (InvalidVector e) {
             return null;
         }
@@ -315,6 +315,12 @@ public final class EventTranslator {
     /** The checks of {@link #checkedVector(LibraryRecord, JsonNode, String)} on a decoded vector. */
     public static float[] checkedVector(final int dimension, final Metric metric, final float[] vector,
                                         final String field) throws InvalidVector {
+        return checkedVector(dimension, metric, vector, field, false);
+    }
+
+    /** @param overwrite the caller owns {@code vector}: under cosine it is made unit length in place */
+    private static float[] checkedVector(final int dimension, final Metric metric, final float[] vector,
+                                         final String field, final boolean overwrite) throws InvalidVector {
         if (vector.length != dimension) {
             throw new InvalidVector("vector dimension " + vector.length + " differs from the library's dimension "
                     + dimension, field);
@@ -326,10 +332,11 @@ public final class EventTranslator {
             }
         }
         if (metric == Metric.COSINE) {
-            if (Similarity.norm(vector) == 0) {
+            double norm = Similarity.norm(vector);
+            if (norm == 0) {
                 throw new InvalidVector("the zero vector has no direction, so no cosine similarity", field);
             }
-            return Similarity.normalized(vector);
+            return Similarity.scaledToUnit(vector, norm, overwrite ? vector : new float[vector.length]);
         }
         return vector;
     }
