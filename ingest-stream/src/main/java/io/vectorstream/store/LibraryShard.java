@@ -4,9 +4,9 @@ import io.vectorstream.index.IvfIndex;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.stream.IndexSpecs;
 import io.vectorstream.record.LibraryRecord;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 
@@ -19,12 +19,7 @@ import java.util.function.BiFunction;
 final class LibraryShard {
 
     private volatile LibraryRecord library;
-    /**
-     * Document ids in order (listings page through them), each with its chunk ids in no order: a
-     * sorted set per document cost 8% of the indexing thread at 300 chunks a document (skip-list
-     * inserts); a listing of one document's chunks sorts them instead ({@link #sortedChunkIds}).
-     */
-    private final ConcurrentSkipListMap<String, Set<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<String, NavigableSet<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
     private final AtomicInteger documentCount = new AtomicInteger();
     private volatile VectorIndex<ChunkRef> index;
     /** While the shard is loaded from its stored records: indexes train once, at {@link #endLoading}. */
@@ -178,19 +173,8 @@ final class LibraryShard {
         return index;
     }
 
-    ConcurrentSkipListMap<String, Set<String>> documents() {
+    ConcurrentSkipListMap<String, NavigableSet<String>> documents() {
         return chunkIdsByDocument;
-    }
-
-    /** The chunk ids of a document in order, or {@code null} when the shard does not list the document. */
-    java.util.List<String> sortedChunkIds(final String documentId) {
-        Set<String> chunks = chunkIdsByDocument.get(documentId);
-        if (chunks == null) {
-            return null;
-        }
-        java.util.List<String> sorted = new java.util.ArrayList<>(chunks);
-        java.util.Collections.sort(sorted);
-        return sorted;
     }
 
     void addDocument(final String documentId) {
@@ -216,7 +200,7 @@ final class LibraryShard {
     }
 
     void removeChunk(final String documentId, final String chunkId) {
-        Set<String> chunks = chunkIdsByDocument.get(documentId);
+        NavigableSet<String> chunks = chunkIdsByDocument.get(documentId);
         if (chunks != null) {
             chunks.remove(chunkId);
         }
@@ -235,10 +219,10 @@ final class LibraryShard {
         return current == null ? 0 : current.size();
     }
 
-    private Set<String> chunkIdsOf(final String documentId) {
-        Set<String> chunks = chunkIdsByDocument.get(documentId);
+    private NavigableSet<String> chunkIdsOf(final String documentId) {
+        NavigableSet<String> chunks = chunkIdsByDocument.get(documentId);
         if (chunks == null) {
-            chunks = ConcurrentHashMap.newKeySet();
+            chunks = new ConcurrentSkipListSet<>();
             chunkIdsByDocument.put(documentId, chunks);
             documentCount.incrementAndGet();
         }

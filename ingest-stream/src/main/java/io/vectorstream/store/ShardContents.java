@@ -16,7 +16,7 @@ import io.vectorstream.index.Hit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -102,12 +102,7 @@ final class ShardContents {
             return keys;
         }
         var documents = documentId == null ? shard.documents() : shard.documents().subMap(documentId, true, documentId, true);
-        documents.keySet().forEach(doc -> {
-            List<String> chunks = shard.sortedChunkIds(doc);
-            if (chunks != null) {
-                chunks.forEach(chunk -> keys.add(new ChunkKey(libraryId, doc, chunk)));
-            }
-        });
+        documents.forEach((doc, chunks) -> chunks.forEach(chunk -> keys.add(new ChunkKey(libraryId, doc, chunk))));
         return keys;
     }
 
@@ -173,7 +168,7 @@ final class ShardContents {
 
     private Optional<DocumentStats> getDocument(final String libraryId, final String documentId) {
         LibraryShard shard = libraries.get(libraryId);
-        Set<String> chunks = shard == null ? null : shard.documents().get(documentId);
+        NavigableSet<String> chunks = shard == null ? null : shard.documents().get(documentId);
         byte[] bytes = chunks == null ? null : records.apply(new DocumentKey(libraryId, documentId).encode());
         return bytes == null ? Optional.empty()
                 : Optional.of(new DocumentStats(RecordCodec.decodeDocument(bytes), chunks.size()));
@@ -197,17 +192,12 @@ final class ShardContents {
 
     private List<ChunkRecord> listChunks(final ShardQuery.ListChunks q) {
         LibraryShard shard = libraries.get(q.libraryId());
-        List<String> chunks = shard == null ? null : shard.sortedChunkIds(q.documentId());
+        NavigableSet<String> chunks = shard == null ? null : shard.documents().get(q.documentId());
         List<ChunkRecord> out = new ArrayList<>();
         if (chunks == null) {
             return out;
         }
-        int from = 0;
-        if (q.afterId() != null) {
-            int at = java.util.Collections.binarySearch(chunks, q.afterId());
-            from = at >= 0 ? at + 1 : -at - 1;
-        }
-        for (String chunkId : chunks.subList(from, chunks.size())) {
+        for (String chunkId : q.afterId() == null ? chunks : chunks.tailSet(q.afterId(), false)) {
             if (out.size() == q.limit()) {
                 break;
             }
