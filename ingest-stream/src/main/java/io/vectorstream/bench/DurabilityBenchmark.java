@@ -59,6 +59,8 @@ public final class DurabilityBenchmark {
     /** Libraries the events are spread over, one per partition of the events topic (3). */
     private static final int LIBRARIES = 3;
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
+    /** A phase that applies no chunk for this long has stalled: the benchmark fails instead of waiting. */
+    private static final Duration STALLED_AFTER = Duration.ofMinutes(2);
 
     /** One measured figure. */
     public record Result(String name, double value, String unit, String detail) {
@@ -436,6 +438,8 @@ public final class DurabilityBenchmark {
                                       final long events, final CompletableFuture<Void> publishing, final long start,
                                       final PrintStream progress, final String phase) {
         long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+        long lastApplied = -1;
+        long lastProgress = System.nanoTime();
         while (true) {
             if (!ingest.isAlive()) {
                 throw new IllegalStateException(phase + ": the stream processor stopped: " + ingest.streams().state());
@@ -447,6 +451,14 @@ public final class DurabilityBenchmark {
             if (publishing.isDone() && applied == events) {
                 publishing.join();
                 return;
+            }
+            if (applied != lastApplied) {
+                lastApplied = applied;
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > STALLED_AFTER.toNanos()) {
+                throw new IllegalStateException(String.format("%s: no chunk applied for %d s (%,d of %,d; dead"
+                        + " letters or a stuck stream thread? the log says)", phase, STALLED_AFTER.toSeconds(),
+                        Math.max(0, applied), events));
             }
             if (System.nanoTime() > nextReport) {
                 ReplayLag lag = ReplayLag.measure(admin, ingest.settings().applicationId(), ingest.settings().topics());
