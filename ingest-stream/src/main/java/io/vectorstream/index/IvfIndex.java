@@ -1,10 +1,8 @@
 package io.vectorstream.index;
 
 import io.vectorstream.schema.Metric;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 

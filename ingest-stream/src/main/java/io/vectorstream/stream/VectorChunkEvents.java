@@ -50,6 +50,7 @@ final class VectorChunkEvents {
             return null;
         }
         try (JsonParser parser = Json.MAPPER.createParser(event)) {
+            parser.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION); // a field twice, at any depth: not plain
             return event(parser);
         } catch (IOException | RuntimeException notPlain) {
             return null;
@@ -65,45 +66,38 @@ final class VectorChunkEvents {
         String chunkId = null;
         String occurredAt = null;
         Payload payload = null;
-        int seen = 0;
+        boolean typed = false;
         for (JsonToken token = p.nextToken(); token == JsonToken.FIELD_NAME; token = p.nextToken()) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            int field;
             switch (name) {
                 case "type" -> {
-                    field = 1;
                     if (value != JsonToken.VALUE_STRING || !TYPE.equals(p.getText())) {
                         return null;
                     }
+                    typed = true;
                 }
                 case "eventId" -> {
-                    field = 2;
                     if (value != JsonToken.VALUE_STRING || !isShortString(p.getText(), 1, MAX_ID)) {
                         return null;
                     }
                 }
                 case "libraryId" -> {
-                    field = 4;
                     libraryId = id(p, value);
                 }
                 case "documentId" -> {
-                    field = 8;
                     documentId = id(p, value);
                 }
                 case "chunkId" -> {
-                    field = 16;
                     chunkId = id(p, value);
                 }
                 case "occurredAt" -> {
-                    field = 32;
                     if (value != JsonToken.VALUE_STRING || !isPlainInstant(p.getText())) {
                         return null;
                     }
                     occurredAt = p.getText();
                 }
                 case "payload" -> {
-                    field = 64;
                     if (value != JsonToken.START_OBJECT || (payload = payload(p)) == null) {
                         return null;
                     }
@@ -112,13 +106,8 @@ final class VectorChunkEvents {
                     return null;
                 }
             }
-            if ((seen & field) != 0) {
-                return null;
-            }
-            seen |= field;
         }
-        boolean required = (seen & (1 | 4 | 8 | 16 | 64)) == (1 | 4 | 8 | 16 | 64);
-        if (!required || libraryId == null || documentId == null || chunkId == null
+        if (!typed || libraryId == null || documentId == null || chunkId == null || payload == null
                 || p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
             return null;
         }
@@ -135,20 +124,16 @@ final class VectorChunkEvents {
     /** The payload object, the parser on its START_OBJECT; {@code null} when not plain or without a vector. */
     private static Payload payload(final JsonParser p) throws IOException {
         Payload payload = new Payload();
-        int seen = 0;
         for (JsonToken token = p.nextToken(); token == JsonToken.FIELD_NAME; token = p.nextToken()) {
             String name = p.currentName();
             JsonToken value = p.nextToken();
-            int field;
             switch (name) {
                 case "id" -> {
-                    field = 1;
                     if (id(p, value) == null) { // checked by the schema, then replaced by the event's chunkId
                         return null;
                     }
                 }
                 case "text" -> {
-                    field = 2;
                     // UTF-16 length bounds the code points the schema counts
                     if (value != JsonToken.VALUE_STRING || p.getTextLength() > MAX_TEXT) {
                         return null;
@@ -156,14 +141,12 @@ final class VectorChunkEvents {
                     payload.text = p.getText();
                 }
                 case "embedding" -> {
-                    field = 4;
                     payload.vector = vector(p, value);
                     if (payload.vector == null) {
                         return null;
                     }
                 }
                 case "metadata" -> {
-                    field = 8;
                     if (value != JsonToken.START_OBJECT) {
                         return null;
                     }
@@ -178,10 +161,6 @@ final class VectorChunkEvents {
                     return null;
                 }
             }
-            if ((seen & field) != 0) {
-                return null;
-            }
-            seen |= field;
         }
         return payload.vector == null ? null : payload;
     }

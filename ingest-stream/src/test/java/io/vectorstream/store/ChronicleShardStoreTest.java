@@ -253,6 +253,21 @@ class ChronicleShardStoreTest {
         return answers;
     }
 
+    /** Where the shard in {@code dir} keeps the IVF training of library "lib". */
+    private static java.nio.file.Path keptTrainingOf(final File dir) {
+        return dir.toPath().resolve("shards").resolve(IvfTrainings.FOLDER).resolve("lib.ivf");
+    }
+
+    /** An open store with IVF library "lib" of 60 chunks in "doc": trained (from 50) and its training kept. */
+    private static ChronicleShardStore openWithTrainedIvfLibrary(final File dir) {
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 4, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":50}}");
+        for (int i = 0; i < 60; i++) {
+            putChunk(store, "lib", "doc", "c" + i, new float[] {i, 1, i % 3, 2});
+        }
+        return store;
+    }
+
     @Test
     void aReopenedIvfLibraryTakesBackItsCentroidsAndAnswersAsBefore() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
@@ -267,7 +282,7 @@ class ChronicleShardStoreTest {
         io.vectorstream.index.IndexStats before = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
         List<List<String>> answersBefore = narrowAnswers(store, queries);
         store.close();
-        assertTrue(Files.exists(dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf")));
+        assertTrue(Files.exists(keptTrainingOf(dir)));
 
         ChronicleShardStore reopened = openTrainingAtOnce(dir);
         assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained(), "not on the open path");
@@ -282,7 +297,7 @@ class ChronicleShardStoreTest {
         reopened.close();
 
         // A damaged file is not used: the library trains afresh, and still answers.
-        java.nio.file.Path kept = dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf");
+        java.nio.file.Path kept = keptTrainingOf(dir);
         byte[] bytes = Files.readAllBytes(kept);
         bytes[bytes.length / 2] ^= 0x40;
         Files.write(kept, bytes);
@@ -298,12 +313,8 @@ class ChronicleShardStoreTest {
     @Test
     void aDeletedLibraryLeavesNoTrainingBehind() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
-        ChronicleShardStore store = open(dir);
-        putLibrary(store, "lib", 4, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":50}}");
-        for (int i = 0; i < 60; i++) {
-            putChunk(store, "lib", "doc", "c" + i, new float[] {i, 1, i % 3, 2});
-        }
-        java.nio.file.Path kept = dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf");
+        ChronicleShardStore store = openWithTrainedIvfLibrary(dir);
+        java.nio.file.Path kept = keptTrainingOf(dir);
         assertTrue(Files.exists(kept), "kept when trained");
         store.delete(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()));
         assertFalse(Files.exists(kept));
@@ -313,12 +324,8 @@ class ChronicleShardStoreTest {
     @Test
     void anIndexRebuiltUntrainedDropsTheTrainingOfTheIndexItReplaced() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
-        ChronicleShardStore store = open(dir);
-        putLibrary(store, "lib", 4, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":50}}");
-        for (int i = 0; i < 60; i++) {
-            putChunk(store, "lib", "doc", "c" + i, new float[] {i, 1, i % 3, 2});
-        }
-        java.nio.file.Path kept = dir.toPath().resolve("shards").resolve("ivf").resolve("lib.ivf");
+        ChronicleShardStore store = openWithTrainedIvfLibrary(dir);
+        java.nio.file.Path kept = keptTrainingOf(dir);
         assertTrue(Files.exists(kept));
         store.delete(Bytes.wrap(new RecordKey.DocumentKey("lib", "doc").encode())); // every chunk goes
         for (int i = 0; i < 60; i++) {
