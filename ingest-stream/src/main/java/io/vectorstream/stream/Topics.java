@@ -147,6 +147,11 @@ public record Topics(String events, String chunks, String deadLetter) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
+                    // Made meanwhile, or already there but not yet listed by the broker that
+                    // answered listTopics: the chunks topic still gets its configuration checked.
+                    if (entry.getKey().equals(chunks)) {
+                        correctChunksConfigs(admin);
+                    }
                 }
             }
         } catch (InterruptedException e) {

@@ -38,6 +38,21 @@ class TopicConfigIntegrationTest {
         return config.get(name).value();
     }
 
+    /**
+     * A topic's setting once it is {@code expected}, or what it still is after 10 s: a changed
+     * configuration reaches the brokers' metadata a moment after the change is acknowledged.
+     */
+    private static String configOnceChanged(final Admin admin, final String topic, final String name,
+                                            final String expected) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String value = config(admin, topic, name);
+        while (!expected.equals(value) && System.nanoTime() < deadline) {
+            io.vectorstream.util.Pause.millis(100, "topic configuration");
+            value = config(admin, topic, name);
+        }
+        return value;
+    }
+
     @Test
     void createdTopicsHaveTheConfigurationsReplayAndRestoreNeed() throws Exception {
         Topics topics = uniqueTopics();
@@ -71,8 +86,9 @@ class TopicConfigIntegrationTest {
                     .all().get(30, TimeUnit.SECONDS);
             // Leaves the events topic as it is, corrects the (derived) chunks topic, creates the DLQ.
             topics.ensureExist(admin, 3, (short) 1);
-            assertEquals("delete", config(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG));
-            assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG));
+            assertEquals("delete", configOnceChanged(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG,
+                    "delete"));
+            assertEquals("-1", configOnceChanged(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG, "-1"));
 
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> topics.verifyConfigs(admin, "broker:9092"));
