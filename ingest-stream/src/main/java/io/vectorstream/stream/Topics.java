@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.util.Pause;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,13 +8,16 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,11 +68,11 @@ public record Topics(String events, String chunks, String deadLetter) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted: " + what, e);
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
                         || System.nanoTime() > deadline) {
                     throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
                 }
-                io.vectorstream.util.Pause.millis(100, "topic metadata");
+                Pause.millis(100, "topic metadata");
             } catch (TimeoutException e) {
                 throw new IllegalStateException("cannot " + what + ": " + e.getMessage(), e);
             }
@@ -98,14 +102,14 @@ public record Topics(String events, String chunks, String deadLetter) {
             TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, chunks);
         Config current = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-        List<org.apache.kafka.clients.admin.AlterConfigOp> changes = new ArrayList<>();
+        List<AlterConfigOp> changes = new ArrayList<>();
         CHUNKS_CONFIGS.forEach((name, value) -> {
             ConfigEntry entry = current.get(name);
             boolean largeEnough = name.equals(TopicConfig.MAX_MESSAGE_BYTES_CONFIG) && entry != null
                     && Long.parseLong(entry.value()) >= MAX_EVENT_BYTES;
             if (!largeEnough && (entry == null || !value.equals(entry.value()))) {
-                changes.add(new org.apache.kafka.clients.admin.AlterConfigOp(new ConfigEntry(name, value),
-                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET));
+                changes.add(new AlterConfigOp(new ConfigEntry(name, value),
+                        AlterConfigOp.OpType.SET));
             }
         });
         if (!changes.isEmpty()) {
@@ -204,7 +208,7 @@ public record Topics(String events, String chunks, String deadLetter) {
 
     private static void require(final List<String> problems, final String topic, final Config config,
                                 final String name, final String wanted,
-                                final java.util.function.Predicate<String> acceptable, final String why) {
+                                final Predicate<String> acceptable, final String why) {
         ConfigEntry entry = config == null ? null : config.get(name);
         String found = entry == null ? null : entry.value();
         if (found == null || !acceptable.test(found)) {

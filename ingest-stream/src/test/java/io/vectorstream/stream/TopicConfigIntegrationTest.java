@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.kafka.KafkaFixture;
+import io.vectorstream.util.Pause;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +48,7 @@ class TopicConfigIntegrationTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String value = config(admin, topic, name);
         while (!expected.equals(value) && System.nanoTime() < deadline) {
-            io.vectorstream.util.Pause.millis(100, "topic configuration");
+            Pause.millis(100, "topic configuration");
             value = config(admin, topic, name);
         }
         return value;
