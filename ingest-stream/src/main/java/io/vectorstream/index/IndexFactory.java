@@ -1,6 +1,8 @@
 package io.vectorstream.index;
 
 import io.vectorstream.schema.Metric;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,7 +38,7 @@ public final class IndexFactory {
                         intOf(params, "trainThreshold", d.trainThreshold()),
                         doubleOf(params, "retrainGrowth", d.retrainGrowth()),
                         intOf(params, "samplePerList", d.samplePerList()), intOf(params, "iterations", d.iterations()),
-                        longOf(params, "seed", d.seed()), intOf(params, "sq8", d.sq8() ? 1 : 0) != 0,
+                        longOf(params, "seed", d.seed()), booleanOf(params, "sq8", d.sq8()),
                         intOf(params, "rerank", d.rerank())));
             }
             case "lsh" -> {
@@ -55,25 +57,55 @@ public final class IndexFactory {
                                     final Set<String> known) {
         for (String name : params.keySet()) {
             if (!known.contains(name)) {
-                throw new IllegalArgumentException("unknown parameter '" + name + "' for index kind " + kind
+                throw new InvalidIndexParameter(name, "unknown parameter '" + name + "' for index kind " + kind
                         + (known.isEmpty() ? " (it takes none)" : " (known: " + known + ")"));
             }
         }
     }
 
     private static int intOf(final Map<String, ? extends Number> params, final String name, final int fallback) {
-        Number n = params.get(name);
-        return n == null ? fallback : n.intValue();
+        long value = longOf(params, name, fallback);
+        if (value != (int) value) {
+            throw new InvalidIndexParameter(name, name + " must be a 32-bit whole number, got " + value);
+        }
+        return (int) value;
     }
 
+    /** A whole number, as JSON gives it ({@code 8}, {@code 8.0}); {@code 2.7} is refused, not rounded. */
     private static long longOf(final Map<String, ? extends Number> params, final String name, final long fallback) {
         Number n = params.get(name);
-        return n == null ? fallback : n.longValue();
+        if (n == null) {
+            return fallback;
+        }
+        if (n instanceof Double || n instanceof Float) {
+            double value = n.doubleValue();
+            if (value != Math.rint(value) || value < -0x1p63 || value >= 0x1p63) {
+                throw new InvalidIndexParameter(name, name + " must be a whole number within 64 bits, got " + n);
+            }
+            return (long) value;
+        }
+        if (n instanceof BigInteger || n instanceof BigDecimal) {
+            try {
+                return new BigDecimal(n.toString()).longValueExact();
+            } catch (ArithmeticException e) {
+                throw new InvalidIndexParameter(name, name + " must be a whole number within 64 bits, got " + n);
+            }
+        }
+        return n.longValue();
     }
 
     private static double doubleOf(final Map<String, ? extends Number> params, final String name,
                                    final double fallback) {
         Number n = params.get(name);
         return n == null ? fallback : n.doubleValue();
+    }
+
+    private static boolean booleanOf(final Map<String, ? extends Number> params, final String name,
+                                     final boolean fallback) {
+        long value = longOf(params, name, fallback ? 1 : 0);
+        if (value != 0 && value != 1) {
+            throw new InvalidIndexParameter(name, name + " must be 0 (off) or 1 (on), got " + value);
+        }
+        return value == 1;
     }
 }

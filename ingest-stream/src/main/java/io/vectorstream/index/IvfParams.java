@@ -19,11 +19,27 @@ public record IvfParams(int nlist, int nprobe, int trainThreshold, double retrai
 
     public static final IvfParams DEFAULT = new IvfParams(0, 0, 10_000, 2.0, 24, 6, 42, true, 8);
 
+    /**
+     * The most lists a library may ask for. Training runs on the stream thread and costs about
+     * (iterations + 1) x samplePerList x nlist^2 x d; at these ceilings that is minutes, within the
+     * 20 minutes a stream thread may go without polling before Kafka takes its partitions away
+     * (and the training would start over elsewhere, forever). The default, 4 x sqrt(n), reaches
+     * 4,096 at a shard of a million vectors.
+     */
+    public static final int MAX_NLIST = 4_096;
+    /** k-means' sample per list at most (faiss warns below 39 and samples 256 at most). */
+    public static final int MAX_SAMPLE_PER_LIST = 64;
+    /** Lloyd iterations at most; training stops earlier once fewer than 0.1% of points move. */
+    public static final int MAX_ITERATIONS = 10;
+
     public IvfParams {
-        if (nlist < 0 || nprobe < 0 || trainThreshold < 1 || retrainGrowth <= 1 || samplePerList < 1
-                || iterations < 1 || rerank < 1 || rerank > 1_000) {
-            throw new IllegalArgumentException("invalid IVF parameters");
-        }
+        InvalidIndexParameter.requireRange("nlist", nlist, 0, MAX_NLIST);
+        InvalidIndexParameter.requireRange("nprobe", nprobe, 0, MAX_NLIST);
+        InvalidIndexParameter.requireRange("trainThreshold", trainThreshold, 1, Integer.MAX_VALUE);
+        InvalidIndexParameter.requireRange("retrainGrowth", retrainGrowth, 1, false, 1_000);
+        InvalidIndexParameter.requireRange("samplePerList", samplePerList, 1, MAX_SAMPLE_PER_LIST);
+        InvalidIndexParameter.requireRange("iterations", iterations, 1, MAX_ITERATIONS);
+        InvalidIndexParameter.requireRange("rerank", rerank, 1, 1_000);
     }
 
     public IvfParams withNlist(final int n) {

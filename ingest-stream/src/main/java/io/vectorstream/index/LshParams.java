@@ -20,10 +20,19 @@ public record LshParams(int tables, int bits, int probes, int collisions, double
      */
     public static final LshParams DEFAULT = new LshParams(24, 14, 40, 2, 0, 42);
 
+    /**
+     * The most hash tables a library may ask for: each costs about 12 bytes per vector and
+     * {@code bits x d} multiply-adds per insert and query (64 tables: 768 MB at a million vectors).
+     */
+    public static final int MAX_TABLES = 64;
+    /** Buckets visited per table at most, as a search may ask for. */
+    public static final int MAX_PROBES = 10_000;
+
     public LshParams {
-        if (tables < 1 || bits < 1 || bits > 62 || probes < 1 || collisions < 1 || collisions > tables || width < 0) {
-            throw new IllegalArgumentException("invalid LSH parameters: tables >= 1, 1 <= bits <= 62, probes >= 1, "
-                    + "1 <= collisions <= tables, width >= 0");
-        }
+        InvalidIndexParameter.requireRange("tables", tables, 1, MAX_TABLES);
+        InvalidIndexParameter.requireRange("bits", bits, 1, 62);
+        InvalidIndexParameter.requireRange("probes", probes, 1, MAX_PROBES);
+        InvalidIndexParameter.requireRange("collisions", collisions, 1, tables);
+        InvalidIndexParameter.requireRange("width", width, 0, true, Float.MAX_VALUE);
     }
 }

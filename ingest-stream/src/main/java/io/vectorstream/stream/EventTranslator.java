@@ -207,9 +207,9 @@ public final class EventTranslator {
                     + " and cannot change", "payload.metric");
         }
         IndexSpec index = body.index();
-        String indexProblem = IndexSpecs.problem(index, dimension, body.metric());
+        IndexSpecs.Problem indexProblem = IndexSpecs.problem(index, dimension, body.metric());
         if (indexProblem != null) {
-            return new Rejected(indexProblem, "payload.index");
+            return new Rejected(indexProblem.message(), indexProblem.field("payload.index"));
         }
         LibraryRecord record = new LibraryRecord(event.libraryId(), body.name(), json(body.metadata()),
                 dimension, body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time, body.model());

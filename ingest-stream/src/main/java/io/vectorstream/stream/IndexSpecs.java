@@ -2,6 +2,7 @@ package io.vectorstream.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.index.IndexFactory;
+import io.vectorstream.index.InvalidIndexParameter;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.Json;
@@ -21,13 +22,29 @@ public final class IndexSpecs {
         return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")));
     }
 
+    /**
+     * What is wrong with an index spec.
+     *
+     * @param message   says what and why
+     * @param parameter the parameter at fault, or {@code null} when the spec as a whole is
+     */
+    public record Problem(String message, String parameter) {
+
+        /** The field at fault under {@code indexField}: {@code index.params.nlist}, or {@code index}. */
+        public String field(final String indexField) {
+            return parameter == null ? indexField : indexField + ".params." + parameter;
+        }
+    }
+
     /** What is wrong with a spec, or {@code null} when an index can be made from it. */
-    public static String problem(final IndexSpec spec, final int dimension, final Metric metric) {
+    public static Problem problem(final IndexSpec spec, final int dimension, final Metric metric) {
         try {
             IndexFactory.create(spec.kind(), dimension, metric, params(spec.params()));
             return null;
+        } catch (InvalidIndexParameter e) {
+            return new Problem("invalid index: " + e.getMessage(), e.parameter());
         } catch (IllegalArgumentException e) {
-            return "invalid index: " + e.getMessage();
+            return new Problem("invalid index: " + e.getMessage(), null);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.vectorstream.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.record.ChunkRecord;
@@ -139,5 +140,20 @@ class VectorstreamTopologyTest {
         assertEquals("payload.dimension", DeadLetters.header(dead.get(0).headers(), DeadLetters.FIELD));
         assertEquals("payload.metric", DeadLetters.header(dead.get(1).headers(), DeadLetters.FIELD));
         assertEquals(2, query(new ShardQuery.GetLibrary("l")).orElseThrow().library().dimension());
+    }
+
+    @Test
+    void anIndexTooLargeToBuildIsADeadLetterNamingItsParameter() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", """
+                {"type":"library.upserted","libraryId":"l","payload":{"name":"l","dimension":2,"metric":"dot",\
+                "index":{"kind":"lsh","params":{"tables":1000000}}}}""");
+        send("l", PipelineHarness.chunk("l", "d", "after", new float[] {1, 0}, "x"));
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(1, dead.size());
+        assertEquals("payload.index.params.tables", DeadLetters.header(dead.getFirst().headers(), DeadLetters.FIELD));
+        assertFalse(query(new ShardQuery.GetLibrary("l")).orElseThrow().library().indexJson().contains("lsh"));
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "after")).isPresent());
     }
 }

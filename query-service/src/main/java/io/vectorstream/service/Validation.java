@@ -2,9 +2,12 @@ package io.vectorstream.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.schema.IndexSpec;
+import io.vectorstream.schema.Metric;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.Violation;
 import io.vectorstream.stream.EventTranslator;
+import io.vectorstream.stream.IndexSpecs;
 import java.util.List;
 
 /** Checks request bodies with the same schemas and vector rules the stream applies to events. */
@@ -26,13 +29,13 @@ public final class Validation {
     }
 
     /**
-     * @throws ApiException 400 naming {@code field} when no index can be made from the spec
+     * @throws ApiException 400 naming {@code field}, or the parameter under it, when no index can be made from the spec
      */
-    public static void requireIndex(final io.vectorstream.schema.IndexSpec spec, final int dimension,
-                                    final io.vectorstream.schema.Metric metric, final String field) {
-        String problem = io.vectorstream.stream.IndexSpecs.problem(spec, dimension, metric);
+    public static void requireIndex(final IndexSpec spec, final int dimension, final Metric metric,
+                                    final String field) {
+        IndexSpecs.Problem problem = IndexSpecs.problem(spec, dimension, metric);
         if (problem != null) {
-            throw ApiException.badRequest(problem, field);
+            throw ApiException.badRequest(problem.message(), problem.field(field));
         }
     }
 

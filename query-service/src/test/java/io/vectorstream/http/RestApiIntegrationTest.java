@@ -158,7 +158,14 @@ class RestApiIntegrationTest {
         assertEquals(1.0, recall(queries, stored, "{}", "flat"), 1e-9);
 
         assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"lists\":4}}}"),
-                400, "index");
+                400, "index.params.lists");
+        // Parameters that would take the stream thread's memory or time are refused, not tried.
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"lsh\",\"params\":{\"tables\":1000000}}}"),
+                400, "index.params.tables");
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"nlist\":1e12}}}"),
+                400, "index.params.nlist");
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"nprobe\":2.5}}}"),
+                400, "index.params.nprobe");
         assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"hnsw\"}}"), 400, "index.kind");
         assertEquals(200, api.patch("/v1/libraries/switch?wait=true",
                 "{\"index\":{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":200,\"nlist\":8,\"nprobe\":3}}}").status());
