@@ -17,15 +17,33 @@ record PendingEvent(byte[] key, byte[] value, long timestamp, String topic, int 
     /** The event and where it came from; the texts are derived again on restore. */
     byte[] encode() {
         byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
-        int keyLength = key == null ? -1 : key.length;
-        ByteBuffer out = ByteBuffer.allocate(8 + 4 + 4 + topicBytes.length + 4 + Math.max(0, keyLength) + 4
-                + value.length);
-        out.putLong(timestamp).putInt(partition).putInt(topicBytes.length).put(topicBytes).putInt(keyLength);
-        if (key != null) {
-            out.put(key);
-        }
-        out.putInt(value.length).put(value);
+        ByteBuffer out = ByteBuffer.allocate(8 + 4 + 4 + topicBytes.length + 4 + length(key) + 4 + length(value));
+        out.putLong(timestamp).putInt(partition).putInt(topicBytes.length).put(topicBytes);
+        putNullable(out, key);
+        putNullable(out, value); // a tombstone on the events topic is held like any event: a dead letter later
         return out.array();
+    }
+
+    private static int length(final byte[] bytes) {
+        return bytes == null ? 0 : bytes.length;
+    }
+
+    /** Length (-1 for null) and bytes. */
+    private static void putNullable(final ByteBuffer out, final byte[] bytes) {
+        out.putInt(bytes == null ? -1 : bytes.length);
+        if (bytes != null) {
+            out.put(bytes);
+        }
+    }
+
+    private static byte[] getNullable(final ByteBuffer in) {
+        int length = in.getInt();
+        if (length < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[length];
+        in.get(bytes);
+        return bytes;
     }
 
     /** The stored part of a pending event at {@code offset}: key, value, timestamp and source. */
@@ -35,14 +53,8 @@ record PendingEvent(byte[] key, byte[] value, long timestamp, String topic, int 
         int partition = in.getInt();
         byte[] topic = new byte[in.getInt()];
         in.get(topic);
-        int keyLength = in.getInt();
-        byte[] key = null;
-        if (keyLength >= 0) {
-            key = new byte[keyLength];
-            in.get(key);
-        }
-        byte[] value = new byte[in.getInt()];
-        in.get(value);
+        byte[] key = getNullable(in);
+        byte[] value = getNullable(in);
         return new PendingEvent(key, value, timestamp, new String(topic, StandardCharsets.UTF_8), partition, offset,
                 null, List.of());
     }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -93,6 +94,23 @@ class EmbeddingBatchTopologyTest {
         punctuateUntil(() -> query(new ShardQuery.GetDocument("t", "d")).isPresent());
         assertEquals(Optional.empty(), chunk("a"), "deleted after it was written, not before");
         assertEquals(0, pendingStore().approximateNumEntries());
+    }
+
+    @Test
+    void aTombstoneHeldBehindTextsBecomesADeadLetterAndTheEventsAroundItAreApplied() {
+        events.pipeInput("t", textChunk("a", "before the tombstone"));
+        events.pipeInput("t", (String) null);
+        events.pipeInput("t", textChunk("b", "after the tombstone"));
+        assertEquals(3, pendingStore().approximateNumEntries(), "the tombstone is held in order, like any event");
+        embedding.open();
+        punctuateUntil(() -> chunk("b").isPresent());
+        assertTrue(chunk("a").isPresent());
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(1, dead.size());
+        assertEquals(null, dead.getFirst().value());
+        assertEquals(2L, Long.parseLong(DeadLetters.header(dead.getFirst().headers(), DeadLetters.SOURCE_OFFSET)));
+        assertTrue(DeadLetters.header(dead.getFirst().headers(), DeadLetters.REASON).startsWith("empty record value"));
     }
 
     @Test
