@@ -1,7 +1,10 @@
 package io.vectorstream.index;
 
 import io.vectorstream.schema.Metric;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 
@@ -52,6 +55,28 @@ abstract class BaseIndex<K> implements VectorIndex<K> {
             return List.of();
         }
         return searchPrepared(metric == Metric.COSINE ? Similarity.normalized(query) : query, k, params, allow);
+    }
+
+    /**
+     * Extra results a search keeps so that the duplicates of {@link #distinct} can be dropped and
+     * still leave {@code k}.
+     */
+    protected static final int DUPLICATE_MARGIN = 4;
+
+    /**
+     * A search reads the index in blocks, each under its own optimistic stamp, so a key removed
+     * and put again meanwhile can be met twice: in a slot (or IVF list) read before the move and
+     * in one read after it. Keeps the first (best) hit of each key, {@code k} at most.
+     */
+    protected static <K> List<Hit<K>> distinct(final List<Hit<K>> bestFirst, final int k) {
+        Set<K> seen = new HashSet<>();
+        List<Hit<K>> out = new ArrayList<>(Math.min(k, bestFirst.size()));
+        for (Hit<K> hit : bestFirst) {
+            if (out.size() < k && seen.add(hit.key())) {
+                out.add(hit);
+            }
+        }
+        return out;
     }
 
     /** {@link #search} with a checked, prepared query and {@code k >= 1}. */

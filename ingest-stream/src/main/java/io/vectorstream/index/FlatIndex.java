@@ -64,9 +64,9 @@ public final class FlatIndex<K> extends BaseIndex<K> {
     @Override
     protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams params,
                                           final Predicate<? super K> allow) {
-        TopK<K> top = new TopK<>(k);
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
         slots.scanInto(lock, metric, q, top, allow);
-        return top.drainBestFirst(metric);
+        return distinct(top.drainBestFirst(metric), k);
     }
 
     @Override

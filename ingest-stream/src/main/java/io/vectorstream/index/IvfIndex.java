@@ -35,9 +35,6 @@ public final class IvfIndex<K> extends BaseIndex<K> {
 
     static final int BLOCK_SLOTS = 256;
 
-    /** Extra results kept so that duplicates from concurrent re-puts can be dropped ({@link #distinct}). */
-    private static final int DUPLICATE_MARGIN = 4;
-
     /** Upper bound of the sq8 candidates re-ranked exactly per query. */
     private static final int MAX_CANDIDATES = 100_000;
 
@@ -317,21 +314,6 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             }
             keys[i] = null;
         }
-    }
-
-    /**
-     * A key re-put while a search runs can be met twice, in its old list before the tombstone and in
-     * its new one: keep the first (best) of each key, {@code k} at most.
-     */
-    private static <K> List<Hit<K>> distinct(final List<Hit<K>> bestFirst, final int k) {
-        java.util.Set<K> seen = new java.util.HashSet<>();
-        List<Hit<K>> out = new java.util.ArrayList<>(Math.min(k, bestFirst.size()));
-        for (Hit<K> hit : bestFirst) {
-            if (out.size() < k && seen.add(hit.key())) {
-                out.add(hit);
-            }
-        }
-        return out;
     }
 
     /**

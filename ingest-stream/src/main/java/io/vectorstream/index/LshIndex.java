@@ -202,7 +202,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
     }
 
     private List<Hit<K>> rank(final float[] q, final int[] candidates, final int k, final Predicate<? super K> allow) {
-        TopK<K> top = new TopK<>(k);
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
         float[] scores = new float[BLOCK];
         Object[] keys = new Object[BLOCK];
         for (int start = 0; start < candidates.length; start += BLOCK) {
@@ -228,7 +228,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
                 keys[i] = null;
             }
         }
-        return top.drainBestFirst(metric);
+        return distinct(top.drainBestFirst(metric), k);
     }
 
     private List<Hit<K>> exact(final float[] q, final int k, final Predicate<? super K> allow) {

@@ -103,6 +103,53 @@ class IndexConcurrencyTest {
         }
     }
 
+    /**
+     * A key removed and put again while a search runs may move to a slot the search has not read
+     * yet, after it read the old one (another key took that over): it must still be returned once.
+     * The best keys are inserted first, so they start in the first slots and move to the last.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"flat", "ivf", "lsh"})
+    void aKeyMovedToAnotherSlotDuringASearchIsReturnedOnce(final String kind) throws Exception {
+        VectorIndex<Integer> index = create(kind);
+        for (int key = KEYS - 1; key >= 0; key--) {
+            index.put(key, constant(value(key, 0)));
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        AtomicLong searches = new AtomicLong();
+        float[] ones = constant(1f);
+        List<Thread> readers = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            readers.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    List<Integer> keys = index.search(ones, 10, SearchParams.DEFAULT, null).stream()
+                            .map(Hit::key).toList();
+                    if (keys.stream().distinct().count() != keys.size()) {
+                        problems.add("a key twice: " + keys);
+                    }
+                    searches.incrementAndGet();
+                }
+            }));
+        }
+        int filler = KEYS;
+        Random random = new Random(3);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (System.nanoTime() < deadline && problems.isEmpty()) {
+            int key = KEYS - 1 - random.nextInt(10);
+            index.remove(key);
+            index.put(filler, constant(1f)); // takes a freed slot
+            index.put(key, constant(value(key, 1 + random.nextInt(VERSIONS - 1))));
+            index.remove(filler);
+        }
+        stop.set(true);
+        for (Thread t : readers) {
+            t.join();
+        }
+        assertTrue(searches.get() > 10, "readers ran: " + searches.get());
+        assertEquals(List.of(), List.copyOf(problems).subList(0, Math.min(5, problems.size())));
+    }
+
     /** Keys below KEYS are never removed; keys from KEYS on are removed right after insertion. */
     private static void check(final Hit<Integer> hit, final ConcurrentLinkedQueue<String> problems) {
         float value = hit.score() / DIMENSION;
