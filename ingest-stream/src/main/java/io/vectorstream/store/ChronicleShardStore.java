@@ -56,6 +56,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private final Predicate<StateStoreContext> startupOpen;
     private java.time.Duration trainingDelay = TRAINING_DELAY;
     private volatile ChronicleMap<byte[], byte[]> map;
+    /** The previous value of each write of the {@link #putAll} under way ({@code null}: none under way). */
+    private List<KeyValue<byte[], byte[]>> undo;
+    private final List<KeyValue<byte[], byte[]>> undoBuffer = new ArrayList<>();
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
     private ApplyProgress progress;
@@ -416,7 +419,10 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
 
     private void write(final byte[] key, final byte[] value) {
         requireView();
-        map.put(key, value);
+        byte[] previous = map.put(key, value); // Chronicle reads the previous value anyway
+        if (undo != null) {
+            undo.add(KeyValue.pair(key, previous));
+        }
         contents.onPut(RecordKey.decode(key), value);
     }
 
@@ -436,12 +442,26 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      */
     @Override
     public void putAll(final List<KeyValue<Bytes, byte[]>> entries) {
-        for (KeyValue<Bytes, byte[]> entry : entries) {
-            if (entry.value == null) {
-                remove(entry.key.get());
-            } else {
-                write(entry.key.get(), entry.value);
+        // Removals alone do not fail in practice, and a library's cascade may remove millions of
+        // records: their previous values are kept only when puts, which can fail, come with them.
+        undo = hasPut(entries) ? undoBuffer : null;
+        try {
+            for (KeyValue<Bytes, byte[]> entry : entries) {
+                if (entry.value == null) {
+                    remove(entry.key.get());
+                } else {
+                    write(entry.key.get(), entry.value);
+                }
             }
+        } catch (RuntimeException e) {
+            if (undo != null) {
+                undo = null;
+                rollBack(undoBuffer, e);
+            }
+            throw e;
+        } finally {
+            undo = null;
+            undoBuffer.clear();
         }
         advancePosition();
         java.util.Optional<RecordMetadata> meta = context == null ? java.util.Optional.empty() : context.recordMetadata();
@@ -483,9 +503,48 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         requireView();
         byte[] old = map.remove(key);
         if (old != null) {
+            if (undo != null) {
+                undo.add(KeyValue.pair(key, old));
+            }
             contents.onDelete(RecordKey.decode(key));
         }
         return old;
+    }
+
+    private static boolean hasPut(final List<KeyValue<Bytes, byte[]>> entries) {
+        for (KeyValue<Bytes, byte[]> entry : entries) {
+            if (entry.value != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes back the writes {@link #putAll} made before one failed, last first, so that a record
+     * is applied whole or not at all. Kafka Streams logs a putAll's entries to the changelog only
+     * after the store took them all: a record half applied here would be in the file and the
+     * view but not in the changelog, and a restore would differ from this shard.
+     */
+    private void rollBack(final List<KeyValue<byte[], byte[]>> writes, final RuntimeException failure) {
+        try {
+            for (int i = writes.size() - 1; i >= 0; i--) {
+                byte[] key = writes.get(i).key;
+                byte[] previous = writes.get(i).value;
+                if (previous == null) {
+                    if (map.remove(key) != null) {
+                        contents.onDelete(RecordKey.decode(key));
+                    }
+                } else {
+                    map.put(key, previous);
+                    contents.onPut(RecordKey.decode(key), previous);
+                }
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            LOG.error("shard store {}: a record failed part-way and its writes could not all be taken back; this "
+                    + "shard may differ from its changelog until it is restored", name, e);
+        }
     }
 
     /** Writes keep the in-memory view in step with the map: a start-up open has none. */

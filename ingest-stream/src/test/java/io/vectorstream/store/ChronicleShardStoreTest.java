@@ -2,6 +2,7 @@ package io.vectorstream.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.index.SearchParams;
@@ -340,6 +341,35 @@ class ChronicleShardStoreTest {
         putChunk(reopened, "lib", "doc", "new", new float[] {1, 2, 3, 4});
         assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
         reopened.close();
+    }
+
+    @Test
+    void aRecordThatFailsPartWayLeavesNoneOfItsWritesInTheFileOrTheView() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 2);
+        putChunk(store, "lib", "doc", "kept", new float[] {1, 0});
+        putChunk(store, "lib", "doc", "gone", new float[] {0, 1});
+        // One record's writes: a removal, a new document, a rewrite, then a damaged chunk.
+        List<KeyValue<Bytes, byte[]>> record = List.of(
+                KeyValue.pair(Bytes.wrap(new RecordKey.ChunkKey("lib", "doc", "gone").encode()), null),
+                KeyValue.pair(Bytes.wrap(new RecordKey.DocumentKey("lib", "new").encode()),
+                        RecordCodec.encode(new DocumentRecord("lib", "new", "{}", 0, 0, 0))),
+                KeyValue.pair(Bytes.wrap(new RecordKey.ChunkKey("lib", "doc", "kept").encode()),
+                        RecordCodec.encode(new ChunkRecord("lib", "doc", "kept", "rewritten", new float[] {-1, 0},
+                                "{}", 1, 0, 0))),
+                KeyValue.pair(Bytes.wrap(new RecordKey.ChunkKey("lib", "new", "bad").encode()), new byte[] {1}));
+        assertThrows(RuntimeException.class, () -> store.putAll(record));
+        for (ChronicleShardStore view : new ChronicleShardStore[] {store, null}) {
+            ChronicleShardStore s = view != null ? view : open(dir);
+            assertEquals(Optional.empty(), query(s, new ShardQuery.GetDocument("lib", "new")));
+            assertEquals("t", query(s, new ShardQuery.GetChunk("lib", "doc", "kept")).orElseThrow().text());
+            assertTrue(query(s, new ShardQuery.GetChunk("lib", "doc", "gone")).isPresent());
+            assertEquals(2, chunkCount(s));
+            assertEquals(List.of("kept", "gone"), query(s, new ShardQuery.Knn("lib", new float[] {1, 0.1f}, 2,
+                    SearchParams.DEFAULT)).hits().stream().map(hit -> hit.chunk().id()).toList());
+            s.close(); // the first pass closes the store the failure happened in; the second its reopening
+        }
     }
 
     @Test
