@@ -43,6 +43,9 @@ public record ConsistencyToken(Map<Integer, Long> offsets) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a consistency token: " + text, e);
         }
+        if (offsets.isEmpty()) {
+            throw new IllegalArgumentException("not a consistency token: '" + text + "' names no partition:offset");
+        }
         return new ConsistencyToken(offsets);
     }
 

@@ -3,6 +3,7 @@ package io.vectorstream.cli;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
@@ -45,7 +46,7 @@ public final class QueryService implements AutoCloseable {
     public static QueryService start(final IngestStreams.Settings settings, final String host, final int port) {
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
-        ShardReader reader = new ShardReader(ingest.shards());
+        ShardReader reader = new ShardReader(ingest.shards(), publisher::partitionCount);
         EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id());
         WriteService writes = new WriteService(publisher, reader, embeddings);
         HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
@@ -56,6 +57,9 @@ public final class QueryService implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .maxPayloadSize(32L * 1024 * 1024)
+                .directHandlers(handlers -> handlers
+                        .addHandler(DirectHandler.EventType.BAD_REQUEST, ApiRouting.directErrors())
+                        .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, ApiRouting.directErrors()))
                 .addFeature(ObserveFeature.builder()
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
                                 .addCheck(ready).addCheck(live).build())

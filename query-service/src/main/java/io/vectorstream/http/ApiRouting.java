@@ -1,7 +1,12 @@
 package io.vectorstream.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
 import io.helidon.webserver.http.HttpRouting;
+import io.vectorstream.schema.Json;
 import io.vectorstream.service.ApiException;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.ShardReader;
@@ -43,9 +48,38 @@ public final class ApiRouting {
         routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
                 new ApiException(e.status().code(), e.status().code() == 413 ? "payload_too_large" : "invalid_request",
                         e.getMessage(), null)));
+        routing.error(HttpException.class, (req, res, e) -> {
+            if (e.status().code() >= 500) {
+                LOG.error("error on {} {}", req.prologue().method().text(), req.path().path(), e);
+            }
+            Responses.error(res, new ApiException(e.status().code(), e.status().code() >= 500 ? "internal"
+                    : "invalid_request", e.getMessage(), null));
+        });
         routing.error(Exception.class, (req, res, e) -> {
             LOG.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
             Responses.error(res, new ApiException(500, "internal", "internal error: " + e, null));
         });
+    }
+
+    /**
+     * The error body for what the server refuses before routing (a body past its hard limit, a
+     * request line or header it cannot decode): JSON like every other error, not an empty body.
+     */
+    public static DirectHandler directErrors() {
+        return (request, eventType, status, headers, message) -> {
+            String code = status.code() == 413 ? "payload_too_large"
+                    : status.code() >= 500 ? "internal" : "invalid_request";
+            String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
+            try {
+                return DirectHandler.TransportResponse.builder()
+                        .status(status)
+                        .headers(headers)
+                        .header(HeaderNames.CONTENT_TYPE, "application/json")
+                        .entity(Json.MAPPER.writeValueAsBytes(Responses.errorBody(new ApiException(status.code(), code, text, null))))
+                        .build();
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot serialise an error", e);
+            }
+        };
     }
 }

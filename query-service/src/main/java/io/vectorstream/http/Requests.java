@@ -1,7 +1,9 @@
 package io.vectorstream.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -18,8 +20,14 @@ final class Requests {
 
     /** The header carrying a consistency token, on requests and on write responses. */
     static final String TOKEN_HEADER = "X-Consistency-Token";
+    /** The query parameter that may carry the token instead. */
+    static final String TOKEN_PARAM = "consistencyToken";
     /** The largest request body accepted. */
     static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
+
+    /** One JSON value and nothing after it: {@code {...} garbage} and {@code {...}{...}} are malformed. */
+    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Requests() {
     }
@@ -30,10 +38,15 @@ final class Requests {
      * @throws ApiException 415 unless JSON, 413 when larger than {@link #MAX_BODY_BYTES}, 400 unless a JSON object
      */
     static JsonNode jsonBody(final ServerRequest req) {
-        boolean json = req.headers().contentType()
-                .map(type -> "application".equals(type.mediaType().type())
-                        && ("json".equals(type.mediaType().subtype()) || type.mediaType().subtype().endsWith("+json")))
-                .orElse(false);
+        boolean json;
+        try {
+            json = req.headers().contentType()
+                    .map(type -> "application".equals(type.mediaType().type())
+                            && ("json".equals(type.mediaType().subtype()) || type.mediaType().subtype().endsWith("+json")))
+                    .orElse(false);
+        } catch (RuntimeException e) { // Helidon's BadRequestException: not a media type at all
+            json = false;
+        }
         if (!json) {
             throw new ApiException(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)",
                     null);
@@ -52,7 +65,7 @@ final class Requests {
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(bytes);
+            node = BODY_READER.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
         } catch (IOException e) {
@@ -131,14 +144,15 @@ final class Requests {
      * @throws ApiException 400 if it is not a token
      */
     static ConsistencyToken token(final ServerRequest req) {
-        String raw = req.headers().first(HeaderNames.create(TOKEN_HEADER)).orElse(param(req, "consistencyToken"));
+        Optional<String> header = req.headers().first(HeaderNames.create(TOKEN_HEADER));
+        String raw = header.orElse(param(req, TOKEN_PARAM));
         if (raw == null || raw.isBlank()) {
             return null;
         }
         try {
             return ConsistencyToken.parse(raw);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage(), TOKEN_HEADER);
+            throw ApiException.badRequest(e.getMessage(), header.isPresent() ? TOKEN_HEADER : TOKEN_PARAM);
         }
     }
 }

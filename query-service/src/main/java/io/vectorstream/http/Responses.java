@@ -26,6 +26,14 @@ final class Responses {
     }
 
     static void error(final ServerResponse res, final ApiException e) {
+        if (e.status() == 503) {
+            res.header(HeaderNames.RETRY_AFTER, "1");
+        }
+        json(res, e.status(), errorBody(e));
+    }
+
+    /** {@code {"error": {"code", "message", "field"}}}. */
+    static ObjectNode errorBody(final ApiException e) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         ObjectNode error = body.putObject("error");
         error.put("code", e.code());
@@ -35,9 +43,6 @@ final class Responses {
         } else {
             error.put("field", e.field());
         }
-        if (e.status() == 503) {
-            res.header(HeaderNames.RETRY_AFTER, "1");
-        }
-        json(res, e.status(), body);
+        return body;
     }
 }

@@ -58,6 +58,11 @@ public final class EventPublisher implements AutoCloseable {
         }
     }
 
+    /** How many partitions the events topic has (from the producer's metadata). */
+    public int partitionCount() {
+        return producer.partitionsFor(topic).size();
+    }
+
     @Override
     public void close() {
         producer.close();

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 
 /**
  * Reads libraries, documents and chunks from every local shard and merges the answers: counts are
@@ -31,9 +32,14 @@ public final class ShardReader {
     public static final Duration TOKEN_WAIT = Duration.ofSeconds(10);
 
     private final ShardClient shards;
+    private final IntSupplier inputPartitions;
 
-    public ShardReader(final ShardClient shards) {
+    /**
+     * @param inputPartitions how many partitions the events topic has (what a token may name)
+     */
+    public ShardReader(final ShardClient shards, final IntSupplier inputPartitions) {
         this.shards = shards;
+        this.inputPartitions = inputPartitions;
     }
 
     /**
@@ -43,8 +49,29 @@ public final class ShardReader {
      */
     public void awaitApplied(final ConsistencyToken token, final Duration timeout) {
         if (token != null && !shards.awaitApplied(token, null, timeout)) {
+            requireExistingPartitions(token);
             throw new ApiException(503, "not_yet_consistent", "the write " + token + " is not applied yet; retry",
                     null);
+        }
+    }
+
+    /**
+     * A token naming a partition the events topic does not have can never be satisfied: a 400,
+     * not a "retry" that a client would repeat forever. Asked only once a wait has timed out.
+     */
+    private void requireExistingPartitions(final ConsistencyToken token) {
+        int partitions;
+        try {
+            partitions = inputPartitions.getAsInt();
+        } catch (RuntimeException e) {
+            return; // the broker cannot say now: "retry" is the honest answer
+        }
+        for (int partition : token.offsets().keySet()) {
+            if (partition >= partitions) {
+                throw ApiException.badRequest("the consistency token names partition " + partition
+                        + " of the events topic, which has " + partitions + ": it is not a token this service gave",
+                        "X-Consistency-Token");
+            }
         }
     }
 

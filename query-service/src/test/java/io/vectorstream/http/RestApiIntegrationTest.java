@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.schema.Embeddings;
+import io.vectorstream.schema.Json;
 import java.util.Properties;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -286,7 +287,7 @@ class RestApiIntegrationTest {
     }
 
     @Test
-    void badRequestsGetJsonErrorsNamingTheField() {
+    void badRequestsGetJsonErrorsNamingTheField() throws Exception {
         api.post("/v1/libraries?wait=true", "{\"id\":\"errors\",\"name\":\"e\",\"dimension\":3}");
         api.put("/v1/libraries/errors/documents/d?wait=true", "{}");
 
@@ -312,6 +313,12 @@ class RestApiIntegrationTest {
         assertError(api.get("/v1/libraries?limit=abc"), 400, "limit");
         assertError(api.get("/v1/libraries?cursor=***"), 400, "cursor");
         assertError(api.get("/v1/libraries/errors", "not-a-token"), 400, "X-Consistency-Token");
+        assertError(api.get("/v1/libraries/errors", ","), 400, "X-Consistency-Token");
+        assertError(api.get("/v1/libraries/errors?consistencyToken=0:-1"), 400, "consistencyToken");
+        // A partition the events topic does not have: never satisfied, so not a 503 "retry".
+        assertError(api.get("/v1/libraries/errors", "99:0"), 400, "X-Consistency-Token");
+        assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":3} trailing"), 400, null);
+        assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":3}{\"name\":\"m\"}"), 400, null);
         assertError(api.post("/v1/libraries?wait=maybe", "{\"id\":\"not-published\",\"name\":\"n\",\"dimension\":3}"),
                 400, "wait");
         assertError(api.put("/v1/libraries/errors/documents/d2?wait=true",
@@ -337,6 +344,28 @@ class RestApiIntegrationTest {
         Arrays.fill(big, (byte) ' ');
         assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
                 .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)), "application/json"), 413, null);
+        assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")), "bogus"), 415, null);
+        // Refused by the server before routing: still a JSON error body.
+        assertRawError("POST /v1/libraries HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 40000000\r\nConnection: close\r\n\r\n", 413, "payload_too_large");
+        assertRawError("GET /v1/libraries?limit=%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", 400,
+                "invalid_request");
+    }
+
+    /** Sends a request as raw bytes (what an HTTP client library would refuse to send) and checks the JSON error. */
+    private static void assertRawError(final String request, final int status, final String code) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("localhost", service.port())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(response.startsWith("HTTP/1.1 " + status + " "), response);
+            assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), response);
+            JsonNode body = Json.MAPPER.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertMatches(Schema.ERROR, body);
+            assertEquals(code, body.get("error").get("code").asText(), response);
+        }
     }
 
     /** Every event on the service's events topic whose key is {@code libraryId}. */
