@@ -147,6 +147,12 @@ public final class EventTranslator {
         if (library == null && event.type() != io.vectorstream.schema.EventType.LIBRARY_UPSERTED) {
             return new Rejected("unknown library '" + event.libraryId() + "'", "libraryId");
         }
+        if (event.expectedVersion() != null) {
+            Rejected conflict = versionConflict(event, library);
+            if (conflict != null) {
+                return conflict;
+            }
+        }
         try {
             return switch (event.type()) {
                 case LIBRARY_UPSERTED -> upsertLibrary(event, library, offset, time);
@@ -169,6 +175,25 @@ public final class EventTranslator {
         } catch (JsonProcessingException e) {
             return new Rejected("unreadable payload: " + e.getOriginalMessage(), "payload");
         }
+    }
+
+    /** Why an event with an {@code expectedVersion} cannot apply, or {@code null} when it can. */
+    private static Rejected versionConflict(final Event event, final LibraryRecord library) {
+        long expected = event.expectedVersion();
+        if (event.type() != io.vectorstream.schema.EventType.LIBRARY_UPSERTED) {
+            return new Rejected("expectedVersion applies to library.upserted only", "expectedVersion");
+        }
+        if (library == null) {
+            return expected == -1 ? null : new Rejected("library '" + event.libraryId() + "' does not exist; the "
+                    + "write expected version " + expected, "expectedVersion");
+        }
+        if (expected == -1) {
+            return new Rejected("library '" + event.libraryId() + "' already exists (version " + library.version()
+                    + "); the write was a create", "expectedVersion");
+        }
+        return library.version() == expected ? null : new Rejected("library '" + event.libraryId() + "' is at version "
+                + library.version() + ", the write expected " + expected + ": another write changed it first",
+                "expectedVersion");
     }
 
     private static Outcome accept(final ShardRecord... records) {

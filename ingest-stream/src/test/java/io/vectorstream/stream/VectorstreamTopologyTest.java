@@ -142,6 +142,35 @@ class VectorstreamTopologyTest {
         assertEquals(2, query(new ShardQuery.GetLibrary("l")).orElseThrow().library().dimension());
     }
 
+    private static String libraryNamed(final String name, final long expectedVersion) {
+        return """
+                {"type":"library.upserted","libraryId":"l","expectedVersion":%d,\
+                "payload":{"name":"%s","dimension":2,"metric":"dot"}}""".formatted(expectedVersion, name);
+    }
+
+    @Test
+    void aLibraryWriteWithAnExpectedVersionAppliesOnlyAgainstThatVersion() {
+        send("l", libraryNamed("first create", -1)); // offset 0: the library's version is 0
+        send("l", libraryNamed("second create", -1)); // 1: it exists
+        send("l", libraryNamed("stale", 7)); // 2: it is at 0
+        send("l", libraryNamed("renamed", 0)); // 3: applied, version 3
+        send("l", libraryNamed("made against version 0", 0)); // 4: it is at 3 now
+        send("l", """
+                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c","expectedVersion":3,\
+                "payload":{"embedding":[1,0]}}"""); // 5: libraries only
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(List.of(1L, 2L, 4L, 5L), dead.stream()
+                .map(r -> Long.parseLong(DeadLetters.header(r.headers(), DeadLetters.SOURCE_OFFSET))).toList());
+        dead.forEach(r -> assertEquals("expectedVersion", DeadLetters.header(r.headers(), DeadLetters.FIELD)));
+        assertTrue(DeadLetters.header(dead.get(0).headers(), DeadLetters.REASON).contains("already exists"));
+        assertTrue(DeadLetters.header(dead.get(2).headers(), DeadLetters.REASON).contains("is at version 3"));
+        var library = query(new ShardQuery.GetLibrary("l")).orElseThrow().library();
+        assertEquals("renamed", library.name());
+        assertEquals(3, library.version());
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d", "c")));
+    }
+
     @Test
     void anIndexTooLargeToBuildIsADeadLetterNamingItsParameter() {
         send("l", PipelineHarness.library("l", 2, "dot"));

@@ -49,6 +49,17 @@ final class WriteResponder {
             throw ApiException.conflict("the write " + token + " was applied but its record is not there: a concurrent "
                     + "write changed it, or the stream rejected it (see the dead-letter topic)", null);
         }
+        // A record's version is the offset of the event that wrote it: an older one means this
+        // write was not applied (the stream rejected it: a create that lost a race, a PATCH made
+        // against a version another write replaced); a newer one, that a later write followed it.
+        long offset = written.token().offsets().values().iterator().next();
+        if (record.has("version") && record.get("version").asLong() < offset) {
+            throw ApiException.conflict("the write " + token + " was not applied: "
+                    + (written.created() ? "another write created it first"
+                    : "another write changed it first, or the stream rejected it")
+                    + " (the dead-letter topic has the reason); the record is at version "
+                    + record.get("version").asLong(), null);
+        }
         Responses.json(res, written.created() ? 201 : 200, record);
     }
 

@@ -62,8 +62,9 @@ public final class WriteService {
         if (reader.library(id).isPresent()) {
             throw ApiException.conflict("library '" + id + "' already exists", "id");
         }
-        return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, id, null, null, payload)), id,
-                null, null, true);
+        // Another create of the same id may be published meanwhile: the stream applies only the first.
+        return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, id, null, null, payload)
+                .expecting(-1)), id, null, null, true);
     }
 
     public Written patchLibrary(final String libraryId, final JsonNode patch) {
@@ -80,8 +81,10 @@ public final class WriteService {
         }
         payload.set("index", patch.hasNonNull("index") ? patch.get("index") : Json.tree(current.indexJson()));
         Validation.requireIndex(toLibrary(payload).index(), current.dimension(), current.metric(), "index");
-        return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)),
-                libraryId, null, null, false);
+        // The unchanged fields come from the version read here: applied only if no other write
+        // changed the library meanwhile, whose change this one would otherwise undo.
+        return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)
+                .expecting(current.version())), libraryId, null, null, false);
     }
 
     /** Asks every shard to rebuild (and, for IVF, retrain) the library's index now. */

@@ -286,6 +286,34 @@ class RestApiIntegrationTest {
         }
     }
 
+    /**
+     * Two creates of one id, and two PATCHes, sent back to back: whichever way the race goes
+     * (the second request may or may not see the first applied), the second create is a 409 and
+     * the first PATCH is never undone by the second, which was made against the version before it.
+     */
+    @Test
+    void racingCreatesAndPatchesNeitherOverwriteNorUndo() {
+        for (int round = 0; round < 5; round++) {
+            String id = "race-" + round;
+            ApiClient.Response first = api.post("/v1/libraries",
+                    "{\"id\":\"" + id + "\",\"name\":\"first\",\"dimension\":2}");
+            assertEquals(202, first.status(), first.body().toString());
+            ApiClient.Response second = api.post("/v1/libraries?wait=true",
+                    "{\"id\":\"" + id + "\",\"name\":\"second\",\"dimension\":2}");
+            assertEquals(409, second.status(), second.body().toString());
+            assertEquals("conflict", second.errorCode());
+            assertEquals("first", api.get("/v1/libraries/" + id, first.token()).body().get("name").asText());
+
+            ApiClient.Response rename = api.patch("/v1/libraries/" + id, "{\"name\":\"renamed\"}");
+            ApiClient.Response retag = api.patch("/v1/libraries/" + id + "?wait=true", "{\"metadata\":{\"team\":\"b\"}}");
+            assertTrue(retag.status() == 200 || retag.status() == 409, retag.body().toString());
+            JsonNode after = api.get("/v1/libraries/" + id, rename.token()).body();
+            assertEquals("renamed", after.get("name").asText(), "the first PATCH stands: " + after);
+            assertEquals(retag.status() == 200 ? "b" : null, after.path("metadata").path("team").textValue(),
+                    after.toString());
+        }
+    }
+
     @Test
     void badRequestsGetJsonErrorsNamingTheField() throws Exception {
         api.post("/v1/libraries?wait=true", "{\"id\":\"errors\",\"name\":\"e\",\"dimension\":3}");
