@@ -527,23 +527,28 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      * view but not in the changelog, and a restore would differ from this shard.
      */
     private void rollBack(final List<KeyValue<byte[], byte[]>> writes, final RuntimeException failure) {
-        try {
-            for (int i = writes.size() - 1; i >= 0; i--) {
-                byte[] key = writes.get(i).key;
-                byte[] previous = writes.get(i).value;
+        for (int i = writes.size() - 1; i >= 0; i--) {
+            byte[] key = writes.get(i).key;
+            byte[] previous = writes.get(i).value;
+            RecordKey recordKey = RecordKey.decode(key);
+            try {
                 if (previous == null) {
                     if (map.remove(key) != null) {
-                        contents.onDelete(RecordKey.decode(key));
+                        contents.onDelete(recordKey);
                     }
                 } else {
                     map.put(key, previous);
-                    contents.onPut(RecordKey.decode(key), previous);
+                    // An index request is an action, not state: putting the old one back must not
+                    // rebuild the index again.
+                    if (!(recordKey instanceof RecordKey.IndexRequestKey)) {
+                        contents.onPut(recordKey, previous);
+                    }
                 }
+            } catch (RuntimeException e) {
+                failure.addSuppressed(e);
+                LOG.error("shard store {}: a record failed part-way and its write of {} could not be taken back; "
+                        + "this shard may differ from its changelog until it is restored", name, recordKey, e);
             }
-        } catch (RuntimeException e) {
-            failure.addSuppressed(e);
-            LOG.error("shard store {}: a record failed part-way and its writes could not all be taken back; this "
-                    + "shard may differ from its changelog until it is restored", name, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.vectorstream.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.InvalidIndexParameter;
 import io.vectorstream.index.VectorIndex;
@@ -9,17 +10,49 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.schema.Metric;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Turns a library's index spec (kind and params, as JSON) into an index, and checks it. */
 public final class IndexSpecs {
 
+    private static final Logger LOG = LoggerFactory.getLogger(IndexSpecs.class);
+
     private IndexSpecs() {
     }
 
-    /** A new, empty index as {@code indexJson} ({@code {"kind":..., "params":{...}}}) describes. */
+    /**
+     * A new, empty index as a stored library's {@code indexJson} ({@code {"kind":..., "params":{...}}})
+     * describes, read as {@link #tolerated} reads it.
+     */
     public static <K> VectorIndex<K> create(final String indexJson, final int dimension, final Metric metric) {
-        JsonNode spec = Json.tree(indexJson);
+        JsonNode spec = tolerated(indexJson, dimension, metric);
         return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")));
+    }
+
+    /**
+     * A stored spec without the parameters today's ranges refuse: an earlier version accepted
+     * values the ranges now exclude (they were narrowed, fractions were rounded), and such a
+     * parameter takes its default, with a warning, rather than leave a library that cannot load
+     * and a shard that cannot open.
+     */
+    public static ObjectNode tolerated(final String indexJson, final int dimension, final Metric metric) {
+        if (!(Json.tree(indexJson) instanceof ObjectNode spec)) {
+            return Json.MAPPER.createObjectNode().put("kind", "flat");
+        }
+        String kind = spec.path("kind").asText("flat");
+        while (true) {
+            try {
+                IndexFactory.create(kind, dimension, metric, params(spec.get("params")));
+                return spec;
+            } catch (InvalidIndexParameter e) {
+                if (!(spec.get("params") instanceof ObjectNode params) || params.remove(e.parameter()) == null) {
+                    throw e;
+                }
+                LOG.warn("a stored index spec {} has a parameter out of today's range; it takes its default: {}",
+                        indexJson, e.getMessage());
+            }
+        }
     }
 
     /**

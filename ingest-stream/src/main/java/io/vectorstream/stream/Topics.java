@@ -101,7 +101,9 @@ public record Topics(String events, String chunks, String deadLetter) {
     private void correctChunksConfigs(final Admin admin) throws InterruptedException, ExecutionException,
             TimeoutException {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, chunks);
-        Config current = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+        // Just made by another instance, the topic may not have reached the answering broker yet.
+        Config current = onceTopicsAreKnown("describe topic " + chunks,
+                () -> admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource));
         List<AlterConfigOp> changes = new ArrayList<>();
         CHUNKS_CONFIGS.forEach((name, value) -> {
             ConfigEntry entry = current.get(name);

@@ -344,6 +344,25 @@ class ChronicleShardStoreTest {
     }
 
     @Test
+    void aLibraryStoredWithParametersTodaysRangesRefuseStillLoads() throws Exception {
+        // As an earlier version stored them: 100 tables, probes 2.5 (it rounded), 20 iterations.
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lsh", 2, Metric.DOT, "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"probes\":2.5,\"bits\":6}}");
+        putLibrary(store, "ivf", 2, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"iterations\":20}}");
+        putChunk(store, "lsh", "doc", "a", new float[] {1, 0});
+        putChunk(store, "ivf", "doc", "a", new float[] {1, 0});
+        store.close();
+        ChronicleShardStore reopened = open(dir);
+        for (String library : List.of("lsh", "ivf")) {
+            assertEquals(library, query(reopened, new ShardQuery.IndexReport(library)).orElseThrow().kind());
+            assertEquals("a", query(reopened, new ShardQuery.Knn(library, new float[] {1, 0}, 1, SearchParams.DEFAULT))
+                    .hits().getFirst().chunk().id());
+        }
+        reopened.close();
+    }
+
+    @Test
     void aRecordThatFailsPartWayLeavesNoneOfItsWritesInTheFileOrTheView() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);

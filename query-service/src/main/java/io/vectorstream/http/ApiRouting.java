@@ -46,19 +46,26 @@ public final class ApiRouting {
         });
         routing.error(ApiException.class, (req, res, e) -> Responses.error(res, e));
         routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
-                new ApiException(e.status().code(), e.status().code() == 413 ? "payload_too_large" : "invalid_request",
-                        e.getMessage(), null)));
+                new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null)));
         routing.error(HttpException.class, (req, res, e) -> {
             if (e.status().code() >= 500) {
                 LOG.error("error on {} {}", req.prologue().method().text(), req.path().path(), e);
             }
-            Responses.error(res, new ApiException(e.status().code(), e.status().code() >= 500 ? "internal"
-                    : "invalid_request", e.getMessage(), null));
+            Responses.error(res, new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null));
         });
         routing.error(Exception.class, (req, res, e) -> {
             LOG.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
             Responses.error(res, new ApiException(500, "internal", "internal error: " + e, null));
         });
+    }
+
+    /** The error code of a status the web server (not our code) chose. */
+    private static String codeOf(final int status) {
+        return switch (status) {
+            case 413 -> "payload_too_large";
+            case 415 -> "unsupported_media_type";
+            default -> status >= 500 ? "internal" : "invalid_request";
+        };
     }
 
     /**
@@ -67,8 +74,7 @@ public final class ApiRouting {
      */
     public static DirectHandler directErrors() {
         return (request, eventType, status, headers, message) -> {
-            String code = status.code() == 413 ? "payload_too_large"
-                    : status.code() >= 500 ? "internal" : "invalid_request";
+            String code = codeOf(status.code());
             String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
             try {
                 return DirectHandler.TransportResponse.builder()

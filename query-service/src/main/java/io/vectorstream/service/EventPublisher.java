@@ -30,6 +30,9 @@ public final class EventPublisher implements AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+        // Metadata (a send's, partitionCount's) waits 10 s at most, not 60: an HTTP request must
+        // not hang a minute while the broker is unreachable.
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.vectorstream.stream.Topics.MAX_EVENT_BYTES);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;

@@ -9,6 +9,7 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import io.vectorstream.stream.ConsistencyToken;
+import io.vectorstream.stream.IndexSpecs;
 import java.util.UUID;
 
 /**
@@ -79,7 +80,8 @@ public final class WriteService {
         if (current.model() != null) {
             payload.put("model", current.model());
         }
-        payload.set("index", patch.hasNonNull("index") ? patch.get("index") : Json.tree(current.indexJson()));
+        payload.set("index", patch.hasNonNull("index") ? patch.get("index")
+                : IndexSpecs.tolerated(current.indexJson(), current.dimension(), current.metric()));
         Validation.requireIndex(toLibrary(payload).index(), current.dimension(), current.metric(), "index");
         // The unchanged fields come from the version read here: applied only if no other write
         // changed the library meanwhile, whose change this one would otherwise undo.
