@@ -33,7 +33,7 @@ final class ChunkResource implements HttpService {
     private void list(final ServerRequest req, final ServerResponse res) {
         int limit = Requests.intParam(req, "limit", 100, 1, 1000);
         String after = Page.idAfter(Requests.param(req, "cursor"));
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
         reader.requireLibrary(lib);
@@ -44,7 +44,7 @@ final class ChunkResource implements HttpService {
     private void put(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
         var body = Requests.jsonBody(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         WriteService.Written written = writes.putChunk(Requests.path(req, "lib"), Requests.path(req, "doc"),
                 Requests.path(req, "chunk"), body);
         responder.respond(wait, res, written, () -> Views.chunk(
@@ -52,7 +52,7 @@ final class ChunkResource implements HttpService {
     }
 
     private void get(final ServerRequest req, final ServerResponse res) {
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
         reader.requireLibrary(lib);
@@ -62,7 +62,7 @@ final class ChunkResource implements HttpService {
 
     private void delete(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
         reader.requireLibrary(lib);

@@ -33,7 +33,7 @@ final class DocumentResource implements HttpService {
     private void list(final ServerRequest req, final ServerResponse res) {
         int limit = Requests.intParam(req, "limit", 100, 1, 1000);
         String after = Page.idAfter(Requests.param(req, "cursor"));
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         reader.requireLibrary(lib);
         Responses.json(res, 200, Views.page(reader.documents(lib, after, limit), Views::document));
@@ -42,14 +42,14 @@ final class DocumentResource implements HttpService {
     private void put(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
         var body = Requests.jsonBody(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         WriteService.Written written = writes.putDocument(Requests.path(req, "lib"), Requests.path(req, "doc"), body);
         responder.respond(wait, res, written,
                 () -> Views.document(reader.requireDocument(written.libraryId(), written.documentId())));
     }
 
     private void get(final ServerRequest req, final ServerResponse res) {
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         reader.requireLibrary(lib);
         Responses.json(res, 200, Views.document(reader.requireDocument(lib, Requests.path(req, "doc"))));
@@ -57,7 +57,7 @@ final class DocumentResource implements HttpService {
 
     private void delete(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         reader.requireLibrary(lib);
         responder.respond(wait, res, writes.deleteDocument(lib, Requests.path(req, "doc")), null);

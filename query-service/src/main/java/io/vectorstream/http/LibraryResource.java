@@ -51,33 +51,33 @@ final class LibraryResource implements HttpService {
     private void list(final ServerRequest req, final ServerResponse res) {
         int limit = Requests.intParam(req, "limit", 100, 1, 1000);
         String after = Page.idAfter(Requests.param(req, "cursor"));
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         Responses.json(res, 200, Views.page(reader.libraries(after, limit), Views::library));
     }
 
     private void get(final ServerRequest req, final ServerResponse res) {
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         Responses.json(res, 200, Views.library(reader.requireLibrary(Requests.path(req, "lib"))));
     }
 
     private void update(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
         JsonNode patch = Requests.jsonBody(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         WriteService.Written written = writes.patchLibrary(Requests.path(req, "lib"), patch);
         responder.respond(wait, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
     }
 
     private void delete(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         responder.respond(wait, res, writes.deleteLibrary(Requests.path(req, "lib")), null);
     }
 
     private void search(final ServerRequest req, final ServerResponse res) {
         JsonNode body = Requests.jsonBody(req);
         Validation.requireValid(Schema.SEARCH_REQUEST, body);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         long start = System.nanoTime();
         LibraryRecord library = reader.requireLibrary(Requests.path(req, "lib")).library();
         float[] vector = body.hasNonNull("text")
@@ -92,14 +92,14 @@ final class LibraryResource implements HttpService {
 
     private void buildIndex(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         WriteService.Written written = writes.requestIndexBuild(lib);
         responder.respond(wait, res, written, () -> Views.indexReport(reader.requireLibrary(lib), reader.indexReport(lib)));
     }
 
     private void indexReport(final ServerRequest req, final ServerResponse res) {
-        reader.awaitApplied(Requests.token(req), ShardReader.TOKEN_WAIT);
+        Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         Responses.json(res, 200, Views.indexReport(reader.requireLibrary(lib), reader.indexReport(lib)));
     }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.service.ApiException;
+import io.vectorstream.service.ShardReader;
 import io.vectorstream.stream.ConsistencyToken;
 import java.io.IOException;
 import java.io.InputStream;
@@ -139,20 +140,25 @@ final class Requests {
     }
 
     /**
-     * The consistency token of the request (header, or {@code ?consistencyToken=}), if any.
+     * Waits, when the request carries a consistency token (header, or {@code ?consistencyToken=}),
+     * until the shards have applied it.
      *
-     * @throws ApiException 400 if it is not a token
+     * @throws ApiException 400 naming where the token came from if it is not a token this service
+     *                      could have given, 503 if it is not applied within {@link ShardReader#TOKEN_WAIT}
      */
-    static ConsistencyToken token(final ServerRequest req) {
+    static void awaitToken(final ServerRequest req, final ShardReader reader) {
         Optional<String> header = req.headers().first(HeaderNames.create(TOKEN_HEADER));
         String raw = header.orElse(param(req, TOKEN_PARAM));
         if (raw == null || raw.isBlank()) {
-            return null;
+            return;
         }
+        String field = header.isPresent() ? TOKEN_HEADER : TOKEN_PARAM;
+        ConsistencyToken token;
         try {
-            return ConsistencyToken.parse(raw);
+            token = ConsistencyToken.parse(raw);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest(e.getMessage(), header.isPresent() ? TOKEN_HEADER : TOKEN_PARAM);
+            throw ApiException.badRequest(e.getMessage(), field);
         }
+        reader.awaitApplied(token, ShardReader.TOKEN_WAIT, field);
     }
 }

@@ -48,8 +48,20 @@ public final class ShardReader {
      * @throws ApiException 503 if they have not within {@code timeout}
      */
     public void awaitApplied(final ConsistencyToken token, final Duration timeout) {
+        awaitApplied(token, timeout, null);
+    }
+
+    /**
+     * {@link #awaitApplied(ConsistencyToken, Duration)} for a token a client sent.
+     *
+     * @param tokenField where the token came from, named by a 400 when it names a partition the
+     *                   events topic does not have
+     */
+    public void awaitApplied(final ConsistencyToken token, final Duration timeout, final String tokenField) {
         if (token != null && !shards.awaitApplied(token, null, timeout)) {
-            requireExistingPartitions(token);
+            if (tokenField != null) {
+                requireExistingPartitions(token, tokenField);
+            }
             throw new ApiException(503, "not_yet_consistent", "the write " + token + " is not applied yet; retry",
                     null);
         }
@@ -59,7 +71,7 @@ public final class ShardReader {
      * A token naming a partition the events topic does not have can never be satisfied: a 400,
      * not a "retry" that a client would repeat forever. Asked only once a wait has timed out.
      */
-    private void requireExistingPartitions(final ConsistencyToken token) {
+    private void requireExistingPartitions(final ConsistencyToken token, final String tokenField) {
         int partitions;
         try {
             partitions = inputPartitions.getAsInt();
@@ -70,7 +82,7 @@ public final class ShardReader {
             if (partition >= partitions) {
                 throw ApiException.badRequest("the consistency token names partition " + partition
                         + " of the events topic, which has " + partitions + ": it is not a token this service gave",
-                        "X-Consistency-Token");
+                        tokenField);
             }
         }
     }

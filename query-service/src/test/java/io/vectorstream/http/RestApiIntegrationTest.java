@@ -344,7 +344,7 @@ class RestApiIntegrationTest {
         assertError(api.get("/v1/libraries/errors", ","), 400, "X-Consistency-Token");
         assertError(api.get("/v1/libraries/errors?consistencyToken=0:-1"), 400, "consistencyToken");
         // A partition the events topic does not have: never satisfied, so not a 503 "retry".
-        assertError(api.get("/v1/libraries/errors", "99:0"), 400, "X-Consistency-Token");
+        assertError(api.get("/v1/libraries/errors?consistencyToken=99:0"), 400, "consistencyToken");
         assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":3} trailing"), 400, null);
         assertError(api.post("/v1/libraries", "{\"name\":\"n\",\"dimension\":3}{\"name\":\"m\"}"), 400, null);
         assertError(api.post("/v1/libraries?wait=maybe", "{\"id\":\"not-published\",\"name\":\"n\",\"dimension\":3}"),
