@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.MemberToRemove;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -57,6 +60,7 @@ public final class ApplicationReset {
         requireNoMembers(admin, settings, progress);
         Topics topics = settings.topics();
         Set<String> existing = AdminCalls.get("list topics", () -> admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        requireWholeEventLog(admin, settings, existing);
         // A rerun after a kill between deleting and creating the chunks topic: as many shards as
         // the events topic has partitions, which is what they were created with.
         int shards = topics.shardCount(admin, existing.contains(topics.chunks()) ? topics.chunks() : topics.events());
@@ -223,6 +227,46 @@ public final class ApplicationReset {
             return folders.size();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the local state under " + state, e);
+        }
+    }
+
+    /**
+     * A reset deletes the changelogs and the chunks topic, which hold what the events built: it
+     * goes ahead only if the events topic can build it all again, that is if it exists, keeps
+     * every event (no retention limit, not compacted) and still starts at offset 0 everywhere.
+     *
+     * @throws RefusedException or {@link Topics.MisconfiguredException}, before anything is deleted
+     */
+    static void requireWholeEventLog(final Admin admin, final IngestStreams.Settings settings,
+                                     final Set<String> existing) {
+        Topics topics = settings.topics();
+        if (!existing.contains(topics.events())) {
+            throw new RefusedException("the events topic " + topics.events() + " does not exist on "
+                    + settings.bootstrapServers() + ": there is nothing to rebuild from (is this the right cluster?)");
+        }
+        topics.verifyEventRetention(admin, settings.bootstrapServers());
+        int partitions = topics.shardCount(admin, topics.events());
+        Map<TopicPartition, OffsetSpec> earliest = new java.util.HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            earliest.put(new TopicPartition(topics.events(), p), OffsetSpec.earliest());
+        }
+        var offsets = AdminCalls.get("list the events topic's first offsets",
+                () -> admin.listOffsets(earliest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        List<String> truncated = offsets.entrySet().stream().filter(e -> e.getValue().offset() > 0)
+                .map(e -> "partition " + e.getKey().partition() + " starts at offset " + e.getValue().offset())
+                .sorted().toList();
+        if (!truncated.isEmpty()) {
+            throw new RefusedException("the events topic " + topics.events() + " no longer holds every event ("
+                    + String.join(", ", truncated) + "): a replay could not build everything again, and the "
+                    + "changelogs a reset deletes are the only copy of what the missing events built. Nothing was "
+                    + "changed.");
+        }
+    }
+
+    /** A reset that would lose data, or has nothing to rebuild from: refused before anything changed. */
+    public static final class RefusedException extends IllegalStateException {
+        RefusedException(final String message) {
+            super(message);
         }
     }
 

@@ -188,19 +188,40 @@ public record Topics(String events, String chunks, String deadLetter) {
                 .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
         Map<ConfigResource, Config> configs = onceTopicsAreKnown("read the configurations of " + this,
                 () -> admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS));
+        List<String> problems = eventRetentionProblems(configs.get(resources.get(0)));
+        for (ConfigResource resource : resources) {
+            require(problems, resource.name(), configs.get(resource), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                    Integer.toString(MAX_EVENT_BYTES), value -> Long.parseLong(value) >= MAX_EVENT_BYTES,
+                    "the HTTP API accepts writes this large");
+        }
+        throwIfAny(problems, bootstrapServers);
+    }
+
+    /**
+     * Checks that the events topic keeps every event (not compacted, no time or size limit), as
+     * {@link #verifyConfigs} does, for the events topic alone.
+     *
+     * @throws MisconfiguredException naming each wrong setting and the command that fixes it
+     */
+    public void verifyEventRetention(final Admin admin, final String bootstrapServers) {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, events);
+        Config config = onceTopicsAreKnown("read the configuration of " + events,
+                () -> admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource));
+        throwIfAny(eventRetentionProblems(config), bootstrapServers);
+    }
+
+    private List<String> eventRetentionProblems(final Config eventConfig) {
         List<String> problems = new ArrayList<>();
-        Config eventConfig = configs.get(resources.get(0));
         require(problems, events, eventConfig, TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.CLEANUP_POLICY_DELETE::equals, "a replay must find every event");
         require(problems, events, eventConfig, TopicConfig.RETENTION_MS_CONFIG, "-1", "-1"::equals,
                 "a replay must find every event");
         require(problems, events, eventConfig, TopicConfig.RETENTION_BYTES_CONFIG, "-1", "-1"::equals,
                 "a replay must find every event");
-        for (ConfigResource resource : resources) {
-            require(problems, resource.name(), configs.get(resource), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
-                    Integer.toString(MAX_EVENT_BYTES), value -> Long.parseLong(value) >= MAX_EVENT_BYTES,
-                    "the HTTP API accepts writes this large");
-        }
+        return problems;
+    }
+
+    private static void throwIfAny(final List<String> problems, final String bootstrapServers) {
         if (!problems.isEmpty()) {
             throw new MisconfiguredException("topics exist with configurations that would lose data or writes:\n  "
                     + String.join("\n  ", problems) + "\nFix each with: kafka-configs.sh --bootstrap-server "

@@ -12,6 +12,12 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,6 +50,63 @@ class RebuildIntegrationTest {
                 awaitCaughtUp(admin, rebuilt);
                 assertEquals(before, ShardState.dump(rebuilt.shards()));
             }
+        }
+    }
+
+    /**
+     * The changelogs and the chunks topic a reset deletes are the only other copy of what the
+     * events built: with a retention limit on the events topic, or events already gone from its
+     * start, the reset refuses before it deletes anything.
+     */
+    @Test
+    void aResetRefusesWhenTheEventsTopicCannotBuildEverythingAgain() throws Exception {
+        PipelineHarness pipeline = PipelineHarness.start();
+        pipeline.await(publishHistory(pipeline));
+        pipeline.close();
+        String events = pipeline.topics().events();
+        ConfigResource eventsConfig = new ConfigResource(ConfigResource.Type.TOPIC, events);
+        try (Admin admin = admin()) {
+            String group = pipeline.settings().applicationId();
+            var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            assertTrue(!committed.isEmpty());
+
+            admin.incrementalAlterConfigs(Map.of(eventsConfig, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "604800000"), AlterConfigOp.OpType.SET))))
+                    .all().get();
+            awaitRetention(admin, eventsConfig, "604800000");
+            Topics.MisconfiguredException limited = assertThrows(Topics.MisconfiguredException.class,
+                    () -> ApplicationReset.reset(admin, pipeline.settings(), line -> { }));
+            assertTrue(limited.getMessage().contains("retention.ms is 604800000"), limited.getMessage());
+
+            admin.incrementalAlterConfigs(Map.of(eventsConfig, List.of(new AlterConfigOp(
+                    new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET)))).all().get();
+            awaitRetention(admin, eventsConfig, "-1");
+            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                latest.put(new TopicPartition(events, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            TopicPartition written = admin.listOffsets(latest).all().get().entrySet().stream()
+                    .filter(e -> e.getValue().offset() > 0).map(Map.Entry::getKey).findFirst().orElseThrow();
+            admin.deleteRecords(Map.of(written, RecordsToDelete.beforeOffset(1))).all().get();
+            ApplicationReset.RefusedException truncated = assertThrows(ApplicationReset.RefusedException.class,
+                    () -> ApplicationReset.reset(admin, pipeline.settings(), line -> { }));
+            assertTrue(truncated.getMessage().contains("partition " + written.partition() + " starts at offset 1"),
+                    truncated.getMessage());
+
+            assertEquals(committed, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(),
+                    "the committed offsets are still there");
+            assertTrue(admin.listTopics().names().get().contains(pipeline.topics().chunks()), "so is the chunks topic");
+        }
+    }
+
+    /** Waits until the broker reports the events topic's retention as set (a change reaches it a moment later). */
+    private static void awaitRetention(final Admin admin, final ConfigResource resource, final String expected)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!expected.equals(admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                .get(TopicConfig.RETENTION_MS_CONFIG).value())) {
+            assertTrue(System.nanoTime() < deadline, "retention.ms never became " + expected);
+            io.vectorstream.util.Pause.millis(100, "topic configuration");
         }
     }
 
