@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -56,7 +57,8 @@ public final class Main {
                          --data-dir DIR    broker log (default ./data)
               publish  Publishes events (one JSON object per line of standard input) to the events
                        topic, keyed by libraryId, and prints each one's consistency token.
-                         --kafka BOOTSTRAP Kafka bootstrap servers (default 127.0.0.1:9092)
+                         --kafka BOOTSTRAP Kafka bootstrap servers (or VECTORSTREAM_KAFKA; default
+                                           127.0.0.1:9092)
                          --topic NAME      (default vectorstream.events)
               bench ann  Recall@10 against queries per second of an index, one thread.
                          --index flat|ivf|lsh
@@ -123,7 +125,8 @@ public final class Main {
                 case "bench" -> BenchCommand.run(rest, System.out, System.err);
                 case "publish" -> {
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
-                    PublishCommand.run(options.get("kafka", "127.0.0.1:9092"),
+                    PublishCommand.run(options.get("kafka", Objects.requireNonNullElse(
+                                    System.getenv("VECTORSTREAM_KAFKA"), "127.0.0.1:9092")),
                             options.get("topic", io.vectorstream.stream.Topics.DEFAULT.events()), System.in, System.out);
                 }
                 default -> throw new Options.UsageException("unknown command '" + args[0] + "'");
@@ -132,10 +135,22 @@ public final class Main {
             System.err.println("vectorstream: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
+        } catch (NumberFormatException e) { // an option's value that is not a number
+            System.err.println("vectorstream: a number was expected: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
         } catch (io.vectorstream.stream.Topics.MisconfiguredException
                  | io.vectorstream.stream.ApplicationReset.StillRunningException
-                 | EmbeddedKafkaBroker.InUseException e) {
+                 | io.vectorstream.stream.ApplicationReset.RefusedException
+                 | EmbeddedKafkaBroker.InUseException
+                 | QueryService.CannotListenException e) {
             System.err.println("vectorstream: " + e.getMessage());
+            System.exit(1);
+        } catch (RuntimeException e) {
+            // Exit rather than return: a broker or stream threads started before the failure
+            // would otherwise keep the JVM running; the shutdown hooks close them.
+            System.err.println("vectorstream: " + args[0] + " failed: " + e);
+            e.printStackTrace();
             System.exit(1);
         }
     }

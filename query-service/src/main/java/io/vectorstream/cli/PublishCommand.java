@@ -35,6 +35,9 @@ final class PublishCommand {
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // A broker that does not answer, or a topic that does not exist: fail within 15 s, not after
+        // a minute per send.
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
         int sent = 0;
         // Waiting for each send before the next one capped a bulk load at a few hundred events per
         // second; the idempotent producer keeps the order per partition with sends in flight.
@@ -48,7 +51,9 @@ final class PublishCommand {
                     continue;
                 }
                 inFlight.add(producer.send(new ProducerRecord<>(topic, libraryIdOf(line), line)));
-                if (inFlight.size() >= IN_FLIGHT) {
+                // In input order: every finished send at the head (a failed one ends the run at
+                // once), and the oldest one whenever too many are in flight.
+                while (!inFlight.isEmpty() && (inFlight.size() >= IN_FLIGHT || inFlight.peek().isDone())) {
                     printToken(inFlight.poll().get(), out);
                 }
                 if (++sent % PROGRESS_EVERY == 0) {

@@ -67,7 +67,21 @@ public final class QueryService implements AutoCloseable {
                 .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady))
                 .build()
                 .start();
-        return new QueryService(ingest, publisher, server, reader, writes, embeddings);
+        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings);
+        if (!server.isRunning() || server.port() < 0) {
+            // Helidon logs a failed bind and returns: an instance without HTTP would stay in the
+            // consumer group, advertising an address that is another process's.
+            service.close();
+            throw new CannotListenException("cannot listen on " + host + ":" + port + " (is the port in use?)");
+        }
+        return service;
+    }
+
+    /** The HTTP server could not bind its port. */
+    public static final class CannotListenException extends IllegalStateException {
+        CannotListenException(final String message) {
+            super(message);
+        }
     }
 
     /** The port the HTTP server listens on. */

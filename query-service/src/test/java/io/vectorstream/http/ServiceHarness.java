@@ -16,6 +16,13 @@ final class ServiceHarness {
     }
 
     static QueryService start() {
+        QueryService service = start(0);
+        service.awaitReady(Duration.ofSeconds(60));
+        return service;
+    }
+
+    /** Started, not yet ready, with HTTP on {@code port} (0: any free one). */
+    static QueryService start(final int port) {
         String name = KafkaFixture.uniqueName("service");
         java.nio.file.Path dataDir = io.vectorstream.util.Directories.temporary("vectorstream-service");
         Models models = new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000);
@@ -25,8 +32,6 @@ final class ServiceHarness {
                 .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
                 .withApplicationId(name)
                 .withStoreOptions(ShardStoreOptions.SMALL);
-        QueryService service = QueryService.start(settings, "127.0.0.1", 0);
-        service.awaitReady(Duration.ofSeconds(60));
-        return service;
+        return QueryService.start(settings, "127.0.0.1", port);
     }
 }
