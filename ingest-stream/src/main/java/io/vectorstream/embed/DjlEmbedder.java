@@ -19,7 +19,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +57,12 @@ public final class DjlEmbedder implements Embedder {
             Precision.BFLOAT16, new PairList<>(List.of(BertEncoderBlock.PRECISION), List.of(Precision.BFLOAT16)));
     private volatile Precision precision = Precision.FLOAT32;
     private final LongAdder busyNanos = new LongAdder();
+    /**
+     * Forward passes hold it shared, {@link #close} exclusively: the native model must not be
+     * freed under a pass still running (a shutdown that gave up waiting for a batch in flight).
+     */
+    private final ReentrantReadWriteLock passes = new ReentrantReadWriteLock();
+    private boolean closed;
 
     private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
                         final BertEncoderBlock block) {
@@ -171,11 +179,16 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public float[][] embed(final List<String> texts, final Purpose purpose) {
+        passes.readLock().lock();
         long start = System.nanoTime();
         try {
+            if (closed) {
+                throw new IllegalStateException("model " + manifest.modelId() + " is closed");
+            }
             return embedBatches(texts, purpose, precision);
         } finally {
             busyNanos.add(System.nanoTime() - start);
+            passes.readLock().unlock();
         }
     }
 
@@ -244,10 +257,32 @@ public final class DjlEmbedder implements Embedder {
 
     @Override
     public void close() {
-        for (Precision each : Precision.values()) {
-            block.release(each);
+        try {
+            if (!passes.writeLock().tryLock(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                // Freeing it now would crash the process under the running pass; it is ending anyway.
+                LOG.warn("model {}: a forward pass still runs after {} s; its native memory is not freed",
+                        manifest.modelId(), CLOSE_WAIT_SECONDS);
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
-        model.close();
-        tokenizer.close();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Precision each : Precision.values()) {
+                block.release(each);
+            }
+            model.close();
+            tokenizer.close();
+        } finally {
+            passes.writeLock().unlock();
+        }
     }
+
+    /** How long {@link #close} waits for forward passes still running. */
+    private static final long CLOSE_WAIT_SECONDS = 60;
 }

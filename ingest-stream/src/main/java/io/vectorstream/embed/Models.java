@@ -33,6 +33,7 @@ public final class Models implements AutoCloseable {
     private final Path cacheDir;
     private final long cacheEntries;
     private final Map<String, Embedder> loaded = new HashMap<>();
+    private boolean closed;
     /** Models whose loading failed lately: the failure, and until when (nanoTime) it is not retried. */
     private final Map<String, Failure> failed = new HashMap<>();
     private static final long RETRY_AFTER_NANOS = 30_000_000_000L;
@@ -96,6 +97,11 @@ public final class Models implements AutoCloseable {
         Embedder embedder = loaded.get(modelId);
         if (embedder != null) {
             return embedder;
+        }
+        if (closed) {
+            // A batch still queued when the process stops must not load a model (and open its
+            // cache) that nothing would close.
+            throw new IllegalStateException("the models are closed");
         }
         ModelManifest manifest = manifest(modelId).orElseThrow(() -> new UnknownModelException(modelId,
                 available().keySet()));
@@ -170,6 +176,7 @@ public final class Models implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         loaded.values().forEach(Embedder::close);
         loaded.clear();
     }

@@ -24,6 +24,22 @@ class ModelsTest {
         }
     }
 
+    /**
+     * After close, a loaded model refuses to run (its native memory is freed) and no model loads
+     * again: a batch still queued when the process stops must neither crash it nor leave a model
+     * and its cache open.
+     */
+    @Test
+    void closedModelsRefuseToRunOrLoad() {
+        Models models = new Models(TestModel.dir().getParent(), null, 0);
+        Embedder embedder = models.embedder(KnownModel.DEFAULT.id());
+        assertEquals(1, embedder.embed(java.util.List.of("a sentence"), Embedder.Purpose.PASSAGE).length);
+        models.close();
+        assertThrows(IllegalStateException.class,
+                () -> embedder.embed(java.util.List.of("a sentence"), Embedder.Purpose.PASSAGE));
+        assertThrows(IllegalStateException.class, () -> models.embedder(KnownModel.DEFAULT.id()));
+    }
+
     @Test
     void aModelThatCannotLoadFailsClearlyAndIsNotRetriedOnEveryCall() throws IOException {
         Path root = Directories.temporary("broken-models");

@@ -188,7 +188,12 @@ public final class ModelWorker implements AutoCloseable {
         while ((next = queue.peek()) != null && next.call().embedder() == first.call().embedder()
                 && next.call().purpose() == first.call().purpose()
                 && texts + next.to() - next.from() <= DjlEmbedder.MAX_BATCH) {
-            group.add(queue.remove());
+            // The part checked, not the head: a caller may have queued one that sorts first (a
+            // query, another model's) since peek, and it must not run with this group's model.
+            if (!queue.remove(next)) {
+                break;
+            }
+            group.add(next);
             texts += next.to() - next.from();
         }
         return group;
