@@ -24,30 +24,49 @@ public final class IndexFactory {
      */
     public static <K> VectorIndex<K> create(final String kind, final int dimension, final Metric metric,
                                             final Map<String, ? extends Number> params) {
+        return switch (parameters(kind, params)) {
+            case IvfParams ivf -> new IvfIndex<>(dimension, metric, ivf);
+            case LshParams lsh -> new LshIndex<>(dimension, metric, lsh);
+            default -> new FlatIndex<>(dimension, metric);
+        };
+    }
+
+    /**
+     * Checks a kind and its parameters as {@link #create} would, without making the index (an LSH
+     * index's projections alone may take tens of megabytes).
+     *
+     * @throws IllegalArgumentException as {@link #create}
+     */
+    public static void check(final String kind, final Map<String, ? extends Number> params) {
+        parameters(kind, params);
+    }
+
+    /** The kind's parameter record ({@link IvfParams}, {@link LshParams}; flat has none: an empty string). */
+    private static Object parameters(final String kind, final Map<String, ? extends Number> params) {
         return switch (kind) {
             case "flat" -> {
                 requireOnly(kind, params, Set.of());
-                yield new FlatIndex<>(dimension, metric);
+                yield "";
             }
             case "ivf" -> {
                 requireOnly(kind, params, Set.of("nlist", "nprobe", "trainThreshold", "retrainGrowth", "samplePerList",
                         "iterations", "seed", "sq8", "rerank"));
                 IvfParams d = IvfParams.DEFAULT;
-                yield new IvfIndex<>(dimension, metric, new IvfParams(
+                yield new IvfParams(
                         intOf(params, "nlist", d.nlist()), intOf(params, "nprobe", d.nprobe()),
                         intOf(params, "trainThreshold", d.trainThreshold()),
                         doubleOf(params, "retrainGrowth", d.retrainGrowth()),
                         intOf(params, "samplePerList", d.samplePerList()), intOf(params, "iterations", d.iterations()),
                         longOf(params, "seed", d.seed()), booleanOf(params, "sq8", d.sq8()),
-                        intOf(params, "rerank", d.rerank())));
+                        intOf(params, "rerank", d.rerank()));
             }
             case "lsh" -> {
                 requireOnly(kind, params, Set.of("tables", "bits", "probes", "collisions", "width", "seed"));
                 LshParams d = LshParams.DEFAULT;
-                yield new LshIndex<>(dimension, metric, new LshParams(intOf(params, "tables", d.tables()),
+                yield new LshParams(intOf(params, "tables", d.tables()),
                         intOf(params, "bits", d.bits()), intOf(params, "probes", d.probes()),
                         intOf(params, "collisions", d.collisions()),
-                        doubleOf(params, "width", d.width()), longOf(params, "seed", d.seed())));
+                        doubleOf(params, "width", d.width()), longOf(params, "seed", d.seed()));
             }
             default -> throw new IllegalArgumentException("unknown index kind '" + kind + "' (flat, ivf, lsh)");
         };

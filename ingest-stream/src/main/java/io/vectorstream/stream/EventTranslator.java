@@ -117,7 +117,7 @@ public final class EventTranslator {
         }
         JsonNode json;
         try {
-            json = Json.MAPPER.readTree(value);
+            json = Json.ONE_VALUE.readTree(value);
         } catch (JsonProcessingException e) {
             return new Rejected("malformed JSON: " + e.getOriginalMessage(), null);
         } catch (java.io.IOException e) {
@@ -160,9 +160,7 @@ public final class EventTranslator {
                 case DOCUMENT_UPSERTED -> upsertDocument(event, library, offset, time);
                 case DOCUMENT_DELETED -> accept(
                         new ShardRecord(new RecordKey.DocumentKey(event.libraryId(), event.documentId()), null));
-                case CHUNK_UPSERTED -> new Accepted(chunkRecords(library, event.documentId(),
-                        List.of(Json.MAPPER.treeToValue(event.payload(), ChunkBody.class).withId(event.chunkId())),
-                        List.of("payload"), offset, time));
+                case CHUNK_UPSERTED -> upsertChunk(event, library, offset, time);
                 case CHUNK_DELETED -> accept(new ShardRecord(
                         new RecordKey.ChunkKey(event.libraryId(), event.documentId(), event.chunkId()), null));
                 case LIBRARY_INDEX_REQUESTED -> accept(new ShardRecord(
@@ -194,6 +192,17 @@ public final class EventTranslator {
         return library.version() == expected ? null : new Rejected("library '" + event.libraryId() + "' is at version "
                 + library.version() + ", the write expected " + expected + ": another write changed it first",
                 "expectedVersion");
+    }
+
+    private Outcome upsertChunk(final Event event, final LibraryRecord library, final long offset, final long time)
+            throws JsonProcessingException, InvalidVector {
+        ChunkBody body = Json.MAPPER.treeToValue(event.payload(), ChunkBody.class);
+        if (body.id() != null && !body.id().equals(event.chunkId())) {
+            return new Rejected("payload id '" + body.id() + "' differs from chunkId '" + event.chunkId() + "'",
+                    "payload.id");
+        }
+        return new Accepted(chunkRecords(library, event.documentId(), List.of(body.withId(event.chunkId())),
+                List.of("payload"), offset, time));
     }
 
     private static Outcome accept(final ShardRecord... records) {
@@ -232,7 +241,7 @@ public final class EventTranslator {
                     + " and cannot change", "payload.metric");
         }
         IndexSpec index = body.index();
-        IndexSpecs.Problem indexProblem = IndexSpecs.problem(index, dimension, body.metric());
+        IndexSpecs.Problem indexProblem = IndexSpecs.problem(index);
         if (indexProblem != null) {
             return new Rejected(indexProblem.message(), indexProblem.field("payload.index"));
         }
@@ -356,26 +365,42 @@ public final class EventTranslator {
                         field);
             }
         }
+        double norm = Similarity.norm(vector);
         if (metric == Metric.COSINE) {
-            double norm = Similarity.norm(vector);
             if (norm == 0) {
                 throw new InvalidVector("the zero vector has no direction, so no cosine similarity", field);
             }
             return Similarity.scaledToUnit(vector, norm, overwrite ? vector : new float[vector.length]);
         }
+        if (norm > MAX_NORM) {
+            throw new InvalidVector("vector length " + norm + " is past " + MAX_NORM + ": its products would overflow "
+                    + "the float32 scores of " + metric.wireName(), field);
+        }
         return vector;
     }
+
+    /**
+     * The longest vector dot and l2 take: the kernels sum in float32, and two such vectors' dot
+     * product (at most the product of their lengths) and squared distance (at most the square of
+     * their lengths' sum) stay finite. Under cosine every vector is scaled to unit length first.
+     */
+    public static final double MAX_NORM = Math.sqrt(Float.MAX_VALUE / 4);
 
     private static String json(final Map<String, Object> metadata) throws JsonProcessingException {
         return Json.MAPPER.writeValueAsString(metadata == null ? Map.of() : metadata);
     }
 
     private static long eventTime(final Event event, final long fallback) {
-        if (event.occurredAt() != null) {
+        String text = event.occurredAt();
+        if (text != null) {
+            // RFC 3339 (the schema's date-time) allows a space between date and time; Instant wants a T.
+            if (text.length() > 10 && text.charAt(10) == ' ') {
+                text = text.substring(0, 10) + 'T' + text.substring(11);
+            }
             try {
-                return Instant.parse(event.occurredAt()).toEpochMilli();
+                return Instant.parse(text).toEpochMilli();
             } catch (DateTimeParseException e) {
-                // The schema accepted it as date-time but Instant wants a zone; fall back.
+                // Another form the schema's date-time takes and Instant does not: the record's time.
             }
         }
         return fallback;

@@ -26,7 +26,7 @@ public final class IndexSpecs {
      * describes, read as {@link #tolerated} reads it.
      */
     public static <K> VectorIndex<K> create(final String indexJson, final int dimension, final Metric metric) {
-        JsonNode spec = tolerated(indexJson, dimension, metric);
+        JsonNode spec = tolerated(indexJson);
         return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")));
     }
 
@@ -36,14 +36,14 @@ public final class IndexSpecs {
      * parameter takes its default, with a warning, rather than leave a library that cannot load
      * and a shard that cannot open.
      */
-    public static ObjectNode tolerated(final String indexJson, final int dimension, final Metric metric) {
+    public static ObjectNode tolerated(final String indexJson) {
         if (!(Json.tree(indexJson) instanceof ObjectNode spec)) {
             return Json.MAPPER.createObjectNode().put("kind", "flat");
         }
         String kind = spec.path("kind").asText("flat");
         while (true) {
             try {
-                IndexFactory.create(kind, dimension, metric, params(spec.get("params")));
+                IndexFactory.check(kind, params(spec.get("params")));
                 return spec;
             } catch (InvalidIndexParameter e) {
                 if (!(spec.get("params") instanceof ObjectNode params) || params.remove(e.parameter()) == null) {
@@ -70,9 +70,9 @@ public final class IndexSpecs {
     }
 
     /** What is wrong with a spec, or {@code null} when an index can be made from it. */
-    public static Problem problem(final IndexSpec spec, final int dimension, final Metric metric) {
+    public static Problem problem(final IndexSpec spec) {
         try {
-            IndexFactory.create(spec.kind(), dimension, metric, params(spec.params()));
+            IndexFactory.check(spec.kind(), params(spec.params()));
             return null;
         } catch (InvalidIndexParameter e) {
             return new Problem("invalid index: " + e.getMessage(), e.parameter());

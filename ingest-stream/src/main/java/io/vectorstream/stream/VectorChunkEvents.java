@@ -129,9 +129,7 @@ final class VectorChunkEvents {
             JsonToken value = p.nextToken();
             switch (name) {
                 case "id" -> {
-                    if (id(p, value) == null) { // checked by the schema, then replaced by the event's chunkId
-                        return null;
-                    }
+                    return null; // rare in events: the general path checks it against the event's chunkId
                 }
                 case "text" -> {
                     // UTF-16 length bounds the code points the schema counts

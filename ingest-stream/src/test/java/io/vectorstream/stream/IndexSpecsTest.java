@@ -3,7 +3,6 @@ package io.vectorstream.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.vectorstream.schema.Metric;
 import org.junit.jupiter.api.Test;
 
 /** Stored index specs: what today's ranges refuse takes its default; the rest is kept as stored. */
@@ -12,16 +11,16 @@ class IndexSpecsTest {
     @Test
     void parametersOutOfTodaysRangesAreDroppedAndTheOthersKept() {
         assertEquals("{\"kind\":\"lsh\",\"params\":{\"bits\":6}}", IndexSpecs.tolerated(
-                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"probes\":2.5,\"bits\":6}}", 4, Metric.DOT).toString());
+                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"probes\":2.5,\"bits\":6}}").toString());
         // collisions 30 was fine beside 100 tables, not beside the default 24.
         assertEquals("{\"kind\":\"lsh\",\"params\":{}}", IndexSpecs.tolerated(
-                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"collisions\":30}}", 4, Metric.DOT).toString());
+                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"collisions\":30}}").toString());
         String valid = "{\"kind\":\"ivf\",\"params\":{\"nlist\":8,\"sq8\":0}}";
-        assertEquals(valid, IndexSpecs.tolerated(valid, 4, Metric.L2).toString());
+        assertEquals(valid, IndexSpecs.tolerated(valid).toString());
     }
 
     @Test
     void anUnknownKindIsStillAnError() {
-        assertThrows(IllegalArgumentException.class, () -> IndexSpecs.tolerated("{\"kind\":\"hnsw\"}", 4, Metric.DOT));
+        assertThrows(IllegalArgumentException.class, () -> IndexSpecs.tolerated("{\"kind\":\"hnsw\"}"));
     }
 }

@@ -172,6 +172,55 @@ class VectorstreamTopologyTest {
     }
 
     @Test
+    void occurredAtWithASpaceBetweenDateAndTimeIsTheChunksTime() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", """
+                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c",\
+                "occurredAt":"2026-01-02 03:04:05Z","payload":{"embedding":[1,0]}}""");
+        assertEquals(java.time.Instant.parse("2026-01-02T03:04:05Z").toEpochMilli(),
+                query(new ShardQuery.GetChunk("l", "d", "c")).orElseThrow().createdAt());
+    }
+
+    @Test
+    void aChunkEventWhosePayloadNamesAnotherIdIsADeadLetter() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", """
+                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"a","payload":{"id":"b","embedding":[1,0]}}""");
+        send("l", """
+                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"a","payload":{"id":"a","embedding":[0,1]}}""");
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(List.of("payload.id"), dead.stream()
+                .map(r -> DeadLetters.header(r.headers(), DeadLetters.FIELD)).toList());
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "a")).isPresent());
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d", "b")));
+    }
+
+    @Test
+    void vectorsTooLongForFloatScoresAreDeadLettersUnderDotAndL2() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", PipelineHarness.chunk("l", "d", "huge", new float[] {1e20f, 1e20f}, "x"));
+        send("l", PipelineHarness.chunk("l", "d", "fine", new float[] {1e18f, 1e18f}, "x"));
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(List.of("payload.embedding"), dead.stream()
+                .map(r -> DeadLetters.header(r.headers(), DeadLetters.FIELD)).toList());
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "fine")).isPresent());
+    }
+
+    @Test
+    void anEventWithContentAfterItsJsonIsADeadLetter() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        send("l", PipelineHarness.chunk("l", "d", "a", new float[] {1, 0}, "x")
+                + PipelineHarness.chunk("l", "d", "b", new float[] {0, 1}, "x"));
+        var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertEquals(1, dead.size());
+        assertTrue(DeadLetters.header(dead.getFirst().headers(), DeadLetters.REASON).startsWith("malformed JSON"));
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d", "a")));
+    }
+
+    @Test
     void anIndexTooLargeToBuildIsADeadLetterNamingItsParameter() {
         send("l", PipelineHarness.library("l", 2, "dot"));
         send("l", """

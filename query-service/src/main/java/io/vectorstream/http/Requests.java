@@ -1,9 +1,7 @@
 package io.vectorstream.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -25,10 +23,6 @@ final class Requests {
     static final String TOKEN_PARAM = "consistencyToken";
     /** The largest request body accepted. */
     static final long MAX_BODY_BYTES = 16L * 1024 * 1024;
-
-    /** One JSON value and nothing after it: {@code {...} garbage} and {@code {...}{...}} are malformed. */
-    private static final ObjectReader BODY_READER = Json.MAPPER.reader()
-            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Requests() {
     }
@@ -66,7 +60,7 @@ final class Requests {
         }
         JsonNode node;
         try {
-            node = BODY_READER.readTree(bytes);
+            node = Json.ONE_VALUE.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
         } catch (IOException e) {

@@ -3,7 +3,6 @@ package io.vectorstream.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.IndexSpec;
-import io.vectorstream.schema.Metric;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.Violation;
 import io.vectorstream.stream.EventTranslator;
@@ -31,9 +30,8 @@ public final class Validation {
     /**
      * @throws ApiException 400 naming {@code field}, or the parameter under it, when no index can be made from the spec
      */
-    public static void requireIndex(final IndexSpec spec, final int dimension, final Metric metric,
-                                    final String field) {
-        IndexSpecs.Problem problem = IndexSpecs.problem(spec, dimension, metric);
+    public static void requireIndex(final IndexSpec spec, final String field) {
+        IndexSpecs.Problem problem = IndexSpecs.problem(spec);
         if (problem != null) {
             throw ApiException.badRequest(problem.message(), problem.field(field));
         }

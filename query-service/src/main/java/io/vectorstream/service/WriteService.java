@@ -56,7 +56,7 @@ public final class WriteService {
         } else {
             dimension = library.dimension();
         }
-        Validation.requireIndex(library.index(), dimension, library.metric(), "index");
+        Validation.requireIndex(library.index(), "index");
         ObjectNode payload = ((ObjectNode) body).deepCopy();
         String id = payload.hasNonNull("id") ? payload.get("id").asText() : UUID.randomUUID().toString();
         payload.put("id", id);
@@ -81,8 +81,8 @@ public final class WriteService {
             payload.put("model", current.model());
         }
         payload.set("index", patch.hasNonNull("index") ? patch.get("index")
-                : IndexSpecs.tolerated(current.indexJson(), current.dimension(), current.metric()));
-        Validation.requireIndex(toLibrary(payload).index(), current.dimension(), current.metric(), "index");
+                : IndexSpecs.tolerated(current.indexJson()));
+        Validation.requireIndex(toLibrary(payload).index(), "index");
         // The unchanged fields come from the version read here: applied only if no other write
         // changed the library meanwhile, whose change this one would otherwise undo.
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)

@@ -62,6 +62,7 @@ public final class SchemaValidator {
                         "https://vectorstream.io/schemas/", "classpath:schemas/")));
         SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
                 .formatAssertionsEnabled(true)
+                .regularExpressionFactory(EcmaEndAnchors.INSTANCE)
                 .build();
         for (Schema schema : Schema.values()) {
             schemas.put(schema, factory.getSchema(SchemaLocation.of("classpath:" + schema.resource()), config));

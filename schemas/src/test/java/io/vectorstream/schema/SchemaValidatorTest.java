@@ -45,6 +45,22 @@ class SchemaValidatorTest {
         assertEquals("chunks[1].embedding", violations.getFirst().field(), violations.toString());
     }
 
+    /** As an ECMA-262 pattern reads {@code $}: the end of the input, not also before a final newline. */
+    @Test
+    void idsAndMetadataNamesEndWhereTheirPatternEnds() throws Exception {
+        for (String id : List.of("abc\n", "abc\r\n", "a\u2028")) {
+            List<Violation> violations = validator.validate(SchemaValidator.Schema.ID,
+                    com.fasterxml.jackson.databind.node.TextNode.valueOf(id));
+            assertEquals(1, violations.size(), id + ": " + violations);
+        }
+        assertEquals(List.of(), validator.validate(SchemaValidator.Schema.ID,
+                com.fasterxml.jackson.databind.node.TextNode.valueOf("abc")));
+        List<Violation> badKey = validator.validate(SchemaValidator.Schema.CHUNK,
+                json("{\"embedding\":[1],\"metadata\":{\"lang\\n\":\"en\"}}"));
+        assertTrue(!badKey.isEmpty(), "a metadata name ending in a newline");
+        assertEquals("^a\\z[$]\\$", EcmaEndAnchors.strictEnds("^a$[$]\\$"));
+    }
+
     @Test
     void unknownPropertiesAndBadIdsAreRejected() throws Exception {
         List<Violation> extra = validator.validate(SchemaValidator.Schema.LIBRARY,
