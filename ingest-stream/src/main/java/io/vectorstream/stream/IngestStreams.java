@@ -106,9 +106,9 @@ public final class IngestStreams implements AutoCloseable {
                     (int) Duration.ofMinutes(15).toMillis());
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                     (int) Duration.ofMinutes(20).toMillis());
-            // Dead letters copy whole events, which may be as large as the events topic allows.
+            // Dead letters copy whole events, which may be as large as the events topic allows, and add headers.
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                    Topics.MAX_EVENT_BYTES);
+                    Topics.MAX_DEAD_LETTER_BYTES);
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_EVENT_BYTES);
             // Chunk and changelog records are about 1.7 KB with 384-d vectors: the default 16 KB batch
             // held nine, so the broker handled a produce per few records (bench durability: ingest

@@ -95,36 +95,55 @@ public record Topics(String events, String chunks, String deadLetter) {
             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES));
 
     /**
-     * Sets the chunks topic's configuration where it differs (an older version made it compacted):
-     * the topic is derived and this application's own, so it is corrected rather than reported.
+     * The largest dead letter: the largest event the events topic takes, its key, and the headers
+     * that give the reason and the source. With the dead-letter topic at the events' own limit, a
+     * bad event near that limit could not be written as a dead letter, and the failed send would
+     * stop the stream thread, again at every restart.
      */
-    private void correctChunksConfigs(final Admin admin) throws InterruptedException, ExecutionException,
-            TimeoutException {
-        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, chunks);
+    public static final int MAX_DEAD_LETTER_BYTES = MAX_EVENT_BYTES + 1024 * 1024;
+
+    /** The dead-letter topic's configuration (default retention). */
+    static final Map<String, String> DEAD_LETTER_CONFIGS = Map.of(
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_DEAD_LETTER_BYTES));
+
+    /**
+     * Sets a topic's configuration where it differs from {@code wanted} ({@code max.message.bytes}:
+     * where it is smaller). For the chunks and dead-letter topics, which are derived and this
+     * application's own: an older version made the chunks topic compacted and the dead-letter
+     * topic smaller, so they are corrected rather than reported.
+     */
+    private void correctConfigs(final Admin admin, final String topic, final Map<String, String> wanted)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
         // Just made by another instance, the topic may not have reached the answering broker yet.
-        Config current = onceTopicsAreKnown("describe topic " + chunks,
+        Config current = onceTopicsAreKnown("describe topic " + topic,
                 () -> admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource));
         List<AlterConfigOp> changes = new ArrayList<>();
-        CHUNKS_CONFIGS.forEach((name, value) -> {
+        wanted.forEach((name, value) -> {
             ConfigEntry entry = current.get(name);
             boolean largeEnough = name.equals(TopicConfig.MAX_MESSAGE_BYTES_CONFIG) && entry != null
-                    && Long.parseLong(entry.value()) >= MAX_EVENT_BYTES;
+                    && Long.parseLong(entry.value()) >= Long.parseLong(value);
             if (!largeEnough && (entry == null || !value.equals(entry.value()))) {
-                changes.add(new AlterConfigOp(new ConfigEntry(name, value),
-                        AlterConfigOp.OpType.SET));
+                changes.add(new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET));
             }
         });
         if (!changes.isEmpty()) {
             admin.incrementalAlterConfigs(Map.of(resource, changes)).all().get(30, TimeUnit.SECONDS);
-            LOG.warn("corrected the configuration of {}: {}", chunks, changes.stream()
+            LOG.warn("corrected the configuration of {}: {}", topic, changes.stream()
                     .map(op -> op.configEntry().name() + "=" + op.configEntry().value()).toList());
         }
     }
 
+    /** The configuration {@link #correctConfigs} keeps a topic of ours at, or {@code null} for the events topic. */
+    private Map<String, String> correctedConfigs(final String topic) {
+        return topic.equals(chunks) ? CHUNKS_CONFIGS : topic.equals(deadLetter) ? DEAD_LETTER_CONFIGS : null;
+    }
+
     /**
      * Creates the topics that do not exist yet: events and chunks kept whole ({@link
-     * #CHUNKS_CONFIGS}), the dead-letter topic with default retention. Existing topics are left as
-     * they are, except the chunks topic, whose configuration is corrected.
+     * #CHUNKS_CONFIGS}), the dead-letter topic with default retention ({@link #DEAD_LETTER_CONFIGS}).
+     * Existing topics are left as they are, except the chunks and dead-letter topics, whose
+     * configurations are corrected.
      */
     public void ensureExist(final Admin admin, final int partitions, final short replicationFactor) {
         List<NewTopic> wanted = new ArrayList<>();
@@ -134,12 +153,13 @@ public record Topics(String events, String chunks, String deadLetter) {
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES))));
         wanted.add(new NewTopic(chunks, partitions, replicationFactor).configs(CHUNKS_CONFIGS));
-        wanted.add(new NewTopic(deadLetter, partitions, replicationFactor).configs(Map.of(
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES))));
+        wanted.add(new NewTopic(deadLetter, partitions, replicationFactor).configs(DEAD_LETTER_CONFIGS));
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            if (existing.contains(chunks)) {
-                correctChunksConfigs(admin);
+            for (String topic : List.of(chunks, deadLetter)) {
+                if (existing.contains(topic)) {
+                    correctConfigs(admin, topic, correctedConfigs(topic));
+                }
             }
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
@@ -154,9 +174,9 @@ public record Topics(String events, String chunks, String deadLetter) {
                         throw e;
                     }
                     // Made meanwhile, or already there but not yet listed by the broker that
-                    // answered listTopics: the chunks topic still gets its configuration checked.
-                    if (entry.getKey().equals(chunks)) {
-                        correctChunksConfigs(admin);
+                    // answered listTopics: a topic of ours still gets its configuration checked.
+                    if (correctedConfigs(entry.getKey()) != null) {
+                        correctConfigs(admin, entry.getKey(), correctedConfigs(entry.getKey()));
                     }
                 }
             }

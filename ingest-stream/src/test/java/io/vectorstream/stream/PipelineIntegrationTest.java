@@ -68,6 +68,26 @@ class PipelineIntegrationTest {
         assertEquals(7, documents);
     }
 
+    /**
+     * A bad event as large as the events topic takes is a dead letter too, headers and all, and
+     * the pipeline goes on (a dead letter that cannot be written stops the stream thread, again at
+     * every restart).
+     */
+    @Test
+    void aBadEventAsLargeAsTheEventsTopicTakesIsStillADeadLetter() {
+        try (PipelineHarness own = PipelineHarness.start()) {
+            own.publish("big", PipelineHarness.library("big", 3, "cosine"));
+            String bad = "{\"type\":\"chunk.upserted\",\"libraryId\":\"big\",\"padding\":\""
+                    + "a".repeat(Topics.MAX_EVENT_BYTES - 256 - 80) + "\"}";
+            own.publish("big", bad);
+            ConsistencyToken good = own.publish("big", PipelineHarness.chunk("big", "d", "after", new float[] {1, 2, 3}, "x"));
+            own.await(good);
+            List<ConsumerRecord<byte[], byte[]>> dead = own.deadLetters(1);
+            assertEquals(1, dead.size());
+            assertEquals(bad.length(), dead.getFirst().value().length);
+        }
+    }
+
     @Test
     void badEventsGoToTheDeadLetterTopicWhileGoodOnesAroundThemAreApplied() {
         pipeline.publish("lib-b", PipelineHarness.library("lib-b", 3, "cosine"));

@@ -65,7 +65,7 @@ class TopicConfigIntegrationTest {
             assertEquals("delete", config(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG));
             assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG));
             assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_BYTES_CONFIG));
-            assertEquals(Integer.toString(Topics.MAX_EVENT_BYTES),
+            assertEquals(Integer.toString(Topics.MAX_DEAD_LETTER_BYTES),
                     config(admin, topics.deadLetter(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
             assertDoesNotThrow(() -> topics.verifyConfigs(admin, "broker:9092"));
         }
@@ -83,10 +83,15 @@ class TopicConfigIntegrationTest {
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES))),
                     new NewTopic(topics.chunks(), 3, (short) 1).configs(Map.of(
                             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES))),
+                    new NewTopic(topics.deadLetter(), 3, (short) 1).configs(Map.of(
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES)))))
                     .all().get(30, TimeUnit.SECONDS);
-            // Leaves the events topic as it is, corrects the (derived) chunks topic, creates the DLQ.
+            // Leaves the events topic as it is, corrects the (derived) chunks and dead-letter topics.
             topics.ensureExist(admin, 3, (short) 1);
+            assertEquals(Integer.toString(Topics.MAX_DEAD_LETTER_BYTES), configOnceChanged(admin, topics.deadLetter(),
+                    TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_DEAD_LETTER_BYTES)),
+                    "a dead letter of the largest event, with its headers, fits");
             assertEquals("delete", configOnceChanged(admin, topics.chunks(), TopicConfig.CLEANUP_POLICY_CONFIG,
                     "delete"));
             assertEquals("-1", configOnceChanged(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG, "-1"));
@@ -98,7 +103,7 @@ class TopicConfigIntegrationTest {
             assertFalse(message.contains("retention.bytes"), "the broker default, -1, is fine: " + message);
             assertFalse(message.contains(topics.chunks() + ":"), "the chunks topic was corrected: " + message);
             assertTrue(message.contains("kafka-configs.sh --bootstrap-server broker:9092"), message);
-            assertFalse(message.contains(topics.deadLetter() + ":"), "the DLQ was created right: " + message);
+            assertFalse(message.contains(topics.deadLetter() + ":"), "the DLQ was corrected: " + message);
         }
     }
 }
