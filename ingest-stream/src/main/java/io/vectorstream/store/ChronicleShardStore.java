@@ -56,9 +56,10 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private final Predicate<StateStoreContext> startupOpen;
     private java.time.Duration trainingDelay = TRAINING_DELAY;
     private volatile ChronicleMap<byte[], byte[]> map;
-    /** The previous value of each write of the {@link #putAll} under way ({@code null}: none under way). */
-    private List<KeyValue<byte[], byte[]>> undo;
-    private final List<KeyValue<byte[], byte[]>> undoBuffer = new ArrayList<>();
+    /** Whether writes keep their previous values in {@link #undo}: inside a {@link #putAll} with puts. */
+    private boolean keepingUndo;
+    /** The previous value of each write of the {@link #putAll} under way. */
+    private final List<KeyValue<byte[], byte[]>> undo = new ArrayList<>();
     private volatile ShardContents contents;
     private volatile Position position = Position.emptyPosition();
     private ApplyProgress progress;
@@ -420,7 +421,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     private void write(final byte[] key, final byte[] value) {
         requireView();
         byte[] previous = map.put(key, value); // Chronicle reads the previous value anyway
-        if (undo != null) {
+        if (keepingUndo) {
             undo.add(KeyValue.pair(key, previous));
         }
         contents.onPut(RecordKey.decode(key), value);
@@ -444,7 +445,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
     public void putAll(final List<KeyValue<Bytes, byte[]>> entries) {
         // Removals alone do not fail in practice, and a library's cascade may remove millions of
         // records: their previous values are kept only when puts, which can fail, come with them.
-        undo = hasPut(entries) ? undoBuffer : null;
+        keepingUndo = hasPut(entries);
         try {
             for (KeyValue<Bytes, byte[]> entry : entries) {
                 if (entry.value == null) {
@@ -454,14 +455,14 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 }
             }
         } catch (RuntimeException e) {
-            if (undo != null) {
-                undo = null;
-                rollBack(undoBuffer, e);
+            if (keepingUndo) {
+                keepingUndo = false;
+                rollBack(undo, e);
             }
             throw e;
         } finally {
-            undo = null;
-            undoBuffer.clear();
+            keepingUndo = false;
+            undo.clear();
         }
         advancePosition();
         java.util.Optional<RecordMetadata> meta = context == null ? java.util.Optional.empty() : context.recordMetadata();
@@ -503,7 +504,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         requireView();
         byte[] old = map.remove(key);
         if (old != null) {
-            if (undo != null) {
+            if (keepingUndo) {
                 undo.add(KeyValue.pair(key, old));
             }
             contents.onDelete(RecordKey.decode(key));

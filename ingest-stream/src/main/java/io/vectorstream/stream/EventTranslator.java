@@ -197,12 +197,22 @@ public final class EventTranslator {
     private Outcome upsertChunk(final Event event, final LibraryRecord library, final long offset, final long time)
             throws JsonProcessingException, InvalidVector {
         ChunkBody body = Json.MAPPER.treeToValue(event.payload(), ChunkBody.class);
-        if (body.id() != null && !body.id().equals(event.chunkId())) {
-            return new Rejected("payload id '" + body.id() + "' differs from chunkId '" + event.chunkId() + "'",
-                    "payload.id");
+        Rejected otherId = otherPayloadId(body.id(), "chunkId", event.chunkId());
+        if (otherId != null) {
+            return otherId;
         }
         return new Accepted(chunkRecords(library, event.documentId(), List.of(body.withId(event.chunkId())),
                 List.of("payload"), offset, time));
+    }
+
+    /**
+     * The rejection of a payload whose (optional) {@code id} names another record than the
+     * envelope's {@code idName}, or {@code null} when it names the same or none.
+     */
+    private static Rejected otherPayloadId(final String payloadId, final String idName, final String eventId) {
+        return payloadId == null || payloadId.equals(eventId) ? null
+                : new Rejected("payload id '" + payloadId + "' differs from " + idName + " '" + eventId + "'",
+                        "payload.id");
     }
 
     private static Outcome accept(final ShardRecord... records) {
@@ -212,9 +222,9 @@ public final class EventTranslator {
     private Outcome upsertLibrary(final Event event, final LibraryRecord existing, final long offset, final long time)
             throws JsonProcessingException {
         LibraryBody body = Json.MAPPER.treeToValue(event.payload(), LibraryBody.class).withDefaults();
-        if (body.id() != null && !body.id().equals(event.libraryId())) {
-            return new Rejected("payload id '" + body.id() + "' differs from libraryId '" + event.libraryId() + "'",
-                    "payload.id");
+        Rejected otherId = otherPayloadId(body.id(), "libraryId", event.libraryId());
+        if (otherId != null) {
+            return otherId;
         }
         int dimension;
         if (body.model() != null) {
@@ -253,9 +263,9 @@ public final class EventTranslator {
     private Outcome upsertDocument(final Event event, final LibraryRecord library, final long offset, final long time)
             throws JsonProcessingException, InvalidVector {
         DocumentBody body = Json.MAPPER.treeToValue(event.payload(), DocumentBody.class);
-        if (body.id() != null && !body.id().equals(event.documentId())) {
-            return new Rejected("payload id '" + body.id() + "' differs from documentId '" + event.documentId() + "'",
-                    "payload.id");
+        Rejected otherId = otherPayloadId(body.id(), "documentId", event.documentId());
+        if (otherId != null) {
+            return otherId;
         }
         List<ShardRecord> records = new ArrayList<>();
         List<String> chunkIds = null;

@@ -73,14 +73,16 @@ class RebuildIntegrationTest {
             admin.incrementalAlterConfigs(Map.of(eventsConfig, List.of(new AlterConfigOp(
                     new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "604800000"), AlterConfigOp.OpType.SET))))
                     .all().get();
-            awaitRetention(admin, eventsConfig, "604800000");
+            assertEquals("604800000", TopicConfigIntegrationTest.configOnceChanged(admin, events,
+                    TopicConfig.RETENTION_MS_CONFIG, "604800000"));
             Topics.MisconfiguredException limited = assertThrows(Topics.MisconfiguredException.class,
                     () -> ApplicationReset.reset(admin, pipeline.settings(), line -> { }));
             assertTrue(limited.getMessage().contains("retention.ms is 604800000"), limited.getMessage());
 
             admin.incrementalAlterConfigs(Map.of(eventsConfig, List.of(new AlterConfigOp(
                     new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET)))).all().get();
-            awaitRetention(admin, eventsConfig, "-1");
+            assertEquals("-1", TopicConfigIntegrationTest.configOnceChanged(admin, events,
+                    TopicConfig.RETENTION_MS_CONFIG, "-1"));
             Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
             for (int p = 0; p < 3; p++) {
                 latest.put(new TopicPartition(events, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
@@ -96,17 +98,6 @@ class RebuildIntegrationTest {
             assertEquals(committed, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(),
                     "the committed offsets are still there");
             assertTrue(admin.listTopics().names().get().contains(pipeline.topics().chunks()), "so is the chunks topic");
-        }
-    }
-
-    /** Waits until the broker reports the events topic's retention as set (a change reaches it a moment later). */
-    private static void awaitRetention(final Admin admin, final ConfigResource resource, final String expected)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!expected.equals(admin.describeConfigs(List.of(resource)).all().get().get(resource)
-                .get(TopicConfig.RETENTION_MS_CONFIG).value())) {
-            assertTrue(System.nanoTime() < deadline, "retention.ms never became " + expected);
-            io.vectorstream.util.Pause.millis(100, "topic configuration");
         }
     }
 

@@ -43,8 +43,8 @@ class TopicConfigIntegrationTest {
      * A topic's setting once it is {@code expected}, or what it still is after 10 s: a changed
      * configuration reaches the brokers' metadata a moment after the change is acknowledged.
      */
-    private static String configOnceChanged(final Admin admin, final String topic, final String name,
-                                            final String expected) {
+    static String configOnceChanged(final Admin admin, final String topic, final String name,
+                                    final String expected) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         String value = config(admin, topic, name);
         while (!expected.equals(value) && System.nanoTime() < deadline) {
