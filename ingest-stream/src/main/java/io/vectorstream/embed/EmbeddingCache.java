@@ -18,9 +18,12 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  * model id and the text: a replay of the event log finds the vectors of every text it has seen
  * and does not run the model again.
  *
- * <p>Size-bounded: the map holds at most {@code capacity} vectors; once full, new vectors are
- * not added (the ones kept are the oldest texts, which is what a replay from offset 0 asks for
- * first) and {@link #rejectedWhenFull()} counts them. Entries are never stale: a key names the
+ * <p>Size-bounded: the map holds at most {@code capacity} vectors; once full, each new vector
+ * takes the place of one already there ({@link #evictions()} counts them). Chronicle Map keeps no
+ * order of use, so the one evicted is the first entry of the next segment in turn: an entry's
+ * place follows its key's hash, so this is as good as a random choice, spread over the segments.
+ * (Refusing new vectors instead, as an earlier version did, kept a cache that filled once useless
+ * for every text after.) Entries are never stale: a key names the
  * model and the text, and the file the checksum of the model's weights. Safe for concurrent use;
  * one cache file per model and data directory.
  */
@@ -33,7 +36,9 @@ public final class EmbeddingCache implements AutoCloseable {
     private final long capacity;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
-    private final AtomicLong rejectedWhenFull = new AtomicLong();
+    private final AtomicLong evictions = new AtomicLong();
+    /** The segment the next eviction starts in. */
+    private final java.util.concurrent.atomic.AtomicInteger nextSegment = new java.util.concurrent.atomic.AtomicInteger();
 
     private EmbeddingCache(final ChronicleMap<byte[], byte[]> map, final String modelId, final long capacity) {
         this.map = map;
@@ -82,11 +87,10 @@ public final class EmbeddingCache implements AutoCloseable {
         return vector;
     }
 
-    /** Remembers the vector of {@code text}, unless the cache is full. */
+    /** Remembers the vector of {@code text}; when the cache is full, in the place of another. */
     public void put(final String text, final float[] vector) {
-        if (map.longSize() >= capacity) {
-            rejectedWhenFull.incrementAndGet();
-            return;
+        if (map.longSize() >= capacity && evictOne()) {
+            evictions.incrementAndGet();
         }
         ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(vector);
@@ -112,8 +116,29 @@ public final class EmbeddingCache implements AutoCloseable {
         return misses.get();
     }
 
-    public long rejectedWhenFull() {
-        return rejectedWhenFull.get();
+    /** Vectors removed to make room for newer ones. */
+    public long evictions() {
+        return evictions.get();
+    }
+
+    /** Removes one entry, from the segments in turn; false when it found none to remove. */
+    private boolean evictOne() {
+        int segments = map.segments();
+        for (int tried = 0; tried < segments; tried++) {
+            int segment = Math.floorMod(nextSegment.getAndIncrement(), segments);
+            try (var context = map.segmentContext(segment)) {
+                boolean[] removed = {false};
+                context.forEachSegmentEntryWhile(entry -> {
+                    entry.doRemove();
+                    removed[0] = true;
+                    return false;
+                });
+                if (removed[0]) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     public long size() {

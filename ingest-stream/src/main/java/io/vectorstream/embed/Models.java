@@ -163,7 +163,7 @@ public final class Models implements AutoCloseable {
             if (embedder instanceof CachingEmbedder caching) {
                 EmbeddingCache cache = caching.cache();
                 stats.add(new CacheStats(id, cache.hits(), cache.misses(), cache.size(), cache.capacity(),
-                        cache.rejectedWhenFull()));
+                        cache.evictions()));
             }
         });
         return stats;
@@ -171,7 +171,7 @@ public final class Models implements AutoCloseable {
 
     /** One model's embedding cache, counted since this process started. */
     public record CacheStats(String modelId, long hits, long misses, long entries, long capacity,
-                             long rejectedWhenFull) {
+                             long evictions) {
     }
 
     @Override

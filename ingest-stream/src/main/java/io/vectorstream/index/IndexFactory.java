@@ -24,7 +24,7 @@ public final class IndexFactory {
      */
     public static <K> VectorIndex<K> create(final String kind, final int dimension, final Metric metric,
                                             final Map<String, ? extends Number> params) {
-        return switch (parameters(kind, params)) {
+        return switch (parameters(kind, params, dimension)) {
             case IvfParams ivf -> new IvfIndex<>(dimension, metric, ivf);
             case LshParams lsh -> new LshIndex<>(dimension, metric, lsh);
             default -> new FlatIndex<>(dimension, metric);
@@ -32,16 +32,28 @@ public final class IndexFactory {
     }
 
     /**
-     * Checks a kind and its parameters as {@link #create} would, without making the index (an LSH
-     * index's projections alone may take tens of megabytes).
+     * Checks a kind and its parameters for vectors of {@code dimension} as {@link #create} would,
+     * without making the index (an LSH index's projections may take megabytes).
      *
      * @throws IllegalArgumentException as {@link #create}
      */
-    public static void check(final String kind, final Map<String, ? extends Number> params) {
-        parameters(kind, params);
+    public static void check(final String kind, final Map<String, ? extends Number> params, final int dimension) {
+        parameters(kind, params, dimension);
     }
 
-    /** The kind's parameter record ({@link IvfParams}, {@link LshParams}; flat has none: an empty string). */
+    /**
+     * The kind's parameter record ({@link IvfParams}, {@link LshParams}; flat has none: an empty
+     * string), checked against {@code dimension} where memory depends on it.
+     */
+    private static Object parameters(final String kind, final Map<String, ? extends Number> params,
+                                     final int dimension) {
+        Object parameters = parameters(kind, params);
+        if (parameters instanceof LshParams lsh) {
+            lsh.requireFits(dimension);
+        }
+        return parameters;
+    }
+
     private static Object parameters(final String kind, final Map<String, ? extends Number> params) {
         return switch (kind) {
             case "flat" -> {

@@ -29,6 +29,12 @@ public record IvfParams(int nlist, int nprobe, int trainThreshold, double retrai
     public static final int MAX_NLIST = 4_096;
     /** k-means' sample per list at most (faiss warns below 39 and samples 256 at most). */
     public static final int MAX_SAMPLE_PER_LIST = 64;
+    /**
+     * The least growth that retrains: a training costs a pass over every vector, so retraining at
+     * each 1.5-fold growth costs about three passes over the final size in all, while a growth
+     * near 1 (with a training threshold of 1) would retrain at every insert.
+     */
+    public static final double MIN_RETRAIN_GROWTH = 1.5;
     /** Lloyd iterations at most; training stops earlier once fewer than 0.1% of points move. */
     public static final int MAX_ITERATIONS = 10;
 
@@ -36,7 +42,7 @@ public record IvfParams(int nlist, int nprobe, int trainThreshold, double retrai
         InvalidIndexParameter.requireRange("nlist", nlist, 0, MAX_NLIST);
         InvalidIndexParameter.requireRange("nprobe", nprobe, 0, MAX_NLIST);
         InvalidIndexParameter.requireRange("trainThreshold", trainThreshold, 1, Integer.MAX_VALUE);
-        InvalidIndexParameter.requireRange("retrainGrowth", retrainGrowth, 1, false, 1_000);
+        InvalidIndexParameter.requireRange("retrainGrowth", retrainGrowth, MIN_RETRAIN_GROWTH, true, 1_000);
         InvalidIndexParameter.requireRange("samplePerList", samplePerList, 1, MAX_SAMPLE_PER_LIST);
         InvalidIndexParameter.requireRange("iterations", iterations, 1, MAX_ITERATIONS);
         InvalidIndexParameter.requireRange("rerank", rerank, 1, 1_000);

@@ -9,11 +9,33 @@ import java.util.stream.IntStream;
  * k-means for the coarse quantiser of IVF: k-means++ seeding, then Lloyd iterations, on a sample.
  * Points are assigned by the index's own metric (nearest in l2, highest inner product for dot and
  * cosine); under cosine the centroids are kept unit length (spherical k-means). Assignment, the
- * expensive step, runs on all cores.
+ * expensive step, runs on all cores: on a pool of its own ({@link #POOL}), never the JVM's common
+ * pool, which every parallel stream of the process shares.
  */
 final class KMeans {
 
+    /**
+     * The threads k-means runs on, one per core: a parallel stream started inside a task of this
+     * pool runs on this pool. Daemon threads, named, started when first needed.
+     */
+    private static final java.util.concurrent.ForkJoinPool POOL = new java.util.concurrent.ForkJoinPool(
+            Runtime.getRuntime().availableProcessors(), pool -> {
+                java.util.concurrent.ForkJoinWorkerThread thread =
+                        java.util.concurrent.ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                thread.setName("vectorstream-kmeans-" + thread.getPoolIndex());
+                thread.setDaemon(true);
+                return thread;
+            }, null, false);
+
     private KMeans() {
+    }
+
+    /** Runs {@code work} on {@link #POOL} (in place when already there) and waits for it. */
+    private static <T> T onPool(final java.util.function.Supplier<T> work) {
+        if (java.util.concurrent.ForkJoinTask.getPool() == POOL) {
+            return work.get();
+        }
+        return POOL.submit(work::get).join();
     }
 
     /** The result: {@code k} centroids, row after row. */
@@ -30,6 +52,11 @@ final class KMeans {
      */
     static Centroids train(final float[][] points, final int k, final Metric metric, final int maxIterations,
                            final long seed) {
+        return onPool(() -> trainHere(points, k, metric, maxIterations, seed));
+    }
+
+    private static Centroids trainHere(final float[][] points, final int k, final Metric metric,
+                                       final int maxIterations, final long seed) {
         if (points.length == 0 || k <= 0) {
             throw new IllegalArgumentException("k-means needs points and k > 0");
         }
@@ -40,7 +67,7 @@ final class KMeans {
         int[] assignment = new int[points.length];
         Arrays.fill(assignment, -1);
         for (int iteration = 0; iteration < maxIterations; iteration++) {
-            int moved = assign(points, centroids, clusters, metric, assignment);
+            int moved = assignHere(points, centroids, clusters, metric, assignment);
             update(points, assignment, centroids, clusters, metric, random);
             if (moved <= points.length / 1000) {
                 break;
@@ -76,6 +103,11 @@ final class KMeans {
      */
     static int assign(final float[][] points, final float[] centroids, final int k, final Metric metric,
                       final int[] assignment) {
+        return onPool(() -> assignHere(points, centroids, k, metric, assignment));
+    }
+
+    private static int assignHere(final float[][] points, final float[] centroids, final int k, final Metric metric,
+                                  final int[] assignment) {
         int blocks = (points.length + POINT_BLOCK - 1) / POINT_BLOCK;
         return IntStream.range(0, blocks).parallel().map(block -> {
             int from = block * POINT_BLOCK;

@@ -47,6 +47,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
 
     public LshIndex(final int dimension, final Metric metric, final LshParams params) {
         super(dimension, metric);
+        params.requireFits(dimension);
         this.params = params;
         this.slots = new SlotStore<>(dimension);
         Random random = new Random(params.seed());
@@ -414,6 +415,11 @@ public final class LshIndex<K> extends BaseIndex<K> {
         }
     }
 
+
+    @Override
+    public long fixedBytes() {
+        return (long) projections.length * Float.BYTES;
+    }
 
     @Override
     public IndexStats stats() {

@@ -28,6 +28,27 @@ public record LshParams(int tables, int bits, int probes, int collisions, double
     /** Buckets visited per table at most, as a search may ask for. */
     public static final int MAX_PROBES = 10_000;
 
+    /**
+     * Projection values ({@code tables x bits x dimension}) an index may hold: 4,194,304 floats,
+     * 16 MiB in every shard, allocated when the library is created, before it holds a vector. The
+     * largest tables and bits at 4,096 dimensions would take 65 MiB per shard.
+     */
+    public static final long MAX_PROJECTION_VALUES = 1L << 22;
+
+    /**
+     * Checks that this index's projections fit {@link #MAX_PROJECTION_VALUES} at {@code dimension}.
+     *
+     * @throws InvalidIndexParameter naming {@code tables} when they do not
+     */
+    public void requireFits(final int dimension) {
+        long values = (long) tables * bits * dimension;
+        if (values > MAX_PROJECTION_VALUES) {
+            throw new InvalidIndexParameter("tables", "tables x bits x dimension is " + tables + " x " + bits + " x "
+                    + dimension + " = " + values + " projection values, past " + MAX_PROJECTION_VALUES
+                    + " (16 MiB in every shard): ask for fewer tables or bits");
+        }
+    }
+
     public LshParams {
         InvalidIndexParameter.requireRange("tables", tables, 1, MAX_TABLES);
         InvalidIndexParameter.requireRange("bits", bits, 1, 62);

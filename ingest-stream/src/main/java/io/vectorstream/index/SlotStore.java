@@ -3,9 +3,12 @@ package io.vectorstream.index;
 import java.util.Arrays;
 
 /**
- * Vectors in numbered slots: fixed-size segments of {@value #SEGMENT_SLOTS} slots, each one
+ * Vectors in numbered slots: segments of {@value #SEGMENT_SLOTS} slots, each one
  * {@code float[SEGMENT_SLOTS * dimension]}, so scans walk memory linearly and there is no
  * {@code float[]} per vector; a key per slot ({@code null} when free); removed slots are reused.
+ * The first segment starts at {@value #FIRST_SLOTS} slots and doubles as it fills: a library that
+ * holds a few vectors in a shard takes memory for those few, not 1,024 x dimension floats (16 MiB
+ * at 4,096 dimensions, in every shard, however many libraries are created).
  *
  * <p>Not thread-safe by itself: the owning index mutates it under its write lock, and readers read
  * {@link #vectorSegment}/{@link #keySegment} under an optimistic stamp of that lock.
@@ -13,6 +16,8 @@ import java.util.Arrays;
 final class SlotStore<K> {
 
     static final int SEGMENT_SLOTS = 1024;
+    /** The first segment's size before it grows. */
+    static final int FIRST_SLOTS = 16;
 
     private final int dimension;
     private float[][] vectors = new float[0][];
@@ -128,18 +133,37 @@ final class SlotStore<K> {
     }
 
     long memoryBytes() {
-        return (long) vectors.length * SEGMENT_SLOTS * (dimension * Float.BYTES + 8L) + slotOf.memoryBytes();
+        long bytes = slotOf.memoryBytes();
+        for (Object[] segment : keys) {
+            bytes += (long) segment.length * (dimension * Float.BYTES + 8L);
+        }
+        return bytes;
     }
 
+    /**
+     * Makes room for {@code slot}: a new segment, or a first segment twice as large (copied, and
+     * swapped in whole: a reader under an optimistic stamp sees the old arrays or the new ones).
+     */
     private void ensureCapacity(final int slot) {
         int segment = slot / SEGMENT_SLOTS;
+        int inSegment = slot % SEGMENT_SLOTS;
         if (segment < vectors.length) {
+            if (inSegment >= keys[segment].length) {
+                int slots = Math.min(SEGMENT_SLOTS, Math.max(inSegment + 1, keys[segment].length * 2));
+                float[][] grownVectors = vectors.clone();
+                Object[][] grownKeys = keys.clone();
+                grownVectors[segment] = Arrays.copyOf(vectors[segment], slots * dimension);
+                grownKeys[segment] = Arrays.copyOf(keys[segment], slots);
+                vectors = grownVectors;
+                keys = grownKeys;
+            }
             return;
         }
         float[][] grownVectors = Arrays.copyOf(vectors, segment + 1);
         Object[][] grownKeys = Arrays.copyOf(keys, segment + 1);
-        grownVectors[segment] = new float[SEGMENT_SLOTS * dimension];
-        grownKeys[segment] = new Object[SEGMENT_SLOTS];
+        int slots = segment == 0 ? FIRST_SLOTS : SEGMENT_SLOTS;
+        grownVectors[segment] = new float[slots * dimension];
+        grownKeys[segment] = new Object[slots];
         vectors = grownVectors;
         keys = grownKeys;
     }

@@ -72,4 +72,9 @@ public interface VectorIndex<K> {
 
     /** What the index holds and how it is built, for reports. */
     IndexStats stats();
+
+    /** Bytes the index allocates before it holds any vector (LSH's projections), for memory budgets. */
+    default long fixedBytes() {
+        return 0;
+    }
 }

@@ -14,6 +14,8 @@ import java.util.List;
 public final class RecordCodec {
 
     private static final byte FORMAT_V1 = 1;
+    /** {@code library.json}'s largest dimension: a record past it is damaged or forged. */
+    private static final int MAX_DIMENSION = 4096;
 
     private RecordCodec() {
     }
@@ -25,9 +27,21 @@ public final class RecordCodec {
                 .str(r.model() == null ? "" : r.model()).bytes();
     }
 
+    /**
+     * @throws IllegalArgumentException when the bytes are not a library record this service could
+     *                                  have written (damaged or forged: see {@link In})
+     */
     public static LibraryRecord decodeLibrary(final byte[] bytes) {
         In in = new In(bytes);
-        LibraryRecord r = new LibraryRecord(in.str(), in.str(), in.str(), in.i32(), Metric.values()[in.i32()],
+        String id = in.str();
+        String name = in.str();
+        String metadata = in.str();
+        int dimension = in.i32();
+        int metric = in.i32();
+        if (dimension < 1 || dimension > MAX_DIMENSION || metric < 0 || metric >= Metric.values().length) {
+            throw new IllegalArgumentException("damaged library record: dimension " + dimension + ", metric " + metric);
+        }
+        LibraryRecord r = new LibraryRecord(id, name, metadata, dimension, Metric.values()[metric],
                 in.str(), in.i64(), in.i64(), in.i64(), null);
         // The model came later, as a trailing field: records written before it have none.
         String model = in.hasMore() ? in.str() : "";
@@ -60,8 +74,8 @@ public final class RecordCodec {
     public static DocumentUpsert decodeDocumentUpsert(final byte[] bytes) {
         In in = new In(bytes);
         DocumentRecord document = readDocument(in);
-        int count = in.i32();
         List<String> chunkIds = null;
+        int count = in.countOrNone(Integer.BYTES); // each id takes its length at least
         if (count >= 0) {
             chunkIds = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
@@ -100,8 +114,19 @@ public final class RecordCodec {
         return ByteBuffer.allocate(Long.BYTES).putLong(offset).array();
     }
 
+    /**
+     * @throws IllegalArgumentException unless the bytes are one offset (8 bytes, not negative)
+     */
     public static long decodeOffset(final byte[] bytes) {
-        return ByteBuffer.wrap(bytes).getLong();
+        if (bytes == null || bytes.length != Long.BYTES) {
+            throw new IllegalArgumentException("an offset record takes 8 bytes, this one "
+                    + (bytes == null ? "none" : bytes.length));
+        }
+        long offset = ByteBuffer.wrap(bytes).getLong();
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative offset " + offset);
+        }
+        return offset;
     }
 
     private static DocumentRecord readDocument(final In in) {
@@ -160,10 +185,19 @@ public final class RecordCodec {
         }
     }
 
+    /**
+     * Reads a record defensively: records come from internal topics and changelogs, which anyone
+     * with access to the cluster can write, so every length and count is checked against the bytes
+     * left before anything is allocated, and a record that does not add up is an
+     * {@link IllegalArgumentException}, never a huge allocation or another exception.
+     */
     private static final class In {
         private final ByteBuffer buffer;
 
         In(final byte[] bytes) {
+            if (bytes == null || bytes.length == 0) {
+                throw new IllegalArgumentException("empty record");
+            }
             buffer = ByteBuffer.wrap(bytes);
             byte format = buffer.get();
             if (format != FORMAT_V1) {
@@ -171,8 +205,18 @@ public final class RecordCodec {
             }
         }
 
+        /** A length or count of {@code unitBytes}-byte items that the bytes left can hold. */
+        private int length(final int unitBytes) {
+            int length = i32();
+            if (length < 0 || (long) length * unitBytes > buffer.remaining()) {
+                throw new IllegalArgumentException("damaged record: a length of " + length + " with "
+                        + buffer.remaining() + " bytes left");
+            }
+            return length;
+        }
+
         String str() {
-            int length = buffer.getInt();
+            int length = length(1);
             String s = new String(buffer.array(), buffer.position(), length, StandardCharsets.UTF_8);
             buffer.position(buffer.position() + length);
             return s;
@@ -183,23 +227,47 @@ public final class RecordCodec {
         }
 
         void skipStr() {
-            int length = buffer.getInt();
+            int length = length(1);
             buffer.position(buffer.position() + length);
         }
 
         int i32() {
+            require(Integer.BYTES);
             return buffer.getInt();
         }
 
         long i64() {
+            require(Long.BYTES);
             return buffer.getLong();
         }
 
+        /**
+         * A count of items each at least {@code minItemBytes} long, as the bytes left can hold, or
+         * -1 (written for "none").
+         */
+        int countOrNone(final int minItemBytes) {
+            int count = i32();
+            if (count == -1) {
+                return -1;
+            }
+            if (count < 0 || (long) count * minItemBytes > buffer.remaining()) {
+                throw new IllegalArgumentException("damaged record: a count of " + count + " with "
+                        + buffer.remaining() + " bytes left");
+            }
+            return count;
+        }
+
         float[] floats() {
-            float[] v = new float[buffer.getInt()];
+            float[] v = new float[length(Float.BYTES)];
             buffer.asFloatBuffer().get(v);
             buffer.position(buffer.position() + v.length * 4);
             return v;
+        }
+
+        private void require(final int bytes) {
+            if (buffer.remaining() < bytes) {
+                throw new IllegalArgumentException("damaged record: truncated");
+            }
         }
     }
 }

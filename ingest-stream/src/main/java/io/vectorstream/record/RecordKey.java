@@ -82,7 +82,8 @@ public sealed interface RecordKey {
     /**
      * Reads a key.
      *
-     * @throws IllegalArgumentException if the bytes are not a key
+     * @throws IllegalArgumentException if the bytes are not a key (an unknown tag, a truncated or
+     *                                  trailing part, an id the schemas would refuse)
      */
     static RecordKey decode(final byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
@@ -92,7 +93,13 @@ public sealed interface RecordKey {
                 case LIBRARY -> new LibraryKey(readId(in));
                 case DOCUMENT -> new DocumentKey(readId(in), readId(in));
                 case CHUNK -> new ChunkKey(readId(in), readId(in), readId(in));
-                case WATERMARK -> new WatermarkKey(in.getInt());
+                case WATERMARK -> {
+                    int partition = in.getInt();
+                    if (partition < 0) {
+                        throw new IllegalArgumentException("watermark of negative partition " + partition);
+                    }
+                    yield new WatermarkKey(partition);
+                }
                 case INDEX_REQUEST -> new IndexRequestKey(readId(in));
                 default -> throw new IllegalArgumentException("unknown record key tag " + tag);
             };
@@ -105,11 +112,21 @@ public sealed interface RecordKey {
         }
     }
 
+    /**
+     * One id, which must be an id the schemas accept: keys come from internal topics and changelogs
+     * too, which anyone with access to the cluster can write, and a library id names a file.
+     */
     private static String readId(final ByteBuffer in) {
         int length = Short.toUnsignedInt(in.getShort());
-        byte[] utf8 = new byte[length];
-        in.get(utf8);
-        return new String(utf8, StandardCharsets.UTF_8);
+        if (length > in.remaining()) {
+            throw new IllegalArgumentException("truncated record key");
+        }
+        String id = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        if (!io.vectorstream.schema.Ids.isValid(id)) {
+            throw new IllegalArgumentException("record key holds an invalid id");
+        }
+        return id;
     }
 
     /** Builds the binary form of a key. */

@@ -168,13 +168,40 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
                 map.size(), offsetsOnly ? " (start-up: offsets only)"
                         : tookOver ? " (as opened at start-up, view built meanwhile)" : "",
                 (System.nanoTime() - start) / 1_000_000);
-        stateStoreContext.register(root, (key, value) -> {
+        stateStoreContext.register(root, this::restore);
+    }
+
+    /**
+     * Applies one changelog record while restoring. A record this store cannot take (damaged, or
+     * forged: the changelog is a topic anyone with access can write) is skipped, with an error
+     * logged and counted ({@link #skippedOnRestore}): Kafka Streams fails every restoring task on
+     * an exception here, and would meet the same record at every restart.
+     */
+    private void restore(final byte[] key, final byte[] value) {
+        try {
             if (value == null) {
                 remove(key);
             } else {
                 write(key, value);
             }
-        });
+        } catch (RuntimeException e) {
+            SKIPPED_ON_RESTORE.incrementAndGet();
+            LOG.error("shard store {}: a changelog record cannot be restored and is skipped ({})", name, e.toString());
+            try {
+                map.remove(key); // written before its view failed: the store keeps none of it
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+        }
+    }
+
+    /** Changelog records skipped while restoring, in this process ({@link #restore}). */
+    private static final java.util.concurrent.atomic.AtomicLong SKIPPED_ON_RESTORE =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    /** Changelog records any shard store of this process skipped while restoring because they could not be read. */
+    public static long skippedOnRestore() {
+        return SKIPPED_ON_RESTORE.get();
     }
 
     /**
@@ -382,6 +409,16 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      */
     private ShardContents rebuildContents(final java.nio.file.Path shardDir) {
         ShardContents rebuilt = new ShardContents(key -> map.get(key), new IvfTrainings(shardDir));
+        try {
+            load(rebuilt);
+            return rebuilt;
+        } catch (RuntimeException | Error e) {
+            rebuilt.releaseAll(); // its indexes no longer count against the memory budgets
+            throw e;
+        }
+    }
+
+    private void load(final ShardContents rebuilt) {
         rebuilt.beginLoading();
         List<byte[]> libraries = new ArrayList<>();
         // Chronicle Map may hand forEach the same byte[] again for the next entry of that length:
@@ -405,7 +442,6 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             }
         });
         rebuilt.endLoading();
-        return rebuilt;
     }
 
     @Override
@@ -420,6 +456,11 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
 
     private void write(final byte[] key, final byte[] value) {
         requireView();
+        if (keepingUndo && key.length > 0 && key[0] == RecordKey.CHUNK
+                && RecordKey.decode(key) instanceof RecordKey.ChunkKey chunk) {
+            // A live write (not a restore or a load, which take what the changelog holds).
+            contents.requireRoomFor(chunk, () -> !map.containsKey(key));
+        }
         byte[] previous = map.put(key, value); // Chronicle reads the previous value anyway
         if (keepingUndo) {
             undo.add(KeyValue.pair(key, previous));
@@ -762,6 +803,16 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         try {
             ChronicleMap<byte[], byte[]> m = map;
             map = null;
+            ShardContents dropped = contents;
+            if (dropped != null) {
+                dropped.releaseAll();
+            }
+            if (viewInBackground != null && viewInBackground.isDone() && !viewInBackground.isCompletedExceptionally()) {
+                ShardContents leftView = viewInBackground.join();
+                if (leftView != dropped) {
+                    leftView.releaseAll(); // built for a task that did not take it
+                }
+            }
             if (m != null) {
                 boolean neverUsed = isNeverUsed(m);
                 m.close();

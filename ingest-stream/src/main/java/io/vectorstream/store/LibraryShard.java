@@ -18,6 +18,8 @@ import java.util.function.BiFunction;
  */
 final class LibraryShard {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LibraryShard.class);
+
     private volatile LibraryRecord library;
     private final ConcurrentSkipListMap<String, NavigableSet<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
     private final AtomicInteger documentCount = new AtomicInteger();
@@ -32,8 +34,44 @@ final class LibraryShard {
     /** {@link IvfIndex#trainings()} of the index when its training was last kept (or adopted). */
     private int keptTrainings;
 
-    LibraryShard(final IvfTrainings trainings) {
+    /** The library this is a shard of. */
+    private final String libraryId;
+    /** What {@link IndexMemory} counts for this shard's index now. */
+    private long accountedBytes;
+
+    LibraryShard(final String libraryId, final IvfTrainings trainings) {
+        this.libraryId = libraryId;
         this.trainings = trainings;
+    }
+
+    /**
+     * Counts this shard's index in {@link IndexMemory} as it is now: its vectors, and what it
+     * allocates up front. Cheap (sizes only): called after every change.
+     */
+    private void account() {
+        VectorIndex<ChunkRef> current = index;
+        long bytes = current == null ? 0
+                : current.size() * IndexMemory.perVector(current.dimension()) + current.fixedBytes();
+        IndexMemory.add(libraryId, bytes - accountedBytes);
+        accountedBytes = bytes;
+    }
+
+    /** This shard of the library is gone: its index is no longer counted. */
+    void release() {
+        IndexMemory.add(libraryId, -accountedBytes);
+        accountedBytes = 0;
+    }
+
+    /**
+     * Checks that one more vector fits the memory budgets.
+     *
+     * @throws IndexMemory.OverBudget when it does not
+     */
+    void requireRoomForVector() {
+        VectorIndex<ChunkRef> current = index;
+        if (current != null) {
+            IndexMemory.requireRoom(libraryId, IndexMemory.perVector(current.dimension()));
+        }
     }
 
     LibraryRecord library() {
@@ -73,7 +111,8 @@ final class LibraryShard {
 
     private void buildIndex(final LibraryRecord record, final BiFunction<String, String, float[]> vectors,
                             final boolean train) {
-        VectorIndex<ChunkRef> fresh = IndexSpecs.create(record.indexJson(), record.dimension(), record.metric());
+        VectorIndex<ChunkRef> fresh = withinBudget(IndexSpecs.create(record.indexJson(), record.dimension(),
+                record.metric()), record);
         keptTrainings = 0;
         keptTraining = null;
         if (!(fresh instanceof IvfIndex<ChunkRef> ivf) || !loading || train) {
@@ -99,6 +138,28 @@ final class LibraryShard {
             keepTrainingIfNew(record, fresh);
         }
         index = fresh;
+        account();
+    }
+
+    /**
+     * The index, or an exact one when what it allocates up front would pass the instance's memory
+     * budget: the library stays searchable, and no library record can exhaust the heap. (A
+     * library record reaches every shard; refusing it in some shards and not others would split
+     * the library, where searching it exactly in some is only slower.)
+     */
+    private VectorIndex<ChunkRef> withinBudget(final VectorIndex<ChunkRef> fresh, final LibraryRecord record) {
+        long before = index == null ? 0 : index.fixedBytes();
+        if (fresh.fixedBytes() > before) {
+            try {
+                IndexMemory.requireRoom(libraryId, fresh.fixedBytes() - before);
+            } catch (IndexMemory.OverBudget e) {
+                LOG.warn("library '{}': its {} index would pass the memory budget ({}); this shard searches it "
+                        + "exactly instead", libraryId, fresh.kind(), e.getMessage());
+                return io.vectorstream.index.IndexFactory.create("flat", record.dimension(), record.metric(),
+                        java.util.Map.of());
+            }
+        }
+        return fresh;
     }
 
     /** Keeps the IVF index's training beside the shard file when it has (re)trained since last kept. */
@@ -196,6 +257,7 @@ final class LibraryShard {
             }
             current.put(new ChunkRef(documentId, chunkId), vector);
             keepTrainingIfNew(library, current); // an insert may have (re)trained it
+            account();
         }
     }
 
@@ -207,6 +269,7 @@ final class LibraryShard {
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.remove(new ChunkRef(documentId, chunkId));
+            account();
         }
     }
 

@@ -57,7 +57,10 @@ final class ShardContents {
             case DocumentKey k -> shardOf(k.libraryId()).addDocument(k.documentId());
             case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
                     RecordCodec.vectorOfChunk(value));
-            case WatermarkKey k -> watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
+            case WatermarkKey k -> {
+                watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
+                WatermarkSignal.moved();
+            }
             case RecordKey.IndexRequestKey k -> ifPresent(k.libraryId(), shard -> {
                 if (loading) {
                     shard.trainAfterLoading(); // the load builds the index anyway; it trains after
@@ -72,7 +75,10 @@ final class ShardContents {
     void onDelete(final RecordKey key) {
         switch (key) {
             case LibraryKey k -> {
-                libraries.remove(k.libraryId());
+                LibraryShard removed = libraries.remove(k.libraryId());
+                if (removed != null) {
+                    removed.release();
+                }
                 trainings.delete(k.libraryId());
             }
             case DocumentKey k -> ifPresent(k.libraryId(), shard -> shard.removeDocument(k.documentId()));
@@ -82,6 +88,32 @@ final class ShardContents {
                 // The request was carried out when it was written; forgetting it changes nothing.
             }
         }
+    }
+
+    /**
+     * Checks that a chunk the store is about to take fits the memory budgets (a new one: a
+     * rewrite takes no more).
+     *
+     * @param isNew whether the store holds no chunk under this key yet; asked only near a budget
+     * @throws IndexMemory.OverBudget when it does not fit
+     */
+    void requireRoomFor(final ChunkKey key, final java.util.function.BooleanSupplier isNew) {
+        LibraryShard shard = libraries.get(key.libraryId());
+        if (shard == null) {
+            return;
+        }
+        try {
+            shard.requireRoomForVector();
+        } catch (IndexMemory.OverBudget e) {
+            if (isNew.getAsBoolean()) {
+                throw e;
+            }
+        }
+    }
+
+    /** This view is dropped (its store closes): none of its indexes is counted in {@link IndexMemory} any more. */
+    void releaseAll() {
+        libraries.values().forEach(LibraryShard::release);
     }
 
     /** Keys of a library's documents, in id order. */
@@ -232,7 +264,7 @@ final class ShardContents {
 
     private LibraryShard shardOf(final String libraryId) {
         return libraries.computeIfAbsent(libraryId, id -> {
-            LibraryShard shard = new LibraryShard(trainings);
+            LibraryShard shard = new LibraryShard(id, trainings);
             if (loading) {
                 shard.beginLoading();
             }

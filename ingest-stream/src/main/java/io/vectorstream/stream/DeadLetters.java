@@ -14,14 +14,47 @@ public final class DeadLetters {
     public static final String SOURCE_TOPIC = "vectorstream.dlq.source.topic";
     public static final String SOURCE_PARTITION = "vectorstream.dlq.source.partition";
     public static final String SOURCE_OFFSET = "vectorstream.dlq.source.offset";
+    /**
+     * Set instead of the value when the record was too large to be kept whole as a dead letter:
+     * the value's size in bytes. The event is still at its source (topic, partition, offset).
+     */
+    public static final String VALUE_OMITTED = "vectorstream.dlq.value.omitted";
+
+    /** The longest key kept. */
+    private static final int MAX_KEY_BYTES = 64 * 1024;
+
+    /** The longest reason kept: reasons quote parts of the input, which may be large. */
+    static final int MAX_REASON_CHARS = 2_000;
 
     private DeadLetters() {
+    }
+
+    /**
+     * The dead letter of a record: its key, value and timestamp with the headers that say why and
+     * where it came from, always small enough for the dead-letter topic
+     * ({@link Topics#MAX_DEAD_LETTER_BYTES}): a value too large to be kept is left out
+     * ({@link #VALUE_OMITTED}). A dead letter the topic refused would stop the stream thread, and
+     * the record would stop it again at every restart.
+     */
+    static org.apache.kafka.streams.processor.api.Record<byte[], byte[]> of(final byte[] key, final byte[] value,
+            final long timestamp, final String reason, final String field, final String topic, final int partition,
+            final long offset) {
+        Headers headers = headers(reason, field, topic, partition, offset);
+        byte[] keptKey = key != null && key.length > MAX_KEY_BYTES ? null : key; // no key of ours is near it
+        byte[] keptValue = value;
+        long size = (keptKey == null ? 0L : keptKey.length) + (value == null ? 0L : value.length);
+        if (size > Topics.MAX_DEAD_LETTER_BYTES - 64 * 1024) {
+            headers.add(VALUE_OMITTED, Long.toString(value.length).getBytes(StandardCharsets.UTF_8));
+            keptValue = null;
+        }
+        return new org.apache.kafka.streams.processor.api.Record<>(keptKey, keptValue, timestamp, headers);
     }
 
     static Headers headers(final String reason, final String field, final String topic, final int partition,
                            final long offset) {
         Headers headers = new RecordHeaders();
-        headers.add(REASON, reason.getBytes(StandardCharsets.UTF_8));
+        String kept = reason.length() <= MAX_REASON_CHARS ? reason : reason.substring(0, MAX_REASON_CHARS) + "...";
+        headers.add(REASON, kept.getBytes(StandardCharsets.UTF_8));
         if (field != null) {
             headers.add(FIELD, field.getBytes(StandardCharsets.UTF_8));
         }

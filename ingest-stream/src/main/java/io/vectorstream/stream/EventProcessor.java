@@ -104,9 +104,10 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
-    private KeyValueStore<Long, byte[]> pendingStore;
+    /** Held events by input offset ({@link RecordCodec#encodeOffset}): bytes in, decoded here, so a forged key cannot fail a read. */
+    private KeyValueStore<byte[], byte[]> pendingStore;
     /** {@link #PROCESSED} and {@link #WATERMARKED} offsets, so a restarted task owes no watermark. */
-    private KeyValueStore<String, Long> progress;
+    private KeyValueStore<String, byte[]> progress;
     private long lastOffset = -1;
     /** {@link #library}'s last decoded record and the stored bytes it came from. */
     private byte[] lastLibraryBytes;
@@ -120,12 +121,12 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     static final String WATERMARKED = "watermarked";
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
-                   final TextEmbedding models) {
+                   final TextEmbedding models, final io.vectorstream.schema.Limits limits) {
         this.librariesStoreName = librariesStoreName;
         this.pendingStoreName = pendingStoreName;
         this.progressStoreName = progressStoreName;
         this.embedding = new PrefetchedEmbedding(models);
-        this.translator = new EventTranslator(embedding);
+        this.translator = new EventTranslator(embedding, limits);
     }
 
     /**
@@ -141,17 +142,30 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         this.progress = processorContext.getStateStore(progressStoreName);
         // A task stopped after processing events but before its next watermark: send it now, or a
         // read waiting for those events would wait until the partition's next event.
-        lastOffset = java.util.Objects.requireNonNullElse(progress.get(PROCESSED), -1L);
-        lastWatermarkSent = java.util.Objects.requireNonNullElse(progress.get(WATERMARKED), -1L);
-        try (KeyValueIterator<Long, byte[]> held = pendingStore.all()) {
+        lastOffset = storedOffset(PROCESSED);
+        lastWatermarkSent = storedOffset(WATERMARKED);
+        List<byte[]> undecodable = new ArrayList<>();
+        try (KeyValueIterator<byte[], byte[]> held = pendingStore.all()) {
             while (held.hasNext()) {
-                KeyValue<Long, byte[]> next = held.next();
-                PendingEvent stored = PendingEvent.decode(next.key, next.value);
+                KeyValue<byte[], byte[]> next = held.next();
+                PendingEvent stored;
+                long offset;
+                try {
+                    offset = RecordCodec.decodeOffset(next.key);
+                    stored = PendingEvent.decode(offset, next.value);
+                } catch (IllegalArgumentException damaged) {
+                    // Only a forged or damaged changelog record gets here: this stage wrote none such.
+                    LOG.error("task {}: a held event cannot be read back from the pending store ({}); it is dropped",
+                            processorContext.taskId(), damaged.getMessage());
+                    undecodable.add(next.key);
+                    continue;
+                }
                 PendingEvent restored = withTexts(stored);
                 remember(restored == null ? stored : restored);
-                lastOffset = Math.max(lastOffset, next.key);
+                lastOffset = Math.max(lastOffset, offset);
             }
         }
+        undecodable.forEach(pendingStore::delete);
         if (!pending.isEmpty()) {
             LOG.info("task {}: {} events held before a restart are processed first",
                     processorContext.taskId(), pending.size());
@@ -167,6 +181,21 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                     oldestHeldAtLastPunctuation = oldest;
                     sendWatermark();
                 });
+    }
+
+    /** An offset {@link #progress} keeps, or -1 when it keeps none it can read. */
+    private long storedOffset(final String name) {
+        byte[] bytes = progress.get(name);
+        if (bytes == null) {
+            return -1;
+        }
+        try {
+            return RecordCodec.decodeOffset(bytes);
+        } catch (IllegalArgumentException damaged) {
+            LOG.error("task {}: the stored {} offset cannot be read ({}); starting from none", context.taskId(), name,
+                    damaged.getMessage());
+            return -1;
+        }
     }
 
     /**
@@ -198,19 +227,30 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         forwardInFlightIfDone();
         PendingEvent plain = new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
                 meta.partition(), meta.offset(), null, List.of());
-        PendingEvent withTexts = withTexts(plain);
-        if (withTexts == null && inFlight == null && pending.isEmpty()) {
-            translateAndForward(record.key(), record.value(), record.timestamp(), meta.topic(), meta.partition(),
+        long size = (record.key() == null ? 0L : record.key().length)
+                + (record.value() == null ? 0L : record.value().length);
+        if (size > Topics.MAX_EVENT_BYTES) {
+            // Only an events topic whose max.message.bytes someone raised lets one through: it could
+            // not be held for embedding (the pending store's changelog takes events up to the limit),
+            // and it changes nothing, so it may leave before the events held ahead of it.
+            deadLetter(record.key(), record.value(), record.timestamp(), "the event takes " + size + " bytes, over "
+                    + "the " + Topics.MAX_EVENT_BYTES + " an event may take", null, meta.topic(), meta.partition(),
                     meta.offset());
         } else {
-            hold(withTexts != null ? withTexts : plain);
-            if (pendingTexts >= MAX_HELD_TEXTS || pending.size() >= MAX_HELD_EVENTS) {
-                forwardInFlight(); // the model is behind: wait for it instead of holding more
+            PendingEvent withTexts = withTexts(plain);
+            if (withTexts == null && inFlight == null && pending.isEmpty()) {
+                translateAndForward(record.key(), record.value(), record.timestamp(), meta.topic(), meta.partition(),
+                        meta.offset());
+            } else {
+                hold(withTexts != null ? withTexts : plain);
+                if (pendingTexts >= MAX_HELD_TEXTS || pending.size() >= MAX_HELD_EVENTS) {
+                    forwardInFlight(); // the model is behind: wait for it instead of holding more
+                }
+                startNextBatch(false);
             }
-            startNextBatch(false);
         }
         lastOffset = meta.offset();
-        progress.put(PROCESSED, lastOffset);
+        progress.put(PROCESSED, RecordCodec.encodeOffset(lastOffset));
     }
 
     /**
@@ -260,7 +300,14 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             return null;
         }
         if (bytes != lastLibraryBytes) {
-            lastLibrary = RecordCodec.decodeLibrary(bytes);
+            try {
+                lastLibrary = RecordCodec.decodeLibrary(bytes);
+            } catch (IllegalArgumentException damaged) {
+                // Only a forged or damaged changelog record gets here: this stage writes what it decodes.
+                LOG.error("library '{}' in this stage's store cannot be read ({}); its events are refused until "
+                        + "it is written again", id, damaged.getMessage());
+                lastLibrary = null;
+            }
             lastLibraryBytes = bytes;
         }
         return lastLibrary;
@@ -274,7 +321,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     /** Holds an event, in the changelogged store too, behind the ones held before it. */
     private void hold(final PendingEvent event) {
-        pendingStore.put(event.offset(), event.encode());
+        pendingStore.put(RecordCodec.encodeOffset(event.offset()), event.encode());
         remember(event);
     }
 
@@ -378,7 +425,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         for (PendingEvent event : events) {
             translateAndForward(event.key(), event.value(), event.timestamp(), event.topic(), event.partition(),
                     event.offset());
-            pendingStore.delete(event.offset());
+            pendingStore.delete(RecordCodec.encodeOffset(event.offset()));
         }
         embedding.clear();
     }
@@ -427,13 +474,16 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                             VectorstreamTopology.SHARDS_SINK);
                 }
             }
-            case EventTranslator.Rejected rejected -> {
-                LOG.warn("dead letter from {}-{}@{}: {}", topic, partition, offset, rejected.reason());
-                context.forward(new Record<>(key, value, timestamp,
-                        DeadLetters.headers(rejected.reason(), rejected.field(), topic, partition, offset)),
-                        VectorstreamTopology.DEAD_LETTER_SINK);
-            }
+            case EventTranslator.Rejected rejected -> deadLetter(key, value, timestamp, rejected.reason(),
+                    rejected.field(), topic, partition, offset);
         }
+    }
+
+    private void deadLetter(final byte[] key, final byte[] value, final long timestamp, final String reason,
+                            final String field, final String topic, final int partition, final long offset) {
+        LOG.warn("dead letter from {}-{}@{}: {}", topic, partition, offset, reason);
+        context.forward(DeadLetters.of(key, value, timestamp, reason, field, topic, partition, offset),
+                VectorstreamTopology.DEAD_LETTER_SINK);
     }
 
     /** Never past a held event: the watermark says everything up to it has reached the shards. */
@@ -447,6 +497,6 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         context.forward(new Record<>(new RecordKey.WatermarkKey(inputPartition).encode(),
                 RecordCodec.encodeOffset(processedUpTo), System.currentTimeMillis()), VectorstreamTopology.SHARDS_SINK);
         lastWatermarkSent = processedUpTo;
-        progress.put(WATERMARKED, processedUpTo);
+        progress.put(WATERMARKED, RecordCodec.encodeOffset(processedUpTo));
     }
 }

@@ -18,6 +18,7 @@ import io.vectorstream.schema.Event;
 import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.Metric;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.Violation;
@@ -57,10 +58,15 @@ public final class EventTranslator {
 
     private final SchemaValidator validator = SchemaValidator.get();
     private final TextEmbedding embedding;
+    private final Limits limits;
 
-    /** @param embedding the models that embed chunks sent with text only */
-    public EventTranslator(final TextEmbedding embedding) {
+    /**
+     * @param embedding the models that embed chunks sent with text only
+     * @param limits    the sizes a record may take
+     */
+    public EventTranslator(final TextEmbedding embedding, final Limits limits) {
         this.embedding = embedding;
+        this.limits = limits;
     }
 
     /**
@@ -77,7 +83,27 @@ public final class EventTranslator {
     public Outcome translate(final byte[] key, final byte[] value, final long offset, final long timestamp,
                              final Function<String, LibraryRecord> libraries) {
         Outcome plain = acceptPlainVectorChunk(key, VectorChunkEvents.read(value), offset, timestamp, libraries);
-        return plain != null ? plain : translateInGeneral(key, value, offset, timestamp, libraries);
+        return withRecordsThatFit(plain != null ? plain : translateInGeneral(key, value, offset, timestamp, libraries));
+    }
+
+    /**
+     * The outcome, or a rejection when a record it would write is larger than the topics and
+     * changelogs take ({@link Topics#MAX_RECORD_BYTES}). The limits keep every record far below
+     * that; this is the net under them: a record Kafka refuses to take would stop the stream
+     * thread, and the event would stop it again at every restart.
+     */
+    static Outcome withRecordsThatFit(final Outcome outcome) {
+        if (outcome instanceof Accepted accepted) {
+            for (ShardRecord record : accepted.records()) {
+                long bytes = (long) record.key().encode().length + (record.value() == null ? 0 : record.value().length);
+                if (bytes > Topics.MAX_RECORD_BYTES) {
+                    return new Rejected("the event makes a record of " + bytes + " bytes ("
+                            + record.key().getClass().getSimpleName() + "), over the " + Topics.MAX_RECORD_BYTES
+                            + " the internal topics take", "payload");
+                }
+            }
+        }
+        return outcome;
     }
 
     /**
@@ -86,14 +112,15 @@ public final class EventTranslator {
      * {@code null} when any rule of the general path might reject it, so that the general path
      * gives the reason.
      */
-    private static Outcome acceptPlainVectorChunk(final byte[] key, final VectorChunkEvents.VectorChunk chunk,
+    private Outcome acceptPlainVectorChunk(final byte[] key, final VectorChunkEvents.VectorChunk chunk,
                                                   final long offset, final long timestamp,
                                                   final Function<String, LibraryRecord> libraries) {
         if (chunk == null || key == null || !chunk.libraryId().equals(new String(key, StandardCharsets.UTF_8))) {
             return null;
         }
         LibraryRecord library = libraries.apply(chunk.libraryId());
-        if (library == null) {
+        if (library == null || limits.metadataViolation(Limits.utf8Length(chunk.metadataJson()), "") != null
+                || (chunk.text() != null && limits.textViolation(chunk.text(), "") != null)) {
             return null;
         }
         float[] vector;
@@ -125,6 +152,12 @@ public final class EventTranslator {
         }
         if (json == null || !json.isObject()) {
             return new Rejected("an event is a JSON object", null);
+        }
+        // Before the schema: a size past a limit is found in one cheap pass, and the schema's
+        // checks of every one of 20,000 chunks need not run to say so.
+        Violation overLimit = limitViolation(json);
+        if (overLimit != null) {
+            return new Rejected(overLimit.message(), "payload." + overLimit.field());
         }
         List<Violation> violations = validator.validate(SchemaValidator.Schema.EVENT, json);
         if (!violations.isEmpty()) {
@@ -173,6 +206,17 @@ public final class EventTranslator {
         } catch (JsonProcessingException e) {
             return new Rejected("unreadable payload: " + e.getOriginalMessage(), "payload");
         }
+    }
+
+    /** The first limit the payload of an upsert breaks, or {@code null}. */
+    private Violation limitViolation(final JsonNode event) {
+        Limits.Kind kind = switch (event.path("type").asText()) {
+            case "library.upserted" -> Limits.Kind.LIBRARY;
+            case "document.upserted" -> Limits.Kind.DOCUMENT;
+            case "chunk.upserted" -> Limits.Kind.CHUNK;
+            default -> null;
+        };
+        return kind == null ? null : limits.violation(event.get("payload"), kind);
     }
 
     /** Why an event with an {@code expectedVersion} cannot apply, or {@code null} when it can. */
@@ -251,7 +295,7 @@ public final class EventTranslator {
                     + " and cannot change", "payload.metric");
         }
         IndexSpec index = body.index();
-        IndexSpecs.Problem indexProblem = IndexSpecs.problem(index);
+        IndexSpecs.Problem indexProblem = IndexSpecs.problem(index, dimension);
         if (indexProblem != null) {
             return new Rejected(indexProblem.message(), indexProblem.field("payload.index"));
         }

@@ -26,7 +26,7 @@ public final class IndexSpecs {
      * describes, read as {@link #tolerated} reads it.
      */
     public static <K> VectorIndex<K> create(final String indexJson, final int dimension, final Metric metric) {
-        JsonNode spec = tolerated(indexJson);
+        JsonNode spec = tolerated(indexJson, dimension);
         return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")));
     }
 
@@ -36,18 +36,21 @@ public final class IndexSpecs {
      * parameter takes its default, with a warning, rather than leave a library that cannot load
      * and a shard that cannot open.
      */
-    public static ObjectNode tolerated(final String indexJson) {
+    public static ObjectNode tolerated(final String indexJson, final int dimension) {
         if (!(Json.tree(indexJson) instanceof ObjectNode spec)) {
             return Json.MAPPER.createObjectNode().put("kind", "flat");
         }
         String kind = spec.path("kind").asText("flat");
         while (true) {
             try {
-                IndexFactory.check(kind, params(spec.get("params")));
+                IndexFactory.check(kind, params(spec.get("params")), dimension);
                 return spec;
             } catch (InvalidIndexParameter e) {
-                if (!(spec.get("params") instanceof ObjectNode params) || params.remove(e.parameter()) == null) {
+                if (!(spec.get("params") instanceof ObjectNode params) || params.isEmpty()) {
                     throw e;
+                }
+                if (params.remove(e.parameter()) == null) {
+                    params.removeAll(); // at fault with its default (tables x bits with other bits): all defaults
                 }
                 LOG.warn("a stored index spec {} has a parameter out of today's range; it takes its default: {}",
                         indexJson, e.getMessage());
@@ -69,16 +72,38 @@ public final class IndexSpecs {
         }
     }
 
-    /** What is wrong with a spec, or {@code null} when an index can be made from it. */
-    public static Problem problem(final IndexSpec spec) {
+    /** What is wrong with a spec, or {@code null} when an index of {@code dimension} can be made from it. */
+    public static Problem problem(final IndexSpec spec, final int dimension) {
         try {
-            IndexFactory.check(spec.kind(), params(spec.params()));
+            IndexFactory.check(spec.kind(), params(spec.params()), dimension);
             return null;
         } catch (InvalidIndexParameter e) {
             return new Problem("invalid index: " + e.getMessage(), e.parameter());
         } catch (IllegalArgumentException e) {
             return new Problem("invalid index: " + e.getMessage(), null);
         }
+    }
+
+    /** A stored library's index spec, read as {@link #tolerated} reads it. */
+    public static IndexSpec spec(final String indexJson, final int dimension) {
+        ObjectNode spec = tolerated(indexJson, dimension);
+        return new IndexSpec(spec.path("kind").asText("flat"),
+                spec.get("params") instanceof ObjectNode params ? params : null);
+    }
+
+    /**
+     * What an index of this spec allocates up front in one shard, before it holds a vector (LSH's
+     * projections; nothing for the others), without allocating it.
+     */
+    public static long fixedBytes(final IndexSpec spec, final int dimension) {
+        if (!"lsh".equals(spec.kind())) {
+            return 0;
+        }
+        Map<String, Number> params = params(spec.params());
+        io.vectorstream.index.LshParams d = io.vectorstream.index.LshParams.DEFAULT;
+        long tables = params.getOrDefault("tables", d.tables()).longValue();
+        long bits = params.getOrDefault("bits", d.bits()).longValue();
+        return tables * bits * dimension * Float.BYTES;
     }
 
     private static Map<String, Number> params(final JsonNode params) {

@@ -1,6 +1,7 @@
 package io.vectorstream.stream;
 
 import io.vectorstream.embed.Models;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.store.ShardStoreOptions;
 import java.nio.file.Path;
 import java.util.Map;
@@ -31,13 +32,18 @@ public final class IngestStreams implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final RestoreTracker restores;
+    private final StreamThreadFailures threadFailures;
+    private final InputEnds inputEnds;
     private final Settings settings;
     private final int shardCount;
 
-    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores, final Settings settings,
-                          final int shardCount) {
+    private IngestStreams(final KafkaStreams streams, final RestoreTracker restores,
+                          final StreamThreadFailures threadFailures, final InputEnds inputEnds,
+                          final Settings settings, final int shardCount) {
         this.streams = streams;
         this.restores = restores;
+        this.threadFailures = threadFailures;
+        this.inputEnds = inputEnds;
         this.settings = settings;
         this.shardCount = shardCount;
     }
@@ -47,40 +53,50 @@ public final class IngestStreams implements AutoCloseable {
         return settings;
     }
 
-    /** Settings of one instance. */
+    /**
+     * Settings of one instance.
+     *
+     * @param limits the sizes a record may take (the same on every instance: they decide what a replay builds)
+     */
     public record Settings(String bootstrapServers, Path stateDir, String applicationServer, Topics topics,
                            String applicationId, int partitions, short replicationFactor,
-                           ShardStoreOptions storeOptions, Models models, Map<String, Object> overrides) {
+                           ShardStoreOptions storeOptions, Models models, Limits limits,
+                           Map<String, Object> overrides) {
 
         /** Defaults for a single-node setup: 3 partitions, one replica, no embedding models. */
         public static Settings of(final String bootstrapServers, final Path stateDir, final String applicationServer) {
             return new Settings(bootstrapServers, stateDir, applicationServer, Topics.DEFAULT, DEFAULT_APPLICATION_ID, 3,
-                    (short) 1, ShardStoreOptions.DEFAULT, Models.none(), Map.of());
+                    (short) 1, ShardStoreOptions.DEFAULT, Models.none(), Limits.DEFAULT, Map.of());
         }
 
         public Settings withModels(final Models m) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
-                    replicationFactor, storeOptions, m, overrides);
+                    replicationFactor, storeOptions, m, limits, overrides);
         }
 
         public Settings withTopics(final Topics t) {
             return new Settings(bootstrapServers, stateDir, applicationServer, t, applicationId, partitions,
-                    replicationFactor, storeOptions, models, overrides);
+                    replicationFactor, storeOptions, models, limits, overrides);
         }
 
         public Settings withApplicationId(final String id) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, id, partitions,
-                    replicationFactor, storeOptions, models, overrides);
+                    replicationFactor, storeOptions, models, limits, overrides);
         }
 
         public Settings withStoreOptions(final ShardStoreOptions options) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
-                    replicationFactor, options, models, overrides);
+                    replicationFactor, options, models, limits, overrides);
+        }
+
+        public Settings withLimits(final Limits l) {
+            return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
+                    replicationFactor, storeOptions, models, l, overrides);
         }
 
         public Settings withReplicationFactor(final short factor) {
             return new Settings(bootstrapServers, stateDir, applicationServer, topics, applicationId, partitions,
-                    factor, storeOptions, models, overrides);
+                    factor, storeOptions, models, limits, overrides);
         }
 
         Properties streamsProperties() {
@@ -115,6 +131,15 @@ public final class IngestStreams implements AutoCloseable {
             // +30%, replay +35% with 256 KB). Batches still leave at each commit (100 ms).
             props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG),
                     256 * 1024);
+            // No record may stop a stream thread (README "The pipeline's invariant").
+            props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingFailures.class);
+            // There are no global stores; set as Kafka Streams asks, or it warns at every thread start.
+            props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+            props.put(ProcessingFailures.DEAD_LETTER_TOPIC_CONFIG, topics.deadLetter());
+            props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailures.class);
+            // The sources read bytes, which cannot fail to deserialise; should one ever, it is skipped and logged.
+            props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                    org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class);
             props.putAll(overrides);
             return props;
         }
@@ -127,29 +152,44 @@ public final class IngestStreams implements AutoCloseable {
         // no broker: it runs while the topic checks below wait for theirs.
         java.util.concurrent.CompletableFuture<org.apache.kafka.streams.Topology> topology =
                 new java.util.concurrent.CompletableFuture<>();
+        InputEnds inputEnds = new AdminInputEnds(settings.bootstrapServers(), settings.topics().events());
         Thread.ofPlatform().daemon().name("topology-build").start(() -> {
             try {
                 topology.complete(VectorstreamTopology.build(settings.topics(), settings.storeOptions(),
-                        TextEmbedding.of(settings.models())));
+                        TextEmbedding.of(settings.models()), settings.limits(), inputEnds));
             } catch (RuntimeException | Error e) {
                 topology.completeExceptionally(e);
             }
         });
         int shardCount;
+        KafkaStreams streams;
+        try {
+            shardCount = checkTopics(settings);
+            Properties props = settings.streamsProperties();
+            props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                    staticMemberId(settings.stateDir()));
+            streams = new KafkaStreams(built(topology), props);
+        } catch (RuntimeException e) {
+            inputEnds.close();
+            throw e;
+        }
+        RestoreTracker restores = new RestoreTracker();
+        streams.setGlobalStateRestoreListener(restores);
+        StreamThreadFailures threadFailures = new StreamThreadFailures();
+        streams.setUncaughtExceptionHandler(threadFailures);
+        streams.start();
+        return new IngestStreams(streams, restores, threadFailures, inputEnds, settings, shardCount);
+    }
+
+    /** Creates missing topics, corrects and checks the configurations of existing ones; the number of shards. */
+    private static int checkTopics(final Settings settings) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 settings.bootstrapServers()))) {
             settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());
+            settings.topics().correctChangelogs(admin, settings.applicationId());
             settings.topics().verifyConfigs(admin, settings.bootstrapServers());
-            shardCount = settings.topics().shardCount(admin);
+            return settings.topics().shardCount(admin);
         }
-        Properties props = settings.streamsProperties();
-        props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
-                staticMemberId(settings.stateDir()));
-        KafkaStreams streams = new KafkaStreams(built(topology), props);
-        RestoreTracker restores = new RestoreTracker();
-        streams.setGlobalStateRestoreListener(restores);
-        streams.start();
-        return new IngestStreams(streams, restores, settings, shardCount);
     }
 
     private static org.apache.kafka.streams.Topology built(
@@ -208,6 +248,16 @@ public final class IngestStreams implements AutoCloseable {
         }
     }
 
+    /** The events topic's end offsets, read in the background: what a consistency token may name. */
+    public InputEnds inputEnds() {
+        return inputEnds;
+    }
+
+    /** Stream threads that failed and were replaced since this instance started. */
+    public long replacedThreads() {
+        return threadFailures.replacedThreads();
+    }
+
     /** Running, with no store still restoring: searches see all the data this instance hosts. */
     public boolean isReady() {
         return streams.state() == KafkaStreams.State.RUNNING && restores.restoring() == 0;
@@ -236,7 +286,9 @@ public final class IngestStreams implements AutoCloseable {
         // Start-up stores no task took hold their files open: closed before Kafka Streams lets go
         // of the state folder's lock, so that no other process opens those files meanwhile.
         io.vectorstream.store.ChronicleShardStore.closeStartupStoresNotTaken(settings.stateDir());
+        threadFailures.close();
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        inputEnds.close();
     }
 }

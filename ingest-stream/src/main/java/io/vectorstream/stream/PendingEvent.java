@@ -41,21 +41,41 @@ record PendingEvent(byte[] key, byte[] value, long timestamp, String topic, int 
         if (length < 0) {
             return null;
         }
+        return bytes(in, length);
+    }
+
+    /** {@code length} bytes, checked against what is left before anything is allocated. */
+    private static byte[] bytes(final ByteBuffer in, final int length) {
+        if (length < 0 || length > in.remaining()) {
+            throw new IllegalArgumentException("damaged pending event: a length of " + length + " with "
+                    + in.remaining() + " bytes left");
+        }
         byte[] bytes = new byte[length];
         in.get(bytes);
         return bytes;
     }
 
-    /** The stored part of a pending event at {@code offset}: key, value, timestamp and source. */
+    /**
+     * The stored part of a pending event at {@code offset}: key, value, timestamp and source.
+     *
+     * @throws IllegalArgumentException when the bytes are not a pending event (the store's
+     *                                  changelog is a topic that anyone with access can write)
+     */
     static PendingEvent decode(final long offset, final byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        long timestamp = in.getLong();
-        int partition = in.getInt();
-        byte[] topic = new byte[in.getInt()];
-        in.get(topic);
-        byte[] key = getNullable(in);
-        byte[] value = getNullable(in);
-        return new PendingEvent(key, value, timestamp, new String(topic, StandardCharsets.UTF_8), partition, offset,
-                null, List.of());
+        try {
+            ByteBuffer in = ByteBuffer.wrap(bytes);
+            long timestamp = in.getLong();
+            int partition = in.getInt();
+            byte[] topic = bytes(in, in.getInt());
+            byte[] key = getNullable(in);
+            byte[] value = getNullable(in);
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException("damaged pending event: trailing bytes");
+            }
+            return new PendingEvent(key, value, timestamp, new String(topic, StandardCharsets.UTF_8), partition,
+                    offset, null, List.of());
+        } catch (java.nio.BufferUnderflowException | NullPointerException e) {
+            throw new IllegalArgumentException("damaged pending event: truncated", e);
+        }
     }
 }

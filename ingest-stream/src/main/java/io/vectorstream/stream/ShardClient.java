@@ -27,6 +27,11 @@ public final class ShardClient {
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
+    /** How many shards there are (partitions of {@code vectorstream.chunks}). */
+    public int shardCount() {
+        return allShards.size();
+    }
+
     /** Whether the Streams instance is running, so its stores can answer. */
     public boolean isRunning() {
         return streams.state() == KafkaStreams.State.RUNNING;
@@ -69,14 +74,16 @@ public final class ShardClient {
     }
 
     /**
-     * Waits until the given shards (all when {@code null}) have applied everything the token names.
+     * Waits until the given shards (all when {@code null}) have applied everything the token names:
+     * looks again whenever a shard of this process applies a watermark ({@link
+     * io.vectorstream.store.WatermarkSignal}), not on a timer.
      *
      * @return whether they had within the timeout
      */
     public boolean awaitApplied(final ConsistencyToken token, final Set<Integer> partitions, final Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long pauseMillis = 1;
         while (true) {
+            long seen = io.vectorstream.store.WatermarkSignal.moves();
             Map<Integer, Map<Integer, Long>> watermarks;
             try {
                 watermarks = query(new ShardQuery.Watermarks(), partitions);
@@ -87,18 +94,22 @@ public final class ShardClient {
                 // query() answered for every wanted shard, or threw.
                 return true;
             }
-            if (System.nanoTime() >= deadline) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
                 return false;
             }
             try {
-                Thread.sleep(pauseMillis);
+                // Woken when a watermark moves; at least every 100 ms anyway, since a shard that was
+                // not answering (mid-rebalance) may answer now without any move.
+                io.vectorstream.store.WatermarkSignal.awaitMoveAfter(seen, Math.min(left, RECHECK_NANOS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
-            pauseMillis = Math.min(20, pauseMillis * 2);
         }
     }
+
+    private static final long RECHECK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     /** A shard that should answer cannot. */
     public static final class ShardUnavailableException extends RuntimeException {

@@ -7,8 +7,10 @@ import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -34,13 +36,24 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardWriter.class);
 
     private final String storeName;
+    private final InputEnds inputEnds;
+    /**
+     * Watermarks at or past the end of their input partition as last read, by partition and
+     * offset, with when they came ({@link System#nanoTime}): applied once a reading shows the
+     * partition reaching them, dropped when a reading begun after they came still does not
+     * ({@link InputEnds}).
+     */
+    private final Map<Integer, java.util.TreeMap<Long, Long>> heldWatermarks = new HashMap<>();
+    /** Held watermarks per partition at most; the smallest go first (a larger one applied covers them). */
+    static final int MAX_HELD_WATERMARKS = 64;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Bytes, byte[]> store;
     /** The writes of the record being applied, handed to the store in one call. */
     private final List<KeyValue<Bytes, byte[]>> writes = new ArrayList<>();
 
-    ShardWriter(final String storeName) {
+    ShardWriter(final String storeName, final InputEnds inputEnds) {
         this.storeName = storeName;
+        this.inputEnds = inputEnds;
     }
 
     @Override
@@ -52,6 +65,68 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         // writer thread. It applies nothing.
         processorContext.schedule(java.time.Duration.ofSeconds(1),
                 org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, now -> store.putAll(List.of()));
+        heldWatermarks.clear();
+        processorContext.schedule(java.time.Duration.ofMillis(WATERMARK_CHECK_MS),
+                org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, now -> applyConfirmedWatermarks());
+    }
+
+    /** How often held watermarks are checked against new readings of the input's ends. */
+    static final long WATERMARK_CHECK_MS = 10;
+
+    /**
+     * Applies the held watermarks that a reading of the input's ends now covers, and drops those
+     * that a reading begun after they came still does not: those were not written by the
+     * validation stage, which only ever marks offsets it has read.
+     */
+    private void applyConfirmedWatermarks() {
+        if (heldWatermarks.isEmpty()) {
+            return;
+        }
+        long lastReading = inputEnds.lastReadingStartedAt();
+        for (var it = heldWatermarks.entrySet().iterator(); it.hasNext(); ) {
+            var held = it.next();
+            int partition = held.getKey();
+            java.util.TreeMap<Long, Long> offsets = held.getValue();
+            long end = inputEnds.end(partition);
+            Long reached = offsets.lowerKey(end);
+            if (reached != null) {
+                offsets.headMap(reached, true).clear();
+                store.putAll(List.of(KeyValue.pair(Bytes.wrap(new RecordKey.WatermarkKey(partition).encode()),
+                        RecordCodec.encodeOffset(reached))));
+            }
+            for (var past = offsets.entrySet().iterator(); past.hasNext(); ) {
+                var watermark = past.next();
+                if (lastReading - watermark.getValue() > 0) {
+                    past.remove();
+                    LOG.warn("a watermark for input partition {} at offset {} is past the partition's end ({}): not "
+                            + "written by the validation stage; ignored", partition, watermark.getKey(), end);
+                }
+            }
+            if (offsets.isEmpty()) {
+                it.remove();
+            } else {
+                inputEnds.requestReading();
+            }
+        }
+    }
+
+    /**
+     * Takes a watermark at once when the last reading of the input's ends covers it (the usual
+     * case), else holds it for {@link #applyConfirmedWatermarks}.
+     */
+    private void watermark(final RecordKey.WatermarkKey key, final byte[] value) {
+        long offset = RecordCodec.decodeOffset(value);
+        if (offset < inputEnds.end(key.inputPartition())) {
+            put(key.encode(), value);
+            return;
+        }
+        java.util.TreeMap<Long, Long> held = heldWatermarks.computeIfAbsent(key.inputPartition(),
+                p -> new java.util.TreeMap<>());
+        held.putIfAbsent(offset, System.nanoTime());
+        if (held.size() > MAX_HELD_WATERMARKS) {
+            held.pollFirstEntry();
+        }
+        inputEnds.requestReading();
     }
 
     /**
@@ -64,19 +139,42 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         writes.clear();
         try {
             apply(record);
+            requireWritesFit();
             store.putAll(writes);
         } catch (org.apache.kafka.common.KafkaException kafkaError) {
             throw kafkaError;
         } catch (RuntimeException e) {
             var meta = context.recordMetadata().orElseThrow();
-            LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
-                    meta.partition(), meta.offset(), e);
-            context.forward(new Record<>(record.key(), record.value(), record.timestamp(),
-                    DeadLetters.headers("cannot apply to the shard store: " + e, null, meta.topic(), meta.partition(),
-                            meta.offset())), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
+            if (e instanceof io.vectorstream.store.IndexMemory.OverBudget) {
+                LOG.warn("record {}-{}@{} refused: {}; sent to the dead-letter topic", meta.topic(), meta.partition(),
+                        meta.offset(), e.getMessage());
+            } else {
+                LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
+                        meta.partition(), meta.offset(), e);
+            }
+            String reason = e instanceof io.vectorstream.store.IndexMemory.OverBudget overBudget
+                    ? overBudget.getMessage() : "cannot apply to the shard store: " + e;
+            context.forward(DeadLetters.of(record.key(), record.value(), record.timestamp(), reason, null,
+                    meta.topic(), meta.partition(), meta.offset()), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
             // Still one call for the record, with nothing to write: the store marks it applied.
             writes.clear();
             store.putAll(writes);
+        }
+    }
+
+    /**
+     * Every write goes to the changelog as one record: one that the changelog would refuse must not
+     * be written (a failed changelog write stops the stream thread, and the record would stop it
+     * again at every restart). Records of the validation stage never come near; a record written to
+     * the chunks topic by anyone else might.
+     */
+    private void requireWritesFit() {
+        for (KeyValue<Bytes, byte[]> write : writes) {
+            long bytes = (long) write.key.get().length + (write.value == null ? 0 : write.value.length);
+            if (bytes > Topics.MAX_RECORD_BYTES) {
+                throw new IllegalArgumentException("a write of " + bytes + " bytes, over the " + Topics.MAX_RECORD_BYTES
+                        + " the changelog takes");
+            }
         }
     }
 
@@ -127,7 +225,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
                     put(record.key(), previous == null ? value : RecordCodec.encode(chunk.updatedFrom(previous)));
                 }
             }
-            case RecordKey.WatermarkKey k -> put(record.key(), value);
+            case RecordKey.WatermarkKey k -> watermark(k, value);
             case RecordKey.IndexRequestKey k -> put(record.key(), value);
         }
     }

@@ -102,9 +102,66 @@ public record Topics(String events, String chunks, String deadLetter) {
      */
     public static final int MAX_DEAD_LETTER_BYTES = MAX_EVENT_BYTES + 1024 * 1024;
 
-    /** The dead-letter topic's configuration (default retention). */
+    /**
+     * The dead-letter topic's configuration: kept forever, since a dead letter is an event to fix and
+     * send again ({@code dlq replay}), and the broker's default (7 days) would drop it unseen. An
+     * operator may set a retention on the topic; start-up corrects it only where it is the broker's
+     * default ({@link #correctConfigs}).
+     */
     static final Map<String, String> DEAD_LETTER_CONFIGS = Map.of(
-            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_DEAD_LETTER_BYTES));
+            TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_DEAD_LETTER_BYTES),
+            TopicConfig.RETENTION_MS_CONFIG, "-1",
+            TopicConfig.RETENTION_BYTES_CONFIG, "-1");
+
+    /**
+     * The largest key and value a derived record may take: what the stream writes to the chunks
+     * topic and the changelogs ({@code max.message.bytes} {@value #MAX_EVENT_BYTES}), less room for
+     * the record batch's framing. The limits ({@link io.vectorstream.schema.Limits}) keep records far
+     * below it; a record past it is a dead letter, never a send Kafka refuses.
+     */
+    public static final int MAX_RECORD_BYTES = MAX_EVENT_BYTES - 64 * 1024;
+
+    /**
+     * The configuration of a state store's changelog: large enough for the largest record the store
+     * takes. The pending-embedding store holds whole events (and where they came from), as large as
+     * the events topic takes; every other store holds derived records ({@link #MAX_RECORD_BYTES}).
+     * The broker's default of about 1 MB would refuse a record the limits allow, and Kafka Streams
+     * stops a stream thread whose changelog write fails.
+     */
+    public static Map<String, String> changelogConfigs(final String storeName) {
+        int largest = VectorstreamTopology.PENDING_EMBEDDING_STORE.equals(storeName) ? MAX_DEAD_LETTER_BYTES
+                : MAX_EVENT_BYTES;
+        return Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(largest));
+    }
+
+    /** The name Kafka Streams gives the changelog of {@code storeName}. */
+    public static String changelogOf(final String applicationId, final String storeName) {
+        return applicationId + "-" + storeName + "-changelog";
+    }
+
+    /**
+     * Raises the {@code max.message.bytes} of this application's existing changelogs to what
+     * {@link #changelogConfigs} sets on new ones: changelogs made by an earlier version have the
+     * broker's default, which a record the limits allow may pass. Kafka Streams does not change the
+     * configuration of a topic that exists.
+     */
+    public void correctChangelogs(final Admin admin, final String applicationId) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            for (String store : VectorstreamTopology.STORES) {
+                String changelog = changelogOf(applicationId, store);
+                if (existing.contains(changelog)) {
+                    correctConfigs(admin, changelog, changelogConfigs(store));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while checking changelogs", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot check the changelogs of " + applicationId + ": " + e.getMessage(),
+                    e);
+        }
+    }
 
     /**
      * Sets a topic's configuration where it differs from {@code wanted} ({@code max.message.bytes}:
@@ -123,7 +180,10 @@ public record Topics(String events, String chunks, String deadLetter) {
             ConfigEntry entry = current.get(name);
             boolean largeEnough = name.equals(TopicConfig.MAX_MESSAGE_BYTES_CONFIG) && entry != null
                     && Long.parseLong(entry.value()) >= Long.parseLong(value);
-            if (!largeEnough && (entry == null || !value.equals(entry.value()))) {
+            // A dead-letter retention an operator chose is theirs; the broker's default is not a choice.
+            boolean chosen = topic.equals(deadLetter) && entry != null && isRetention(name)
+                    && entry.source() == ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG;
+            if (!largeEnough && !chosen && (entry == null || !value.equals(entry.value()))) {
                 changes.add(new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET));
             }
         });
@@ -134,6 +194,10 @@ public record Topics(String events, String chunks, String deadLetter) {
         }
     }
 
+    private static boolean isRetention(final String name) {
+        return name.equals(TopicConfig.RETENTION_MS_CONFIG) || name.equals(TopicConfig.RETENTION_BYTES_CONFIG);
+    }
+
     /** The configuration {@link #correctConfigs} keeps a topic of ours at, or {@code null} for the events topic. */
     private Map<String, String> correctedConfigs(final String topic) {
         return topic.equals(chunks) ? CHUNKS_CONFIGS : topic.equals(deadLetter) ? DEAD_LETTER_CONFIGS : null;
@@ -141,7 +205,7 @@ public record Topics(String events, String chunks, String deadLetter) {
 
     /**
      * Creates the topics that do not exist yet: events and chunks kept whole ({@link
-     * #CHUNKS_CONFIGS}), the dead-letter topic with default retention ({@link #DEAD_LETTER_CONFIGS}).
+     * #CHUNKS_CONFIGS}), the dead-letter topic kept whole too ({@link #DEAD_LETTER_CONFIGS}).
      * Existing topics are left as they are, except the chunks and dead-letter topics, whose
      * configurations are corrected.
      */

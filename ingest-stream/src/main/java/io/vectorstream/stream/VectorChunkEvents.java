@@ -233,16 +233,7 @@ final class VectorChunkEvents {
             return null;
         }
         String id = p.getText();
-        if (id.isEmpty() || id.length() > MAX_ID || !isLetterOrDigit(id.charAt(0))) {
-            return null;
-        }
-        for (int i = 1; i < id.length(); i++) {
-            char c = id.charAt(i);
-            if (!isLetterOrDigit(c) && c != '.' && c != '_' && c != '~' && c != ':' && c != '-') {
-                return null;
-            }
-        }
-        return id;
+        return io.vectorstream.schema.Ids.isValid(id) ? id : null;
     }
 
     /** {@code ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$} */

@@ -44,31 +44,40 @@ public final class VectorstreamTopology {
      * Builds the topology over the given topics.
      *
      * @param embedding the models that embed chunks sent with text only
+     * @param limits    the sizes a record may take; larger ones are dead letters
+     * @param inputEnds the events topic's ends, which the shards check watermarks against
      */
     public static Topology build(final Topics topics, final ShardStoreOptions storeOptions,
-                                 final TextEmbedding embedding) {
+                                 final TextEmbedding embedding, final io.vectorstream.schema.Limits limits,
+                                 final InputEnds inputEnds) {
         ByteArraySerializer bytesOut = new ByteArraySerializer();
         ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
         Topology topology = new Topology();
 
         topology.addSource("events", bytesIn, bytesIn, topics.events());
         topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, PENDING_EMBEDDING_STORE,
-                VALIDATION_PROGRESS_STORE, embedding), "events");
+                VALIDATION_PROGRESS_STORE, embedding, limits), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
-                Serdes.String(), Serdes.ByteArray()), "validate");
+                Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Topics.changelogConfigs(LIBRARY_SETTINGS_STORE)),
+                "validate");
         // Cached: an event held and processed between two commits (the common case) is then never
         // written to the changelog; its put and delete meet in the cache, which drops both at flush.
-        // What is still held at a commit is flushed before it, so a crash loses nothing.
+        // What is still held at a commit is flushed before it, so a crash loses nothing. Keys are the
+        // input offsets as 8 big-endian bytes (what Serdes.Long wrote, so existing changelogs read
+        // the same), decoded by the processor: a forged record must not fail a read in Kafka's serde.
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING_EMBEDDING_STORE),
-                Serdes.Long(), Serdes.ByteArray()).withCachingEnabled(), "validate");
+                Serdes.ByteArray(), Serdes.ByteArray()).withCachingEnabled()
+                .withLoggingEnabled(Topics.changelogConfigs(PENDING_EMBEDDING_STORE)), "validate");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(VALIDATION_PROGRESS_STORE),
-                Serdes.String(), Serdes.Long()).withCachingEnabled(), "validate");
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled()
+                .withLoggingEnabled(Topics.changelogConfigs(VALIDATION_PROGRESS_STORE)), "validate");
         topology.addSink(SHARDS_SINK, topics.chunks(), bytesOut, bytesOut, new ShardPartitioner(), "validate");
 
         topology.addSource("chunks", bytesIn, bytesIn, topics.chunks());
-        topology.addProcessor("apply-to-shard", () -> new ShardWriter(SHARD_STORE), "chunks");
+        topology.addProcessor("apply-to-shard", () -> new ShardWriter(SHARD_STORE, inputEnds), "chunks");
         topology.addStateStore(Stores.keyValueStoreBuilder(new ShardStoreSupplier(SHARD_STORE, storeOptions),
-                Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled(), "apply-to-shard");
+                Serdes.Bytes(), Serdes.ByteArray()).withCachingDisabled()
+                .withLoggingEnabled(Topics.changelogConfigs(SHARD_STORE)), "apply-to-shard");
         // One dead-letter sink per sub-topology: a node shared by both would merge them into one.
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), bytesOut, bytesOut, "validate");
         topology.addSink(SHARD_DEAD_LETTER_SINK, topics.deadLetter(), bytesOut, bytesOut, "apply-to-shard");

@@ -42,6 +42,8 @@ class IndexFactoryTest {
         assertEquals("iterations", refusedParameter("ivf", Map.of("iterations", IvfParams.MAX_ITERATIONS + 1)));
         assertEquals("rerank", refusedParameter("ivf", Map.of("rerank", 1_001)));
         assertEquals("retrainGrowth", refusedParameter("ivf", Map.of("retrainGrowth", 1.0)));
+        assertEquals("retrainGrowth", refusedParameter("ivf", Map.of("retrainGrowth", IvfParams.MIN_RETRAIN_GROWTH - 0.01)),
+                "a growth near 1 would retrain at almost every insert");
         assertEquals("retrainGrowth", refusedParameter("ivf", Map.of("retrainGrowth", Double.POSITIVE_INFINITY)));
         assertEquals("trainThreshold", refusedParameter("ivf", Map.of("trainThreshold", 0)));
         assertEquals("tables", refusedParameter("lsh", Map.of("tables", 1_000_000)));
@@ -80,5 +82,18 @@ class IndexFactoryTest {
         assertEquals("lists", refusedParameter("ivf", Map.of("lists", 4)));
         assertEquals("nlist", refusedParameter("flat", Map.of("nlist", 4)));
         assertEquals("nlist", refusedParameter("lsh", Map.of("nlist", 4)));
+    }
+
+    @Test
+    void lshProjectionsPastTheirMemoryCapAreRefusedForTheLibrarysDimension() {
+        Map<String, Integer> largest = Map.of("tables", LshParams.MAX_TABLES, "bits", 62);
+        IndexFactory.check("lsh", largest, 8);
+        InvalidIndexParameter refused = assertThrows(InvalidIndexParameter.class,
+                () -> IndexFactory.check("lsh", largest, 4096));
+        assertEquals("tables", refused.parameter());
+        assertTrue(refused.getMessage().contains("16 MiB"), refused.getMessage());
+        assertThrows(InvalidIndexParameter.class,
+                () -> IndexFactory.create("lsh", 4096, Metric.COSINE, largest), "nothing is allocated for it either");
+        IndexFactory.check("lsh", Map.of(), 4096); // the defaults fit the largest dimension
     }
 }

@@ -14,7 +14,7 @@ class RecordEncodingTest {
 
     @Test
     void keysRoundTrip() {
-        List<RecordKey> keys = List.of(new RecordKey.LibraryKey("lib"), new RecordKey.DocumentKey("lib", "dök"),
+        List<RecordKey> keys = List.of(new RecordKey.LibraryKey("lib"), new RecordKey.DocumentKey("lib", "d-1.x~y_z"),
                 new RecordKey.ChunkKey("lib", "doc", "c:1"), new RecordKey.WatermarkKey(7));
         for (RecordKey key : keys) {
             assertEquals(key, RecordKey.decode(key.encode()));
@@ -39,6 +39,58 @@ class RecordEncodingTest {
         assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(Arrays.copyOf(key, key.length - 1)));
         assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(Arrays.copyOf(key, key.length + 1)));
         assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(new byte[] {9}));
+    }
+
+    @Test
+    void keysWithIdsTheSchemasRefuseAreRejected() {
+        // Forged on an internal topic: a library id names a file (ivf/<id>.ivf), so none may leave the folder.
+        for (String id : List.of("../etc", "a/b", ".hidden", "", "dök", "x".repeat(129))) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> RecordKey.decode(new RecordKey.LibraryKey(id).encode()), id);
+            assertThrows(IllegalArgumentException.class,
+                    () -> RecordKey.decode(new RecordKey.ChunkKey("lib", "doc", id).encode()), id);
+        }
+        byte[] negative = java.nio.ByteBuffer.allocate(5).put(RecordKey.WATERMARK).putInt(-1).array();
+        assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(negative));
+    }
+
+    @Test
+    void forgedRecordsAreRejectedBeforeAnythingLargeIsAllocated() {
+        ChunkRecord chunk = new ChunkRecord("l", "d", "c", "text", new float[] {1, 2, 3}, "{}", 1, 2, 3);
+        byte[] encoded = RecordCodec.encode(chunk);
+        // The vector's count is after the format byte and four strings: 1 + 4 * 4 + "l d c text".
+        int countAt = 1 + 4 + 1 + 4 + 1 + 4 + 1 + 4 + 4;
+        for (int forged : new int[] {Integer.MAX_VALUE, -2, 1 << 28}) {
+            byte[] copy = encoded.clone();
+            java.nio.ByteBuffer.wrap(copy).putInt(countAt, forged);
+            assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeChunk(copy), "count " + forged);
+            assertThrows(IllegalArgumentException.class, () -> RecordCodec.vectorOfChunk(copy), "count " + forged);
+        }
+        byte[] hugeString = encoded.clone();
+        java.nio.ByteBuffer.wrap(hugeString).putInt(1, Integer.MAX_VALUE);
+        assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeChunk(hugeString));
+        for (int cut = 0; cut < encoded.length; cut++) {
+            byte[] truncated = Arrays.copyOf(encoded, cut);
+            assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeChunk(truncated), "cut at " + cut);
+        }
+        DocumentUpsert upsert = new DocumentUpsert(new DocumentRecord("l", "d", "{}", 1, 2, 3), List.of("a"));
+        byte[] manyIds = RecordCodec.encode(upsert);
+        java.nio.ByteBuffer.wrap(manyIds).putInt(manyIds.length - 4 - 1 - 4, Integer.MAX_VALUE);
+        assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeDocumentUpsert(manyIds));
+
+        LibraryRecord library = new LibraryRecord("l", "n", "{}", 3, Metric.L2, "{\"kind\":\"flat\"}", 1, 2, 3, null);
+        byte[] lib = RecordCodec.encode(library);
+        int dimensionAt = 1 + 4 + 1 + 4 + 1 + 4 + 2;
+        for (int forged : new int[] {0, -1, 4097, Integer.MAX_VALUE}) {
+            byte[] copy = lib.clone();
+            java.nio.ByteBuffer.wrap(copy).putInt(dimensionAt, forged);
+            assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeLibrary(copy), "dimension " + forged);
+        }
+        byte[] badMetric = lib.clone();
+        java.nio.ByteBuffer.wrap(badMetric).putInt(dimensionAt + 4, 99);
+        assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeLibrary(badMetric));
+        assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeOffset(new byte[7]));
+        assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeOffset(RecordCodec.encodeOffset(-5)));
     }
 
     @Test

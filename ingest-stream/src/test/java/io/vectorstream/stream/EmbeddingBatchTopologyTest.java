@@ -48,7 +48,7 @@ class EmbeddingBatchTopologyTest {
         models = new Models(TestModel.dir().getParent(), null, 0);
         embedding = new GatedEmbedding(TextEmbedding.of(models));
         driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                embedding), props);
+                embedding, io.vectorstream.schema.Limits.DEFAULT, InputEnds.unchecked()), props);
         events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
         events.pipeInput("t", """
                 {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
@@ -181,7 +181,7 @@ class EmbeddingBatchTopologyTest {
         return query(new ShardQuery.GetChunk("t", "d", id));
     }
 
-    private KeyValueStore<Long, byte[]> pendingStore() {
+    private KeyValueStore<byte[], byte[]> pendingStore() {
         return driver.getKeyValueStore(VectorstreamTopology.PENDING_EMBEDDING_STORE);
     }
 

@@ -30,18 +30,18 @@ class EventProcessorRestartTest {
 
     private Models models;
     private KeyValueStore<String, byte[]> libraries;
-    private KeyValueStore<Long, byte[]> pending;
-    private KeyValueStore<String, Long> progress;
+    private KeyValueStore<byte[], byte[]> pending;
+    private KeyValueStore<String, byte[]> progress;
 
     @BeforeEach
     void stores() {
         models = new Models(TestModel.dir().getParent(), null, 0);
         libraries = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARIES), Serdes.String(),
                 Serdes.ByteArray()).withLoggingDisabled().build();
-        pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING), Serdes.Long(),
+        pending = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PENDING), Serdes.ByteArray(),
                 Serdes.ByteArray()).withLoggingDisabled().build();
         progress = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(PROGRESS), Serdes.String(),
-                Serdes.Long()).withLoggingDisabled().build();
+                Serdes.ByteArray()).withLoggingDisabled().build();
     }
 
     @AfterEach
@@ -66,7 +66,8 @@ class EventProcessorRestartTest {
 
     private EventProcessor processor(final MockProcessorContext<byte[], byte[]> context,
                                      final TextEmbedding embedding) {
-        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, PROGRESS, embedding);
+        EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, PROGRESS, embedding,
+                io.vectorstream.schema.Limits.DEFAULT);
         processor.init(context);
         return processor;
     }

@@ -41,7 +41,8 @@ class EventTranslatorFastPathTest {
     private static final Function<String, LibraryRecord> KNOWN = LIBRARIES::get;
     private static final List<String> LIBRARY_IDS = List.of("lib-cos", "lib-dot", "lib-l2", "lib-model");
 
-    private final EventTranslator translator = new EventTranslator(TextEmbedding.of(io.vectorstream.embed.Models.none()));
+    private final EventTranslator translator = new EventTranslator(TextEmbedding.of(io.vectorstream.embed.Models.none()),
+            io.vectorstream.schema.Limits.DEFAULT);
 
     private static LibraryRecord library(final String id, final int dimension, final Metric metric) {
         return new LibraryRecord(id, id, "{}", dimension, metric, "{\"kind\":\"flat\"}", 0, 0, 0, null);

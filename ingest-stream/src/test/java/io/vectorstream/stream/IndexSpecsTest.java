@@ -11,16 +11,20 @@ class IndexSpecsTest {
     @Test
     void parametersOutOfTodaysRangesAreDroppedAndTheOthersKept() {
         assertEquals("{\"kind\":\"lsh\",\"params\":{\"bits\":6}}", IndexSpecs.tolerated(
-                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"probes\":2.5,\"bits\":6}}").toString());
+                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"probes\":2.5,\"bits\":6}}", 8).toString());
         // collisions 30 was fine beside 100 tables, not beside the default 24.
         assertEquals("{\"kind\":\"lsh\",\"params\":{}}", IndexSpecs.tolerated(
-                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"collisions\":30}}").toString());
+                "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"collisions\":30}}", 8).toString());
         String valid = "{\"kind\":\"ivf\",\"params\":{\"nlist\":8,\"sq8\":0}}";
-        assertEquals(valid, IndexSpecs.tolerated(valid).toString());
+        assertEquals(valid, IndexSpecs.tolerated(valid, 8).toString());
+        // Projections too large for the library's dimension (an earlier version allowed them): the
+        // parameters take their defaults, which fit.
+        assertEquals("{\"kind\":\"lsh\",\"params\":{}}", IndexSpecs.tolerated(
+                "{\"kind\":\"lsh\",\"params\":{\"tables\":64,\"bits\":62}}", 4096).toString());
     }
 
     @Test
     void anUnknownKindIsStillAnError() {
-        assertThrows(IllegalArgumentException.class, () -> IndexSpecs.tolerated("{\"kind\":\"hnsw\"}"));
+        assertThrows(IllegalArgumentException.class, () -> IndexSpecs.tolerated("{\"kind\":\"hnsw\"}", 8));
     }
 }

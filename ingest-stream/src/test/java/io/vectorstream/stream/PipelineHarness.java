@@ -53,11 +53,22 @@ public final class PipelineHarness implements AutoCloseable {
         return startOn(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"), models);
     }
 
+    /** Starts a pipeline without embedding models, with these limits, on topics of its own, and waits until it runs. */
+    public static PipelineHarness start(final io.vectorstream.schema.Limits limits) {
+        String name = KafkaFixture.uniqueName("pipeline");
+        return startWith(settingsOn(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"),
+                Models.none()).withLimits(limits));
+    }
+
     /**
      * Starts another application (own id, own state) over the events of existing topics: it
      * replays them from the beginning. Its internal chunks topic is its own too.
      */
     public static PipelineHarness startOn(final Topics topics, final Models models) {
+        return startWith(settingsOn(topics, models));
+    }
+
+    private static IngestStreams.Settings settingsOn(final Topics topics, final Models models) {
         String name = KafkaFixture.uniqueName("pipeline");
         Path stateDir = io.vectorstream.util.Directories.temporary("vectorstream-state");
         IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(), stateDir,
@@ -66,9 +77,7 @@ public final class PipelineHarness implements AutoCloseable {
                 .withApplicationId(name)
                 .withStoreOptions(ShardStoreOptions.SMALL)
                 .withModels(models);
-        PipelineHarness harness = new PipelineHarness(settings);
-        harness.awaitRunning(Duration.ofSeconds(60));
-        return harness;
+        return settings;
     }
 
     /** Starts an instance with exactly these settings and waits until it runs. */
@@ -112,6 +121,11 @@ public final class PipelineHarness implements AutoCloseable {
 
     public KafkaStreams streams() {
         return ingest.streams();
+    }
+
+    /** Stream threads that failed and were replaced since this instance started. */
+    public long replacedThreads() {
+        return ingest.replacedThreads();
     }
 
     void awaitRunning(final Duration timeout) {

@@ -116,7 +116,7 @@ class RebuildIntegrationTest {
             IngestStreams.Settings elsewhere = new IngestStreams.Settings(pipeline.settings().bootstrapServers(),
                     io.vectorstream.util.Directories.temporary("vectorstream-rebuild-elsewhere"), "127.0.0.1:2",
                     pipeline.topics(), pipeline.settings().applicationId(), 3, (short) 1,
-                    pipeline.settings().storeOptions(), pipeline.settings().models(), Map.of());
+                    pipeline.settings().storeOptions(), pipeline.settings().models(), pipeline.settings().limits(), Map.of());
             ApplicationReset.reset(admin, elsewhere, line -> { });
             String rebuiltState;
             ConsistencyToken deletion;

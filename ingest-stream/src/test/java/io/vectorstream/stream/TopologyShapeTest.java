@@ -12,7 +12,7 @@ class TopologyShapeTest {
     @Test
     void validationAndIndexingAreTwoSubTopologies() {
         TopologyDescription description = VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                TextEmbedding.of(Models.none())).describe();
+                TextEmbedding.of(Models.none()), io.vectorstream.schema.Limits.DEFAULT, InputEnds.unchecked()).describe();
         assertEquals(2, description.subtopologies().size(), description.toString());
     }
 
@@ -20,7 +20,7 @@ class TopologyShapeTest {
     @Test
     void theStoreListNamesEveryStoreOfTheTopology() {
         TopologyDescription description = VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                TextEmbedding.of(Models.none())).describe();
+                TextEmbedding.of(Models.none()), io.vectorstream.schema.Limits.DEFAULT, InputEnds.unchecked()).describe();
         java.util.Set<String> stores = new java.util.TreeSet<>();
         description.subtopologies().forEach(sub -> sub.nodes().forEach(node -> {
             if (node instanceof TopologyDescription.Processor processor) {

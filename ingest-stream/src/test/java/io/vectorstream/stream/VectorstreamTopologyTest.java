@@ -42,7 +42,7 @@ class VectorstreamTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                TextEmbedding.of(Models.none())), props);
+                TextEmbedding.of(Models.none()), io.vectorstream.schema.Limits.DEFAULT, InputEnds.unchecked()), props);
         events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
     }
 
@@ -233,5 +233,93 @@ class VectorstreamTopologyTest {
         assertEquals("payload.index.params.tables", DeadLetters.header(dead.getFirst().headers(), DeadLetters.FIELD));
         assertFalse(query(new ShardQuery.GetLibrary("l")).orElseThrow().library().indexJson().contains("lsh"));
         assertTrue(query(new ShardQuery.GetChunk("l", "d", "after")).isPresent());
+    }
+
+    private List<TestRecord<String, String>> deadLetters() {
+        return driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(), new StringDeserializer())
+                .readRecordsToList();
+    }
+
+    /** Metadata of {@code keys} string lists of 250 strings of 1,000 characters (each within the schema). */
+    private static String bigMetadata(final int keys) {
+        String list = "[" + String.join(",", java.util.Collections.nCopies(250, "\"" + "m".repeat(1_000) + "\""))
+                + "]";
+        StringBuilder json = new StringBuilder("{");
+        for (int i = 0; i < keys; i++) {
+            json.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(list);
+        }
+        return json.append('}').toString();
+    }
+
+    @Test
+    void recordsPastTheLimitsAreDeadLettersNamingTheFieldAndTheLimit() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        // The library of the report that bricked the service: about 15 MB of metadata.
+        send("big", """
+                {"type":"library.upserted","libraryId":"big","payload":{"name":"big","dimension":2,"metadata":%s}}"""
+                .formatted(bigMetadata(60)));
+        send("l", """
+                {"type":"document.upserted","libraryId":"l","documentId":"d","payload":{"metadata":%s}}"""
+                .formatted(bigMetadata(1)));
+        send("l", """
+                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c","payload":                {"embedding":[1,0],"metadata":%s}}""".formatted(bigMetadata(1)));
+        String chunks = String.join(",", java.util.Collections.nCopies(10_001, "{\"id\":\"x\",\"embedding\":[1,0]}"));
+        send("l", """
+                {"type":"document.upserted","libraryId":"l","documentId":"many","payload":{"chunks":[%s]}}"""
+                .formatted(chunks));
+        send("l", PipelineHarness.chunk("l", "d", "after", new float[] {1, 0}, "x"));
+
+        var dead = deadLetters();
+        assertEquals(List.of("payload.metadata", "payload.metadata", "payload.metadata", "payload.chunks"),
+                dead.stream().map(r -> DeadLetters.header(r.headers(), DeadLetters.FIELD)).toList());
+        assertTrue(DeadLetters.header(dead.getFirst().headers(), DeadLetters.REASON)
+                .contains("vectorstream.limits.metadata-bytes"), DeadLetters.header(dead.getFirst().headers(),
+                DeadLetters.REASON));
+        assertTrue(DeadLetters.header(dead.get(3).headers(), DeadLetters.REASON).contains("at most 10000 chunks"));
+        assertEquals(Optional.empty(), query(new ShardQuery.GetLibrary("big")));
+        assertEquals(Optional.empty(), query(new ShardQuery.GetDocument("l", "many")));
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "after")).isPresent(), "the next good event applies");
+    }
+
+    @Test
+    void forgedRecordsOnTheChunksTopicAreDeadLettersAndTheShardGoesOn() {
+        send("l", PipelineHarness.library("l", 2, "dot"));
+        TestInputTopic<byte[], byte[]> chunks = driver.createInputTopic(Topics.DEFAULT.chunks(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+        byte[] chunk = io.vectorstream.record.RecordCodec.encode(new ChunkRecord("l", "d", "c", "t", new float[] {1, 0},
+                "{}", 1, 2, 3));
+        java.nio.ByteBuffer.wrap(chunk).putInt(1 + 4 + 1 + 4 + 1 + 4 + 1 + 4 + 1, Integer.MAX_VALUE); // the vector's count
+        chunks.pipeInput(new io.vectorstream.record.RecordKey.ChunkKey("l", "d", "c").encode(), chunk);
+        chunks.pipeInput(new io.vectorstream.record.RecordKey.LibraryKey("../../escape").encode(),
+                io.vectorstream.record.RecordCodec.encode(new io.vectorstream.record.LibraryRecord("../../escape", "x",
+                        "{}", 2, io.vectorstream.schema.Metric.DOT, "{\"kind\":\"ivf\"}", 1, 2, 3, null)));
+        byte[] hugeDimension = io.vectorstream.record.RecordCodec.encode(new io.vectorstream.record.LibraryRecord(
+                "m", "m", "{}", 2, io.vectorstream.schema.Metric.DOT, "{\"kind\":\"flat\"}", 1, 2, 3, null));
+        java.nio.ByteBuffer.wrap(hugeDimension).putInt(1 + 4 + 1 + 4 + 1 + 4 + 2, Integer.MAX_VALUE);
+        chunks.pipeInput(new io.vectorstream.record.RecordKey.LibraryKey("m").encode(), hugeDimension);
+        chunks.pipeInput(new io.vectorstream.record.RecordKey.WatermarkKey(0).encode(), new byte[] {1, 2, 3});
+        send("l", PipelineHarness.chunk("l", "d", "after", new float[] {1, 0}, "x"));
+
+        var dead = deadLetters();
+        assertEquals(4, dead.size(), dead.toString());
+        dead.forEach(letter -> assertEquals(Topics.DEFAULT.chunks(),
+                DeadLetters.header(letter.headers(), DeadLetters.SOURCE_TOPIC)));
+        assertTrue(query(new ShardQuery.GetChunk("l", "d", "after")).isPresent(), "the next good record applies");
+        assertEquals(Optional.empty(), query(new ShardQuery.GetLibrary("m")));
+        assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d", "c")));
+    }
+
+    @Test
+    void aRecordTooLargeForTheInternalTopicsIsADeadLetterNotASend() {
+        var record = new EventTranslator.ShardRecord(new io.vectorstream.record.RecordKey.LibraryKey("l"),
+                new byte[Topics.MAX_RECORD_BYTES]);
+        var outcome = EventTranslator.withRecordsThatFit(new EventTranslator.Accepted(List.of(record)));
+        assertTrue(outcome instanceof EventTranslator.Rejected rejected && rejected.reason().contains("over the"),
+                outcome.toString());
+        var fits = new EventTranslator.ShardRecord(new io.vectorstream.record.RecordKey.LibraryKey("l"),
+                new byte[Topics.MAX_RECORD_BYTES - 10]);
+        assertTrue(EventTranslator.withRecordsThatFit(new EventTranslator.Accepted(List.of(fits)))
+                instanceof EventTranslator.Accepted);
     }
 }

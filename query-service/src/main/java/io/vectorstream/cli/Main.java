@@ -60,6 +60,17 @@ public final class Main {
                          --kafka BOOTSTRAP Kafka bootstrap servers (or VECTORSTREAM_KAFKA; default
                                            127.0.0.1:9092)
                          --topic NAME      (default vectorstream.events)
+              dlq count|list|replay  The dead-letter topic: events the stream refused, with why.
+                       count:  how many, by kind of reason (numbers and names taken out)
+                       list:   each one's source (topic-partition@offset), reason and field
+                                 --values (and the event)  --limit N (default 100)
+                       replay: sends the chosen events back to the events topic, once their cause
+                               is fixed (a library created, a limit raised); prints new tokens
+                                 --events-topic NAME (default vectorstream.events)
+                       Choose with --reason TEXT (a part of the reason) and --source
+                       TOPIC-P@OFFSET[,...]; replay needs one of them, or --all.
+                         --kafka BOOTSTRAP (or VECTORSTREAM_KAFKA; default 127.0.0.1:9092)
+                         --topic NAME      (default vectorstream.events.dlq)
               bench ann  Recall@10 against queries per second of an index, one thread.
                          --index flat|ivf|lsh
                          --generate N,DIM  generated clustered unit vectors with exact ground truth, or
@@ -123,6 +134,7 @@ public final class Main {
                         "model-dir", "partitions", "replication"), Set.of()), System.out);
                 case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
                 case "bench" -> BenchCommand.run(rest, System.out, System.err);
+                case "dlq" -> DeadLetterCommand.run(rest, System.out);
                 case "publish" -> {
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
                     PublishCommand.run(options.get("kafka", Objects.requireNonNullElse(
@@ -227,6 +239,7 @@ public final class Main {
     static QueryService startService(final String kafka, final Path dataDir, final String host,
                                      final String advertisedHost, final int port, final int partitions,
                                      final short replication, final io.vectorstream.embed.Models models) {
+        io.vectorstream.store.IndexMemory.setBudget(indexMemoryBudget());
         return QueryService.start(settings(kafka, dataDir, advertisedHost + ":" + port, partitions, replication,
                 models), host, port);
     }
@@ -237,7 +250,48 @@ public final class Main {
                                            final io.vectorstream.embed.Models models) {
         return new IngestStreams.Settings(kafka, dataDir.resolve("streams"), applicationServer,
                 io.vectorstream.stream.Topics.DEFAULT, IngestStreams.DEFAULT_APPLICATION_ID, partitions, replication,
-                io.vectorstream.store.ShardStoreOptions.DEFAULT, models, java.util.Map.of());
+                io.vectorstream.store.ShardStoreOptions.DEFAULT, models, limits(), java.util.Map.of());
+    }
+
+    /**
+     * The record size limits, {@link io.vectorstream.schema.Limits#DEFAULT} unless set with
+     * {@code -Dvectorstream.limits.NAME=N} (in {@code VECTORSTREAM_JAVA_OPTS}).
+     */
+    static io.vectorstream.schema.Limits limits() {
+        io.vectorstream.schema.Limits d = io.vectorstream.schema.Limits.DEFAULT;
+        return new io.vectorstream.schema.Limits(
+                limit(io.vectorstream.schema.Limits.METADATA_BYTES, d.metadataBytes()),
+                limit(io.vectorstream.schema.Limits.TEXT_BYTES, d.textBytes()),
+                limit(io.vectorstream.schema.Limits.CHUNKS_PER_DOCUMENT, d.chunksPerDocument()));
+    }
+
+    /**
+     * The memory budgets of indexes, {@link io.vectorstream.store.IndexMemory.Budget#DEFAULT}
+     * unless set with {@code -Dvectorstream.limits.index-memory-bytes=N} (all libraries) and
+     * {@code -Dvectorstream.limits.library-memory-bytes=N} (any one).
+     */
+    static io.vectorstream.store.IndexMemory.Budget indexMemoryBudget() {
+        io.vectorstream.store.IndexMemory.Budget d = io.vectorstream.store.IndexMemory.Budget.DEFAULT;
+        return new io.vectorstream.store.IndexMemory.Budget(limit("index-memory-bytes", d.instanceBytes()),
+                limit("library-memory-bytes", d.libraryBytes()));
+    }
+
+    private static int limit(final String name, final int fallback) {
+        long value = limit(name, (long) fallback);
+        if (value != (int) value) {
+            throw new Options.UsageException("vectorstream.limits." + name + " must be at most " + Integer.MAX_VALUE);
+        }
+        return (int) value;
+    }
+
+    private static long limit(final String name, final long fallback) {
+        String value = System.getProperty("vectorstream.limits." + name);
+        try {
+            return value == null ? fallback : Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException("vectorstream.limits." + name + " must be a whole number, was '" + value
+                    + "'");
+        }
     }
 
     private static void waitForever() {

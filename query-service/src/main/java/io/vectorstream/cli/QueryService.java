@@ -3,7 +3,7 @@ package io.vectorstream.cli;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.helidon.http.DirectHandler;
+import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
@@ -20,6 +20,15 @@ import io.vectorstream.stream.IngestStreams;
  * the Helidon web server that queries its stores and publishes writes.
  */
 public final class QueryService implements AutoCloseable {
+
+    /**
+     * Requests served at once. A request holds at most one body (16 MiB) and a query's results:
+     * 64 bound what bodies can take to 1 GiB, within the default 2 GiB heap with the indexes.
+     */
+    static final int CONCURRENT_REQUESTS = 64;
+    /** Requests that may wait for one of those, each at most {@link #QUEUE_TIMEOUT}. */
+    static final int QUEUED_REQUESTS = 256;
+    static final java.time.Duration QUEUE_TIMEOUT = java.time.Duration.ofSeconds(2);
 
     private final IngestStreams ingest;
     private final EventPublisher publisher;
@@ -46,9 +55,9 @@ public final class QueryService implements AutoCloseable {
     public static QueryService start(final IngestStreams.Settings settings, final String host, final int port) {
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
-        ShardReader reader = new ShardReader(ingest.shards(), publisher::partitionCount);
+        ShardReader reader = new ShardReader(ingest.shards(), ingest.inputEnds());
         EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id());
-        WriteService writes = new WriteService(publisher, reader, embeddings);
+        WriteService writes = new WriteService(publisher, reader, embeddings, settings.limits());
         HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
                 .status(ingest.isReady()).detail("state", ingest.streams().state().name()).build());
         HealthCheck live = new NamedCheck("streams-alive", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
@@ -56,10 +65,14 @@ public final class QueryService implements AutoCloseable {
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .maxPayloadSize(32L * 1024 * 1024)
-                .directHandlers(handlers -> handlers
-                        .addHandler(DirectHandler.EventType.BAD_REQUEST, ApiRouting.directErrors())
-                        .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, ApiRouting.directErrors()))
+                // A declared body past the limit is refused before a byte of it is read (413), a
+                // chunked one as soon as it passes it.
+                .maxPayloadSize(ApiRouting.MAX_BODY_BYTES)
+                // Requests past the limit wait in a bounded queue for a short while, then get 503
+                // with Retry-After: memory and threads stay bounded under any load.
+                .concurrencyLimit(FixedLimit.builder().permits(CONCURRENT_REQUESTS).queueLength(QUEUED_REQUESTS)
+                        .queueTimeout(QUEUE_TIMEOUT).build())
+                .directHandlers(ApiRouting::registerDirectErrors)
                 .addFeature(ObserveFeature.builder()
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
                                 .addCheck(ready).addCheck(live).build())

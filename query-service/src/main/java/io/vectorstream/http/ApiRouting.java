@@ -3,8 +3,12 @@ package io.vectorstream.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.vectorstream.schema.Json;
 import io.vectorstream.service.ApiException;
@@ -19,6 +23,8 @@ import org.slf4j.LoggerFactory;
 public final class ApiRouting {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiRouting.class);
+    /** The largest request body: a declared one past it is refused before it is read. */
+    public static final long MAX_BODY_BYTES = Requests.MAX_BODY_BYTES;
 
     private ApiRouting() {
     }
@@ -44,7 +50,14 @@ public final class ApiRouting {
             throw new ApiException(404, "not_found", "no such endpoint: " + req.prologue().method().text() + " "
                     + req.path().path(), null);
         });
-        routing.error(ApiException.class, (req, res, e) -> Responses.error(res, e));
+        routing.error(ApiException.class, (req, res, e) -> {
+            if (e.closesConnection()) {
+                res.header(HeaderValues.CONNECTION_CLOSE);
+                Responses.error(res, e);
+                throw new CloseConnectionException("closed after an unreadable request body");
+            }
+            Responses.error(res, e);
+        });
         routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
                 new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null)));
         routing.error(HttpException.class, (req, res, e) -> {
@@ -54,8 +67,9 @@ public final class ApiRouting {
             Responses.error(res, new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null));
         });
         routing.error(Exception.class, (req, res, e) -> {
+            // The log has the exception; the client gets no internals.
             LOG.error("unexpected error on {} {}", req.prologue().method().text(), req.path().path(), e);
-            Responses.error(res, new ApiException(500, "internal", "internal error: " + e, null));
+            Responses.error(res, new ApiException(500, "internal", "internal error (logged on the server)", null));
         });
     }
 
@@ -64,28 +78,75 @@ public final class ApiRouting {
         return switch (status) {
             case 413 -> "payload_too_large";
             case 415 -> "unsupported_media_type";
+            case 503 -> "overloaded";
             default -> status >= 500 ? "internal" : "invalid_request";
         };
     }
 
     /**
-     * The error body for what the server refuses before routing (a body past its hard limit, a
-     * request line or header it cannot decode): JSON like every other error, not an empty body.
+     * The error bodies for what the server answers before routing, registered for every kind of
+     * event it has: JSON like every other error, never an empty body.
+     * <ul>
+     *   <li>a request line, header or body framing it cannot read (400, or 413 for a declared body
+     *       past the limit): {@code BAD_REQUEST};</li>
+     *   <li>a failure while reading the connection itself, which Helidon 4.3 reports as an
+     *       internal error with no request and no message (a method that is not a token, for one):
+     *       the client's bytes are at fault, so a 400;</li>
+     *   <li>the concurrency limit refusing a request (503, {@code OTHER}): {@code overloaded} with
+     *       {@code Retry-After};</li>
+     *   <li>HTTP/1.0, which Helidon answers with 505: a 400 here.</li>
+     * </ul>
+     */
+    public static void registerDirectErrors(final DirectHandlers.Builder handlers) {
+        DirectHandler json = directErrors();
+        handlers.addHandler(DirectHandler.EventType.BAD_REQUEST, json)
+                .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, json)
+                // Helidon answers HTTP/1.0 with 505, which RFC 9110 keeps for another major version:
+                // it is the request that cannot be served as sent, a 400.
+                .addHandler(DirectHandler.EventType.HTTP_VERSION_NOT_SUPPORTED, (request, eventType, status, headers,
+                        message) -> json.handle(request, DirectHandler.EventType.BAD_REQUEST, Status.BAD_REQUEST_400,
+                        headers, "this server speaks HTTP/1.1 and HTTP/2; HTTP/1.0 is not supported"))
+                .addHandler(DirectHandler.EventType.OTHER, json)
+                .addHandler(DirectHandler.EventType.FORBIDDEN, json)
+                .addHandler(DirectHandler.EventType.INTERNAL_ERROR, (request, eventType, status, headers, message) -> {
+                    boolean unreadable = request == DirectHandler.TransportRequest.empty() && message == null;
+                    return unreadable
+                            ? json.handle(request, DirectHandler.EventType.BAD_REQUEST, Status.BAD_REQUEST_400, headers,
+                                    "the request cannot be read")
+                            : json.handle(request, eventType, status, headers, (String) null);
+                });
+    }
+
+    /**
+     * The JSON error body for what the server refuses before routing. Its message is the server's
+     * only where that is meant for clients (a 4xx); a 5xx never shows what failed inside.
      */
     public static DirectHandler directErrors() {
         return (request, eventType, status, headers, message) -> {
             String code = codeOf(status.code());
-            String text = message == null || message.isBlank() ? status.reasonPhrase() : message;
+            String text = message == null || message.isBlank() || status.code() >= 500 ? reasonOf(status)
+                    : message;
             try {
-                return DirectHandler.TransportResponse.builder()
+                DirectHandler.TransportResponse.Builder response = DirectHandler.TransportResponse.builder()
                         .status(status)
                         .headers(headers)
-                        .header(HeaderNames.CONTENT_TYPE, "application/json")
-                        .entity(Json.MAPPER.writeValueAsBytes(Responses.errorBody(new ApiException(status.code(), code, text, null))))
-                        .build();
+                        .header(HeaderNames.CONTENT_TYPE, "application/json");
+                if (status.code() == 503) {
+                    response.header(HeaderNames.RETRY_AFTER, "1");
+                }
+                return response.entity(Json.MAPPER.writeValueAsBytes(Responses.errorBody(
+                        new ApiException(status.code(), code, text, null)))).build();
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot serialise an error", e);
             }
+        };
+    }
+
+    private static String reasonOf(final Status status) {
+        return switch (status.code()) {
+            case 503 -> "the server is at its limit of concurrent requests; retry shortly";
+            case 500 -> "internal error";
+            default -> status.reasonPhrase();
         };
     }
 }

@@ -32,13 +32,15 @@ final class ChunkResource implements HttpService {
 
     private void list(final ServerRequest req, final ServerResponse res) {
         int limit = Requests.intParam(req, "limit", 100, 1, 1000);
+        boolean withEmbeddings = Requests.included(req, "embedding");
         String after = Page.idAfter(Requests.param(req, "cursor"));
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
         reader.requireLibrary(lib);
         reader.requireDocument(lib, doc);
-        Responses.json(res, 200, Views.page(reader.chunks(lib, doc, after, limit), Views::chunk));
+        Responses.json(res, 200, Views.page(reader.chunks(lib, doc, after, limit),
+                chunk -> Views.chunk(chunk, withEmbeddings)));
     }
 
     private void put(final ServerRequest req, final ServerResponse res) {

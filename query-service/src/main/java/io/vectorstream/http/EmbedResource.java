@@ -81,7 +81,7 @@ final class EmbedResource implements HttpService {
                     cache.put("misses", stats.misses());
                     cache.put("entries", stats.entries());
                     cache.put("capacity", stats.capacity());
-                    cache.put("rejectedWhenFull", stats.rejectedWhenFull());
+                    cache.put("evictions", stats.evictions());
                 }
             }
         }

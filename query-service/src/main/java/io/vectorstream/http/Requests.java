@@ -50,13 +50,21 @@ final class Requests {
             throw tooLarge();
         }
         byte[] bytes;
-        try (InputStream in = req.content().inputStream()) {
+        try {
+            // Not closed: closing reads on to the body's end, which a malformed body never reaches.
+            InputStream in = req.content().inputStream();
             bytes = in.readNBytes((int) MAX_BODY_BYTES + 1);
-        } catch (IOException e) {
-            throw ApiException.badRequest("the body could not be read: " + e.getMessage(), null);
+        } catch (IOException | RuntimeException e) {
+            // Malformed chunked framing (Helidon 4.3 throws NumberFormatException for a chunk size
+            // that is not hex), a chunked body past the server's limit, a connection cut short:
+            // what is left of the connection cannot be read as requests, so it is closed.
+            boolean tooLarge = e instanceof io.helidon.http.RequestException refused && refused.status().code() == 413;
+            throw (tooLarge ? tooLarge() : ApiException.badRequest("the body cannot be read: its framing "
+                    + "(Content-Length or chunked transfer coding) is malformed or cut short", null))
+                    .closingConnection();
         }
         if (bytes.length > MAX_BODY_BYTES) {
-            throw tooLarge();
+            throw tooLarge().closingConnection();
         }
         JsonNode node;
         try {
@@ -119,6 +127,27 @@ final class Requests {
     /** A string query parameter, or {@code null}. */
     static String param(final ServerRequest req, final String name) {
         return req.query().first(name).asOptional().orElse(null);
+    }
+
+    /**
+     * Whether {@code ?include=} names {@code part} (a comma-separated list; {@code embedding} is
+     * the only part there is).
+     *
+     * @throws ApiException 400 naming {@code include} for a part that does not exist
+     */
+    static boolean included(final ServerRequest req, final String part) {
+        String include = param(req, "include");
+        if (include == null || include.isEmpty()) {
+            return false;
+        }
+        boolean found = false;
+        for (String named : include.split(",")) {
+            if (!named.strip().equals(part)) {
+                throw ApiException.badRequest("include takes 'embedding', not '" + named.strip() + "'", "include");
+            }
+            found = true;
+        }
+        return found;
     }
 
     /** Whether {@code ?wait=true} was given. */

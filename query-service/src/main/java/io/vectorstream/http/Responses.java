@@ -26,7 +26,7 @@ final class Responses {
     }
 
     static void error(final ServerResponse res, final ApiException e) {
-        if (e.status() == 503) {
+        if (e.status() == 503 || e.status() == 429) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
         json(res, e.status(), errorBody(e));

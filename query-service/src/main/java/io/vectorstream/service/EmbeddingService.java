@@ -65,22 +65,37 @@ public final class EmbeddingService implements AutoCloseable {
         if (text.isBlank()) {
             throw ApiException.badRequest("text is empty: there is nothing to embed", field);
         }
-        return embed(library.model(), List.of(text), Embedder.Purpose.QUERY, field)[0];
+        return embed(library.model(), List.of(text), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE,
+                field)[0];
     }
 
     /**
-     * Vectors of texts by a model built here, without the embedding cache (which is for indexed
-     * texts: anything sent here must not crowd them out).
+     * Vectors of texts by a model built here (for {@code POST /v1/embed}: bulk, behind searches),
+     * without the embedding cache (which is for indexed texts: anything sent here must not crowd
+     * them out).
      *
      * @throws ApiException 400 naming {@code field} for an unknown model, 500 when the model fails
      */
     public float[][] embed(final String modelId, final List<String> texts, final Embedder.Purpose purpose,
                            final String field) {
+        return embed(modelId, texts, purpose, ModelWorker.Priority.BULK, field);
+    }
+
+    /**
+     * @throws ApiException as {@link #embed(String, List, Embedder.Purpose, String)}; 429 when the
+     *                      model has as many bulk calls as it takes, 503 when it does not answer in time
+     */
+    private float[][] embed(final String modelId, final List<String> texts, final Embedder.Purpose purpose,
+                            final ModelWorker.Priority priority, final String field) {
         requireModel(modelId, field);
         try {
-            return worker.embed(models.uncached(modelId), texts, purpose);
+            return worker.embed(models.uncached(modelId), texts, purpose, priority);
         } catch (Embedder.EmbeddingException e) {
             throw new ApiException(500, "model_error", e.getMessage(), field);
+        } catch (ModelWorker.Overloaded e) {
+            throw new ApiException(429, "overloaded", e.getMessage(), null);
+        } catch (ModelWorker.TimedOut e) {
+            throw ApiException.unavailable(e.getMessage());
         }
     }
 

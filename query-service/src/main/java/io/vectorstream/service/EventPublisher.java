@@ -30,7 +30,7 @@ public final class EventPublisher implements AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        // Metadata (a send's, partitionCount's) waits 10 s at most, not 60: an HTTP request must
+        // Metadata (a send's) waits 10 s at most, not 60: an HTTP request must
         // not hang a minute while the broker is unreachable.
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.vectorstream.stream.Topics.MAX_EVENT_BYTES);
@@ -59,11 +59,6 @@ public final class EventPublisher implements AutoCloseable {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise event", e);
         }
-    }
-
-    /** How many partitions the events topic has (from the producer's metadata). */
-    public int partitionCount() {
-        return producer.partitionsFor(topic).size();
     }
 
     @Override

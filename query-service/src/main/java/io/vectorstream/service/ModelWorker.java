@@ -8,7 +8,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * that pins its carrier for milliseconds: two such calls would stall every request on a 2-core
  * machine. Calls that wait together for the same model and purpose are embedded in one forward
  * pass, so concurrent searches share the model's fixed cost. A call is cut into parts of at most
- * one forward pass ({@link DjlEmbedder#MAX_BATCH} texts) and query texts go first, so a search
- * waits for at most one pass of a large {@code POST /v1/embed}, not for all of it.
+ * one forward pass ({@link DjlEmbedder#MAX_BATCH} texts) and a search's query texts go first, so a
+ * search waits for at most one pass of a large {@code POST /v1/embed}, not for all of it. Bulk
+ * calls are bounded ({@value #MAX_BULK_CALLS} at once, the next refused) and every caller waits
+ * {@link #CALL_DEADLINE} at most.
  *
  * <p>Why a lone query runs on the caller's thread: handing it to the worker and back costs two
  * thread wake-ups, and on this VM waking the request's virtual thread after the forward pass took
@@ -45,10 +46,26 @@ public final class ModelWorker implements AutoCloseable {
     /** PyTorch threads per operation for the HTTP service's model calls. */
     public static final String THREADS_PROPERTY = "vectorstream.model.http-threads";
 
-    /** Query texts before passages (a search waits for a person), then first come, first served. */
+    /**
+     * Who waits for a call, decided by the service, never by the caller: a search's query text
+     * ({@code INTERACTIVE}: a person waits) goes before texts sent to {@code POST /v1/embed}
+     * ({@code BULK}), whatever purpose those name.
+     */
+    public enum Priority { INTERACTIVE, BULK }
+
+    /** Interactive calls first, then first come, first served. */
     private final BlockingQueue<Part> queue = new PriorityBlockingQueue<>(16, Comparator
-            .comparing((Part part) -> part.call().purpose() != Embedder.Purpose.QUERY)
+            .comparing((Part part) -> part.call().priority())
             .thenComparingLong(Part::sequence));
+    /**
+     * Bulk calls queued or running at most; one more is refused at once ({@link Overloaded}), so
+     * the queue, and what waiting callers hold, stays bounded however many are sent.
+     */
+    static final int MAX_BULK_CALLS = 8;
+    private final Semaphore bulkCalls = new Semaphore(MAX_BULK_CALLS);
+    /** How long a caller waits for its vectors at most. */
+    static final java.time.Duration CALL_DEADLINE = java.time.Duration.ofSeconds(30);
+    private final java.time.Duration deadline;
     private final AtomicLong sequence = new AtomicLong();
     /** Held by whichever thread runs a forward pass: the worker or a query's caller. Fair: FIFO. */
     private final Semaphore forwardPass = new Semaphore(1, true);
@@ -63,21 +80,40 @@ public final class ModelWorker implements AutoCloseable {
     }
 
     ModelWorker(final int threads) {
+        this(threads, CALL_DEADLINE);
+    }
+
+    /** @param deadline how long a caller waits for its vectors at most */
+    ModelWorker(final int threads, final java.time.Duration deadline) {
         this.threads = threads;
+        this.deadline = deadline;
         this.thread = Thread.ofPlatform().name("model-http").daemon(true).start(this::run);
     }
 
     /**
-     * {@code embedder.embed(texts, purpose)}, run on the worker's thread, or on this one for query
-     * texts of one forward pass when no other pass runs or waits; returns when it is done.
+     * {@code embedder.embed(texts, purpose)}, run on the worker's thread, or on this one for an
+     * interactive call of one forward pass when no other pass runs or waits; returns when it is done.
      *
      * @throws Embedder.EmbeddingException as the model throws it
+     * @throws Overloaded                  for a bulk call while {@value #MAX_BULK_CALLS} others wait or run
+     * @throws TimedOut                    when the vectors are not there within {@link #CALL_DEADLINE}
      */
-    public float[][] embed(final Embedder embedder, final List<String> texts, final Embedder.Purpose purpose) {
+    public float[][] embed(final Embedder embedder, final List<String> texts, final Embedder.Purpose purpose,
+                           final Priority priority) {
         if (closed) {
             throw new IllegalStateException("the model worker is stopped");
         }
-        if (purpose == Embedder.Purpose.QUERY && texts.size() <= DjlEmbedder.MAX_BATCH && forwardPassIsFree()) {
+        if (priority == Priority.BULK) {
+            if (!bulkCalls.tryAcquire()) {
+                throw new Overloaded(MAX_BULK_CALLS + " calls to the model are waiting or running; retry shortly");
+            }
+            try {
+                return queued(embedder, texts, purpose, priority);
+            } finally {
+                bulkCalls.release();
+            }
+        }
+        if (texts.size() <= DjlEmbedder.MAX_BATCH && forwardPassIsFree()) {
             try {
                 DjlRuntime.useThreadsOnThisThread(threads); // the same setting as on the worker
                 return embedder.embed(texts, purpose);
@@ -85,7 +121,12 @@ public final class ModelWorker implements AutoCloseable {
                 forwardPass.release();
             }
         }
-        Call call = new Call(embedder, List.copyOf(texts), purpose, new float[texts.size()][],
+        return queued(embedder, texts, purpose, priority);
+    }
+
+    private float[][] queued(final Embedder embedder, final List<String> texts, final Embedder.Purpose purpose,
+                             final Priority priority) {
+        Call call = new Call(embedder, List.copyOf(texts), purpose, priority, new float[texts.size()][],
                 new AtomicInteger((texts.size() + DjlEmbedder.MAX_BATCH - 1) / DjlEmbedder.MAX_BATCH),
                 new CompletableFuture<>());
         if (texts.isEmpty()) {
@@ -100,12 +141,34 @@ public final class ModelWorker implements AutoCloseable {
             throw new IllegalStateException("the model worker is stopped");
         }
         try {
-            return call.result().join();
-        } catch (CompletionException e) {
+            return call.result().get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
             }
-            throw e;
+            throw new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            // Its parts not yet run are dropped: the worker skips a call that is done.
+            call.result().completeExceptionally(new TimedOut("no vectors after " + deadline));
+            throw new TimedOut("the model did not answer within " + deadline.toSeconds() + " s; retry shortly");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.result().cancel(false);
+            throw new IllegalStateException("interrupted while waiting for the model", e);
+        }
+    }
+
+    /** A bulk call refused because the model has as much waiting as it takes. */
+    public static final class Overloaded extends RuntimeException {
+        Overloaded(final String message) {
+            super(message);
+        }
+    }
+
+    /** A call whose vectors did not come within {@link #CALL_DEADLINE}. */
+    public static final class TimedOut extends RuntimeException {
+        TimedOut(final String message) {
+            super(message);
         }
     }
 
@@ -185,7 +248,8 @@ public final class ModelWorker implements AutoCloseable {
         group.add(first);
         int texts = first.to() - first.from();
         Part next;
-        while ((next = queue.peek()) != null && next.call().embedder() == first.call().embedder()
+        while ((next = queue.peek()) != null && !next.call().result().isDone()
+                && next.call().embedder() == first.call().embedder()
                 && next.call().purpose() == first.call().purpose()
                 && texts + next.to() - next.from() <= DjlEmbedder.MAX_BATCH) {
             // The part checked, not the head: a caller may have queued one that sorts first (a
@@ -231,8 +295,8 @@ public final class ModelWorker implements AutoCloseable {
     }
 
     /** One caller's texts, the vectors filled in as its parts are embedded, and its result. */
-    private record Call(Embedder embedder, List<String> texts, Embedder.Purpose purpose, float[][] vectors,
-                        AtomicInteger partsLeft, CompletableFuture<float[][]> result) {
+    private record Call(Embedder embedder, List<String> texts, Embedder.Purpose purpose, Priority priority,
+                        float[][] vectors, AtomicInteger partsLeft, CompletableFuture<float[][]> result) {
     }
 
     /** Texts {@code [from, to)} of a call: at most one forward pass, so a query waits for at most one. */

@@ -9,6 +9,7 @@ import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
 import io.vectorstream.stream.ConsistencyToken;
+import io.vectorstream.stream.InputEnds;
 import io.vectorstream.stream.ShardClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
-import java.util.function.IntSupplier;
 
 /**
  * Reads libraries, documents and chunks from every local shard and merges the answers: counts are
@@ -32,14 +32,14 @@ public final class ShardReader {
     public static final Duration TOKEN_WAIT = Duration.ofSeconds(10);
 
     private final ShardClient shards;
-    private final IntSupplier inputPartitions;
+    private final InputEnds inputEnds;
 
     /**
-     * @param inputPartitions how many partitions the events topic has (what a token may name)
+     * @param inputEnds the events topic's end offsets: what a token may name
      */
-    public ShardReader(final ShardClient shards, final IntSupplier inputPartitions) {
+    public ShardReader(final ShardClient shards, final InputEnds inputEnds) {
         this.shards = shards;
-        this.inputPartitions = inputPartitions;
+        this.inputEnds = inputEnds;
     }
 
     /**
@@ -52,39 +52,57 @@ public final class ShardReader {
     }
 
     /**
-     * {@link #awaitApplied(ConsistencyToken, Duration)} for a token a client sent.
+     * {@link #awaitApplied(ConsistencyToken, Duration)} for a token a client sent: one that names
+     * a position the events topic has not reached (a partition it does not have, an offset at or
+     * past a partition's end) can never be satisfied, so it is a 400 at once, not a wait and a
+     * "retry" that a client would repeat for ever.
      *
-     * @param tokenField where the token came from, named by a 400 when it names a partition the
-     *                   events topic does not have
+     * @param tokenField where the token came from, named by that 400
      */
     public void awaitApplied(final ConsistencyToken token, final Duration timeout, final String tokenField) {
-        if (token != null && !shards.awaitApplied(token, null, timeout)) {
-            if (tokenField != null) {
-                requireExistingPartitions(token, tokenField);
-            }
+        if (token == null) {
+            return;
+        }
+        if (tokenField != null) {
+            requireWithinInput(token, tokenField);
+        }
+        if (!shards.awaitApplied(token, null, timeout)) {
             throw new ApiException(503, "not_yet_consistent", "the write " + token + " is not applied yet; retry",
                     null);
         }
     }
 
-    /**
-     * A token naming a partition the events topic does not have can never be satisfied: a 400,
-     * not a "retry" that a client would repeat forever. Asked only once a wait has timed out.
-     */
-    private void requireExistingPartitions(final ConsistencyToken token, final String tokenField) {
-        int partitions;
-        try {
-            partitions = inputPartitions.getAsInt();
-        } catch (RuntimeException e) {
-            return; // the broker cannot say now: "retry" is the honest answer
+    /** How long a token's check waits for a reading of the events topic's ends. */
+    private static final Duration END_READING_WAIT = Duration.ofSeconds(2);
+
+    private void requireWithinInput(final ConsistencyToken token, final String tokenField) {
+        if (isWithinInput(token)) {
+            return; // the usual case: the last reading covers it
         }
-        for (int partition : token.offsets().keySet()) {
-            if (partition >= partitions) {
-                throw ApiException.badRequest("the consistency token names partition " + partition
-                        + " of the events topic, which has " + partitions + ": it is not a token this service gave",
-                        tokenField);
+        if (!inputEnds.awaitReading(END_READING_WAIT)) {
+            return; // the broker cannot say now: the token waits as any other
+        }
+        for (Map.Entry<Integer, Long> position : token.offsets().entrySet()) {
+            long end = inputEnds.end(position.getKey());
+            if (end < 0) {
+                throw ApiException.badRequest("the consistency token names partition " + position.getKey()
+                        + ", which the events topic does not have: it is not a token this service gave", tokenField);
+            }
+            if (position.getValue() >= end) {
+                throw ApiException.badRequest("the consistency token names offset " + position.getValue()
+                        + " of partition " + position.getKey() + ", which ends at " + end + ": it is not a token "
+                        + "this service gave", tokenField);
             }
         }
+    }
+
+    private boolean isWithinInput(final ConsistencyToken token) {
+        return token.offsets().entrySet().stream().allMatch(p -> p.getValue() < inputEnds.end(p.getKey()));
+    }
+
+    /** How many shards a library spreads over. */
+    public int shardCount() {
+        return shards.shardCount();
     }
 
     /** A library with its document and chunk counts summed over the shards. */

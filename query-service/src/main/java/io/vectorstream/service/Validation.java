@@ -3,6 +3,7 @@ package io.vectorstream.service;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.IndexSpec;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.Violation;
 import io.vectorstream.stream.EventTranslator;
@@ -28,10 +29,37 @@ public final class Validation {
     }
 
     /**
-     * @throws ApiException 400 naming {@code field}, or the parameter under it, when no index can be made from the spec
+     * Checks a body against the size limits, before the schema: one pass, so that a body of 16 MiB
+     * that breaks a limit is refused without the schema checking each of its parts.
+     *
+     * @throws ApiException 413 naming the field and the limit
      */
-    public static void requireIndex(final IndexSpec spec, final String field) {
-        IndexSpecs.Problem problem = IndexSpecs.problem(spec);
+    public static void requireWithinLimits(final Limits limits, final JsonNode body, final Limits.Kind kind) {
+        Violation violation = limits.violation(body, kind);
+        if (violation != null) {
+            throw ApiException.tooLarge(violation.message(), violation.field());
+        }
+    }
+
+    /**
+     * Checks that {@code bytes} more of a library's index memory fit this instance's budgets.
+     *
+     * @throws ApiException 507 {@code insufficient_storage} saying which budget is full
+     */
+    public static void requireIndexMemory(final String libraryId, final long bytes) {
+        try {
+            io.vectorstream.store.IndexMemory.requireRoom(libraryId, bytes);
+        } catch (io.vectorstream.store.IndexMemory.OverBudget e) {
+            throw new ApiException(507, "insufficient_storage", e.getMessage(), null);
+        }
+    }
+
+    /**
+     * @throws ApiException 400 naming {@code field}, or the parameter under it, when no index of
+     *                      {@code dimension} can be made from the spec
+     */
+    public static void requireIndex(final IndexSpec spec, final int dimension, final String field) {
+        IndexSpecs.Problem problem = IndexSpecs.problem(spec, dimension);
         if (problem != null) {
             throw ApiException.badRequest(problem.message(), problem.field(field));
         }

@@ -47,15 +47,26 @@ public final class Views {
         return versioned(node, r.version(), r.createdAt(), r.updatedAt());
     }
 
+    /** A chunk with its embedding. */
     public static ObjectNode chunk(final ChunkRecord r) {
+        return chunk(r, true);
+    }
+
+    /**
+     * A chunk, with its embedding or without: listings leave it out unless asked, since a page of
+     * 1,000 chunks of 4,096 dimensions would be about 40 MB of JSON.
+     */
+    public static ObjectNode chunk(final ChunkRecord r, final boolean withEmbedding) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("id", r.id());
         node.put("libraryId", r.libraryId());
         node.put("documentId", r.documentId());
         node.put("text", r.text());
-        ArrayNode embedding = node.putArray("embedding");
-        for (float v : r.vector()) {
-            embedding.add(v);
+        if (withEmbedding) {
+            ArrayNode embedding = node.putArray("embedding");
+            for (float v : r.vector()) {
+                embedding.add(v);
+            }
         }
         node.set("metadata", Json.tree(r.metadataJson()));
         return versioned(node, r.version(), r.createdAt(), r.updatedAt());

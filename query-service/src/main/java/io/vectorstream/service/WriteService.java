@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Event;
+import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.EventType;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import io.vectorstream.stream.ConsistencyToken;
 import io.vectorstream.stream.IndexSpecs;
@@ -31,11 +33,15 @@ public final class WriteService {
     private final EventPublisher publisher;
     private final ShardReader reader;
     private final EmbeddingService embeddings;
+    private final Limits limits;
 
-    public WriteService(final EventPublisher publisher, final ShardReader reader, final EmbeddingService embeddings) {
+    /** @param limits the sizes a record may take, as the stream enforces them */
+    public WriteService(final EventPublisher publisher, final ShardReader reader, final EmbeddingService embeddings,
+                        final Limits limits) {
         this.publisher = publisher;
         this.reader = reader;
         this.embeddings = embeddings;
+        this.limits = limits;
     }
 
     public Written createLibrary(final JsonNode body) {
@@ -44,6 +50,7 @@ public final class WriteService {
             throw ApiException.badRequest("dimension is required, unless the library names a model (which gives it)",
                     "dimension");
         }
+        Validation.requireWithinLimits(limits, body, Limits.Kind.LIBRARY);
         Validation.requireValid(Schema.LIBRARY, body);
         LibraryBody library = toLibrary(body);
         int dimension;
@@ -56,10 +63,12 @@ public final class WriteService {
         } else {
             dimension = library.dimension();
         }
-        Validation.requireIndex(library.index(), "index");
+        Validation.requireIndex(library.index(), dimension, "index");
         ObjectNode payload = ((ObjectNode) body).deepCopy();
-        String id = payload.hasNonNull("id") ? payload.get("id").asText() : UUID.randomUUID().toString();
+        String newId = payload.hasNonNull("id") ? payload.get("id").asText() : null;
+        String id = newId != null ? newId : UUID.randomUUID().toString();
         payload.put("id", id);
+        Validation.requireIndexMemory(id, IndexSpecs.fixedBytes(library.index(), dimension) * reader.shardCount());
         if (reader.library(id).isPresent()) {
             throw ApiException.conflict("library '" + id + "' already exists", "id");
         }
@@ -69,6 +78,7 @@ public final class WriteService {
     }
 
     public Written patchLibrary(final String libraryId, final JsonNode patch) {
+        Validation.requireWithinLimits(limits, patch, Limits.Kind.LIBRARY);
         Validation.requireValid(Schema.LIBRARY_PATCH, patch);
         LibraryRecord current = reader.requireLibrary(libraryId).library();
         ObjectNode payload = Json.MAPPER.createObjectNode();
@@ -81,8 +91,12 @@ public final class WriteService {
             payload.put("model", current.model());
         }
         payload.set("index", patch.hasNonNull("index") ? patch.get("index")
-                : IndexSpecs.tolerated(current.indexJson()));
-        Validation.requireIndex(toLibrary(payload).index(), "index");
+                : IndexSpecs.tolerated(current.indexJson(), current.dimension()));
+        IndexSpec index = toLibrary(payload).index();
+        Validation.requireIndex(index, current.dimension(), "index");
+        Validation.requireIndexMemory(libraryId, Math.max(0, IndexSpecs.fixedBytes(index, current.dimension())
+                - IndexSpecs.fixedBytes(IndexSpecs.spec(current.indexJson(), current.dimension()), current.dimension()))
+                * reader.shardCount());
         // The unchanged fields come from the version read here: applied only if no other write
         // changed the library meanwhile, whose change this one would otherwise undo.
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)
@@ -103,11 +117,16 @@ public final class WriteService {
     }
 
     public Written putDocument(final String libraryId, final String documentId, final JsonNode body) {
+        Validation.requireWithinLimits(limits, body, Limits.Kind.DOCUMENT);
         Validation.requireValid(Schema.DOCUMENT, body);
         requireMatchingId(body, documentId);
         LibraryRecord library = reader.requireLibrary(libraryId).library();
         JsonNode chunks = body.get("chunks");
         if (chunks != null) {
+            // The chunks replace the document's: only those past its current count take more memory.
+            int before = reader.document(libraryId, documentId).map(d -> d.chunkCount()).orElse(0);
+            Validation.requireIndexMemory(libraryId, Math.max(0, chunks.size() - before)
+                    * io.vectorstream.store.IndexMemory.perVector(library.dimension()));
             java.util.Set<String> ids = new java.util.HashSet<>();
             for (int i = 0; i < chunks.size(); i++) {
                 if (!ids.add(chunks.get(i).get("id").asText())) {
@@ -130,12 +149,16 @@ public final class WriteService {
 
     public Written putChunk(final String libraryId, final String documentId, final String chunkId,
                             final JsonNode body) {
+        Validation.requireWithinLimits(limits, body, Limits.Kind.CHUNK);
         Validation.requireValid(Schema.CHUNK, body);
         requireMatchingId(body, chunkId);
         LibraryRecord library = reader.requireLibrary(libraryId).library();
         reader.requireDocument(libraryId, documentId);
         Validation.requireChunkContent(library, body, "");
         boolean created = reader.chunk(libraryId, documentId, chunkId).isEmpty();
+        if (created) { // a rewrite takes no more memory
+            Validation.requireIndexMemory(libraryId, io.vectorstream.store.IndexMemory.perVector(library.dimension()));
+        }
         return new Written(publisher.publish(Event.of(EventType.CHUNK_UPSERTED, libraryId, documentId, chunkId, body)),
                 libraryId, documentId, chunkId, created);
     }

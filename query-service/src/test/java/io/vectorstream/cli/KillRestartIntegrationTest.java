@@ -139,7 +139,7 @@ class KillRestartIntegrationTest {
         for (int d = 0; d < DOCUMENTS; d++) {
             String cursor = null;
             do {
-                JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000"
+                JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000&include=embedding"
                         + (cursor == null ? "" : "&cursor=" + cursor)).body();
                 for (JsonNode chunk : page.get("items")) {
                     String id = chunk.get("id").asText();

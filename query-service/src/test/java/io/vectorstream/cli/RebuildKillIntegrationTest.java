@@ -67,7 +67,7 @@ class RebuildKillIntegrationTest {
                         "the rebuild left its shards closed cleanly: " + service.output());
                 service.awaitChunkCount(api, count -> count == latest.size(), Duration.ofMinutes(2));
                 for (int d = 0; d < DOCUMENTS; d++) {
-                    JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000").body();
+                    JsonNode page = api.get("/v1/libraries/lib/documents/d" + d + "/chunks?limit=1000&include=embedding").body();
                     for (JsonNode chunk : page.get("items")) {
                         float[] actual = new float[DIMENSION];
                         for (int i = 0; i < DIMENSION; i++) {

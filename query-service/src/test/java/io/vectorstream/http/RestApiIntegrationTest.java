@@ -87,6 +87,14 @@ class RestApiIntegrationTest {
         ApiClient.Response secondPage = api.get("/v1/libraries/crud/documents/d1/chunks?limit=2&cursor=" + cursor);
         assertEquals(List.of("c"), ids(secondPage.body().get("items")));
         assertTrue(secondPage.body().path("nextCursor").isMissingNode());
+        // Listings leave the embeddings out unless asked for them.
+        assertTrue(firstPage.body().get("items").get(0).path("embedding").isMissingNode());
+        ApiClient.Response withEmbeddings = api.get("/v1/libraries/crud/documents/d1/chunks?limit=2&include=embedding");
+        assertMatches(Schema.PAGE, withEmbeddings.body());
+        assertEquals(3, withEmbeddings.body().get("items").get(0).get("embedding").size());
+        ApiClient.Response unknownPart = api.get("/v1/libraries/crud/documents/d1/chunks?include=everything");
+        assertEquals(400, unknownPart.status());
+        assertEquals("include", unknownPart.errorField());
 
         ApiClient.Response library = api.get("/v1/libraries/crud");
         assertEquals(1, library.body().get("documentCount").asInt());

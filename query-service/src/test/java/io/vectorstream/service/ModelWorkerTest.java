@@ -66,12 +66,12 @@ class ModelWorkerTest {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
             CompletableFuture<float[][]> first = request(
-                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
             List<CompletableFuture<float[][]>> queued = new ArrayList<>();
             for (int i = 2; i <= 4; i++) {
                 List<String> texts = List.of("t" + i, "t" + (i * 10));
-                queued.add(request(() -> worker.embed(model, texts, Embedder.Purpose.QUERY)));
+                queued.add(request(() -> worker.embed(model, texts, Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE)));
             }
             awaitQueued(worker, 3);
             model.release.countDown();
@@ -90,13 +90,13 @@ class ModelWorkerTest {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
             CompletableFuture<float[][]> first = request(
-                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
             CompletableFuture<float[][]> passage = request(
-                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.PASSAGE));
+                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
             awaitQueued(worker, 1);
             CompletableFuture<float[][]> query = request(
-                    () -> worker.embed(model, List.of("t3"), Embedder.Purpose.QUERY));
+                    () -> worker.embed(model, List.of("t3"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
             awaitQueued(worker, 2);
             model.release.countDown();
             first.get(10, TimeUnit.SECONDS);
@@ -111,19 +111,19 @@ class ModelWorkerTest {
         ScriptedModel model = new ScriptedModel();
         try (ModelWorker worker = new ModelWorker(1)) {
             CompletableFuture<float[][]> first = request(
-                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.PASSAGE));
+                    () -> worker.embed(model, List.of("t1"), Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
             List<String> many = new ArrayList<>();
             for (int i = 100; i < 140; i++) {
                 many.add("t" + i);
             }
             CompletableFuture<float[][]> bulk = request(
-                    () -> worker.embed(model, many, Embedder.Purpose.PASSAGE));
+                    () -> worker.embed(model, many, Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
             int parts = (many.size() + io.vectorstream.embed.DjlEmbedder.MAX_BATCH - 1)
                     / io.vectorstream.embed.DjlEmbedder.MAX_BATCH;
             awaitQueued(worker, parts);
             CompletableFuture<float[][]> query = request(
-                    () -> worker.embed(model, List.of("t7"), Embedder.Purpose.QUERY));
+                    () -> worker.embed(model, List.of("t7"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
             awaitQueued(worker, parts + 1);
             model.release.countDown();
 
@@ -146,11 +146,11 @@ class ModelWorkerTest {
             Thread[] caller = new Thread[1];
             CompletableFuture<float[][]> lone = request(() -> {
                 caller[0] = Thread.currentThread();
-                return worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY);
+                return worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE);
             });
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
             CompletableFuture<float[][]> second = request(
-                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.QUERY));
+                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
             awaitQueued(worker, 1);
             assertEquals(1, model.calls.size(), "the second query did not run beside the first: " + model.calls);
             model.release.countDown();
@@ -169,9 +169,9 @@ class ModelWorkerTest {
         try (ModelWorker worker = new ModelWorker(1)) {
             model.release.countDown();
             Embedder.EmbeddingException e = assertThrows(Embedder.EmbeddingException.class,
-                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.QUERY));
+                    () -> worker.embed(model, List.of("t2"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
             assertTrue(e.getMessage().contains("scripted failure on t2"), e.getMessage());
-            assertArrayEquals(new float[][] {{5}}, worker.embed(model, List.of("t5"), Embedder.Purpose.QUERY));
+            assertArrayEquals(new float[][] {{5}}, worker.embed(model, List.of("t5"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
         }
     }
 
@@ -179,7 +179,7 @@ class ModelWorkerTest {
     void closeReturnsOnlyOnceTheForwardPassOnACallersThreadIsDone() throws Exception {
         ScriptedModel model = new ScriptedModel();
         ModelWorker worker = new ModelWorker(1);
-        CompletableFuture<float[][]> query = request(() -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+        CompletableFuture<float[][]> query = request(() -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
         assertTrue(model.entered.await(10, TimeUnit.SECONDS));
         CompletableFuture<Void> closing = CompletableFuture.runAsync(worker::close, REQUESTS);
         Thread.sleep(300);
@@ -196,9 +196,60 @@ class ModelWorkerTest {
         worker.close();
         worker.awaitStopped();
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY));
+                () -> worker.embed(model, List.of("t1"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
         assertTrue(e.getMessage().contains("stopped"), e.getMessage());
         assertFalse(model.entered.getCount() == 0, "the model was never called");
+    }
+
+    @Test
+    void bulkCallsPastTheirLimitAreRefusedAtOnceWhileSearchesStillQueue() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        try (ModelWorker worker = new ModelWorker(1)) {
+            List<CompletableFuture<float[][]>> bulk = new ArrayList<>();
+            bulk.add(request(() -> worker.embed(model, List.of("t1"), Embedder.Purpose.PASSAGE,
+                    ModelWorker.Priority.BULK)));
+            assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+            for (int i = 2; i <= ModelWorker.MAX_BULK_CALLS; i++) {
+                String text = "t" + i;
+                bulk.add(request(() -> worker.embed(model, List.of(text), Embedder.Purpose.QUERY,
+                        ModelWorker.Priority.BULK)));
+            }
+            awaitQueued(worker, ModelWorker.MAX_BULK_CALLS - 1);
+            assertThrows(ModelWorker.Overloaded.class, () -> worker.embed(model, List.of("t99"),
+                    Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK), "a purpose of 'query' buys no place");
+            CompletableFuture<float[][]> search = request(() -> worker.embed(model, List.of("t50"),
+                    Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
+            awaitQueued(worker, ModelWorker.MAX_BULK_CALLS);
+            model.release.countDown();
+            assertArrayEquals(new float[][] {{50}}, search.get(10, TimeUnit.SECONDS));
+            for (CompletableFuture<float[][]> call : bulk) {
+                call.get(10, TimeUnit.SECONDS);
+            }
+            // First in the next pass (which the bulk texts of the same purpose may share).
+            assertEquals("t50", model.calls.get(1).getFirst(), "the search went first: " + model.calls);
+            assertFalse(model.calls.stream().anyMatch(c -> c.contains("t99")));
+        }
+    }
+
+    @Test
+    void aCallerWaitsNoLongerThanTheDeadlineAndItsTextsAreThenNotEmbedded() throws Exception {
+        ScriptedModel model = new ScriptedModel();
+        try (ModelWorker worker = new ModelWorker(1, java.time.Duration.ofMillis(300))) {
+            CompletableFuture<float[][]> first = request(() -> worker.embed(model, List.of("t1"),
+                    Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
+            assertTrue(model.entered.await(10, TimeUnit.SECONDS));
+            long start = System.nanoTime();
+            assertThrows(ModelWorker.TimedOut.class, () -> worker.embed(model, List.of("t2"),
+                    Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS),
+                    "the first call, still in the model, ends at its deadline too");
+            model.release.countDown();
+            CompletableFuture<float[][]> after = request(() -> worker.embed(model, List.of("t3"),
+                    Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
+            assertArrayEquals(new float[][] {{3}}, after.get(10, TimeUnit.SECONDS));
+            assertFalse(model.calls.stream().anyMatch(c -> c.contains("t2")), "a timed-out call's texts: " + model.calls);
+        }
     }
 
     /** Calls as the service makes them: each on a virtual thread of its own, as a request. */

@@ -1,0 +1,212 @@
+package io.vectorstream.cli;
+
+import io.vectorstream.stream.DeadLetters;
+import io.vectorstream.stream.Topics;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code vectorstream dlq count|list|replay}: what the dead-letter topic holds, by reason, and
+ * sending chosen dead letters back to the events topic once their cause is fixed (a library
+ * created, a limit raised, a model built). It reads the topic as it is when the command starts,
+ * from the beginning, with progress on standard error; it never changes the dead-letter topic.
+ */
+final class DeadLetterCommand {
+
+    private DeadLetterCommand() {
+    }
+
+    /** One dead letter: where it came from, why, and the event itself (null when it was too large to keep). */
+    record DeadLetter(String sourceTopic, int sourcePartition, long sourceOffset, String reason, String field,
+                      byte[] key, byte[] value) {
+
+        /** {@code topic-partition@offset}, as the stream's log names an event. */
+        String source() {
+            return sourceTopic + "-" + sourcePartition + "@" + sourceOffset;
+        }
+
+        /** The reason with its numbers taken out, so that letters of one kind count together. */
+        String kind() {
+            return reason.replaceAll("-?\\d+(\\.\\d+)?", "N").replaceAll("'[^']*'", "'…'");
+        }
+    }
+
+    static void run(final List<String> args, final PrintStream out) {
+        if (args.isEmpty() || !Set.of("count", "list", "replay").contains(args.getFirst())) {
+            throw new Options.UsageException("dlq needs count, list or replay");
+        }
+        String action = args.getFirst();
+        Options options = new Options(args.subList(1, args.size()), Set.of("kafka", "topic", "events-topic", "reason",
+                "source", "limit"), Set.of("all", "values"));
+        String kafka = options.get("kafka", java.util.Objects.requireNonNullElse(System.getenv("VECTORSTREAM_KAFKA"),
+                "127.0.0.1:9092"));
+        String topic = options.get("topic", Topics.DEFAULT.deadLetter());
+        Predicate<DeadLetter> chosen = selection(options);
+        List<DeadLetter> letters = read(kafka, topic).stream().filter(chosen).toList();
+        switch (action) {
+            case "count" -> count(letters, out);
+            case "list" -> list(letters, Integer.parseInt(options.get("limit", "100")), options.flag("values"), out);
+            default -> {
+                if (options.get("reason", null) == null && options.get("source", null) == null && !options.flag("all")) {
+                    throw new Options.UsageException("dlq replay needs --reason TEXT, --source TOPIC-P@OFFSET[,...] or "
+                            + "--all: replaying sends the events again");
+                }
+                replay(letters, kafka, options.get("events-topic", Topics.DEFAULT.events()), out);
+            }
+        }
+    }
+
+    /** The letters {@code --reason} (a part of the reason) and {@code --source} (a list of sources) choose. */
+    private static Predicate<DeadLetter> selection(final Options options) {
+        String reason = options.get("reason", null);
+        String sources = options.get("source", null);
+        Set<String> wanted = sources == null ? null : Set.of(sources.split(","));
+        return letter -> (reason == null || letter.reason().contains(reason))
+                && (wanted == null || wanted.contains(letter.source()));
+    }
+
+    /** Every dead letter the topic holds now, in order per partition. */
+    static List<DeadLetter> read(final String kafka, final String topic) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_DEAD_LETTER_BYTES);
+        props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        List<DeadLetter> letters = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException("topic " + topic + " does not exist on " + kafka);
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long total = ends.values().stream().mapToLong(Long::longValue).sum()
+                    - consumer.beginningOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+            long lastProgress = System.nanoTime();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    letters.add(letter(record));
+                }
+                if (System.nanoTime() - lastProgress > Duration.ofSeconds(2).toNanos()) {
+                    System.err.printf("read %,d of about %,d dead letters...%n", letters.size(), total);
+                    lastProgress = System.nanoTime();
+                }
+            }
+        }
+        return letters;
+    }
+
+    private static DeadLetter letter(final ConsumerRecord<byte[], byte[]> record) {
+        var headers = record.headers();
+        String partition = DeadLetters.header(headers, DeadLetters.SOURCE_PARTITION);
+        String offset = DeadLetters.header(headers, DeadLetters.SOURCE_OFFSET);
+        return new DeadLetter(String.valueOf(DeadLetters.header(headers, DeadLetters.SOURCE_TOPIC)),
+                partition == null ? -1 : Integer.parseInt(partition), offset == null ? -1 : Long.parseLong(offset),
+                java.util.Objects.requireNonNullElse(DeadLetters.header(headers, DeadLetters.REASON), "(no reason)"),
+                DeadLetters.header(headers, DeadLetters.FIELD), record.key(), record.value());
+    }
+
+    private static void count(final List<DeadLetter> letters, final PrintStream out) {
+        Map<String, Integer> byKind = new HashMap<>();
+        Map<String, String> fieldOf = new HashMap<>();
+        for (DeadLetter letter : letters) {
+            byKind.merge(letter.kind(), 1, Integer::sum);
+            fieldOf.putIfAbsent(letter.kind(), letter.field());
+        }
+        Map<String, Integer> sorted = new LinkedHashMap<>();
+        byKind.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+        out.printf("%,d dead letters%n", letters.size());
+        sorted.forEach((kind, n) -> out.printf("%8d  %s%s%n", n, kind,
+                fieldOf.get(kind) == null ? "" : "  [" + fieldOf.get(kind) + "]"));
+    }
+
+    private static void list(final List<DeadLetter> letters, final int limit, final boolean values,
+                             final PrintStream out) {
+        int shown = 0;
+        for (DeadLetter letter : letters) {
+            if (shown++ == limit) {
+                out.printf("... %,d more (--limit N, or narrow with --reason)%n", letters.size() - limit);
+                break;
+            }
+            out.printf("%s  %s%s%n", letter.source(), letter.reason(),
+                    letter.field() == null ? "" : "  [" + letter.field() + "]");
+            if (values) {
+                out.println("    key:   " + text(letter.key(), 200));
+                out.println("    value: " + (letter.value() == null ? "(not kept: too large)" : text(letter.value(), 2_000)));
+            }
+        }
+    }
+
+    private static String text(final byte[] bytes, final int max) {
+        if (bytes == null) {
+            return "(none)";
+        }
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        return text.length() <= max ? text : text.substring(0, max) + "... (" + bytes.length + " bytes)";
+    }
+
+    /**
+     * Sends the letters' events back to the events topic, key and value as they were; prints each
+     * one's new consistency token. Letters whose value was not kept, or that came from another
+     * topic than the events (records of the chunks topic the shards could not apply), are skipped.
+     */
+    private static void replay(final List<DeadLetter> letters, final String kafka, final String eventsTopic,
+                               final PrintStream out) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_EVENT_BYTES);
+        Map<String, Integer> skipped = new TreeMap<>();
+        int sent = 0;
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (DeadLetter letter : letters) {
+                if (letter.value() == null) {
+                    skipped.merge("value not kept", 1, Integer::sum);
+                } else if (!letter.sourceTopic().equals(eventsTopic)) {
+                    skipped.merge("from " + letter.sourceTopic() + ", not the events topic", 1, Integer::sum);
+                } else {
+                    RecordMetadata meta = producer.send(new ProducerRecord<>(eventsTopic, letter.key(), letter.value()))
+                            .get();
+                    out.printf("%s -> %d:%d%n", letter.source(), meta.partition(), meta.offset());
+                    sent++;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while replaying", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a replayed event was not accepted: " + e.getCause().getMessage(), e);
+        }
+        out.printf("replayed %,d dead letter(s) to %s%n", sent, eventsTopic);
+        skipped.forEach((why, n) -> out.printf("skipped %,d: %s%n", n, why));
+    }
+}
