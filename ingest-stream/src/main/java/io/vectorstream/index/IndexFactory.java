@@ -24,8 +24,18 @@ public final class IndexFactory {
      */
     public static <K> VectorIndex<K> create(final String kind, final int dimension, final Metric metric,
                                             final Map<String, ? extends Number> params) {
+        return create(kind, dimension, metric, params, null);
+    }
+
+    /**
+     * As {@link #create(String, int, Metric, Map)}, with the trainings an index starts by itself
+     * run on {@code background} ({@code null}: on the thread that writes the index).
+     */
+    public static <K> VectorIndex<K> create(final String kind, final int dimension, final Metric metric,
+                                            final Map<String, ? extends Number> params,
+                                            final BackgroundTraining background) {
         return switch (parameters(kind, params, dimension)) {
-            case IvfParams ivf -> new IvfIndex<>(dimension, metric, ivf);
+            case IvfParams ivf -> new IvfIndex<>(dimension, metric, ivf, background);
             case LshParams lsh -> new LshIndex<>(dimension, metric, lsh);
             default -> new FlatIndex<>(dimension, metric);
         };

@@ -156,10 +156,40 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     /** Set after a retraining caused by drift: retrain once more after a quarter of its size in inserts. */
     private boolean followUpPending;
     private volatile long lastBuildMillis;
+    /** Where trainings the index starts by itself run; {@code null}: on the writer's thread. */
+    private final BackgroundTraining background;
+    /** A training running beside the writer, not installed yet, or {@code null}. */
+    private PendingTraining pendingTraining;
+    /** Slots written or freed since the pending training's snapshot: placed again when it is installed. */
+    private java.util.BitSet touchedSinceSnapshot;
 
+    /** A training running on a copy of the vectors, and whether a drift called for it. */
+    private record PendingTraining(LiveVectors snapshot, java.util.concurrent.CompletableFuture<Computed> result,
+                                   boolean afterDrift, long startNanos) {
+    }
+
+    /** What a training computed from a snapshot; the assignment is of the snapshot's vectors, in order. */
+    private record Computed(float[] centroids, int nlist, int[] assignment, ScalarQuantizer quantizer,
+                            double residual) {
+    }
+
+    /** An index that trains on the writer's thread (tests, benchmarks, anything that needs it trained at once). */
     public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
+        this(dimension, metric, params, null);
+    }
+
+    /**
+     * @param background where the trainings the index starts by itself (at its training threshold,
+     *                   on growth or drift, after a bulk load) run, beside the writer, which goes on
+     *                   inserting and searching with the lists it has until the new ones are
+     *                   installed; {@code null}: on the writer's thread. {@link #train()} always runs
+     *                   on the caller's.
+     */
+    public IvfIndex(final int dimension, final Metric metric, final IvfParams params,
+                    final BackgroundTraining background) {
         super(dimension, metric);
         this.params = params;
+        this.background = background;
         this.store = new SlotStore<>(dimension);
         this.layout = new Layout(null, 1, new PostingList[] {new PostingList(dimension, 64, false, false)}, null, null, null);
     }
@@ -214,6 +244,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             } else {
                 slot = stored;
                 size++;
+            }
+            if (touchedSinceSnapshot != null) {
+                touchedSinceSnapshot.set(slot);
+            }
+            if (stored >= 0) {
                 if (slot >= positions.length) {
                     // One store segment at a time, as the store grows: no headroom to pay for, and
                     // a copy every 1,024 new slots costs little next to indexing them.
@@ -231,11 +266,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         if (current.trained()) {
             residualSinceTraining += Similarity.squaredDistance(vector, current.centroids(), list * dimension);
         }
-        if (!bulkLoading && shouldTrain(current, list)) {
-            boolean moved = current.trained() && hasDrifted();
-            train();
-            // The new distribution was only starting to arrive: look again soon.
-            followUpPending = moved;
+        if (pendingTraining != null) {
+            installIfDone();
+        } else if (!bulkLoading && shouldTrain(current, list)) {
+            // A drift's new distribution was only starting to arrive: look again soon after.
+            startTraining(current.trained() && hasDrifted());
         }
     }
 
@@ -246,6 +281,9 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             int slot = store.remove(key);
             if (slot < 0) {
                 return false;
+            }
+            if (touchedSinceSnapshot != null) {
+                touchedSinceSnapshot.set(slot);
             }
             long previous = positions[slot];
             tombstone(layout, previous);
@@ -471,14 +509,98 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         }
     }
 
+    /**
+     * Installs a training that finished beside the writer, or starts one that is due: true while
+     * either happened or one still runs (so that the writer asks again), false when there is
+     * nothing to do.
+     */
     @Override
     public boolean trainIfDue() {
+        if (pendingTraining != null) {
+            installIfDone();
+            return true;
+        }
         if (!trainingDue) {
             return false;
         }
-        trainingDue = false; // also when train() finds nothing left to train on
-        train();
+        trainingDue = false; // also when a training finds nothing left to train on
+        startTraining(false);
         return true;
+    }
+
+    /** Whether a training runs beside the writer, not yet installed. */
+    public boolean isTraining() {
+        return pendingTraining != null;
+    }
+
+    /**
+     * Trains now on the writer's thread without a background pool, or starts the training beside
+     * it on a snapshot of the vectors (the writer installs it when done, in {@link #put} or
+     * {@link #trainIfDue}); when the pool is busy, the training stays due.
+     */
+    private void startTraining(final boolean afterDrift) {
+        if (background == null) {
+            train();
+            followUpPending = afterDrift;
+            return;
+        }
+        LiveVectors snapshot = liveVectors(); // on the writer's thread, the store's only mutator
+        if (snapshot.vectors().length == 0) {
+            return;
+        }
+        java.util.concurrent.CompletableFuture<Computed> result = background.start(() -> compute(snapshot));
+        if (result == null) {
+            trainingDue = true; // no room now: asked again at the writer's next call
+            return;
+        }
+        pendingTraining = new PendingTraining(snapshot, result, afterDrift, System.nanoTime());
+        touchedSinceSnapshot = new java.util.BitSet();
+    }
+
+    /**
+     * Installs the pending training if it is done: the snapshot's vectors in the lists it computed,
+     * except those written or freed since, which go to their nearest new centroid (or nowhere) as
+     * they are now. Writer thread only. A training that failed is dropped; the index keeps its lists.
+     */
+    private void installIfDone() {
+        PendingTraining done = pendingTraining;
+        if (done == null || !done.result().isDone()) {
+            return;
+        }
+        pendingTraining = null;
+        java.util.BitSet touched = touchedSinceSnapshot;
+        touchedSinceSnapshot = null;
+        Computed computed;
+        try {
+            computed = done.result().join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException failed) {
+            return;
+        }
+        LiveVectors snapshot = done.snapshot();
+        int n = snapshot.slots().length;
+        int[] slots = new int[n + touched.cardinality()];
+        float[][] vectors = new float[slots.length][];
+        int[] assignment = new int[slots.length];
+        int at = 0;
+        for (int i = 0; i < n; i++) {
+            if (!touched.get(snapshot.slots()[i])) {
+                slots[at] = snapshot.slots()[i];
+                vectors[at] = snapshot.vectors()[i];
+                assignment[at++] = computed.assignment()[i];
+            }
+        }
+        for (int slot = touched.nextSetBit(0); slot >= 0; slot = touched.nextSetBit(slot + 1)) {
+            if (slot < store.highWater() && store.keyAt(slot) != null) {
+                float[] vector = store.vectorAt(slot);
+                slots[at] = slot;
+                vectors[at] = vector;
+                assignment[at++] = KMeans.nearest(vector, computed.centroids(), computed.nlist(), metric);
+            }
+        }
+        install(new LiveVectors(java.util.Arrays.copyOf(slots, at), java.util.Arrays.copyOf(vectors, at)),
+                computed.centroids(), computed.nlist(), java.util.Arrays.copyOf(assignment, at), computed.quantizer());
+        trained(n, computed.residual(), done.startNanos());
+        followUpPending = done.afterDrift();
     }
 
     @Override
@@ -514,6 +636,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             return false;
         }
         long start = System.nanoTime();
+        cancelPendingTraining();
         LiveVectors live = liveVectors();
         int[] assignment = new int[live.vectors().length];
         KMeans.assign(live.vectors(), training.centroids(), training.nlist(), metric, assignment);
@@ -609,15 +732,38 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         return new Layout(centroids, nlist, lists, quantizer, centroidCodes, centroidNorms);
     }
 
-    /** Trains (or retrains) now, whatever the size. */
+    /**
+     * Trains (or retrains) now, on the caller's thread, whatever the size; a training running
+     * beside the writer is dropped.
+     */
     public void train() {
         long start = System.nanoTime();
+        cancelPendingTraining();
         LiveVectors live = liveVectors();
-        float[][] all = live.vectors();
-        int n = all.length;
-        if (n == 0) {
+        if (live.vectors().length == 0) {
             return;
         }
+        Computed computed = compute(live);
+        install(live, computed.centroids(), computed.nlist(), computed.assignment(), computed.quantizer());
+        trained(live.vectors().length, computed.residual(), start);
+    }
+
+    private void cancelPendingTraining() {
+        if (pendingTraining != null) {
+            pendingTraining.result().cancel(false);
+            pendingTraining = null;
+            touchedSinceSnapshot = null;
+        }
+    }
+
+    /**
+     * k-means on a sample of {@code live}, the quantiser, every vector's list, and the residual
+     * the retraining policy compares against. Reads nothing of the index but its final fields, so
+     * it may run on any thread.
+     */
+    private Computed compute(final LiveVectors live) {
+        float[][] all = live.vectors();
+        int n = all.length;
         int nlist = params.nlist() > 0 ? params.nlist() : Math.max(1, (int) Math.round(4 * Math.sqrt(n)));
         nlist = Math.min(nlist, n);
         // A tenth of the vectors always stays out of the sample: the drift baseline is measured on them.
@@ -640,8 +786,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
                 heldOut++;
             }
         }
-        install(live, centroids.data(), centroids.k(), assignment, quantizer);
-        trained(n, heldOut >= 100 ? residual / heldOut : Double.POSITIVE_INFINITY, start);
+        return new Computed(centroids.data(), centroids.k(), assignment, quantizer,
+                heldOut >= 100 ? residual / heldOut : Double.POSITIVE_INFINITY);
     }
 
     private boolean shouldTrain(final Layout current, final int list) {

@@ -408,7 +408,8 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      * found among the records) is left to the writer ({@link #trainDueIndexes}).
      */
     private ShardContents rebuildContents(final java.nio.file.Path shardDir) {
-        ShardContents rebuilt = new ShardContents(key -> map.get(key), new IvfTrainings(shardDir));
+        ShardContents rebuilt = new ShardContents(key -> map.get(key), new IvfTrainings(shardDir),
+                options.background());
         try {
             load(rebuilt);
             return rebuilt;
@@ -456,8 +457,8 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
 
     private void write(final byte[] key, final byte[] value) {
         requireView();
-        if (keepingUndo && key.length > 0 && key[0] == RecordKey.CHUNK
-                && RecordKey.decode(key) instanceof RecordKey.ChunkKey chunk) {
+        RecordKey recordKey = RecordKey.decode(key);
+        if (keepingUndo && recordKey instanceof RecordKey.ChunkKey chunk) {
             // A live write (not a restore or a load, which take what the changelog holds).
             contents.requireRoomFor(chunk, () -> !map.containsKey(key));
         }
@@ -465,7 +466,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         if (keepingUndo) {
             undo.add(KeyValue.pair(key, previous));
         }
-        contents.onPut(RecordKey.decode(key), value);
+        contents.onPut(recordKey, value);
     }
 
     @Override
@@ -512,6 +513,9 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
             if (replayingThrough >= 0 && meta.get().offset() >= replayingThrough) {
                 replayingThrough = -1;
             }
+        }
+        if (contents.takeTrainingStarted()) {
+            trainingMayBeDue = true; // installed by a later call, once it is done (trainDueIndexes)
         }
         trainDueIndexes();
     }

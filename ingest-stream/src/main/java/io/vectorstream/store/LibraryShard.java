@@ -39,9 +39,14 @@ final class LibraryShard {
     /** What {@link IndexMemory} counts for this shard's index now. */
     private long accountedBytes;
 
-    LibraryShard(final String libraryId, final IvfTrainings trainings) {
+    /** Where the index's own trainings run ({@code null}: on the writer's thread). */
+    private final io.vectorstream.index.BackgroundTraining background;
+
+    LibraryShard(final String libraryId, final IvfTrainings trainings,
+                 final io.vectorstream.index.BackgroundTraining background) {
         this.libraryId = libraryId;
         this.trainings = trainings;
+        this.background = background;
     }
 
     /**
@@ -112,7 +117,7 @@ final class LibraryShard {
     private void buildIndex(final LibraryRecord record, final BiFunction<String, String, float[]> vectors,
                             final boolean train) {
         VectorIndex<ChunkRef> fresh = withinBudget(IndexSpecs.create(record.indexJson(), record.dimension(),
-                record.metric()), record);
+                record.metric(), background), record);
         keptTrainings = 0;
         keptTraining = null;
         if (!(fresh instanceof IvfIndex<ChunkRef> ivf) || !loading || train) {
@@ -133,7 +138,9 @@ final class LibraryShard {
         if (!loading) {
             fresh.endBulkLoad(false);
             if (train && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.size() > 0 && !ivf.isTrained()) {
-                ivf.train();
+                // Whatever its size: asked for. Beside the writer when the index trains there.
+                ivf.requestTraining();
+                ivf.trainIfDue();
             }
             keepTrainingIfNew(record, fresh);
         }
@@ -228,6 +235,11 @@ final class LibraryShard {
         boolean trained = current.trainIfDue();
         keepTrainingIfNew(library, current);
         return trained;
+    }
+
+    /** Whether the index is training beside the writer: the writer must come back to install it. */
+    boolean isTraining() {
+        return index instanceof IvfIndex<ChunkRef> ivf && ivf.isTraining();
     }
 
     VectorIndex<ChunkRef> index() {

@@ -34,6 +34,16 @@ final class ShardContents {
     private final ConcurrentSkipListMap<String, LibraryShard> libraries = new ConcurrentSkipListMap<>();
     private final Map<Integer, Long> watermarks = new ConcurrentHashMap<>();
     private final Function<byte[], byte[]> records;
+    /** An insert started a training beside the writer since {@link #takeTrainingStarted} (writer thread only). */
+    private boolean trainingStarted;
+
+    /** Whether an insert started a training beside the writer since last asked: the writer must come back to install it. */
+    boolean takeTrainingStarted() {
+        boolean started = trainingStarted;
+        trainingStarted = false;
+        return started;
+    }
+
     /** Between {@link #beginLoading} and {@link #endLoading} (writer thread only). */
     private boolean loading;
 
@@ -42,12 +52,18 @@ final class ShardContents {
 
     /**
      * @param records   reads the stored value of an encoded key, or {@code null}
-     * @param trainings where the libraries' IVF indexes keep their trainings
+     * @param trainings  where the libraries' IVF indexes keep their trainings
+     * @param background where their own trainings run ({@code null}: on the writer's thread)
      */
-    ShardContents(final Function<byte[], byte[]> records, final IvfTrainings trainings) {
+    ShardContents(final Function<byte[], byte[]> records, final IvfTrainings trainings,
+                  final io.vectorstream.index.BackgroundTraining background) {
         this.records = records;
         this.trainings = trainings;
+        this.background = background;
     }
+
+    /** Where the indexes' own trainings run ({@code null}: on the writer's thread). */
+    private final io.vectorstream.index.BackgroundTraining background;
 
     /** Takes a record that was just written. */
     void onPut(final RecordKey key, final byte[] value) {
@@ -55,8 +71,11 @@ final class ShardContents {
             case LibraryKey k -> shardOf(k.libraryId()).library(RecordCodec.decodeLibrary(value),
                     (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId));
             case DocumentKey k -> shardOf(k.libraryId()).addDocument(k.documentId());
-            case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
-                    RecordCodec.vectorOfChunk(value));
+            case ChunkKey k -> {
+                LibraryShard shard = shardOf(k.libraryId());
+                shard.addChunk(k.documentId(), k.chunkId(), RecordCodec.vectorOfChunk(value));
+                trainingStarted |= shard.isTraining();
+            }
             case WatermarkKey k -> {
                 watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
                 WatermarkSignal.moved();
@@ -66,6 +85,7 @@ final class ShardContents {
                     shard.trainAfterLoading(); // the load builds the index anyway; it trains after
                 } else {
                     shard.rebuildIndex((documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId), true);
+                    trainingStarted |= shard.isTraining();
                 }
             });
         }
@@ -264,7 +284,7 @@ final class ShardContents {
 
     private LibraryShard shardOf(final String libraryId) {
         return libraries.computeIfAbsent(libraryId, id -> {
-            LibraryShard shard = new LibraryShard(id, trainings);
+            LibraryShard shard = new LibraryShard(id, trainings, background);
             if (loading) {
                 shard.beginLoading();
             }

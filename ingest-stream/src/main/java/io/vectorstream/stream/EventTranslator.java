@@ -92,10 +92,13 @@ public final class EventTranslator {
      * that; this is the net under them: a record Kafka refuses to take would stop the stream
      * thread, and the event would stop it again at every restart.
      */
+    private static final int MAX_KEY_BYTES = 1 + 3 * (2 + io.vectorstream.schema.Ids.MAX_LENGTH);
+
     static Outcome withRecordsThatFit(final Outcome outcome) {
         if (outcome instanceof Accepted accepted) {
             for (ShardRecord record : accepted.records()) {
-                long bytes = (long) record.key().encode().length + (record.value() == null ? 0 : record.value().length);
+                // A key is at most a tag and three ids of 128 ASCII characters with their lengths.
+                long bytes = MAX_KEY_BYTES + (record.value() == null ? 0 : record.value().length);
                 if (bytes > Topics.MAX_RECORD_BYTES) {
                     return new Rejected("the event makes a record of " + bytes + " bytes ("
                             + record.key().getClass().getSimpleName() + "), over the " + Topics.MAX_RECORD_BYTES

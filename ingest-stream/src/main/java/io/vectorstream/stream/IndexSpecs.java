@@ -24,10 +24,14 @@ public final class IndexSpecs {
     /**
      * A new, empty index as a stored library's {@code indexJson} ({@code {"kind":..., "params":{...}}})
      * describes, read as {@link #tolerated} reads it.
+     *
+     * @param background where the index's own trainings run ({@code null}: on the thread that writes it)
      */
-    public static <K> VectorIndex<K> create(final String indexJson, final int dimension, final Metric metric) {
+    public static <K> VectorIndex<K> create(final String indexJson, final int dimension, final Metric metric,
+                                            final io.vectorstream.index.BackgroundTraining background) {
         JsonNode spec = tolerated(indexJson, dimension);
-        return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")));
+        return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")),
+                background);
     }
 
     /**

@@ -295,4 +295,64 @@ class IvfIndexTest {
         assertTrue(same.adoptTraining(training));
         assertFalse(same.trainIfDue(), "the index the training was made for: nothing to do");
     }
+
+    @Test
+    void aTrainingBesideTheWriterIsInstalledWithTheWritesMadeWhileItRan() throws Exception {
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        threads.submit(() -> {
+            gate.await(); // the training waits behind this until the test lets it run
+            return null;
+        });
+        BackgroundTraining background = new BackgroundTraining(1, threads);
+        SyntheticData data = SyntheticData.forSize(6_000, DIMENSION, 21);
+        float[][] vectors = data.vectors(6_000, 22);
+        IvfIndex<Integer> ivf = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000),
+                background);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        for (int i = 0; i < 2_000; i++) {
+            ivf.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        assertTrue(ivf.isTraining(), "the threshold started a training beside the writer");
+        assertFalse(ivf.isTrained(), "it searches exactly until the training is installed");
+        // Meanwhile: new vectors, removals and rewrites of vectors the training's snapshot holds.
+        for (int i = 2_000; i < 5_000; i++) {
+            ivf.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        for (int i = 0; i < 500; i++) {
+            ivf.remove(i);
+            exact.remove(i);
+        }
+        for (int i = 500; i < 700; i++) {
+            ivf.put(i, vectors[5_000 + i]);
+            exact.put(i, vectors[5_000 + i]);
+        }
+        assertTrue(ivf.isTraining());
+        gate.countDown();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (ivf.trainIfDue() && ivf.isTraining()) {
+            assertTrue(System.nanoTime() < deadline, "the training was not installed in 30 s");
+            Thread.sleep(10);
+        }
+        assertTrue(ivf.isTrained());
+        assertFalse(ivf.isTraining());
+        assertEquals(4_500, ivf.size());
+        // Every vector is in the lists as it is now: probing every list finds each one first.
+        SearchParams everyList = new SearchParams(ivf.nlist(), 0, false);
+        for (int i = 0; i < 5_000; i += 7) {
+            List<Hit<Integer>> hits = ivf.search(i < 500 ? vectors[i] : i < 700 ? vectors[5_000 + i] : vectors[i], 1,
+                    everyList, null);
+            if (i < 500) {
+                assertTrue(hits.isEmpty() || hits.getFirst().key() != i, "removed " + i + " is gone");
+            } else {
+                assertEquals(i, hits.getFirst().key(), "vector " + i);
+            }
+        }
+        float[][] queries = data.vectors(100, 23);
+        double recall = recallAt10(ivf, exact, queries, SearchParams.DEFAULT);
+        assertTrue(recall >= 0.90, "recall@10 " + recall);
+        threads.shutdown();
+    }
 }

@@ -259,6 +259,33 @@ class ChronicleShardStoreTest {
         return dir.toPath().resolve("shards").resolve(IvfTrainings.FOLDER).resolve("lib.ivf");
     }
 
+    @Test
+    void aTrainingBesideTheWriterIsInstalledByTheWritersLaterCallsAndKept() throws Exception {
+        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true),
+                false);
+        store.trainingDelay(java.time.Duration.ZERO);
+        init(dir, store);
+        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
+        io.vectorstream.bench.SyntheticData data = io.vectorstream.bench.SyntheticData.forSize(2_000, 16, 31);
+        float[][] vectors = data.vectors(600, 32);
+        for (int i = 0; i < vectors.length; i++) {
+            putChunk(store, "lib", "doc", "c" + i, vectors[i]);
+        }
+        // The threshold started the training beside this (the writer's) thread; the writes went on.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained()) {
+            assertTrue(System.nanoTime() < deadline, "not installed in 30 s");
+            Thread.sleep(10);
+            store.putAll(List.of()); // the writer's tick (ShardWriter's punctuation), no inserts
+        }
+        assertEquals(600, chunkCount(store));
+        assertTrue(Files.exists(keptTrainingOf(dir)), "the installed training is kept beside the shard file");
+        assertEquals(10, query(store, new ShardQuery.Knn("lib", vectors[7], 10,
+                io.vectorstream.index.SearchParams.DEFAULT)).hits().size());
+        store.close();
+    }
+
     /** An open store with IVF library "lib" of 60 chunks in "doc": trained (from 50) and its training kept. */
     private static ChronicleShardStore openWithTrainedIvfLibrary(final File dir) {
         ChronicleShardStore store = open(dir);

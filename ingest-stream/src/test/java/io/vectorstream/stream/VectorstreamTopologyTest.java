@@ -318,7 +318,7 @@ class VectorstreamTopologyTest {
         assertTrue(outcome instanceof EventTranslator.Rejected rejected && rejected.reason().contains("over the"),
                 outcome.toString());
         var fits = new EventTranslator.ShardRecord(new io.vectorstream.record.RecordKey.LibraryKey("l"),
-                new byte[Topics.MAX_RECORD_BYTES - 10]);
+                new byte[Topics.MAX_RECORD_BYTES - 1_000]);
         assertTrue(EventTranslator.withRecordsThatFit(new EventTranslator.Accepted(List.of(fits)))
                 instanceof EventTranslator.Accepted);
     }
