@@ -62,6 +62,17 @@ public final class QueryService implements AutoCloseable {
                 .status(ingest.isReady()).detail("state", ingest.streams().state().name()).build());
         HealthCheck live = new NamedCheck("streams-alive", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
                 .status(ingest.isAlive()).detail("state", ingest.streams().state().name()).build());
+        // What the pipeline's invariant cost so far (README "The pipeline's invariant"): counts that
+        // should stay 0, and the index memory against its budget. Prometheus metrics come later.
+        HealthCheck pipeline = new NamedCheck("pipeline", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
+                .status(true)
+                .detail("replacedStreamThreads", ingest.replacedThreads())
+                .detail("deadLettersFromFailures", io.vectorstream.stream.ProcessingFailures.deadLettered())
+                .detail("refusedSends", io.vectorstream.stream.ProductionFailures.failedSends())
+                .detail("changelogRecordsSkipped", io.vectorstream.store.ChronicleShardStore.skippedOnRestore())
+                .detail("indexMemoryBytes", io.vectorstream.store.IndexMemory.used())
+                .detail("indexMemoryBudgetBytes", io.vectorstream.store.IndexMemory.budget().instanceBytes())
+                .build());
         WebServer server = WebServer.builder()
                 .host(host)
                 .port(port)
@@ -75,7 +86,7 @@ public final class QueryService implements AutoCloseable {
                 .directHandlers(ApiRouting::registerDirectErrors)
                 .addFeature(ObserveFeature.builder()
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
-                                .addCheck(ready).addCheck(live).build())
+                                .addCheck(ready).addCheck(live).addCheck(pipeline).build())
                         .build())
                 .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady))
                 .build()

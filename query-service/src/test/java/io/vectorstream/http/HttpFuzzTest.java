@@ -88,6 +88,15 @@ class HttpFuzzTest {
         assertTrue(byStatus.keySet().stream().anyMatch(status -> status >= 400), byStatus.toString());
         assertEquals(before, snapshot(), "the data written before the fuzz");
         assertEquals(200, api.get("/observe/health/ready").status());
+        JsonNode live = api.get("/observe/health/live").body();
+        JsonNode pipeline = null;
+        for (JsonNode check : live.get("checks")) {
+            if ("pipeline".equals(check.path("name").asText())) {
+                pipeline = check.get("data");
+            }
+        }
+        assertEquals(0, pipeline.get("replacedStreamThreads").asLong(), live.toString());
+        assertEquals(0, pipeline.get("refusedSends").asLong(), live.toString());
     }
 
     private static boolean isJsonError(final String body) {
