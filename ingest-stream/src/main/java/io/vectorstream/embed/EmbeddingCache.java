@@ -20,8 +20,9 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  *
  * <p>Size-bounded: the map holds at most {@code capacity} vectors; once full, each new vector
  * takes the place of one already there ({@link #evictions()} counts them). Chronicle Map keeps no
- * order of use, so the one evicted is the first entry of the next segment in turn: an entry's
- * place follows its key's hash, so this is as good as a random choice, spread over the segments.
+ * order of use, so the one evicted is the first entry of the segment the new key goes to: an
+ * entry's place follows its key's hash, so this is as good as a random choice, and no segment
+ * fills while others have room.
  * (Refusing new vectors instead, as an earlier version did, kept a cache that filled once useless
  * for every text after.) Entries are never stale: a key names the
  * model and the text, and the file the checksum of the model's weights. Safe for concurrent use;
@@ -37,8 +38,6 @@ public final class EmbeddingCache implements AutoCloseable {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final AtomicLong evictions = new AtomicLong();
-    /** The segment the next eviction starts in. */
-    private final java.util.concurrent.atomic.AtomicInteger nextSegment = new java.util.concurrent.atomic.AtomicInteger();
 
     private EmbeddingCache(final ChronicleMap<byte[], byte[]> map, final String modelId, final long capacity) {
         this.map = map;
@@ -87,14 +86,34 @@ public final class EmbeddingCache implements AutoCloseable {
         return vector;
     }
 
-    /** Remembers the vector of {@code text}; when the cache is full, in the place of another. */
+    /**
+     * Remembers the vector of {@code text}; when the cache is full, in the place of another of the
+     * segment the new one goes to (so that no segment fills while others have room).
+     */
     public void put(final String text, final float[] vector) {
-        if (map.longSize() >= capacity && evictOne()) {
-            evictions.incrementAndGet();
-        }
+        byte[] key = key(text);
         ByteBuffer bytes = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(vector);
-        map.put(key(text), bytes.array());
+        if (map.longSize() >= capacity) {
+            evictFromSegmentOf(key);
+        }
+        try {
+            map.put(key, bytes.array());
+        } catch (IllegalStateException segmentFull) {
+            // Keys hash unevenly: a segment may fill before the map does. Make room there, once.
+            evictFromSegmentOf(key);
+            map.put(key, bytes.array());
+        }
+    }
+
+    private void evictFromSegmentOf(final byte[] key) {
+        int segment;
+        try (var query = map.queryContext(key)) {
+            segment = query.segmentIndex();
+        }
+        if (evictOne(segment)) {
+            evictions.incrementAndGet();
+        }
     }
 
     private byte[] key(final String text) {
@@ -121,24 +140,17 @@ public final class EmbeddingCache implements AutoCloseable {
         return evictions.get();
     }
 
-    /** Removes one entry, from the segments in turn; false when it found none to remove. */
-    private boolean evictOne() {
-        int segments = map.segments();
-        for (int tried = 0; tried < segments; tried++) {
-            int segment = Math.floorMod(nextSegment.getAndIncrement(), segments);
-            try (var context = map.segmentContext(segment)) {
-                boolean[] removed = {false};
-                context.forEachSegmentEntryWhile(entry -> {
-                    entry.doRemove();
-                    removed[0] = true;
-                    return false;
-                });
-                if (removed[0]) {
-                    return true;
-                }
-            }
+    /** Removes one entry of {@code segment}; false when it holds none. */
+    private boolean evictOne(final int segment) {
+        try (var context = map.segmentContext(segment)) {
+            boolean[] removed = {false};
+            context.forEachSegmentEntryWhile(entry -> {
+                entry.doRemove();
+                removed[0] = true;
+                return false;
+            });
+            return removed[0];
         }
-        return false;
     }
 
     public long size() {

@@ -15,8 +15,11 @@ import java.util.function.Supplier;
  */
 public final class BackgroundTraining {
 
-    /** The process's trainings: two at once. */
-    public static final BackgroundTraining SHARED = new BackgroundTraining(2);
+    /**
+     * The process's trainings: one at a time, so that at most one copy of an index's vectors is
+     * held beside the indexes (the memory budgets leave room for it: {@code IndexMemory}).
+     */
+    public static final BackgroundTraining SHARED = new BackgroundTraining(1);
 
     private final Semaphore running;
     private final ExecutorService threads;
@@ -33,18 +36,44 @@ public final class BackgroundTraining {
     }
 
     /**
-     * Starts {@code work} on a training thread, or returns {@code null} at once when as many
-     * trainings as allowed already run.
+     * A place for one training, taken before the caller prepares it (copies its index's vectors):
+     * an index that finds no room must not pay for a copy it cannot use.
+     *
+     * @return the place, or {@code null} at once when as many trainings as allowed already run
      */
-    <T> CompletableFuture<T> start(final Supplier<T> work) {
-        if (!running.tryAcquire()) {
-            return null;
+    Slot tryTake() {
+        return running.tryAcquire() ? new Slot() : null;
+    }
+
+    /** One training's place: {@link #run} it once, or {@link #giveBack} it. */
+    final class Slot {
+        private boolean used;
+
+        private Slot() {
         }
-        try {
-            return CompletableFuture.supplyAsync(work, threads).whenComplete((result, failure) -> running.release());
-        } catch (RuntimeException rejected) {
+
+        /** Runs {@code work} on a training thread; the place is free again when it ends. */
+        <T> CompletableFuture<T> run(final Supplier<T> work) {
+            use();
+            try {
+                return CompletableFuture.supplyAsync(work, threads).whenComplete((result, failure) -> running.release());
+            } catch (RuntimeException rejected) {
+                running.release();
+                throw rejected;
+            }
+        }
+
+        /** Frees the place unused. */
+        void giveBack() {
+            use();
             running.release();
-            throw rejected;
+        }
+
+        private void use() {
+            if (used) {
+                throw new IllegalStateException("a training's place is used once");
+            }
+            used = true;
         }
     }
 }

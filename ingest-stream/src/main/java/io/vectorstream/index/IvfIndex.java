@@ -165,7 +165,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
 
     /** A training running on a copy of the vectors, and whether a drift called for it. */
     private record PendingTraining(LiveVectors snapshot, java.util.concurrent.CompletableFuture<Computed> result,
-                                   boolean afterDrift, long startNanos) {
+                                   java.util.concurrent.atomic.AtomicBoolean abandoned, boolean afterDrift,
+                                   long startNanos) {
     }
 
     /** What a training computed from a snapshot; the assignment is of the snapshot's vectors, in order. */
@@ -544,17 +545,29 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             followUpPending = afterDrift;
             return;
         }
+        BackgroundTraining.Slot slot = background.tryTake();
+        if (slot == null) {
+            trainingDue = true; // no room now: asked again at the writer's next call, before any copy
+            return;
+        }
         LiveVectors snapshot = liveVectors(); // on the writer's thread, the store's only mutator
         if (snapshot.vectors().length == 0) {
+            slot.giveBack();
             return;
         }
-        java.util.concurrent.CompletableFuture<Computed> result = background.start(() -> compute(snapshot));
-        if (result == null) {
-            trainingDue = true; // no room now: asked again at the writer's next call
-            return;
-        }
-        pendingTraining = new PendingTraining(snapshot, result, afterDrift, System.nanoTime());
+        java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CompletableFuture<Computed> result = slot.run(() -> compute(snapshot, abandoned::get));
+        pendingTraining = new PendingTraining(snapshot, result, abandoned, afterDrift, System.nanoTime());
         touchedSinceSnapshot = new java.util.BitSet();
+    }
+
+    /**
+     * Stops a training running beside the writer (it ends at its next k-means iteration) and
+     * forgets it: the index is replaced or dropped, or trains another way.
+     */
+    @Override
+    public void discard() {
+        cancelPendingTraining();
     }
 
     /**
@@ -743,14 +756,14 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         if (live.vectors().length == 0) {
             return;
         }
-        Computed computed = compute(live);
+        Computed computed = compute(live, () -> false);
         install(live, computed.centroids(), computed.nlist(), computed.assignment(), computed.quantizer());
         trained(live.vectors().length, computed.residual(), start);
     }
 
     private void cancelPendingTraining() {
         if (pendingTraining != null) {
-            pendingTraining.result().cancel(false);
+            pendingTraining.abandoned().set(true); // the training stops at its next iteration
             pendingTraining = null;
             touchedSinceSnapshot = null;
         }
@@ -760,8 +773,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
      * k-means on a sample of {@code live}, the quantiser, every vector's list, and the residual
      * the retraining policy compares against. Reads nothing of the index but its final fields, so
      * it may run on any thread.
+     *
+     * @param abandoned whether to stop (between k-means iterations) because nobody will install it
+     * @throws java.util.concurrent.CancellationException when it stopped so
      */
-    private Computed compute(final LiveVectors live) {
+    private Computed compute(final LiveVectors live, final java.util.function.BooleanSupplier abandoned) {
         float[][] all = live.vectors();
         int n = all.length;
         int nlist = params.nlist() > 0 ? params.nlist() : Math.max(1, (int) Math.round(4 * Math.sqrt(n)));
@@ -769,7 +785,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         // A tenth of the vectors always stays out of the sample: the drift baseline is measured on them.
         float[][] sample = sample(java.util.Arrays.asList(all), Math.min(n - n / 10, params.samplePerList() * nlist),
                 new Random(params.seed()));
-        KMeans.Centroids centroids = KMeans.train(sample, nlist, metric, params.iterations(), params.seed());
+        KMeans.Centroids centroids = KMeans.train(sample, nlist, metric, params.iterations(), params.seed(),
+                abandoned);
+        if (abandoned.getAsBoolean()) {
+            throw new java.util.concurrent.CancellationException("the index no longer needs this training");
+        }
         ScalarQuantizer quantizer = params.sq8() ? ScalarQuantizer.train(sample) : null;
         int[] assignment = new int[n];
         KMeans.assign(all, centroids.data(), centroids.k(), metric, assignment);

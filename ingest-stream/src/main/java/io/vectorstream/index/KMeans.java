@@ -52,11 +52,18 @@ final class KMeans {
      */
     static Centroids train(final float[][] points, final int k, final Metric metric, final int maxIterations,
                            final long seed) {
-        return onPool(() -> trainHere(points, k, metric, maxIterations, seed));
+        return train(points, k, metric, maxIterations, seed, () -> false);
+    }
+
+    /** @param stop whether to stop before the next iteration (its centroids so far are returned) */
+    static Centroids train(final float[][] points, final int k, final Metric metric, final int maxIterations,
+                           final long seed, final java.util.function.BooleanSupplier stop) {
+        return onPool(() -> trainHere(points, k, metric, maxIterations, seed, stop));
     }
 
     private static Centroids trainHere(final float[][] points, final int k, final Metric metric,
-                                       final int maxIterations, final long seed) {
+                                       final int maxIterations, final long seed,
+                                       final java.util.function.BooleanSupplier stop) {
         if (points.length == 0 || k <= 0) {
             throw new IllegalArgumentException("k-means needs points and k > 0");
         }
@@ -66,7 +73,7 @@ final class KMeans {
         float[] centroids = seedPlusPlus(points, clusters, random);
         int[] assignment = new int[points.length];
         Arrays.fill(assignment, -1);
-        for (int iteration = 0; iteration < maxIterations; iteration++) {
+        for (int iteration = 0; iteration < maxIterations && !stop.getAsBoolean(); iteration++) {
             int moved = assignHere(points, centroids, clusters, metric, assignment);
             update(points, assignment, centroids, clusters, metric, random);
             if (moved <= points.length / 1000) {

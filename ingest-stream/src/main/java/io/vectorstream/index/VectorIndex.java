@@ -73,6 +73,10 @@ public interface VectorIndex<K> {
     /** What the index holds and how it is built, for reports. */
     IndexStats stats();
 
+    /** The index is no longer used (replaced or dropped): work it runs beside its writer stops. */
+    default void discard() {
+    }
+
     /** Bytes the index allocates before it holds any vector (LSH's projections), for memory budgets. */
     default long fixedBytes() {
         return 0;

@@ -179,19 +179,43 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
      */
     private void restore(final byte[] key, final byte[] value) {
         try {
-            if (value == null) {
-                remove(key);
-            } else {
-                write(key, value);
+            RecordKey recordKey = RecordKey.decode(key);
+            if (value != null) {
+                requireRestorable(recordKey, value);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException unreadable) {
+            // Nothing was written: the key keeps what it held.
             SKIPPED_ON_RESTORE.incrementAndGet();
-            LOG.error("shard store {}: a changelog record cannot be restored and is skipped ({})", name, e.toString());
-            try {
-                map.remove(key); // written before its view failed: the store keeps none of it
-            } catch (RuntimeException alsoFailed) {
-                e.addSuppressed(alsoFailed);
+            LOG.error("shard store {}: a changelog record cannot be restored and is skipped ({})", name,
+                    unreadable.toString());
+            return;
+        }
+        // Failures from here on are the store's or the machine's (a full map, a full disk): they
+        // fail the restore, which Kafka Streams retries, rather than lose a record.
+        if (value == null) {
+            remove(key);
+        } else {
+            write(key, value);
+        }
+    }
+
+    /**
+     * Reads a record as the store and its view will, so that one they could not take is refused
+     * before it is written: whole (not only the vector the view takes), and for a library its
+     * index spec too.
+     *
+     * @throws RuntimeException when it cannot be read
+     */
+    private static void requireRestorable(final RecordKey key, final byte[] value) {
+        switch (key) {
+            case RecordKey.LibraryKey k -> {
+                io.vectorstream.record.LibraryRecord library = io.vectorstream.record.RecordCodec.decodeLibrary(value);
+                io.vectorstream.stream.IndexSpecs.tolerated(library.indexJson(), library.dimension());
             }
+            case RecordKey.DocumentKey k -> io.vectorstream.record.RecordCodec.decodeDocument(value);
+            case RecordKey.ChunkKey k -> io.vectorstream.record.RecordCodec.decodeChunk(value);
+            case RecordKey.WatermarkKey k -> io.vectorstream.record.RecordCodec.decodeOffset(value);
+            case RecordKey.IndexRequestKey k -> io.vectorstream.record.RecordCodec.decodeOffset(value);
         }
     }
 

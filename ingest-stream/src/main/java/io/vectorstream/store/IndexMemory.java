@@ -34,9 +34,14 @@ public final class IndexMemory {
      */
     public record Budget(long instanceBytes, long libraryBytes) {
 
-        /** 60% of the heap for all indexes, which leaves room for requests, records and Kafka; any library may use it all. */
-        public static final Budget DEFAULT = new Budget(Runtime.getRuntime().maxMemory() / 10 * 6,
-                Runtime.getRuntime().maxMemory() / 10 * 6);
+        /**
+         * 40% of the heap for all indexes and 20% for any one library. An index takes twice its
+         * size for a while when it is rebuilt (the new one beside the old) and a training copies
+         * one index's vectors (one at a time: {@link io.vectorstream.index.BackgroundTraining}), so
+         * the worst case is 80% of the heap, which leaves room for requests, records and Kafka.
+         */
+        public static final Budget DEFAULT = new Budget(Runtime.getRuntime().maxMemory() / 10 * 4,
+                Runtime.getRuntime().maxMemory() / 10 * 2);
 
         public Budget {
             if (instanceBytes <= 0 || libraryBytes <= 0) {

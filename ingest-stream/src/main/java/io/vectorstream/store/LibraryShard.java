@@ -61,10 +61,14 @@ final class LibraryShard {
         accountedBytes = bytes;
     }
 
-    /** This shard of the library is gone: its index is no longer counted. */
+    /** This shard of the library is gone (deleted, or its store closed): its index is no longer counted or trained. */
     void release() {
         IndexMemory.add(libraryId, -accountedBytes);
         accountedBytes = 0;
+        VectorIndex<ChunkRef> current = index;
+        if (current != null) {
+            current.discard();
+        }
     }
 
     /**
@@ -144,7 +148,11 @@ final class LibraryShard {
             }
             keepTrainingIfNew(record, fresh);
         }
+        VectorIndex<ChunkRef> replaced = index;
         index = fresh;
+        if (replaced != null) {
+            replaced.discard(); // a training it ran beside the writer is of no use now
+        }
         account();
     }
 

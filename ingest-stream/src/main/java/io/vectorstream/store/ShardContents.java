@@ -71,11 +71,8 @@ final class ShardContents {
             case LibraryKey k -> shardOf(k.libraryId()).library(RecordCodec.decodeLibrary(value),
                     (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId));
             case DocumentKey k -> shardOf(k.libraryId()).addDocument(k.documentId());
-            case ChunkKey k -> {
-                LibraryShard shard = shardOf(k.libraryId());
-                shard.addChunk(k.documentId(), k.chunkId(), RecordCodec.vectorOfChunk(value));
-                trainingStarted |= shard.isTraining();
-            }
+            case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
+                    RecordCodec.vectorOfChunk(value));
             case WatermarkKey k -> {
                 watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
                 WatermarkSignal.moved();
@@ -85,9 +82,21 @@ final class ShardContents {
                     shard.trainAfterLoading(); // the load builds the index anyway; it trains after
                 } else {
                     shard.rebuildIndex((documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId), true);
-                    trainingStarted |= shard.isTraining();
                 }
             });
+        }
+        noteTraining(key);
+    }
+
+    /**
+     * Notes that a put started a training beside the writer (an insert past a threshold, a new
+     * index from a library record or an index request): the writer must come back to install it.
+     */
+    private void noteTraining(final RecordKey key) {
+        String libraryId = key.libraryId();
+        LibraryShard shard = libraryId == null ? null : libraries.get(libraryId);
+        if (shard != null && shard.isTraining()) {
+            trainingStarted = true;
         }
     }
 

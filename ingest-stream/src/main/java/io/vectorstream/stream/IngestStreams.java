@@ -177,7 +177,13 @@ public final class IngestStreams implements AutoCloseable {
         streams.setGlobalStateRestoreListener(restores);
         StreamThreadFailures threadFailures = new StreamThreadFailures();
         streams.setUncaughtExceptionHandler(threadFailures);
-        streams.start();
+        try {
+            streams.start();
+        } catch (RuntimeException e) {
+            streams.close(Duration.ofSeconds(10));
+            inputEnds.close();
+            throw e;
+        }
         return new IngestStreams(streams, restores, threadFailures, inputEnds, settings, shardCount);
     }
 

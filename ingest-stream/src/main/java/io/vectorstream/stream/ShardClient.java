@@ -52,7 +52,8 @@ public final class ShardClient {
         try {
             result = streams.query(request);
         } catch (RuntimeException e) {
-            throw new ShardUnavailableException("shards cannot be queried: " + e.getMessage(), e);
+            // Kafka Streams' message names its internals; callers show this one to clients.
+            throw new ShardUnavailableException("the shards cannot be queried now (rebalancing or starting)", e);
         }
         Map<Integer, R> answers = new HashMap<>();
         for (Map.Entry<Integer, QueryResult<R>> entry : result.getPartitionResults().entrySet()) {

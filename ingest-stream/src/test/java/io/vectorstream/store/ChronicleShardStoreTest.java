@@ -283,6 +283,17 @@ class ChronicleShardStoreTest {
         assertTrue(Files.exists(keptTrainingOf(dir)), "the installed training is kept beside the shard file");
         assertEquals(10, query(store, new ShardQuery.Knn("lib", vectors[7], 10,
                 io.vectorstream.index.SearchParams.DEFAULT)).hits().size());
+
+        // A new index from a library record (other parameters) trains beside the writer too, and is
+        // installed by the writer's ticks without any insert.
+        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500,\"nlist\":7}}");
+        while (query(store, new ShardQuery.IndexReport("lib")).orElseThrow().partitions() != 7) {
+            assertTrue(System.nanoTime() < deadline + java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
+                    "the new index's training was not installed");
+            Thread.sleep(10);
+            store.putAll(List.of());
+        }
+        assertTrue(query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
         store.close();
     }
 

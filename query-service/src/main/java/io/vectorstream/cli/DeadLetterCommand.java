@@ -5,7 +5,6 @@ import io.vectorstream.stream.Topics;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,16 +62,39 @@ final class DeadLetterCommand {
                 "127.0.0.1:9092"));
         String topic = options.get("topic", Topics.DEFAULT.deadLetter());
         Predicate<DeadLetter> chosen = selection(options);
-        List<DeadLetter> letters = read(kafka, topic).stream().filter(chosen).toList();
+        // Each command takes the letters as they are read and keeps only what it prints: the topic
+        // keeps dead letters for ever, each up to 18 MiB.
         switch (action) {
-            case "count" -> count(letters, out);
-            case "list" -> list(letters, Integer.parseInt(options.get("limit", "100")), options.flag("values"), out);
+            case "count" -> {
+                Counts counts = new Counts();
+                read(kafka, topic, letter -> {
+                    if (chosen.test(letter)) {
+                        counts.add(letter);
+                    }
+                });
+                counts.print(out);
+            }
+            case "list" -> {
+                Listing listing = new Listing(Integer.parseInt(options.get("limit", "100")), options.flag("values"), out);
+                read(kafka, topic, letter -> {
+                    if (chosen.test(letter)) {
+                        listing.add(letter);
+                    }
+                });
+                listing.end();
+            }
             default -> {
                 if (options.get("reason", null) == null && options.get("source", null) == null && !options.flag("all")) {
                     throw new Options.UsageException("dlq replay needs --reason TEXT, --source TOPIC-P@OFFSET[,...] or "
                             + "--all: replaying sends the events again");
                 }
-                replay(letters, kafka, options.get("events-topic", Topics.DEFAULT.events()), out);
+                try (Replay replay = new Replay(kafka, options.get("events-topic", Topics.DEFAULT.events()), out)) {
+                    read(kafka, topic, letter -> {
+                        if (chosen.test(letter)) {
+                            replay.send(letter);
+                        }
+                    });
+                }
             }
         }
     }
@@ -86,15 +108,15 @@ final class DeadLetterCommand {
                 && (wanted == null || wanted.contains(letter.source()));
     }
 
-    /** Every dead letter the topic holds now, in order per partition. */
-    static List<DeadLetter> read(final String kafka, final String topic) {
+    /** Hands every dead letter the topic holds now to {@code each}, in order per partition. */
+    static void read(final String kafka, final String topic, final java.util.function.Consumer<DeadLetter> each) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_DEAD_LETTER_BYTES);
         props.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
-        List<DeadLetter> letters = new ArrayList<>();
+        long read = 0;
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(15)).stream()
@@ -110,15 +132,15 @@ final class DeadLetterCommand {
             long lastProgress = System.nanoTime();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    letters.add(letter(record));
+                    each.accept(letter(record));
+                    read++;
                 }
                 if (System.nanoTime() - lastProgress > Duration.ofSeconds(2).toNanos()) {
-                    System.err.printf("read %,d of about %,d dead letters...%n", letters.size(), total);
+                    System.err.printf("read %,d of about %,d dead letters...%n", read, total);
                     lastProgress = System.nanoTime();
                 }
             }
         }
-        return letters;
     }
 
     private static DeadLetter letter(final ConsumerRecord<byte[], byte[]> record) {
@@ -126,40 +148,72 @@ final class DeadLetterCommand {
         String partition = DeadLetters.header(headers, DeadLetters.SOURCE_PARTITION);
         String offset = DeadLetters.header(headers, DeadLetters.SOURCE_OFFSET);
         return new DeadLetter(String.valueOf(DeadLetters.header(headers, DeadLetters.SOURCE_TOPIC)),
-                partition == null ? -1 : Integer.parseInt(partition), offset == null ? -1 : Long.parseLong(offset),
+                (int) number(partition), number(offset),
                 java.util.Objects.requireNonNullElse(DeadLetters.header(headers, DeadLetters.REASON), "(no reason)"),
                 DeadLetters.header(headers, DeadLetters.FIELD), record.key(), record.value());
     }
 
-    private static void count(final List<DeadLetter> letters, final PrintStream out) {
-        Map<String, Integer> byKind = new HashMap<>();
-        Map<String, String> fieldOf = new HashMap<>();
-        for (DeadLetter letter : letters) {
+    /** A header's number, or -1 when it is missing or not one (the topic is anyone's to write). */
+    private static long number(final String header) {
+        try {
+            return header == null ? -1 : Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Dead letters counted by kind of reason, with the field of each kind. */
+    private static final class Counts {
+        private final Map<String, Integer> byKind = new HashMap<>();
+        private final Map<String, String> fieldOf = new HashMap<>();
+        private long total;
+
+        void add(final DeadLetter letter) {
+            total++;
             byKind.merge(letter.kind(), 1, Integer::sum);
             fieldOf.putIfAbsent(letter.kind(), letter.field());
         }
-        Map<String, Integer> sorted = new LinkedHashMap<>();
-        byKind.entrySet().stream()
-                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
-                .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-        out.printf("%,d dead letters%n", letters.size());
-        sorted.forEach((kind, n) -> out.printf("%8d  %s%s%n", n, kind,
-                fieldOf.get(kind) == null ? "" : "  [" + fieldOf.get(kind) + "]"));
+
+        void print(final PrintStream out) {
+            Map<String, Integer> sorted = new LinkedHashMap<>();
+            byKind.entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed()
+                            .thenComparing(Map.Entry.comparingByKey()))
+                    .forEach(e -> sorted.put(e.getKey(), e.getValue()));
+            out.printf("%,d dead letters%n", total);
+            sorted.forEach((kind, n) -> out.printf("%8d  %s%s%n", n, kind,
+                    fieldOf.get(kind) == null ? "" : "  [" + fieldOf.get(kind) + "]"));
+        }
     }
 
-    private static void list(final List<DeadLetter> letters, final int limit, final boolean values,
-                             final PrintStream out) {
-        int shown = 0;
-        for (DeadLetter letter : letters) {
-            if (shown++ == limit) {
-                out.printf("... %,d more (--limit N, or narrow with --reason)%n", letters.size() - limit);
-                break;
+    /** Prints the first {@code limit} letters as they come, then how many more there were. */
+    private static final class Listing {
+        private final int limit;
+        private final boolean values;
+        private final PrintStream out;
+        private long seen;
+
+        Listing(final int limit, final boolean values, final PrintStream out) {
+            this.limit = limit;
+            this.values = values;
+            this.out = out;
+        }
+
+        void add(final DeadLetter letter) {
+            if (seen++ >= limit) {
+                return;
             }
             out.printf("%s  %s%s%n", letter.source(), letter.reason(),
                     letter.field() == null ? "" : "  [" + letter.field() + "]");
             if (values) {
                 out.println("    key:   " + text(letter.key(), 200));
                 out.println("    value: " + (letter.value() == null ? "(not kept: too large)" : text(letter.value(), 2_000)));
+            }
+        }
+
+        void end() {
+            if (seen > limit) {
+                out.printf("... %,d more (--limit N, or narrow with --reason)%n", seen - limit);
             }
         }
     }
@@ -173,40 +227,55 @@ final class DeadLetterCommand {
     }
 
     /**
-     * Sends the letters' events back to the events topic, key and value as they were; prints each
-     * one's new consistency token. Letters whose value was not kept, or that came from another
-     * topic than the events (records of the chunks topic the shards could not apply), are skipped.
+     * Sends letters' events back to the events topic, key and value as they were, as they are read;
+     * prints each one's new consistency token. Letters whose value was not kept, or that came from
+     * another topic than the events (records of the chunks topic the shards could not apply), are
+     * skipped and counted.
      */
-    private static void replay(final List<DeadLetter> letters, final String kafka, final String eventsTopic,
-                               final PrintStream out) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_EVENT_BYTES);
-        Map<String, Integer> skipped = new TreeMap<>();
-        int sent = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            for (DeadLetter letter : letters) {
-                if (letter.value() == null) {
-                    skipped.merge("value not kept", 1, Integer::sum);
-                } else if (!letter.sourceTopic().equals(eventsTopic)) {
-                    skipped.merge("from " + letter.sourceTopic() + ", not the events topic", 1, Integer::sum);
-                } else {
+    private static final class Replay implements AutoCloseable {
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final String eventsTopic;
+        private final PrintStream out;
+        private final Map<String, Integer> skipped = new TreeMap<>();
+        private long sent;
+
+        Replay(final String kafka, final String eventsTopic, final PrintStream out) {
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+            props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_EVENT_BYTES);
+            this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+            this.eventsTopic = eventsTopic;
+            this.out = out;
+        }
+
+        void send(final DeadLetter letter) {
+            if (letter.value() == null) {
+                skipped.merge("value not kept", 1, Integer::sum);
+            } else if (!letter.sourceTopic().equals(eventsTopic)) {
+                skipped.merge("from " + letter.sourceTopic() + ", not the events topic", 1, Integer::sum);
+            } else {
+                try {
                     RecordMetadata meta = producer.send(new ProducerRecord<>(eventsTopic, letter.key(), letter.value()))
                             .get();
                     out.printf("%s -> %d:%d%n", letter.source(), meta.partition(), meta.offset());
                     sent++;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while replaying", e);
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException("a replayed event was not accepted: " + e.getCause().getMessage(),
+                            e);
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while replaying", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a replayed event was not accepted: " + e.getCause().getMessage(), e);
         }
-        out.printf("replayed %,d dead letter(s) to %s%n", sent, eventsTopic);
-        skipped.forEach((why, n) -> out.printf("skipped %,d: %s%n", n, why));
+
+        @Override
+        public void close() {
+            producer.close();
+            out.printf("replayed %,d dead letter(s) to %s%n", sent, eventsTopic);
+            skipped.forEach((why, n) -> out.printf("skipped %,d: %s%n", n, why));
+        }
     }
 }

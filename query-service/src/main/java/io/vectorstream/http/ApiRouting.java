@@ -61,10 +61,12 @@ public final class ApiRouting {
         routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
                 new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null)));
         routing.error(HttpException.class, (req, res, e) -> {
-            if (e.status().code() >= 500) {
+            boolean serverError = e.status().code() >= 500;
+            if (serverError) {
                 LOG.error("error on {} {}", req.prologue().method().text(), req.path().path(), e);
             }
-            Responses.error(res, new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null));
+            Responses.error(res, new ApiException(e.status().code(), codeOf(e.status().code()),
+                    serverError ? "internal error (logged on the server)" : e.getMessage(), null));
         });
         routing.error(Exception.class, (req, res, e) -> {
             // The log has the exception; the client gets no internals.

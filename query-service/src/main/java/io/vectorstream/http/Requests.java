@@ -72,7 +72,7 @@ final class Requests {
         } catch (JsonProcessingException e) {
             throw new ApiException(400, "malformed_json", "the body is not valid JSON: " + e.getOriginalMessage(), null);
         } catch (IOException e) {
-            throw ApiException.badRequest("the body could not be read: " + e.getMessage(), null);
+            throw ApiException.badRequest("the body could not be read", null);
         }
         if (node == null || !node.isObject()) {
             throw ApiException.badRequest("the body must be a JSON object", null);

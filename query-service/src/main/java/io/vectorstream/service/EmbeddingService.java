@@ -15,6 +15,8 @@ import java.util.Optional;
  */
 public final class EmbeddingService implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddingService.class);
+
     private final Models models;
     private final String defaultModel;
     private final ModelWorker worker = new ModelWorker();
@@ -91,7 +93,10 @@ public final class EmbeddingService implements AutoCloseable {
         try {
             return worker.embed(models.uncached(modelId), texts, purpose, priority);
         } catch (Embedder.EmbeddingException e) {
-            throw new ApiException(500, "model_error", e.getMessage(), field);
+            // The cause (DJL's, PyTorch's) is for the log, not for the client.
+            LOG.error("the embedding model {} failed", modelId, e);
+            throw new ApiException(500, "model_error", "the embedding model failed to run (logged on the server)",
+                    field);
         } catch (ModelWorker.Overloaded e) {
             throw new ApiException(429, "overloaded", e.getMessage(), null);
         } catch (ModelWorker.TimedOut e) {

@@ -21,6 +21,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class EventPublisher implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventPublisher.class);
+
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
 
@@ -50,10 +52,11 @@ public final class EventPublisher implements AutoCloseable {
             throw ApiException.unavailable("interrupted while publishing");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
-                throw new ApiException(413, "payload_too_large", "the event is larger than the events topic accepts: "
-                        + e.getCause().getMessage(), null);
+                throw new ApiException(413, "payload_too_large", "the event is larger than the events topic accepts",
+                        null);
             }
-            throw ApiException.unavailable("the event log did not accept the write: " + e.getMessage());
+            LOG.warn("the events topic did not accept a write", e.getCause());
+            throw ApiException.unavailable("the event log did not accept the write (logged on the server); retry");
         } catch (TimeoutException e) {
             throw ApiException.unavailable("the event log did not acknowledge the write in time");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

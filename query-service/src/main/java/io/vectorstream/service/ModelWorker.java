@@ -148,12 +148,15 @@ public final class ModelWorker implements AutoCloseable {
             }
             throw new IllegalStateException(e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            // Its parts not yet run are dropped: the worker skips a call that is done.
+            // Its parts leave the queue now (before a bulk call's permit is given back, so that the
+            // queue stays bounded however long the model hangs); one the worker took is skipped.
             call.result().completeExceptionally(new TimedOut("no vectors after " + deadline));
+            queue.removeIf(part -> part.call() == call);
             throw new TimedOut("the model did not answer within " + deadline.toSeconds() + " s; retry shortly");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             call.result().cancel(false);
+            queue.removeIf(part -> part.call() == call);
             throw new IllegalStateException("interrupted while waiting for the model", e);
         }
     }
