@@ -534,6 +534,11 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         return pendingTraining != null;
     }
 
+    /** Whether a training runs beside the writer or waits for room to start: the writer will install one. */
+    public boolean willTrain() {
+        return pendingTraining != null || trainingDue;
+    }
+
     /**
      * Trains now on the writer's thread without a background pool, or starts the training beside
      * it on a snapshot of the vectors (the writer installs it when done, in {@link #put} or

@@ -54,12 +54,21 @@ final class LibraryShard {
      * allocates up front. Cheap (sizes only): called after every change.
      */
     private void account() {
-        VectorIndex<ChunkRef> current = index;
-        long bytes = current == null ? 0
-                : current.size() * IndexMemory.perVector(current.dimension()) + current.fixedBytes();
+        long bytes = bytesOf(index) + bytesOf(rebuilding);
         IndexMemory.add(libraryId, bytes - accountedBytes);
         accountedBytes = bytes;
     }
+
+    private static long bytesOf(final VectorIndex<ChunkRef> index) {
+        return index == null ? 0 : index.size() * IndexMemory.perVector(index.dimension()) + index.fixedBytes();
+    }
+
+    /**
+     * A rebuilt index (a request, other parameters) whose training runs beside the writer: it
+     * takes every write, and replaces {@link #index} once it is trained, so that searches keep the
+     * index they had until then rather than falling back to an exact scan. Writer thread only.
+     */
+    private VectorIndex<ChunkRef> rebuilding;
 
     /** This shard of the library is gone (deleted, or its store closed): its index is no longer counted or trained. */
     void release() {
@@ -68,6 +77,10 @@ final class LibraryShard {
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.discard();
+        }
+        if (rebuilding != null) {
+            rebuilding.discard();
+            rebuilding = null;
         }
     }
 
@@ -113,10 +126,19 @@ final class LibraryShard {
      */
     void rebuildIndex(final BiFunction<String, String, float[]> vectors, final boolean train) {
         LibraryRecord record = library;
-        if (record != null) {
-            buildIndex(record, vectors, train);
+        if (record == null) {
+            return;
         }
+        if (rebuilding != null && record.indexJson().equals(rebuildingFor)) {
+            // Coalesced: the rebuild under way (of this very spec) answers this request too; the
+            // writes since its copy are placed when it is installed.
+            return;
+        }
+        buildIndex(record, vectors, train);
     }
+
+    /** The index spec {@link #rebuilding} was built for. */
+    private String rebuildingFor;
 
     private void buildIndex(final LibraryRecord record, final BiFunction<String, String, float[]> vectors,
                             final boolean train) {
@@ -148,12 +170,39 @@ final class LibraryShard {
             }
             keepTrainingIfNew(record, fresh);
         }
+        if (rebuilding != null) {
+            rebuilding.discard(); // superseded by this one
+            rebuilding = null;
+        }
+        if (!loading && index != null && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.willTrain()) {
+            rebuilding = fresh;
+            rebuildingFor = record.indexJson();
+            account();
+            return;
+        }
+        swapIn(fresh);
+    }
+
+    private void swapIn(final VectorIndex<ChunkRef> fresh) {
         VectorIndex<ChunkRef> replaced = index;
         index = fresh;
-        if (replaced != null) {
+        if (replaced != null && replaced != fresh) {
             replaced.discard(); // a training it ran beside the writer is of no use now
         }
         account();
+    }
+
+    /**
+     * Swaps the rebuilt index in once its training beside the writer is installed (or has ended
+     * without one: it then searches exactly, as an untrained index does). Writer thread only.
+     */
+    private void swapInRebuiltIfReady() {
+        if (rebuilding instanceof IvfIndex<ChunkRef> ivf && !ivf.willTrain()) {
+            rebuilding = null;
+            swapIn(ivf);
+            keptTrainings = 0; // what was kept meanwhile was the old index's
+            keepTrainingIfNew(library, ivf);
+        }
     }
 
     /**
@@ -232,6 +281,11 @@ final class LibraryShard {
     }
 
     boolean trainIfDue() {
+        if (rebuilding != null) {
+            rebuilding.trainIfDue(); // installs its training once done
+            swapInRebuiltIfReady();
+            return true;
+        }
         VectorIndex<ChunkRef> current = index;
         if (current == null) {
             return false;
@@ -247,7 +301,7 @@ final class LibraryShard {
 
     /** Whether the index is training beside the writer: the writer must come back to install it. */
     boolean isTraining() {
-        return index instanceof IvfIndex<ChunkRef> ivf && ivf.isTraining();
+        return rebuilding != null || index instanceof IvfIndex<ChunkRef> ivf && ivf.isTraining();
     }
 
     VectorIndex<ChunkRef> index() {
@@ -276,7 +330,12 @@ final class LibraryShard {
                 adoptKeptTraining(current); // before the new vector, which then goes to its nearest kept centroid
             }
             current.put(new ChunkRef(documentId, chunkId), vector);
-            keepTrainingIfNew(library, current); // an insert may have (re)trained it
+            if (rebuilding == null) {
+                keepTrainingIfNew(library, current); // an insert may have (re)trained it
+            } else {
+                rebuilding.put(new ChunkRef(documentId, chunkId), vector);
+                swapInRebuiltIfReady();
+            }
             account();
         }
     }
@@ -289,6 +348,9 @@ final class LibraryShard {
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.remove(new ChunkRef(documentId, chunkId));
+            if (rebuilding != null) {
+                rebuilding.remove(new ChunkRef(documentId, chunkId));
+            }
             account();
         }
     }

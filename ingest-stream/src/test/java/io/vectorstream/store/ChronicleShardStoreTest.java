@@ -286,7 +286,13 @@ class ChronicleShardStoreTest {
 
         // A new index from a library record (other parameters) trains beside the writer too, and is
         // installed by the writer's ticks without any insert.
+        int listsBefore = query(store, new ShardQuery.IndexReport("lib")).orElseThrow().partitions();
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500,\"nlist\":7}}");
+        // Until the new index's training is installed, searches keep the old, trained index.
+        io.vectorstream.index.IndexStats meanwhile = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertTrue(meanwhile.trained(), meanwhile.toString());
+        assertEquals(listsBefore, meanwhile.partitions());
+        putChunk(store, "lib", "doc", "late", vectors[3]); // written to both
         while (query(store, new ShardQuery.IndexReport("lib")).orElseThrow().partitions() != 7) {
             assertTrue(System.nanoTime() < deadline + java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
                     "the new index's training was not installed");
@@ -294,6 +300,8 @@ class ChronicleShardStoreTest {
             store.putAll(List.of());
         }
         assertTrue(query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
+        assertEquals(601, query(store, new ShardQuery.IndexReport("lib")).orElseThrow().size(),
+                "the write made while it trained is in the new index");
         store.close();
     }
 
