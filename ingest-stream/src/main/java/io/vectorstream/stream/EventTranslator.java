@@ -162,9 +162,8 @@ public final class EventTranslator {
         if (overLimit != null) {
             return new Rejected(overLimit.message(), "payload." + overLimit.field());
         }
-        List<Violation> violations = validator.validate(SchemaValidator.Schema.EVENT, json);
-        if (!violations.isEmpty()) {
-            Violation first = violations.getFirst();
+        Violation first = validator.firstViolation(SchemaValidator.Schema.EVENT, json);
+        if (first != null) {
             return new Rejected("schema violation: " + first, first.field());
         }
         Event event;

@@ -8,7 +8,6 @@ import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.Violation;
 import io.vectorstream.stream.EventTranslator;
 import io.vectorstream.stream.IndexSpecs;
-import java.util.List;
 
 /** Checks request bodies with the same schemas and vector rules the stream applies to events. */
 public final class Validation {
@@ -20,9 +19,8 @@ public final class Validation {
      * @throws ApiException 400 naming the first offending field
      */
     public static void requireValid(final SchemaValidator.Schema schema, final JsonNode body) {
-        List<Violation> violations = SchemaValidator.get().validate(schema, body);
-        if (!violations.isEmpty()) {
-            Violation first = violations.getFirst();
+        Violation first = SchemaValidator.get().firstViolation(schema, body);
+        if (first != null) {
             throw ApiException.badRequest(first.field() == null ? first.message() : first.field() + ": " + first.message(),
                     first.field());
         }

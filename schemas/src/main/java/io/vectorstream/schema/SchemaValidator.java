@@ -1,6 +1,7 @@
 package io.vectorstream.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.FailFastAssertionException;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchemaFactory;
@@ -55,6 +56,8 @@ public final class SchemaValidator {
     private static final SchemaValidator INSTANCE = new SchemaValidator();
 
     private final Map<Schema, JsonSchema> schemas = new EnumMap<>(Schema.class);
+    /** The same schemas, stopping at the first violation: what {@link #firstViolation} runs. */
+    private final Map<Schema, JsonSchema> failFast = new EnumMap<>(Schema.class);
 
     private SchemaValidator() {
         JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
@@ -64,8 +67,10 @@ public final class SchemaValidator {
                 .formatAssertionsEnabled(true)
                 .regularExpressionFactory(EcmaEndAnchors.INSTANCE)
                 .build();
+        SchemaValidatorsConfig failFastConfig = SchemaValidatorsConfig.builder(config).failFast(true).build();
         for (Schema schema : Schema.values()) {
             schemas.put(schema, factory.getSchema(SchemaLocation.of("classpath:" + schema.resource()), config));
+            failFast.put(schema, factory.getSchema(SchemaLocation.of("classpath:" + schema.resource()), failFastConfig));
         }
     }
 
@@ -80,14 +85,51 @@ public final class SchemaValidator {
      * @return the violations, most specific first; empty when the document is valid
      */
     public List<Violation> validate(final Schema schema, final JsonNode document) {
-        Set<ValidationMessage> messages = schemas.get(schema).validate(document);
+        return sorted(schemas.get(schema).validate(document));
+    }
+
+    private static List<Violation> sorted(final Set<ValidationMessage> messages) {
         List<Violation> violations = new ArrayList<>(messages.size());
         for (ValidationMessage message : messages) {
             violations.add(new Violation(fieldOf(message), message.getError()));
         }
-        // Deepest path first: "payload.embedding" explains more than "payload".
-        violations.sort(Comparator.comparingInt((Violation v) -> v.field() == null ? 0 : v.field().length()).reversed());
+        // Deepest path first: "payload.embedding" explains more than "payload"; of equal depth, in the
+        // order found (chunks[0] before chunks[1000], which its longer text would have put first).
+        violations.sort(Comparator.comparingInt(SchemaValidator::depth).reversed());
         return violations;
+    }
+
+    /**
+     * The first violation of a document, or {@code null} when it is valid: the schema runs until
+     * it finds one, rather than collecting every violation of a body that may hold 10,000 chunks.
+     * Inside {@code oneOf}/{@code anyOf} the validator still weighs every branch, and reports those
+     * violations together, most specific first, as {@link #validate} does.
+     */
+    public Violation firstViolation(final Schema schema, final JsonNode document) {
+        try {
+            Set<ValidationMessage> messages = failFast.get(schema).validate(document);
+            if (messages.isEmpty()) {
+                return null;
+            }
+            return sorted(messages).getFirst();
+        } catch (FailFastAssertionException first) {
+            return new Violation(fieldOf(first.getValidationMessage()), first.getValidationMessage().getError());
+        }
+    }
+
+    /** How many steps down the offending field is: {@code payload.chunks[2].text} is 4. */
+    private static int depth(final Violation violation) {
+        String field = violation.field();
+        if (field == null) {
+            return 0;
+        }
+        int depth = 1;
+        for (int i = 0; i < field.length(); i++) {
+            if (field.charAt(i) == '.' || field.charAt(i) == '[') {
+                depth++;
+            }
+        }
+        return depth;
     }
 
     /** The offending field as a dotted path: the instance location, plus the property a "required" rule missed. */

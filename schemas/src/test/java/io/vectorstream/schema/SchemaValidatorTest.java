@@ -98,4 +98,34 @@ class SchemaValidatorTest {
                 () -> Embeddings.decode(json("\"AAAA*AAA\"")));
         assertTrue(e.getMessage().contains("not valid base64"), e.getMessage());
     }
+
+    @Test
+    void theFirstViolationIsFoundWithoutCheckingTheRest() throws Exception {
+        String chunks = String.join(",", java.util.Collections.nCopies(10_000, "{\"id\":\"c\",\"txt\":\"x\"}"));
+        JsonNode everyChunkWrong = json("{\"chunks\":[" + chunks + "]}");
+        assertTrue(validator.validate(SchemaValidator.Schema.DOCUMENT, everyChunkWrong).size() >= 10_000,
+                "the full validation reports each chunk's");
+        Violation first = validator.firstViolation(SchemaValidator.Schema.DOCUMENT, everyChunkWrong);
+        assertEquals("chunks[0].txt", first.field(), first.toString());
+
+        // As the full validation on valid documents; on violations inside oneOf/anyOf, the field
+        // the full validation names or the one that holds it.
+        assertEquals(null, validator.firstViolation(SchemaValidator.Schema.DOCUMENT, json("""
+                {"metadata":{"a":1,"b":"x","c":["y"],"d":true},"chunks":[{"id":"c","text":"t","embedding":[1,2]},
+                 {"id":"d","embedding":"AACAPwAAAEA="}]}""")));
+        for (String body : List.of("{\"metadata\":{\"a\":[1]}}", "{\"chunks\":[{\"id\":\"c\"}]}",
+                "{\"chunks\":[{\"id\":\"../c\",\"text\":\"t\"}]}")) {
+            String full = validator.validate(SchemaValidator.Schema.DOCUMENT, json(body)).getFirst().field();
+            String fast = validator.firstViolation(SchemaValidator.Schema.DOCUMENT, json(body)).field();
+            assertTrue(full.startsWith(fast), body + ": " + full + " / " + fast);
+        }
+    }
+
+    @Test
+    void ofViolationsAsDeepTheFirstElementsComesFirst() throws Exception {
+        String chunks = String.join(",", java.util.Collections.nCopies(1_200, "{\"id\":\"c\"}"));
+        List<Violation> violations = validator.validate(SchemaValidator.Schema.DOCUMENT, json("{\"chunks\":[" + chunks
+                + "]}"));
+        assertTrue(violations.getFirst().field().startsWith("chunks[0]."), violations.getFirst().toString());
+    }
 }
