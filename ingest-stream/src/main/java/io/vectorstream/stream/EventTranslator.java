@@ -86,18 +86,18 @@ public final class EventTranslator {
         return withRecordsThatFit(plain != null ? plain : translateInGeneral(key, value, offset, timestamp, libraries));
     }
 
+    /** The longest record key: a tag and three ids of 128 ASCII characters, each with its 2-byte length. */
+    private static final int MAX_KEY_BYTES = 1 + 3 * (2 + io.vectorstream.schema.Ids.MAX_LENGTH);
+
     /**
      * The outcome, or a rejection when a record it would write is larger than the topics and
      * changelogs take ({@link Topics#MAX_RECORD_BYTES}). The limits keep every record far below
      * that; this is the net under them: a record Kafka refuses to take would stop the stream
      * thread, and the event would stop it again at every restart.
      */
-    private static final int MAX_KEY_BYTES = 1 + 3 * (2 + io.vectorstream.schema.Ids.MAX_LENGTH);
-
     static Outcome withRecordsThatFit(final Outcome outcome) {
         if (outcome instanceof Accepted accepted) {
             for (ShardRecord record : accepted.records()) {
-                // A key is at most a tag and three ids of 128 ASCII characters with their lengths.
                 long bytes = MAX_KEY_BYTES + (record.value() == null ? 0 : record.value().length);
                 if (bytes > Topics.MAX_RECORD_BYTES) {
                     return new Rejected("the event makes a record of " + bytes + " bytes ("

@@ -198,6 +198,20 @@ public final class PipelineHarness implements AutoCloseable {
                 .formatted(id, id, dimension, metric);
     }
 
+    /**
+     * Metadata of {@code keys} lists of 250 strings of 1,000 characters each: every value within
+     * the schema, about 250 KB per key in all (60 keys: the 15 MB of the report that once stopped
+     * the pipeline).
+     */
+    public static String largeMetadata(final int keys) {
+        String list = "[" + String.join(",", java.util.Collections.nCopies(250, "\"" + "m".repeat(1_000) + "\"")) + "]";
+        StringBuilder json = new StringBuilder("{");
+        for (int i = 0; i < keys; i++) {
+            json.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(list);
+        }
+        return json.append('}').toString();
+    }
+
     public static String chunk(final String lib, final String doc, final String chunk, final float[] vector,
                                final String text) {
         return """

@@ -54,14 +54,14 @@ class PoisonPillIntegrationTest {
             // The report's event: 60 lists of 250 strings of 1,000 characters, about 15 MB, each within the schema.
             pipeline.publish("big", """
                     {"type":"library.upserted","libraryId":"big","payload":{"name":"big","dimension":2,"metadata":%s}}"""
-                    .formatted(metadata(60)));
+                    .formatted(PipelineHarness.largeMetadata(60)));
             pipeline.await(good(pipeline, "after-library"));
             pipeline.publish("lib", """
                     {"type":"document.upserted","libraryId":"lib","documentId":"d","payload":{"metadata":%s}}"""
-                    .formatted(metadata(1)));
+                    .formatted(PipelineHarness.largeMetadata(1)));
             pipeline.publish("lib", """
                     {"type":"chunk.upserted","libraryId":"lib","documentId":"d","chunkId":"m","payload":\
-                    {"embedding":[1,0],"metadata":%s}}""".formatted(metadata(1)));
+                    {"embedding":[1,0],"metadata":%s}}""".formatted(PipelineHarness.largeMetadata(1)));
             pipeline.publish("lib", """
                     {"type":"chunk.upserted","libraryId":"lib","documentId":"d","chunkId":"t","payload":\
                     {"embedding":[1,0],"text":"%s"}}""".formatted("é".repeat(3_000)));
@@ -247,16 +247,6 @@ class PoisonPillIntegrationTest {
     private static void send(final KafkaProducer<byte[], byte[]> producer, final String topic, final int partition,
                              final byte[] key, final byte[] value) throws InterruptedException, ExecutionException {
         producer.send(new ProducerRecord<>(topic, partition, key, value)).get();
-    }
-
-    /** Metadata of {@code keys} lists of 250 strings of 1,000 characters: each within the schema. */
-    private static String metadata(final int keys) {
-        String list = "[" + String.join(",", Collections.nCopies(250, "\"" + "m".repeat(1_000) + "\"")) + "]";
-        StringBuilder json = new StringBuilder("{");
-        for (int i = 0; i < keys; i++) {
-            json.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(list);
-        }
-        return json.append('}').toString();
     }
 
     /**

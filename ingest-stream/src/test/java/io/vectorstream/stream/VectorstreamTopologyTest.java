@@ -240,29 +240,18 @@ class VectorstreamTopologyTest {
                 .readRecordsToList();
     }
 
-    /** Metadata of {@code keys} string lists of 250 strings of 1,000 characters (each within the schema). */
-    private static String bigMetadata(final int keys) {
-        String list = "[" + String.join(",", java.util.Collections.nCopies(250, "\"" + "m".repeat(1_000) + "\""))
-                + "]";
-        StringBuilder json = new StringBuilder("{");
-        for (int i = 0; i < keys; i++) {
-            json.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(list);
-        }
-        return json.append('}').toString();
-    }
-
     @Test
     void recordsPastTheLimitsAreDeadLettersNamingTheFieldAndTheLimit() {
         send("l", PipelineHarness.library("l", 2, "dot"));
         // The library of the report that bricked the service: about 15 MB of metadata.
         send("big", """
                 {"type":"library.upserted","libraryId":"big","payload":{"name":"big","dimension":2,"metadata":%s}}"""
-                .formatted(bigMetadata(60)));
+                .formatted(PipelineHarness.largeMetadata(60)));
         send("l", """
                 {"type":"document.upserted","libraryId":"l","documentId":"d","payload":{"metadata":%s}}"""
-                .formatted(bigMetadata(1)));
+                .formatted(PipelineHarness.largeMetadata(1)));
         send("l", """
-                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c","payload":                {"embedding":[1,0],"metadata":%s}}""".formatted(bigMetadata(1)));
+                {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c","payload":                {"embedding":[1,0],"metadata":%s}}""".formatted(PipelineHarness.largeMetadata(1)));
         String chunks = String.join(",", java.util.Collections.nCopies(10_001, "{\"id\":\"x\",\"embedding\":[1,0]}"));
         send("l", """
                 {"type":"document.upserted","libraryId":"l","documentId":"many","payload":{"chunks":[%s]}}"""
