@@ -1,6 +1,6 @@
 package io.vectorstream.record;
 
-import io.vectorstream.schema.Metric;
+import io.vectorstream.index.Metric;
 
 /**
  * A library as stored in every shard (library events are multicast to all of them).

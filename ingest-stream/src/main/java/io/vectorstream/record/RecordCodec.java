@@ -1,6 +1,6 @@
 package io.vectorstream.record;
 
-import io.vectorstream.schema.Metric;
+import io.vectorstream.index.Metric;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vectorstream.schema.Metric;
+import io.vectorstream.index.Metric;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;

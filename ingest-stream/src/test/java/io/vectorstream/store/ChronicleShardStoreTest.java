@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
-import io.vectorstream.schema.Metric;
 import java.io.File;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -267,7 +267,7 @@ class ChronicleShardStoreTest {
         store.trainingDelay(java.time.Duration.ZERO);
         init(dir, store);
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
-        io.vectorstream.bench.SyntheticData data = io.vectorstream.bench.SyntheticData.forSize(2_000, 16, 31);
+        io.vectorstream.testing.SyntheticData data = io.vectorstream.testing.SyntheticData.forSize(2_000, 16, 31);
         float[][] vectors = data.vectors(600, 32);
         for (int i = 0; i < vectors.length; i++) {
             putChunk(store, "lib", "doc", "c" + i, vectors[i]);
@@ -320,7 +320,7 @@ class ChronicleShardStoreTest {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}");
-        io.vectorstream.bench.SyntheticData data = io.vectorstream.bench.SyntheticData.forSize(2_000, 16, 11);
+        io.vectorstream.testing.SyntheticData data = io.vectorstream.testing.SyntheticData.forSize(2_000, 16, 11);
         float[][] vectors = data.vectors(2_000, 12);
         for (int i = 0; i < vectors.length; i++) {
             putChunk(store, "lib", "doc" + (i % 9), "c" + i, vectors[i]);

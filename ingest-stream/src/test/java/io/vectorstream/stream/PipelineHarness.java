@@ -1,8 +1,8 @@
 package io.vectorstream.stream;
 
 import io.vectorstream.embed.Models;
-import io.vectorstream.kafka.KafkaFixture;
 import io.vectorstream.store.ShardStoreOptions;
+import io.vectorstream.testing.KafkaFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

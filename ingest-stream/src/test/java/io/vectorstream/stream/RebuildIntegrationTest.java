@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vectorstream.kafka.KafkaFixture;
+import io.vectorstream.testing.KafkaFixture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

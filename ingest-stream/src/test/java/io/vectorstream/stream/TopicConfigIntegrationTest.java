@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vectorstream.kafka.KafkaFixture;
+import io.vectorstream.testing.KafkaFixture;
 import io.vectorstream.util.Pause;
 import java.util.List;
 import java.util.Map;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.embed.Models;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.store.ShardQuery;
-import io.vectorstream.embed.Models;
 import io.vectorstream.store.ShardStoreOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -282,9 +282,9 @@ class VectorstreamTopologyTest {
         chunks.pipeInput(new io.vectorstream.record.RecordKey.ChunkKey("l", "d", "c").encode(), chunk);
         chunks.pipeInput(new io.vectorstream.record.RecordKey.LibraryKey("../../escape").encode(),
                 io.vectorstream.record.RecordCodec.encode(new io.vectorstream.record.LibraryRecord("../../escape", "x",
-                        "{}", 2, io.vectorstream.schema.Metric.DOT, "{\"kind\":\"ivf\"}", 1, 2, 3, null)));
+                        "{}", 2, io.vectorstream.index.Metric.DOT, "{\"kind\":\"ivf\"}", 1, 2, 3, null)));
         byte[] hugeDimension = io.vectorstream.record.RecordCodec.encode(new io.vectorstream.record.LibraryRecord(
-                "m", "m", "{}", 2, io.vectorstream.schema.Metric.DOT, "{\"kind\":\"flat\"}", 1, 2, 3, null));
+                "m", "m", "{}", 2, io.vectorstream.index.Metric.DOT, "{\"kind\":\"flat\"}", 1, 2, 3, null));
         java.nio.ByteBuffer.wrap(hugeDimension).putInt(1 + 4 + 1 + 4 + 1 + 4 + 2, Integer.MAX_VALUE);
         chunks.pipeInput(new io.vectorstream.record.RecordKey.LibraryKey("m").encode(), hugeDimension);
         chunks.pipeInput(new io.vectorstream.record.RecordKey.WatermarkKey(0).encode(), new byte[] {1, 2, 3});

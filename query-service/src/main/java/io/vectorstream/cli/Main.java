@@ -71,40 +71,9 @@ public final class Main {
                        TOPIC-P@OFFSET[,...]; replay needs one of them, or --all.
                          --kafka BOOTSTRAP (or VECTORSTREAM_KAFKA; default 127.0.0.1:9092)
                          --topic NAME      (default vectorstream.events.dlq)
-              bench ann  Recall@10 against queries per second of an index, one thread.
-                         --index flat|ivf|lsh
-                         --generate N,DIM  generated clustered unit vectors with exact ground truth, or
-                         --base F.fvecs --queries F.fvecs [--groundtruth F.ivecs]  texmex files
-                         --metric cosine|dot|l2 (default cosine)  --query-count N (default 1000)
-                         --seed N          (default 7)  --spread LOW,HIGH  noise of generated data
-                                           (default 1.8,3.2: as hard as real sentence embeddings)
-                         --params a=1,b=2  index parameters (as in a library's index.params)
-                         --json            one JSON object per setting
-              bench stream  The streaming runbook: inserts, deletes and re-insertions that move the
-                       distribution, recall@10 at each search checkpoint and their average.
-                         --index flat|ivf|lsh  --generate N,DIM (default 200000,384)  --json
-              bench embed  Sentences/second of the bare model (batch sizes), of the pipeline (text
-                       chunk events in, indexed chunks out, embedded broker; rounds alternating with the
-                       bare model), text query latency over HTTP, and resident memory.
-                         --model ID  --model-dir DIR  --sentences N (default 2000)
-                         --pipeline-events N per round (default 1500)  --pipeline-rounds N (default 3)
-                         --batch 1,8,32  --json
-              bench durability  On an embedded broker with vectors given: a bare producer/consumer
-                       round trip, ingest through the topology (and its ratio to the bare rate), a warm
-                       restart to every shard answering, a replay after a reset to zero lag, and
-                       restarts of a service process killed with SIGKILL, to every shard answering;
-                       after each of the first three, this process's CPU time per event by part.
-                         --events N (default 200000)  --dim N (default 384)
-                         --warmup N (events sent first through a pipeline of their own, not
-                           measured, so that the JIT has compiled the code; default 0)
-                         --kafka BOOTSTRAP (a running broker instead, with the run's own topics,
-                           deleted at the end; needs --kills 0)
-                         --kills N (killed restarts, default 3; 0 skips them)  --json
-                         --index flat|ivf|lsh (the libraries' index, default flat)
-                         --log-dir DIR (each service process's output to DIR/serve-N.log)
-              bench embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
-                       run bench ann on real sentence embeddings.
-                         --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]
+              bench    Benchmarks (ann, stream, embed, durability, embed-file): `bench help` lists them
+                       and their options. They come with the repository's launcher, not with the
+                       service's image.
               help     This text.
             """;
 
@@ -133,7 +102,6 @@ public final class Main {
                 case "rebuild" -> RebuildCommand.run(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
                         "model-dir", "partitions", "replication"), Set.of()), System.out);
                 case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
-                case "bench" -> BenchCommand.run(rest, System.out, System.err);
                 case "dlq" -> DeadLetterCommand.run(rest, System.out);
                 case "publish" -> {
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());

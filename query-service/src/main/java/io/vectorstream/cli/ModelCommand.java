@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * is taken from the local Maven repository, resolved from Maven Central by Maven first when missing
  * (a build-time step: nothing is downloaded when the service runs).
  */
-final class ModelCommand {
+public final class ModelCommand {
 
     /** The repository root, set by {@code bin/vectorstream}; the models folder and {@code mvnw} are there. */
     static final String HOME_PROPERTY = "vectorstream.home";
@@ -24,7 +24,7 @@ final class ModelCommand {
     }
 
     /** {@code model_artifacts} of the repository (or of the working directory without a launcher). */
-    static Path defaultArtifactsRoot() {
+    public static Path defaultArtifactsRoot() {
         return Path.of(System.getProperty(HOME_PROPERTY, "."), "model_artifacts");
     }
 
@@ -45,7 +45,7 @@ final class ModelCommand {
     }
 
     /** For commands that need a built model: a usage error that says how to build it. */
-    static void requireBuilt(final Path root, final KnownModel model) {
+    public static void requireBuilt(final Path root, final KnownModel model) {
         if (!ModelBuilder.isBuilt(root, model.id())) {
             throw new Options.UsageException("model " + model.id() + " is not built in " + root
                     + "; run bin/vectorstream build-model --model " + model.id());

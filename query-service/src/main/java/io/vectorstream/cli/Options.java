@@ -6,11 +6,16 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code --name value} options of one command, checked against the names the command knows. */
-final class Options {
+public final class Options {
 
     private final Map<String, String> values = new HashMap<>();
 
-    Options(final List<String> args, final Set<String> known, final Set<String> flags) {
+    /**
+     * Parses {@code args}.
+     *
+     * @throws UsageException for an unknown option, a missing value or a bare argument
+     */
+    public Options(final List<String> args, final Set<String> known, final Set<String> flags) {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("--")) {
@@ -40,11 +45,13 @@ final class Options {
         }
     }
 
-    String get(final String name, final String fallback) {
+    /** The option's value, or {@code fallback} when it was not given. */
+    public String get(final String name, final String fallback) {
         return values.getOrDefault(name, fallback);
     }
 
-    String require(final String name) {
+    /** The option's value; it must have been given. */
+    public String require(final String name) {
         String value = values.get(name);
         if (value == null) {
             throw new UsageException("--" + name + " is required");
@@ -52,7 +59,8 @@ final class Options {
         return value;
     }
 
-    int port(final String name, final int fallback) {
+    /** The option as a port number (0-65535), or {@code fallback} when it was not given. */
+    public int port(final String name, final int fallback) {
         String value = values.get(name);
         if (value == null) {
             return fallback;
@@ -68,13 +76,14 @@ final class Options {
         }
     }
 
-    boolean flag(final String name) {
+    /** Whether the flag was given. */
+    public boolean flag(final String name) {
         return Boolean.parseBoolean(values.getOrDefault(name, "false"));
     }
 
     /** A command line that does not make sense. */
-    static final class UsageException extends RuntimeException {
-        UsageException(final String message) {
+    public static final class UsageException extends RuntimeException {
+        public UsageException(final String message) {
             super(message);
         }
     }

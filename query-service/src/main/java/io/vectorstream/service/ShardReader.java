@@ -1,9 +1,9 @@
 package io.vectorstream.service;
 
 import io.vectorstream.index.IndexStats;
+import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
-import io.vectorstream.schema.Metric;
 import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;

@@ -2,7 +2,7 @@ package io.vectorstream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.vectorstream.kafka.KafkaFixture;
+import io.vectorstream.testing.KafkaFixture;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -3,10 +3,10 @@ package io.vectorstream.http;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.embed.Models;
 import io.vectorstream.embed.TestModel;
-import io.vectorstream.kafka.KafkaFixture;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.Topics;
+import io.vectorstream.testing.KafkaFixture;
 import java.time.Duration;
 
 /** The whole service (stream processor + HTTP) on the shared test broker, with topics of its own. */

@@ -3,12 +3,17 @@ package io.vectorstream.schema;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.deser.std.FromStringDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializerBase;
+import io.vectorstream.index.Metric;
 
 /** The one Jackson configuration of the project: events, REST bodies and stored metadata. */
 public final class Json {
@@ -25,6 +30,7 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .addModule(wireNames())
             .build();
 
     /**
@@ -35,6 +41,23 @@ public final class Json {
     public static final ObjectReader ONE_VALUE = MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
+    }
+
+    /** Types of modules that know no JSON library, written and read by their wire names. */
+    private static SimpleModule wireNames() {
+        return new SimpleModule("vectorstream-wire-names")
+                .addSerializer(Metric.class, new ToStringSerializerBase(Metric.class) {
+                    @Override
+                    public String valueToString(final Object value) {
+                        return ((Metric) value).wireName();
+                    }
+                })
+                .addDeserializer(Metric.class, new FromStringDeserializer<Metric>(Metric.class) {
+                    @Override
+                    protected Metric _deserialize(final String value, final DeserializationContext context) {
+                        return Metric.fromWireName(value);
+                    }
+                });
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.vectorstream.schema;
 
+import io.vectorstream.index.Metric;
 import java.util.Map;
 
 /**

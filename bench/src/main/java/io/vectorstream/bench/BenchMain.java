@@ -1,0 +1,80 @@
+package io.vectorstream.bench;
+
+import io.vectorstream.cli.Options;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code bin/vectorstream bench ...}: the benchmarks, in their own module so that the service does
+ * not ship them or the references they compare against.
+ */
+public final class BenchMain {
+
+    static final String USAGE = """
+            Usage: vectorstream bench BENCHMARK [OPTIONS]
+
+            Benchmarks:
+              ann  Recall@10 against queries per second of an index, one thread.
+                         --index flat|ivf|lsh
+                         --generate N,DIM  generated clustered unit vectors with exact ground truth, or
+                         --base F.fvecs --queries F.fvecs [--groundtruth F.ivecs]  texmex files
+                         --metric cosine|dot|l2 (default cosine)  --query-count N (default 1000)
+                         --seed N          (default 7)  --spread LOW,HIGH  noise of generated data
+                                           (default 1.8,3.2: as hard as real sentence embeddings)
+                         --params a=1,b=2  index parameters (as in a library's index.params)
+                         --json            one JSON object per setting
+              stream  The streaming runbook: inserts, deletes and re-insertions that move the
+                       distribution, recall@10 at each search checkpoint and their average.
+                         --index flat|ivf|lsh  --generate N,DIM (default 200000,384)  --json
+              embed  Sentences/second of the bare model (batch sizes), of the pipeline (text
+                       chunk events in, indexed chunks out, embedded broker; rounds alternating with the
+                       bare model), text query latency over HTTP, and resident memory.
+                         --model ID  --model-dir DIR  --sentences N (default 2000)
+                         --pipeline-events N per round (default 1500)  --pipeline-rounds N (default 3)
+                         --batch 1,8,32  --json
+              durability  On an embedded broker with vectors given: a bare producer/consumer
+                       round trip, ingest through the topology (and its ratio to the bare rate), a warm
+                       restart to every shard answering, a replay after a reset to zero lag, and
+                       restarts of a service process killed with SIGKILL, to every shard answering;
+                       after each of the first three, this process's CPU time per event by part.
+                         --events N (default 200000)  --dim N (default 384)
+                         --warmup N (events sent first through a pipeline of their own, not
+                           measured, so that the JIT has compiled the code; default 0)
+                         --kafka BOOTSTRAP (a running broker instead, with the run's own topics,
+                           deleted at the end; needs --kills 0)
+                         --kills N (killed restarts, default 3; 0 skips them)  --json
+                         --index flat|ivf|lsh (the libraries' index, default flat)
+                         --log-dir DIR (each service process's output to DIR/serve-N.log)
+              embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
+                       run bench ann on real sentence embeddings.
+                         --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]
+            """;
+
+    private BenchMain() {
+    }
+
+    /** Runs {@code bench BENCHMARK [OPTIONS]}; {@code args} starts with the word {@code bench}. */
+    public static void main(final String[] args) {
+        List<String> rest = Arrays.asList(args).subList(args.length > 0 && "bench".equals(args[0]) ? 1 : 0, args.length);
+        if (rest.isEmpty() || Set.of("help", "--help", "-h").contains(rest.getFirst())) {
+            System.out.print(USAGE);
+            return;
+        }
+        try {
+            BenchCommand.run(rest, System.out, System.err);
+        } catch (Options.UsageException e) {
+            System.err.println("vectorstream: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+        } catch (NumberFormatException e) { // an option's value that is not a number
+            System.err.println("vectorstream: a number was expected: " + e.getMessage());
+            System.exit(2);
+        } catch (RuntimeException e) {
+            // Exit rather than return: brokers and stream threads a benchmark started would keep the JVM running.
+            System.err.println("vectorstream: bench " + rest.getFirst() + " failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,438 @@
+package io.vectorstream.index;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Predicate;
+
+/**
+ * Locality-sensitive hashing: L tables, each keyed by K hash values of a vector. Under cosine and
+ * dot the hashes are random hyperplanes (SimHash: the sign of a Gaussian projection, one bit each);
+ * under l2 they are p-stable ({@code floor((a.v + b) / w)}). A search visits, in every table, the
+ * query's bucket and the {@code probes - 1} next most likely ones (query-directed multi-probe,
+ * {@link ProbeSequence}), then scores exactly the vectors found in at least {@code collisions}
+ * tables and keeps the best k.
+ *
+ * <p>Vectors live in a {@link SlotStore}; the buckets hold slot numbers. Concurrency follows
+ * {@link FlatIndex}: one writer holding the write lock per update, readers collecting candidates
+ * under the read lock (a few hundred bucket lookups) and scoring them in blocks under optimistic
+ * stamps. The hash functions depend only on the seed, dimension and metric, so an index rebuilt
+ * from the same vectors hashes them the same way.
+ */
+public final class LshIndex<K> extends BaseIndex<K> {
+
+    private static final int BLOCK = 256;
+
+    private final LshParams params;
+    private final SlotStore<K> slots;
+    /** tables * bits Gaussian projection rows. */
+    private final float[] projections;
+    /** p-stable offsets, one per row (l2 only). */
+    private final float[] offsets;
+    private volatile float width;
+    private final List<BucketTable> buckets = new ArrayList<>();
+    /** The bucket code of each slot in each table, to take it out of its buckets again. */
+    private int[] slotCodes = new int[0];
+    /** Between {@link #beginBulkLoad} and {@link #endBulkLoad}: vectors are stored, not hashed. */
+    private boolean bulkLoading;
+    /**
+     * Stored vectors are not in the buckets yet (a bulk load ended with {@code trainLater}):
+     * searches are exact until {@link #trainIfDue} or the next write hashes them all.
+     */
+    private volatile boolean bucketsPending;
+
+    public LshIndex(final int dimension, final Metric metric, final LshParams params) {
+        super(dimension, metric);
+        params.requireFits(dimension);
+        this.params = params;
+        this.slots = new SlotStore<>(dimension);
+        Random random = new Random(params.seed());
+        int rows = params.tables() * params.bits();
+        projections = new float[rows * dimension];
+        for (int i = 0; i < projections.length; i++) {
+            projections[i] = (float) random.nextGaussian();
+        }
+        offsets = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            offsets[i] = random.nextFloat();
+        }
+        width = (float) params.width();
+        for (int t = 0; t < params.tables(); t++) {
+            buckets.add(new BucketTable());
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "lsh";
+    }
+
+    @Override
+    public int size() {
+        return Optimistic.read(lock, slots::size);
+    }
+
+    @Override
+    public void put(final K key, final float[] vector) {
+        checkDimension(vector);
+        if (width == 0) {
+            // No width given: scale buckets to the data, from the first vector's length.
+            width = (float) Math.max(1e-6, 4 * Similarity.norm(vector));
+        }
+        if (bulkLoading) {
+            long stamp = lock.writeLock();
+            try {
+                slots.put(key, vector);
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+            return;
+        }
+        trainIfDue();
+        long[] codes = hash(project(vector)).codes();
+        long stamp = lock.writeLock();
+        try {
+            int result = slots.put(key, vector);
+            int slot = result >= 0 ? result : -1 - result;
+            if (result < 0) {
+                unbucket(slot);
+            }
+            ensureCodeCapacity(slot);
+            for (int t = 0; t < codes.length; t++) {
+                int code = bucketCode(codes[t]);
+                slotCodes[slot * params.tables() + t] = code;
+                buckets.get(t).add(code, slot);
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public boolean remove(final K key) {
+        trainIfDue();
+        long stamp = lock.writeLock();
+        try {
+            int slot = slots.remove(key);
+            if (slot < 0) {
+                return false;
+            }
+            if (!bucketsPending) {
+                unbucket(slot);
+            }
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
+                                          final Predicate<? super K> allow) {
+        if (searchParams.exact() || bucketsPending) {
+            return exact(q, k, allow);
+        }
+        int probes = searchParams.probes() > 0 ? searchParams.probes() : params.probes();
+        return rank(q, candidates(hash(project(q)), probes), k, allow);
+    }
+
+    /**
+     * The slots found in the probed buckets of at least {@code collisions} tables, in ascending
+     * order. Counting collisions is what makes many probes affordable: a near neighbour shares a
+     * bucket with the query in many tables, most vectors met by a probe in only one, so requiring
+     * two cut the vectors scored about fourfold at equal recall on real embeddings. Slot order
+     * walks the store's segments forwards instead of jumping between them bucket by bucket.
+     */
+    private int[] candidates(final Hashes hashes, final int probes) {
+        int bits = params.bits();
+        long[] codes = hashes.codes();
+        List<long[]> probed = new ArrayList<>(codes.length);
+        for (int t = 0; t < codes.length; t++) {
+            List<int[]> sets = ProbeSequence.cheapest(Arrays.copyOfRange(hashes.costs(), t * bits, (t + 1) * bits),
+                    probes);
+            long[] tableCodes = new long[sets.size()];
+            for (int i = 0; i < tableCodes.length; i++) {
+                tableCodes[i] = perturbed(hashes, t, sets.get(i));
+            }
+            probed.add(tableCodes);
+        }
+        int minimum = params.collisions();
+        byte[] collisions;
+        long stamp = lock.readLock();
+        try {
+            collisions = new byte[slots.highWater()];
+            for (int t = 0; t < codes.length; t++) {
+                BucketTable table = buckets.get(t);
+                for (long code : probed.get(t)) {
+                    int[] bucket = table.get(bucketCode(code));
+                    if (bucket == null) {
+                        continue;
+                    }
+                    for (int i = 1; i <= bucket[0]; i++) {
+                        int slot = bucket[i];
+                        if (collisions[slot] != Byte.MAX_VALUE) {
+                            collisions[slot]++;
+                        }
+                    }
+                }
+            }
+        } finally {
+            lock.unlockRead(stamp);
+        }
+        int n = 0;
+        int[] out = new int[256];
+        for (int slot = 0; slot < collisions.length; slot++) {
+            if (collisions[slot] >= minimum) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, n * 2);
+                }
+                out[n++] = slot;
+            }
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** How many vectors a search with {@code probes} would score (for tests and diagnostics). */
+    int candidateCount(final float[] query, final int probes) {
+        float[] q = metric == Metric.COSINE ? Similarity.normalized(query) : query;
+        return candidates(hash(project(q)), probes).length;
+    }
+
+    private List<Hit<K>> rank(final float[] q, final int[] candidates, final int k, final Predicate<? super K> allow) {
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        float[] scores = new float[BLOCK];
+        Object[] keys = new Object[BLOCK];
+        for (int start = 0; start < candidates.length; start += BLOCK) {
+            final int from = start;
+            final int to = Math.min(start + BLOCK, candidates.length);
+            int n = Optimistic.read(lock, () -> {
+                int found = 0;
+                for (int i = from; i < to; i++) {
+                    int slot = candidates[i];
+                    Object key = slots.keyAt(slot);
+                    if (key != null) {
+                        scores[found] = slots.score(metric, q, slot);
+                        keys[found++] = key;
+                    }
+                }
+                return found;
+            });
+            for (int i = 0; i < n; i++) {
+                @SuppressWarnings("unchecked") K key = (K) keys[i];
+                if (allow == null || allow.test(key)) {
+                    top.offer(key, scores[i]);
+                }
+                keys[i] = null;
+            }
+        }
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    private List<Hit<K>> exact(final float[] q, final int k, final Predicate<? super K> allow) {
+        int end = Optimistic.read(lock, slots::highWater);
+        int[] all = new int[end];
+        for (int i = 0; i < end; i++) {
+            all[i] = i;
+        }
+        return rank(q, all, k, allow);
+    }
+
+    /** All tables' projections of {@code v}: rows of {@code tables * bits}. */
+    private float[] project(final float[] v) {
+        int rows = params.tables() * params.bits();
+        float[] out = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            out[r] = Similarity.dot(v, projections, r * dimension);
+        }
+        return out;
+    }
+
+    /**
+     * What a vector hashes to: the code of each table; the cost of changing each hash (for SimHash
+     * the projection's distance from the hyperplane, for p-stable hashes the distance to the nearer
+     * bucket boundary); and under l2 the hash values and the direction of that nearer boundary, from
+     * which perturbed codes are recomputed (l2 codes mix their hash values).
+     */
+    private record Hashes(long[] codes, float[] costs, long[] values, int[] towards) {
+    }
+
+    private Hashes hash(final float[] projected) {
+        int bits = params.bits();
+        int rows = projected.length;
+        long[] codes = new long[params.tables()];
+        float[] costs = new float[rows];
+        long[] values = metric == Metric.L2 ? new long[rows] : null;
+        int[] towards = metric == Metric.L2 ? new int[rows] : null;
+        for (int t = 0; t < codes.length; t++) {
+            long code = metric == Metric.L2 ? SEED_CODE : 0;
+            for (int j = 0; j < bits; j++) {
+                int r = t * bits + j;
+                if (metric == Metric.L2) {
+                    double scaled = projected[r] / width + offsets[r];
+                    long h = (long) Math.floor(scaled);
+                    double fraction = scaled - h;
+                    values[r] = h;
+                    towards[r] = fraction < 0.5 ? -1 : 1;
+                    costs[r] = (float) Math.min(fraction, 1 - fraction);
+                    code = mix(code, h);
+                } else {
+                    if (projected[r] >= 0) {
+                        code |= 1L << j;
+                    }
+                    costs[r] = Math.abs(projected[r]);
+                }
+            }
+            codes[t] = code;
+        }
+        return new Hashes(codes, costs, values, towards);
+    }
+
+    /** The code of table {@code t} with the hashes at {@code positions} changed. */
+    private long perturbed(final Hashes hashes, final int t, final int[] positions) {
+        if (positions.length == 0) {
+            return hashes.codes()[t];
+        }
+        if (metric != Metric.L2) {
+            long code = hashes.codes()[t];
+            for (int j : positions) {
+                code ^= 1L << j;
+            }
+            return code;
+        }
+        int bits = params.bits();
+        long code = SEED_CODE;
+        for (int j = 0; j < bits; j++) {
+            int r = t * bits + j;
+            long h = hashes.values()[r];
+            for (int p : positions) {
+                if (p == j) {
+                    h += hashes.towards()[r];
+                }
+            }
+            code = mix(code, h);
+        }
+        return code;
+    }
+
+    private static final long SEED_CODE = 1125899906842597L;
+
+    private static long mix(final long code, final long h) {
+        long x = (code ^ h) * 0x9E3779B97F4A7C15L;
+        return x ^ (x >>> 29);
+    }
+
+    /**
+     * Loading a shard's records (restart, index change): hashing every vector into every table is
+     * most of an LSH index's build (tables x bits projections per vector); a bulk load stores the
+     * vectors and hashes them all at the end, or later ({@link #trainIfDue}), searching exactly
+     * until then. Only an empty index defers anything.
+     */
+    @Override
+    public void beginBulkLoad() {
+        if (size() == 0) {
+            bulkLoading = true;
+            bucketsPending = true;
+        }
+    }
+
+    @Override
+    public void endBulkLoad(final boolean trainLater) {
+        bulkLoading = false;
+        if (!trainLater) {
+            trainIfDue();
+        }
+    }
+
+    @Override
+    public boolean isTrained() {
+        return !bucketsPending;
+    }
+
+    /** Hashes the vectors a bulk load stored into the buckets; writer thread only. */
+    @Override
+    public boolean trainIfDue() {
+        if (!bucketsPending || bulkLoading) {
+            return false;
+        }
+        // Hashing reads the store without the lock: only this (writer) thread changes it.
+        int tables = params.tables();
+        int high = slots.highWater();
+        int[] codes = new int[high * tables];
+        boolean[] live = new boolean[high];
+        for (int slot = 0; slot < high; slot++) {
+            if (slots.keyAt(slot) != null) {
+                live[slot] = true;
+                long[] hashes = hash(project(slots.vectorAt(slot))).codes();
+                for (int t = 0; t < tables; t++) {
+                    codes[slot * tables + t] = bucketCode(hashes[t]);
+                }
+            }
+        }
+        long stamp = lock.writeLock();
+        try {
+            if (high > 0) {
+                ensureCodeCapacity(high - 1);
+            }
+            for (int slot = 0; slot < high; slot++) {
+                if (live[slot]) {
+                    for (int t = 0; t < tables; t++) {
+                        int code = codes[slot * tables + t];
+                        slotCodes[slot * tables + t] = code;
+                        buckets.get(t).add(code, slot);
+                    }
+                }
+            }
+            bucketsPending = false;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+        return true;
+    }
+
+    private void unbucket(final int slot) {
+        for (int t = 0; t < params.tables(); t++) {
+            buckets.get(t).remove(slotCodes[slot * params.tables() + t], slot);
+        }
+    }
+
+    /**
+     * The 32-bit bucket code of a hash code: SimHash codes of up to 31 bits unchanged, longer ones
+     * (and l2's mixed codes) folded. Two codes folding together share a bucket, which only adds
+     * candidates: they are all scored exactly.
+     */
+    private static int bucketCode(final long code) {
+        return (int) (code ^ (code >>> 32));
+    }
+
+    private void ensureCodeCapacity(final int slot) {
+        int needed = (slot + 1) * params.tables();
+        if (needed > slotCodes.length) {
+            slotCodes = Arrays.copyOf(slotCodes, Math.max(needed, slotCodes.length * 3 / 2));
+        }
+    }
+
+
+    @Override
+    public long fixedBytes() {
+        return (long) projections.length * Float.BYTES;
+    }
+
+    @Override
+    public IndexStats stats() {
+        long stamp = lock.readLock();
+        try {
+            long bucketBytes = 0;
+            for (BucketTable table : buckets) {
+                bucketBytes += table.memoryBytes();
+            }
+            long bytes = slots.memoryBytes() + bucketBytes + slotCodes.length * (long) Integer.BYTES
+                    + projections.length * 4L;
+            return new IndexStats("lsh", slots.size(), !bucketsPending, params.tables(), bytes, 0);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.vectorstream.index;
+
+import java.util.Arrays;
+
+/**
+ * Vectors in numbered slots: segments of {@value #SEGMENT_SLOTS} slots, each one
+ * {@code float[SEGMENT_SLOTS * dimension]}, so scans walk memory linearly and there is no
+ * {@code float[]} per vector; a key per slot ({@code null} when free); removed slots are reused.
+ * The first segment starts at {@value #FIRST_SLOTS} slots and doubles as it fills: a library that
+ * holds a few vectors in a shard takes memory for those few, not 1,024 x dimension floats (16 MiB
+ * at 4,096 dimensions, in every shard, however many libraries are created).
+ *
+ * <p>Not thread-safe by itself: the owning index mutates it under its write lock, and readers read
+ * {@link #vectorSegment}/{@link #keySegment} under an optimistic stamp of that lock.
+ */
+final class SlotStore<K> {
+
+    static final int SEGMENT_SLOTS = 1024;
+    /** The first segment's size before it grows. */
+    static final int FIRST_SLOTS = 16;
+
+    private final int dimension;
+    private float[][] vectors = new float[0][];
+    private Object[][] keys = new Object[0][];
+    private int highWater;
+    private int size;
+    private final KeySlotMap<K> slotOf = new KeySlotMap<>(this::keyAt);
+    private int[] freeSlots = new int[16];
+    private int freeCount;
+
+    SlotStore(final int dimension) {
+        this.dimension = dimension;
+    }
+
+    /** Stores a vector under {@code key}; returns its slot, or {@code -1 - slot} when it replaced one. */
+    int put(final K key, final float[] vector) {
+        int existing = slotOf.get(key);
+        int slot;
+        if (existing >= 0) {
+            slot = existing;
+        } else {
+            slot = freeCount > 0 ? freeSlots[--freeCount] : highWater++;
+            ensureCapacity(slot);
+        }
+        int segment = slot / SEGMENT_SLOTS;
+        int inSegment = slot % SEGMENT_SLOTS;
+        System.arraycopy(vector, 0, vectors[segment], inSegment * dimension, dimension);
+        keys[segment][inSegment] = key;
+        if (existing < 0) {
+            slotOf.put(key, slot); // after the key is in its slot: the map reads keys from there
+            size++;
+        }
+        // -1 - slot, not -slot: slot 0 must be told apart too.
+        return existing >= 0 ? -1 - slot : slot;
+    }
+
+    /** Frees the slot of {@code key}; returns it, or {@code -1} when the key was not stored. */
+    int remove(final K key) {
+        int slot = slotOf.remove(key);
+        if (slot < 0) {
+            return -1;
+        }
+        keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS] = null;
+        if (freeCount == freeSlots.length) {
+            freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
+        }
+        freeSlots[freeCount++] = slot;
+        size--;
+        return slot;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** One past the highest slot ever used. */
+    int highWater() {
+        return highWater;
+    }
+
+    float[] vectorSegment(final int segment) {
+        return vectors[segment];
+    }
+
+    Object[] keySegment(final int segment) {
+        return keys[segment];
+    }
+
+    /** The key in a slot, or {@code null} when free. */
+    Object keyAt(final int slot) {
+        return keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS];
+    }
+
+    /** A copy of the vector in a slot. */
+    float[] vectorAt(final int slot) {
+        float[] v = new float[dimension];
+        System.arraycopy(vectors[slot / SEGMENT_SLOTS], (slot % SEGMENT_SLOTS) * dimension, v, 0, dimension);
+        return v;
+    }
+
+    /** Slots a scan reads under one optimistic stamp (a divisor of {@link #SEGMENT_SLOTS}). */
+    static final int SCAN_BLOCK_SLOTS = 256;
+
+    /** The score under {@code metric} of {@code query} against the vector in a slot. */
+    float score(final io.vectorstream.index.Metric metric, final float[] query, final int slot) {
+        return Similarity.score(metric, query, vectors[slot / SEGMENT_SLOTS], (slot % SEGMENT_SLOTS) * dimension);
+    }
+
+    /**
+     * Exact search: scores every live vector against {@code query} and offers the allowed ones to
+     * {@code top}, in blocks of {@value #SCAN_BLOCK_SLOTS} slots, each read under an optimistic stamp
+     * of the owning index's {@code lock} (so a concurrent write is never seen half done).
+     */
+    void scanInto(final java.util.concurrent.locks.StampedLock lock, final io.vectorstream.index.Metric metric,
+                  final float[] query, final TopK<K> top, final java.util.function.Predicate<? super K> allow) {
+        float[] scores = new float[SCAN_BLOCK_SLOTS];
+        Object[] found = new Object[SCAN_BLOCK_SLOTS];
+        int end = Optimistic.read(lock, this::highWater);
+        for (int start = 0; start < end; start += SCAN_BLOCK_SLOTS) {
+            final int segment = start / SEGMENT_SLOTS;
+            final int from = start % SEGMENT_SLOTS;
+            final int to = from + Math.min(SCAN_BLOCK_SLOTS, end - start);
+            int n = Optimistic.read(lock, () -> Optimistic.scoreSlots(metric, query, vectors[segment], keys[segment],
+                    from, to, scores, found));
+            for (int i = 0; i < n; i++) {
+                @SuppressWarnings("unchecked") K key = (K) found[i];
+                if (allow == null || allow.test(key)) {
+                    top.offer(key, scores[i]);
+                }
+                found[i] = null;
+            }
+        }
+    }
+
+    long memoryBytes() {
+        long bytes = slotOf.memoryBytes();
+        for (Object[] segment : keys) {
+            bytes += (long) segment.length * (dimension * Float.BYTES + 8L);
+        }
+        return bytes;
+    }
+
+    /**
+     * Makes room for {@code slot}: a new segment, or a first segment twice as large (copied, and
+     * swapped in whole: a reader under an optimistic stamp sees the old arrays or the new ones).
+     */
+    private void ensureCapacity(final int slot) {
+        int segment = slot / SEGMENT_SLOTS;
+        int inSegment = slot % SEGMENT_SLOTS;
+        if (segment < vectors.length) {
+            if (inSegment >= keys[segment].length) {
+                int slots = Math.min(SEGMENT_SLOTS, Math.max(inSegment + 1, keys[segment].length * 2));
+                float[][] grownVectors = vectors.clone();
+                Object[][] grownKeys = keys.clone();
+                grownVectors[segment] = Arrays.copyOf(vectors[segment], slots * dimension);
+                grownKeys[segment] = Arrays.copyOf(keys[segment], slots);
+                vectors = grownVectors;
+                keys = grownKeys;
+            }
+            return;
+        }
+        float[][] grownVectors = Arrays.copyOf(vectors, segment + 1);
+        Object[][] grownKeys = Arrays.copyOf(keys, segment + 1);
+        int slots = segment == 0 ? FIRST_SLOTS : SEGMENT_SLOTS;
+        grownVectors[segment] = new float[slots * dimension];
+        grownKeys[segment] = new Object[slots];
+        vectors = grownVectors;
+        keys = grownKeys;
+    }
+}

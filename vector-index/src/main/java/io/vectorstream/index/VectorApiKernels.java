@@ -1,0 +1,131 @@
+package io.vectorstream.index;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the JDK Vector API: the widest float lanes the CPU has (8 with AVX2, 16 with
+ * AVX-512), two accumulators to hide the latency of fused multiply-adds, a scalar tail.
+ */
+final class VectorApiKernels implements Kernels {
+
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+
+    @Override
+    public float dot(final float[] a, final float[] b, final int offset) {
+        int n = a.length;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            acc0 = FloatVector.fromArray(SPECIES, a, i).fma(FloatVector.fromArray(SPECIES, b, offset + i), acc0);
+            acc1 = FloatVector.fromArray(SPECIES, a, i + LANES)
+                    .fma(FloatVector.fromArray(SPECIES, b, offset + i + LANES), acc1);
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            acc0 = FloatVector.fromArray(SPECIES, a, i).fma(FloatVector.fromArray(SPECIES, b, offset + i), acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[i] * b[offset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public float squaredDistance(final float[] a, final float[] b, final int offset) {
+        int n = a.length;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector d0 = FloatVector.fromArray(SPECIES, a, i).sub(FloatVector.fromArray(SPECIES, b, offset + i));
+            FloatVector d1 = FloatVector.fromArray(SPECIES, a, i + LANES)
+                    .sub(FloatVector.fromArray(SPECIES, b, offset + i + LANES));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector d = FloatVector.fromArray(SPECIES, a, i).sub(FloatVector.fromArray(SPECIES, b, offset + i));
+            acc0 = d.fma(d, acc0);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = a[i] - b[offset + i];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /** Bytes with as many lanes as {@link #SPECIES} has floats, widened to floats lane by lane. */
+    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class,
+            VectorShape.forBitSize(LANES * Byte.SIZE));
+
+    @Override
+    public float dotBytes(final float[] a, final byte[] codes, final int offset) {
+        int n = a.length;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector c0 = (FloatVector) ByteVector.fromArray(BYTES, codes, offset + i)
+                    .convertShape(VectorOperators.B2F, SPECIES, 0);
+            FloatVector c1 = (FloatVector) ByteVector.fromArray(BYTES, codes, offset + i + LANES)
+                    .convertShape(VectorOperators.B2F, SPECIES, 0);
+            acc0 = FloatVector.fromArray(SPECIES, a, i).fma(c0, acc0);
+            acc1 = FloatVector.fromArray(SPECIES, a, i + LANES).fma(c1, acc1);
+        }
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[i] * codes[offset + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride, final float[] out) {
+        int n = a.length;
+        int o1 = offset + stride;
+        int o2 = o1 + stride;
+        int o3 = o2 + stride;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector q = FloatVector.fromArray(SPECIES, a, i);
+            acc0 = q.fma(widen(codes, offset + i), acc0);
+            acc1 = q.fma(widen(codes, o1 + i), acc1);
+            acc2 = q.fma(widen(codes, o2 + i), acc2);
+            acc3 = q.fma(widen(codes, o3 + i), acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD);
+        float s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD);
+        float s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += a[i] * codes[offset + i];
+            s1 += a[i] * codes[o1 + i];
+            s2 += a[i] * codes[o2 + i];
+            s3 += a[i] * codes[o3 + i];
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+    }
+
+    private static FloatVector widen(final byte[] codes, final int offset) {
+        return (FloatVector) ByteVector.fromArray(BYTES, codes, offset).convertShape(VectorOperators.B2F, SPECIES, 0);
+    }
+
+    @Override
+    public String name() {
+        return "vector-api-" + SPECIES.vectorBitSize() + "bit";
+    }
+}
