@@ -9,6 +9,7 @@ import io.vectorstream.embed.DjlEmbedder;
 import io.vectorstream.embed.Embedder;
 import io.vectorstream.embed.KnownModel;
 import io.vectorstream.embed.ModelBuilder;
+import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.embed.Models;
 import io.vectorstream.kafka.EmbeddedKafkaBroker;
 import io.vectorstream.schema.Json;
@@ -131,7 +132,7 @@ final class EmbedBenchmark {
         progress.println("starting an embedded broker and the service for the pipeline run...");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
             // A fresh cache: every text is new, so the model runs on all of them.
-            Models models = new Models(modelRoot, dir.resolve("embedding-cache"), Models.DEFAULT_CACHE_ENTRIES);
+            Models models = new Models(modelRoot, dir.resolve("embedding-cache"), ModelOptions.DEFAULT.cacheEntries());
             IngestStreams.Settings settings = IngestStreams.Settings.of(broker.bootstrapServers(),
                             dir.resolve("streams"), "localhost:0")
                     .withStoreOptions(ShardStoreOptions.DEFAULT).withModels(models);

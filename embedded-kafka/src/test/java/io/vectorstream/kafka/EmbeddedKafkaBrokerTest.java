@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A second broker on a data folder in use fails at once with a clear message: started anyway, it
  * would share the first one's metadata log and hang both.
  */
+@Tag("integration")
 class EmbeddedKafkaBrokerTest {
 
     @Test

@@ -31,23 +31,22 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Texts are sorted by token count and cut into batches of similar length, each padded only to
  * its own longest text: with one padded batch per call, a single long text would make every short
- * one pay for its length. A batch also stops at {@value #MAX_BATCH_TOKENS} tokens so that memory
- * stays bounded whatever the caller sends.
+ * one pay for its length. A batch also stops at {@value #TOKENS_PER_TEXT} tokens per text of the
+ * batch size so that memory stays bounded whatever the caller sends.
  */
 public final class DjlEmbedder implements Embedder {
 
-    /**
-     * Texts per forward pass (system property {@code vectorstream.model.batch}). Larger batches
-     * are not faster on a small CPU: past about 16 short texts the intermediate tensors leave the
-     * L2 cache (docs/benchmarks.md).
-     */
-    public static final int MAX_BATCH = Integer.getInteger("vectorstream.model.batch", 16);
-    static final int MAX_BATCH_TOKENS = MAX_BATCH * 128;
+    /** Texts per forward pass unless the options say otherwise ({@link ModelOptions#DEFAULT_BATCH}). */
+    public static final int MAX_BATCH = ModelOptions.DEFAULT_BATCH;
+    /** A batch's token budget per text of the batch size. */
+    static final int TOKENS_PER_TEXT = 128;
     private static final Logger LOG = LoggerFactory.getLogger(DjlEmbedder.class);
     /** Measured: >= 0.99997 on 500 sentences; a bfloat16 pass below this is broken, not imprecise. */
     private static final double MIN_COSINE_TO_FLOAT32 = 0.999;
 
     private final ModelManifest manifest;
+    /** Texts per forward pass. */
+    private final int maxBatch;
     private final HuggingFaceTokenizer tokenizer;
     private final Model model;
     private final BertEncoderBlock block;
@@ -65,32 +64,38 @@ public final class DjlEmbedder implements Embedder {
     private boolean closed;
 
     private DjlEmbedder(final ModelManifest manifest, final HuggingFaceTokenizer tokenizer, final Model model,
-                        final BertEncoderBlock block) {
+                        final BertEncoderBlock block, final int maxBatch) {
         this.manifest = manifest;
+        this.maxBatch = maxBatch;
         this.tokenizer = tokenizer;
         this.model = model;
         this.block = block;
     }
 
-    /**
-     * Loads the model built in {@code modelDir} (see {@link ModelBuilder}) in the precision
-     * {@value Precision#PROPERTY} asks for. By default ({@code auto}) that is the fastest this CPU
-     * runs natively, and if this PyTorch build cannot run the bfloat16 layers the model runs in
-     * float32 and the log says why.
-     */
+    /** {@link #load(Path, ModelOptions)} with the default options. */
     public static DjlEmbedder load(final Path modelDir) throws IOException {
-        Optional<Precision> requested = Precision.requested();
-        return load(modelDir, requested.orElseGet(Precision::fastestNative), requested.isEmpty());
+        return load(modelDir, ModelOptions.DEFAULT);
+    }
+
+    /**
+     * Loads the model built in {@code modelDir} (see {@link ModelBuilder}) in the precision the
+     * options ask for. By default ({@code auto}) that is the fastest this CPU runs natively, and
+     * if this PyTorch build cannot run the bfloat16 layers the model runs in float32 and the log
+     * says why.
+     */
+    public static DjlEmbedder load(final Path modelDir, final ModelOptions options) throws IOException {
+        Optional<Precision> requested = options.precision();
+        return load(modelDir, requested.orElseGet(Precision::fastestNative), requested.isEmpty(), options);
     }
 
     /** Loads the model built in {@code modelDir} to run in {@code precision}, or fails. */
     public static DjlEmbedder load(final Path modelDir, final Precision precision) throws IOException {
-        return load(modelDir, precision, false);
+        return load(modelDir, precision, false, ModelOptions.DEFAULT);
     }
 
-    private static DjlEmbedder load(final Path modelDir, final Precision precision, final boolean fallBack)
-            throws IOException {
-        DjlEmbedder embedder = loadFloat32(modelDir);
+    private static DjlEmbedder load(final Path modelDir, final Precision precision, final boolean fallBack,
+                                    final ModelOptions options) throws IOException {
+        DjlEmbedder embedder = loadFloat32(modelDir, options);
         if (precision == Precision.BFLOAT16) {
             try {
                 embedder.usePrecision(Precision.BFLOAT16);
@@ -125,8 +130,8 @@ public final class DjlEmbedder implements Embedder {
         precision = wanted;
     }
 
-    private static DjlEmbedder loadFloat32(final Path modelDir) throws IOException {
-        DjlRuntime.configure();
+    private static DjlEmbedder loadFloat32(final Path modelDir, final ModelOptions options) throws IOException {
+        DjlRuntime.configure(options.threads());
         ModelManifest manifest = ModelManifest.read(modelDir);
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
                 .optTokenizerPath(modelDir.resolve(ModelManifest.TOKENIZER_FILE))
@@ -155,7 +160,7 @@ public final class DjlEmbedder implements Embedder {
                 tokenizer.close();
             }
         }
-        return new DjlEmbedder(manifest, tokenizer, model, block);
+        return new DjlEmbedder(manifest, tokenizer, model, block, options.batch());
     }
 
     public ModelManifest manifest() {
@@ -216,8 +221,9 @@ public final class DjlEmbedder implements Embedder {
             int start = 0;
             while (start < order.length) {
                 int end = start + 1;
-                while (end < order.length && end - start < MAX_BATCH
-                        && (long) (end - start + 1) * encodings[order[end]].getIds().length <= MAX_BATCH_TOKENS) {
+                while (end < order.length && end - start < maxBatch
+                        && (long) (end - start + 1) * encodings[order[end]].getIds().length
+                        <= (long) maxBatch * TOKENS_PER_TEXT) {
                     end++;
                 }
                 runBatch(encodings, order, start, end, vectors, FORWARD_PARAMS.get(inPrecision));

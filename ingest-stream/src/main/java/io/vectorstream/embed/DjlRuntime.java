@@ -9,9 +9,12 @@ import ai.djl.pytorch.jni.JniUtils;
  */
 public final class DjlRuntime {
 
-    /** Threads per PyTorch operation; more than one collapses throughput on a busy 2-core box (FACTS.md). */
-    public static final String THREADS_PROPERTY = "vectorstream.model.threads";
-    private static final int DEFAULT_THREADS = 1;
+    /**
+     * Threads per PyTorch operation ({@code model.threads}); more than one collapses throughput on
+     * a busy 2-core machine (two threads: about 20 sentences/s instead of 130-150). PyTorch and DJL
+     * keep such settings per process, so this one does too, set by {@link #configure(int)}.
+     */
+    private static volatile int defaultThreads = ModelOptions.DEFAULT_THREADS;
 
     /** The threads per operation the calling thread asked for; unset means {@link #defaultThreads()}. */
     private static final ThreadLocal<Integer> WANTED = new ThreadLocal<>();
@@ -21,21 +24,31 @@ public final class DjlRuntime {
     private DjlRuntime() {
     }
 
+    /** {@link #configure(int)} with the threads configured last (by default 1). */
+    public static void configure() {
+        configure(defaultThreads);
+    }
+
     /**
      * Never download anything (the native library comes from the Maven jar), and run each
-     * PyTorch operation on {@code vectorstream.model.threads} threads (default 1): several callers
-     * (stream threads, HTTP threads) already run in parallel.
+     * PyTorch operation on {@code threadsPerOperation} threads unless a thread asks otherwise:
+     * several callers (stream threads, HTTP threads) already run in parallel. DJL reads these
+     * settings when its engine starts, before the first model is built or loaded.
      */
-    public static synchronized void configure() {
+    public static synchronized void configure(final int threadsPerOperation) {
+        if (threadsPerOperation < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threadsPerOperation);
+        }
+        defaultThreads = threadsPerOperation;
         System.setProperty("ai.djl.offline", "true");
-        String threads = String.valueOf(defaultThreads());
+        String threads = String.valueOf(threadsPerOperation);
         System.setProperty("ai.djl.pytorch.num_threads", threads);
         System.setProperty("ai.djl.pytorch.num_interop_threads", threads);
     }
 
-    /** {@code vectorstream.model.threads}, default 1. */
+    /** The threads per operation of threads that did not ask for another number. */
     public static int defaultThreads() {
-        return Math.max(1, Integer.getInteger(THREADS_PROPERTY, DEFAULT_THREADS));
+        return defaultThreads;
     }
 
     /**

@@ -21,17 +21,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Models implements AutoCloseable {
 
-    /**
-     * Default number of vectors an embedding cache keeps: 200,000 (system property
-     * {@code vectorstream.embedding-cache.entries}). Chronicle Map allocates the whole file up
-     * front, about 1.6 KiB per entry at 384 dimensions: 330 MB by default.
-     */
-    public static final long DEFAULT_CACHE_ENTRIES = Long.getLong("vectorstream.embedding-cache.entries", 200_000);
     private static final Logger LOG = LoggerFactory.getLogger(Models.class);
 
     private final Path artifactsRoot;
     private final Path cacheDir;
-    private final long cacheEntries;
+    private final ModelOptions options;
     private final Map<String, Embedder> loaded = new HashMap<>();
     private boolean closed;
     /** Models whose loading failed lately: the failure, and until when (nanoTime) it is not retried. */
@@ -47,9 +41,23 @@ public final class Models implements AutoCloseable {
      * @param cacheDir      where embedding caches live, or {@code null} for none
      */
     public Models(final Path artifactsRoot, final Path cacheDir, final long cacheEntries) {
+        this(artifactsRoot, cacheDir, ModelOptions.DEFAULT.withCacheEntries(cacheEntries));
+    }
+
+    /**
+     * @param artifactsRoot folder with one built model per sub-folder ({@code model_artifacts})
+     * @param cacheDir      where embedding caches live, or {@code null} for none
+     * @param options       how the models run and how much their caches keep
+     */
+    public Models(final Path artifactsRoot, final Path cacheDir, final ModelOptions options) {
         this.artifactsRoot = artifactsRoot;
         this.cacheDir = cacheDir;
-        this.cacheEntries = cacheEntries;
+        this.options = options;
+    }
+
+    /** How these models run. */
+    public ModelOptions options() {
+        return options;
     }
 
     /** No models: libraries must bring their own vectors. */
@@ -112,10 +120,10 @@ public final class Models implements AutoCloseable {
         }
         try {
             long start = System.nanoTime();
-            Embedder model = DjlEmbedder.load(artifactsRoot.resolve(modelId));
+            Embedder model = DjlEmbedder.load(artifactsRoot.resolve(modelId), options);
             if (cacheDir != null) {
                 try {
-                    model = new CachingEmbedder(model, EmbeddingCache.open(cacheDir, manifest, cacheEntries));
+                    model = new CachingEmbedder(model, EmbeddingCache.open(cacheDir, manifest, options.cacheEntries()));
                 } catch (IOException | RuntimeException e) {
                     model.close();
                     throw e;

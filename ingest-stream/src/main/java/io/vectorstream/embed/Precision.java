@@ -5,12 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * The number format of the encoder's dense layers (system property
- * {@value #PROPERTY}: {@code auto}, {@code float32} or {@code bfloat16}).
+ * {@code model.precision}: {@code auto}, {@code float32} or {@code bfloat16}).
  *
  * <p>The four dense layers of each encoder layer are nearly all of a forward pass' arithmetic.
  * In {@link #BFLOAT16} their weights are kept in bfloat16, packed once into the layout of
@@ -26,20 +25,7 @@ public enum Precision {
     FLOAT32,
     BFLOAT16;
 
-    public static final String PROPERTY = "vectorstream.model.precision";
     private static final Set<String> NATIVE_BFLOAT16_FLAGS = Set.of("amx_bf16", "avx512_bf16");
-
-    /** What {@value #PROPERTY} asks for: empty for {@code auto}. */
-    static Optional<Precision> requested() {
-        String value = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
-        return switch (value) {
-            case "auto" -> Optional.empty();
-            case "float32" -> Optional.of(FLOAT32);
-            case "bfloat16" -> Optional.of(BFLOAT16);
-            default -> throw new IllegalArgumentException(PROPERTY + " must be auto, float32 or bfloat16, was '"
-                    + value + "'");
-        };
-    }
 
     /** {@link #BFLOAT16} where this CPU multiplies bfloat16 natively, else {@link #FLOAT32}. */
     public static Precision fastestNative() {
@@ -64,7 +50,7 @@ public enum Precision {
         }
     }
 
-    /** As written in {@value #PROPERTY} and reported by {@code GET /v1/models}. */
+    /** As written in {@code model.precision} and reported by {@code GET /v1/models}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -164,7 +164,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         this.dir = dir;
         trainingMayBeDue = !offsetsOnly;
         trainingNotBefore = System.nanoTime() + trainingDelay.toNanos();
-        LOG.info("opened shard store {} for task {} with {} records{} in {} ms", name, stateStoreContext.taskId(),
+        LOG.debug("opened shard store {} for task {} with {} records{} in {} ms", name, stateStoreContext.taskId(),
                 map.size(), offsetsOnly ? " (start-up: offsets only)"
                         : tookOver ? " (as opened at start-up, view built meanwhile)" : "",
                 (System.nanoTime() - start) / 1_000_000);
@@ -210,7 +210,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         switch (key) {
             case RecordKey.LibraryKey k -> {
                 io.vectorstream.record.LibraryRecord library = io.vectorstream.record.RecordCodec.decodeLibrary(value);
-                io.vectorstream.stream.IndexSpecs.tolerated(library.indexJson(), library.dimension());
+                IndexSpecs.tolerated(library.indexJson(), library.dimension());
             }
             case RecordKey.DocumentKey k -> io.vectorstream.record.RecordCodec.decodeDocument(value);
             case RecordKey.ChunkKey k -> io.vectorstream.record.RecordCodec.decodeChunk(value);

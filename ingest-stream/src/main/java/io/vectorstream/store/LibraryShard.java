@@ -2,7 +2,6 @@ package io.vectorstream.store;
 
 import io.vectorstream.index.IvfIndex;
 import io.vectorstream.index.VectorIndex;
-import io.vectorstream.stream.IndexSpecs;
 import io.vectorstream.record.LibraryRecord;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListMap;

@@ -64,6 +64,14 @@ public final class DeadLetters {
         return headers;
     }
 
+    /**
+     * The kind of a reason: the reason with its numbers and quoted parts taken out, so that letters
+     * of one kind count together (in the log and in {@code bin/vectorstream dlq count}).
+     */
+    public static String kindOf(final String reason) {
+        return reason.replaceAll("-?\\d+(\\.\\d+)?", "N").replaceAll("'[^']*'", "'…'");
+    }
+
     /** The value of a header as a string, or {@code null}. */
     public static String header(final Headers headers, final String name) {
         var header = headers.lastHeader(name);

@@ -80,12 +80,17 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private final String librariesStoreName;
     private final String pendingStoreName;
     private final String progressStoreName;
+    /** Runs the model calls of every task of the instance (see {@link #embeddingThreads}). */
+    private final ExecutorService embeddingThreads;
     /**
-     * Runs the model calls of every task of this process: as many threads as stream threads, so
-     * that tasks of different stream threads embed side by side, as they did on their own threads.
+     * Threads for the model calls of an instance's tasks: as many as stream threads, so that tasks
+     * of different stream threads embed side by side, as they would on their own threads.
      */
-    private static final ExecutorService EMBEDDING_THREADS = Executors.newFixedThreadPool(
-            IngestStreams.streamThreads(), Thread.ofPlatform().name("vectorstream-embedding-", 0).daemon().factory());
+    static ExecutorService embeddingThreads(final int threads) {
+        return Executors.newFixedThreadPool(threads, Thread.ofPlatform().name("vectorstream-embedding-", 0).daemon()
+                .factory());
+    }
+
     /** A task that stops waits this long at most for its batch in flight. */
     private static final long IN_FLIGHT_CLOSE_WAIT_SECONDS = 60;
     /** Events held (with or without texts) beside the batch in flight before a task waits for the model. */
@@ -122,6 +127,13 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
                    final TextEmbedding models, final io.vectorstream.schema.Limits limits) {
+        this(librariesStoreName, pendingStoreName, progressStoreName, models, limits, embeddingThreads(1));
+    }
+
+    EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
+                   final TextEmbedding models, final io.vectorstream.schema.Limits limits,
+                   final ExecutorService embeddingThreads) {
+        this.embeddingThreads = embeddingThreads;
         this.librariesStoreName = librariesStoreName;
         this.pendingStoreName = pendingStoreName;
         this.progressStoreName = progressStoreName;
@@ -383,7 +395,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         Map<String, List<String>> texts = textsByModel(pending);
         TextEmbedding models = embedding.models();
         inFlight = new Batch(List.copyOf(pending),
-                EMBEDDING_THREADS.submit(() -> PrefetchedEmbedding.compute(models, texts)));
+                embeddingThreads.submit(() -> PrefetchedEmbedding.compute(models, texts)));
         clearPending();
     }
 
@@ -481,7 +493,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     private void deadLetter(final byte[] key, final byte[] value, final long timestamp, final String reason,
                             final String field, final String topic, final int partition, final long offset) {
-        LOG.warn("dead letter from {}-{}@{}: {}", topic, partition, offset, reason);
+        DeadLetterLog.SHARED.record(topic + "-" + partition + "@" + offset, reason);
         context.forward(DeadLetters.of(key, value, timestamp, reason, field, topic, partition, offset),
                 VectorstreamTopology.DEAD_LETTER_SINK);
     }

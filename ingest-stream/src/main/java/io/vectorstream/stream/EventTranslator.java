@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.embed.Embedder;
 import io.vectorstream.embed.Models;
 import io.vectorstream.index.Metric;
-import io.vectorstream.index.Similarity;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.DocumentUpsert;
@@ -14,14 +13,15 @@ import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
 import io.vectorstream.schema.ChunkBody;
 import io.vectorstream.schema.DocumentBody;
-import io.vectorstream.schema.Embeddings;
 import io.vectorstream.schema.Event;
 import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator;
+import io.vectorstream.schema.VectorRules;
 import io.vectorstream.schema.Violation;
+import io.vectorstream.store.IndexSpecs;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -128,8 +128,8 @@ public final class EventTranslator {
         }
         float[] vector;
         try {
-            vector = checkedVector(library.dimension(), library.metric(), chunk.vector(), "payload.embedding", true);
-        } catch (InvalidVector e) {
+            vector = VectorRules.checkedInPlace(library.dimension(), library.metric(), chunk.vector(), "payload.embedding");
+        } catch (VectorRules.InvalidVector e) {
             return null;
         }
         long time = chunk.occurredAt() == null ? timestamp : Instant.parse(chunk.occurredAt()).toEpochMilli();
@@ -201,8 +201,8 @@ public final class EventTranslator {
                 case LIBRARY_INDEX_REQUESTED -> accept(new ShardRecord(
                         new RecordKey.IndexRequestKey(event.libraryId()), RecordCodec.encodeOffset(offset)));
             };
-        } catch (InvalidVector e) {
-            return new Rejected(e.getMessage(), e.field);
+        } catch (VectorRules.InvalidVector e) {
+            return new Rejected(e.getMessage(), e.field());
         } catch (Models.UnknownModelException e) {
             return new Rejected(e.getMessage(), "payload.model");
         } catch (JsonProcessingException e) {
@@ -241,7 +241,7 @@ public final class EventTranslator {
     }
 
     private Outcome upsertChunk(final Event event, final LibraryRecord library, final long offset, final long time)
-            throws JsonProcessingException, InvalidVector {
+            throws JsonProcessingException, VectorRules.InvalidVector {
         ChunkBody body = Json.MAPPER.treeToValue(event.payload(), ChunkBody.class);
         Rejected otherId = otherPayloadId(body.id(), "chunkId", event.chunkId());
         if (otherId != null) {
@@ -307,7 +307,7 @@ public final class EventTranslator {
     }
 
     private Outcome upsertDocument(final Event event, final LibraryRecord library, final long offset, final long time)
-            throws JsonProcessingException, InvalidVector {
+            throws JsonProcessingException, VectorRules.InvalidVector {
         DocumentBody body = Json.MAPPER.treeToValue(event.payload(), DocumentBody.class);
         Rejected otherId = otherPayloadId(body.id(), "documentId", event.documentId());
         if (otherId != null) {
@@ -346,18 +346,18 @@ public final class EventTranslator {
      */
     private List<ShardRecord> chunkRecords(final LibraryRecord library, final String documentId,
                                            final List<ChunkBody> bodies, final List<String> paths, final long offset,
-                                           final long time) throws InvalidVector, JsonProcessingException {
+                                           final long time) throws VectorRules.InvalidVector, JsonProcessingException {
         float[][] vectors = new float[bodies.size()][];
         List<Integer> toEmbed = new ArrayList<>();
         for (int i = 0; i < bodies.size(); i++) {
             ChunkBody body = bodies.get(i);
             if (body.embedding() != null) {
-                vectors[i] = checkedVector(library, body.embedding(), paths.get(i) + ".embedding");
+                vectors[i] = VectorRules.checked(library.dimension(), library.metric(), body.embedding(), paths.get(i) + ".embedding");
             } else if (library.model() == null) {
-                throw new InvalidVector("embedding is required: library '" + library.id()
+                throw new VectorRules.InvalidVector("embedding is required: library '" + library.id()
                         + "' has no model to embed text with", paths.get(i) + ".embedding");
             } else if (body.text() == null || body.text().isBlank()) {
-                throw new InvalidVector("text is empty: there is nothing to embed", paths.get(i) + ".text");
+                throw new VectorRules.InvalidVector("text is empty: there is nothing to embed", paths.get(i) + ".text");
             } else {
                 toEmbed.add(i);
             }
@@ -367,13 +367,13 @@ public final class EventTranslator {
             try {
                 embedded = embedding.embed(library.model(), toEmbed.stream().map(i -> bodies.get(i).text()).toList());
             } catch (Embedder.EmbeddingException e) {
-                throw new InvalidVector(e.getMessage(), paths.get(toEmbed.getFirst()) + ".text");
+                throw new VectorRules.InvalidVector(e.getMessage(), paths.get(toEmbed.getFirst()) + ".text");
             } catch (Models.UnknownModelException e) {
-                throw new InvalidVector("cannot embed text: " + e.getMessage(), paths.get(toEmbed.getFirst()) + ".text");
+                throw new VectorRules.InvalidVector("cannot embed text: " + e.getMessage(), paths.get(toEmbed.getFirst()) + ".text");
             }
             for (int j = 0; j < embedded.length; j++) {
                 int i = toEmbed.get(j);
-                vectors[i] = checkedVector(library.dimension(), library.metric(), embedded[j], paths.get(i) + ".text");
+                vectors[i] = VectorRules.checked(library.dimension(), library.metric(), embedded[j], paths.get(i) + ".text");
             }
         }
         List<ShardRecord> records = new ArrayList<>(bodies.size());
@@ -387,60 +387,6 @@ public final class EventTranslator {
         return records;
     }
 
-    /**
-     * Decodes a vector and checks it against its library: dimension, finite values, and non-zero
-     * under cosine. Under cosine it comes back unit length.
-     */
-    public static float[] checkedVector(final LibraryRecord library, final JsonNode embedding, final String field)
-            throws InvalidVector {
-        float[] vector;
-        try {
-            vector = Embeddings.decode(embedding);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidVector(e.getMessage(), field);
-        }
-        return checkedVector(library.dimension(), library.metric(), vector, field);
-    }
-
-    /** The checks of {@link #checkedVector(LibraryRecord, JsonNode, String)} on a decoded vector. */
-    public static float[] checkedVector(final int dimension, final Metric metric, final float[] vector,
-                                        final String field) throws InvalidVector {
-        return checkedVector(dimension, metric, vector, field, false);
-    }
-
-    /** @param overwrite the caller owns {@code vector}: under cosine it is made unit length in place */
-    private static float[] checkedVector(final int dimension, final Metric metric, final float[] vector,
-                                         final String field, final boolean overwrite) throws InvalidVector {
-        if (vector.length != dimension) {
-            throw new InvalidVector("vector dimension " + vector.length + " differs from the library's dimension "
-                    + dimension, field);
-        }
-        for (int i = 0; i < vector.length; i++) {
-            if (!Float.isFinite(vector[i])) {
-                throw new InvalidVector("vector element " + i + " is " + vector[i] + "; only finite values are allowed",
-                        field);
-            }
-        }
-        double norm = Similarity.norm(vector);
-        if (metric == Metric.COSINE) {
-            if (norm == 0) {
-                throw new InvalidVector("the zero vector has no direction, so no cosine similarity", field);
-            }
-            return Similarity.scaledToUnit(vector, norm, overwrite ? vector : new float[vector.length]);
-        }
-        if (norm > MAX_NORM) {
-            throw new InvalidVector("vector length " + norm + " is past " + MAX_NORM + ": its products would overflow "
-                    + "the float32 scores of " + metric.wireName(), field);
-        }
-        return vector;
-    }
-
-    /**
-     * The longest vector dot and l2 take: the kernels sum in float32, and two such vectors' dot
-     * product (at most the product of their lengths) and squared distance (at most the square of
-     * their lengths' sum) stay finite. Under cosine every vector is scaled to unit length first.
-     */
-    public static final double MAX_NORM = Math.sqrt(Float.MAX_VALUE / 4);
 
     private static String json(final Map<String, Object> metadata) throws JsonProcessingException {
         return Json.MAPPER.writeValueAsString(metadata == null ? Map.of() : metadata);
@@ -462,17 +408,4 @@ public final class EventTranslator {
         return fallback;
     }
 
-    /** A vector its library cannot take. */
-    public static final class InvalidVector extends Exception {
-        private final String field;
-
-        public InvalidVector(final String message, final String field) {
-            super(message);
-            this.field = field;
-        }
-
-        public String field() {
-            return field;
-        }
-    }
 }

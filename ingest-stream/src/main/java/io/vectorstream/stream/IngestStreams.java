@@ -6,6 +6,7 @@ import io.vectorstream.store.ShardStoreOptions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,28 +23,26 @@ public final class IngestStreams implements AutoCloseable {
 
     /** Kafka Streams' application id: the consumer group and the prefix of internal topics. */
     public static final String DEFAULT_APPLICATION_ID = "vectorstream";
-    /** System property: Kafka Streams threads of this instance (default 2). */
-    public static final String STREAM_THREADS_PROPERTY = "vectorstream.stream.threads";
-
-    /** {@value #STREAM_THREADS_PROPERTY}, default 2. */
-    public static int streamThreads() {
-        return Integer.getInteger(STREAM_THREADS_PROPERTY, 2);
-    }
+    /** Kafka Streams threads of an instance unless its settings' overrides name another number. */
+    public static final int DEFAULT_STREAM_THREADS = 2;
 
     private final KafkaStreams streams;
     private final RestoreTracker restores;
     private final StreamThreadFailures threadFailures;
     private final InputEnds inputEnds;
+    /** The embedding stage's model calls, beside the stream threads; stopped with the instance. */
+    private final ExecutorService embeddingThreads;
     private final Settings settings;
     private final int shardCount;
 
     private IngestStreams(final KafkaStreams streams, final RestoreTracker restores,
                           final StreamThreadFailures threadFailures, final InputEnds inputEnds,
-                          final Settings settings, final int shardCount) {
+                          final ExecutorService embeddingThreads, final Settings settings, final int shardCount) {
         this.streams = streams;
         this.restores = restores;
         this.threadFailures = threadFailures;
         this.inputEnds = inputEnds;
+        this.embeddingThreads = embeddingThreads;
         this.settings = settings;
         this.shardCount = shardCount;
     }
@@ -99,6 +98,15 @@ public final class IngestStreams implements AutoCloseable {
                     factor, storeOptions, models, limits, overrides);
         }
 
+        /**
+         * Kafka Streams threads of this instance: {@code num.stream.threads} of the overrides, else
+         * {@value #DEFAULT_STREAM_THREADS}. The embedding stage gets as many threads of its own.
+         */
+        public int streamThreads() {
+            Object threads = overrides.get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+            return threads == null ? DEFAULT_STREAM_THREADS : Integer.parseInt(threads.toString());
+        }
+
         Properties streamsProperties() {
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -113,7 +121,7 @@ public final class IngestStreams implements AutoCloseable {
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
             // Two threads, so that the embedding stage (CPU-bound in the model) and the shards'
             // indexing run side by side on a 2-core machine instead of taking turns.
-            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads());
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, DEFAULT_STREAM_THREADS);
             // A document may carry thousands of texts, embedded inside one exactly-once transaction:
             // Kafka Streams' 10 s transaction timeout would abort it (and retry it forever). 15 minutes
             // is the brokers' default ceiling (transaction.max.timeout.ms): about 10,000 texts of
@@ -153,10 +161,11 @@ public final class IngestStreams implements AutoCloseable {
         java.util.concurrent.CompletableFuture<org.apache.kafka.streams.Topology> topology =
                 new java.util.concurrent.CompletableFuture<>();
         InputEnds inputEnds = new AdminInputEnds(settings.bootstrapServers(), settings.topics().events());
+        ExecutorService embeddingThreads = EventProcessor.embeddingThreads(settings.streamThreads());
         Thread.ofPlatform().daemon().name("topology-build").start(() -> {
             try {
                 topology.complete(VectorstreamTopology.build(settings.topics(), settings.storeOptions(),
-                        TextEmbedding.of(settings.models()), settings.limits(), inputEnds));
+                        TextEmbedding.of(settings.models()), settings.limits(), inputEnds, embeddingThreads));
             } catch (RuntimeException | Error e) {
                 topology.completeExceptionally(e);
             }
@@ -168,9 +177,11 @@ public final class IngestStreams implements AutoCloseable {
             Properties props = settings.streamsProperties();
             props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                     staticMemberId(settings.stateDir()));
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
             streams = new KafkaStreams(built(topology), props);
         } catch (RuntimeException e) {
             inputEnds.close();
+            embeddingThreads.shutdownNow();
             throw e;
         }
         RestoreTracker restores = new RestoreTracker();
@@ -182,9 +193,10 @@ public final class IngestStreams implements AutoCloseable {
         } catch (RuntimeException e) {
             streams.close(Duration.ofSeconds(10));
             inputEnds.close();
+            embeddingThreads.shutdownNow();
             throw e;
         }
-        return new IngestStreams(streams, restores, threadFailures, inputEnds, settings, shardCount);
+        return new IngestStreams(streams, restores, threadFailures, inputEnds, embeddingThreads, settings, shardCount);
     }
 
     /** Creates missing topics, corrects and checks the configurations of existing ones; the number of shards. */
@@ -296,5 +308,7 @@ public final class IngestStreams implements AutoCloseable {
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         inputEnds.close();
+        // After the tasks closed, which wait for their batches in flight.
+        embeddingThreads.shutdownNow();
     }
 }

@@ -32,7 +32,7 @@ final class RestoreTracker implements StateRestoreListener {
     public void onRestoreStart(final TopicPartition partition, final String storeName, final long startingOffset,
                                final long endingOffset) {
         restoring.add(partition);
-        LOG.info("restoring {} from {} (offsets {} to {})", storeName, partition, startingOffset, endingOffset);
+        LOG.debug("restoring {} from {} (offsets {} to {})", storeName, partition, startingOffset, endingOffset);
     }
 
     @Override
@@ -44,7 +44,7 @@ final class RestoreTracker implements StateRestoreListener {
     @Override
     public void onRestoreEnd(final TopicPartition partition, final String storeName, final long totalRestored) {
         restoring.remove(partition);
-        LOG.info("restored {} from {}: {} records", storeName, partition, totalRestored);
+        LOG.debug("restored {} from {}: {} records", storeName, partition, totalRestored);
     }
 
     @Override

@@ -146,8 +146,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         } catch (RuntimeException e) {
             var meta = context.recordMetadata().orElseThrow();
             if (e instanceof io.vectorstream.store.IndexMemory.OverBudget) {
-                LOG.warn("record {}-{}@{} refused: {}; sent to the dead-letter topic", meta.topic(), meta.partition(),
-                        meta.offset(), e.getMessage());
+                DeadLetterLog.SHARED.record(meta.topic() + "-" + meta.partition() + "@" + meta.offset(), e.getMessage());
             } else {
                 LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
                         meta.partition(), meta.offset(), e);

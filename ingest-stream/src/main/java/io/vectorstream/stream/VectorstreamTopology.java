@@ -2,6 +2,7 @@ package io.vectorstream.stream;
 
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.store.ShardStoreSupplier;
+import java.util.concurrent.ExecutorService;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -50,13 +51,23 @@ public final class VectorstreamTopology {
     public static Topology build(final Topics topics, final ShardStoreOptions storeOptions,
                                  final TextEmbedding embedding, final io.vectorstream.schema.Limits limits,
                                  final InputEnds inputEnds) {
+        return build(topics, storeOptions, embedding, limits, inputEnds, EventProcessor.embeddingThreads(2));
+    }
+
+    /**
+     * As {@link #build(Topics, ShardStoreOptions, TextEmbedding, io.vectorstream.schema.Limits, InputEnds)},
+     * with the threads that run the embedding stage's model calls (the caller stops them).
+     */
+    public static Topology build(final Topics topics, final ShardStoreOptions storeOptions,
+                                 final TextEmbedding embedding, final io.vectorstream.schema.Limits limits,
+                                 final InputEnds inputEnds, final ExecutorService embeddingThreads) {
         ByteArraySerializer bytesOut = new ByteArraySerializer();
         ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();
         Topology topology = new Topology();
 
         topology.addSource("events", bytesIn, bytesIn, topics.events());
         topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, PENDING_EMBEDDING_STORE,
-                VALIDATION_PROGRESS_STORE, embedding, limits), "events");
+                VALIDATION_PROGRESS_STORE, embedding, limits, embeddingThreads), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Topics.changelogConfigs(LIBRARY_SETTINGS_STORE)),
                 "validate");

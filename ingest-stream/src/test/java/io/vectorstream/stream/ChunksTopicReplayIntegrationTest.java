@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * (The same replay after the log cleaner had compacted the topic resurrected a deleted document's
  * chunks and changed creation times: see {@link Topics#CHUNKS_CONFIGS}.)
  */
+@Tag("integration")
 class ChunksTopicReplayIntegrationTest {
 
     @Test

@@ -15,9 +15,11 @@ import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Events published with a plain producer flow through the real topology on a real broker. */
+@Tag("integration")
 class PipelineIntegrationTest {
 
     private static PipelineHarness pipeline;

@@ -33,6 +33,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * by a good write that must apply, and a restart that must come up running, with no stream thread
  * lost on the way.
  */
+@Tag("integration")
 class PoisonPillIntegrationTest {
 
     /** Texts are kept small here, so that the text limit is reached within the schema's 65,536 characters. */

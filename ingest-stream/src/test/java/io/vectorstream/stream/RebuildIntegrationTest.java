@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * documents and chunks, field for field (real broker, exactly-once), and a reset refuses to run
  * under a running instance.
  */
+@Tag("integration")
 class RebuildIntegrationTest {
 
     @Test

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * restores them from the changelog when they were lost or damaged, instead of serving what is left
  * (real broker, exactly-once, restart on the same state folder).
  */
+@Tag("integration")
 class ShardFileRecoveryIntegrationTest {
 
     private static final int CHUNKS = 40;

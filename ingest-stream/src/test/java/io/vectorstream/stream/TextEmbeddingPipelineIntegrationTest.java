@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * they are searchable by the meaning of a query text, bad ones become dead letters, and a replay
  * of the events by a fresh application takes every vector from the embedding cache.
  */
+@Tag("integration")
 class TextEmbeddingPipelineIntegrationTest {
 
     private static final String MODEL = "all-minilm-l6-v2";

@@ -17,9 +17,11 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Topic creation and the checks of existing topics, on a real broker. */
+@Tag("integration")
 class TopicConfigIntegrationTest {
 
     private static Admin admin() {

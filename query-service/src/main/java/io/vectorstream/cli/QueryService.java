@@ -21,14 +21,33 @@ import io.vectorstream.stream.IngestStreams;
  */
 public final class QueryService implements AutoCloseable {
 
-    /**
-     * Requests served at once. A request holds at most one body (16 MiB) and a query's results:
-     * 64 bound what bodies can take to 1 GiB, within the default 2 GiB heap with the indexes.
-     */
-    static final int CONCURRENT_REQUESTS = 64;
-    /** Requests that may wait for one of those, each at most {@link #QUEUE_TIMEOUT}. */
-    static final int QUEUED_REQUESTS = 256;
+    /** How long a request waits for one of the {@link Http#maxConcurrentRequests} at most. */
     static final java.time.Duration QUEUE_TIMEOUT = java.time.Duration.ofSeconds(2);
+
+    /**
+     * The HTTP side of an instance ({@code http.*} and {@code model.http-threads} of the configuration).
+     *
+     * @param port                  HTTP port, 0 for any free one
+     * @param maxConcurrentRequests requests served at once. A request holds at most one body
+     *                              (16 MiB) and a query's results: 64 bound what bodies can take to
+     *                              1 GiB, within the default 2 GiB heap with the indexes
+     * @param maxQueuedRequests     requests that may wait for one of those, each {@link #QUEUE_TIMEOUT} at most
+     * @param modelThreads          PyTorch threads per operation of the service's model calls
+     */
+    public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests, int modelThreads) {
+
+        public Http {
+            if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || modelThreads < 1) {
+                throw new IllegalArgumentException("requests at once and model threads must be at least 1, queued"
+                        + " requests at least 0");
+            }
+        }
+
+        /** The defaults of application.yaml on {@code host} and {@code port}. */
+        public static Http of(final String host, final int port) {
+            return new Http(host, port, 64, 256, io.vectorstream.embed.ModelOptions.DEFAULT_THREADS);
+        }
+    }
 
     private final IngestStreams ingest;
     private final EventPublisher publisher;
@@ -48,15 +67,22 @@ public final class QueryService implements AutoCloseable {
     }
 
     /**
-     * Starts the stream processor and the HTTP server.
+     * Starts the stream processor and the HTTP server with the default HTTP settings.
      *
      * @param port HTTP port, 0 for any free one
      */
     public static QueryService start(final IngestStreams.Settings settings, final String host, final int port) {
+        return start(settings, Http.of(host, port));
+    }
+
+    /** Starts the stream processor and the HTTP server. */
+    public static QueryService start(final IngestStreams.Settings settings, final Http http) {
+        String host = http.host();
+        int port = http.port();
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
         ShardReader reader = new ShardReader(ingest.shards(), ingest.inputEnds());
-        EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id());
+        EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id(), http.modelThreads());
         WriteService writes = new WriteService(publisher, reader, embeddings, settings.limits());
         HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
                 .status(ingest.isReady()).detail("state", ingest.streams().state().name()).build());
@@ -81,7 +107,8 @@ public final class QueryService implements AutoCloseable {
                 .maxPayloadSize(ApiRouting.MAX_BODY_BYTES)
                 // Requests past the limit wait in a bounded queue for a short while, then get 503
                 // with Retry-After: memory and threads stay bounded under any load.
-                .concurrencyLimit(FixedLimit.builder().permits(CONCURRENT_REQUESTS).queueLength(QUEUED_REQUESTS)
+                .concurrencyLimit(FixedLimit.builder().permits(http.maxConcurrentRequests())
+                        .queueLength(http.maxQueuedRequests())
                         .queueTimeout(QUEUE_TIMEOUT).build())
                 .directHandlers(ApiRouting::registerDirectErrors)
                 .addFeature(ObserveFeature.builder()

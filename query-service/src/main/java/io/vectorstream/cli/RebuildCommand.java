@@ -2,6 +2,7 @@ package io.vectorstream.cli;
 
 import io.vectorstream.embed.Models;
 import io.vectorstream.kafka.EmbeddedKafkaBroker;
+import io.vectorstream.store.IndexMemory;
 import io.vectorstream.stream.ApplicationReset;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.ReplayLag;
@@ -26,21 +27,19 @@ final class RebuildCommand {
     private RebuildCommand() {
     }
 
-    static void run(final Options options, final PrintStream out) {
-        Path dataDir = Path.of(options.get("data-dir", "data"));
-        Path modelDir = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
-        String kafka = options.get("kafka", System.getenv("VECTORSTREAM_KAFKA"));
+    static void run(final ServiceConfig config, final PrintStream out) {
+        Path dataDir = config.dataDir();
+        String kafka = config.kafka().bootstrap().orElse(null);
         EmbeddedKafkaBroker broker = null;
         if (kafka == null) {
             out.println("No --kafka given: starting the embedded broker of " + dataDir.resolve("kafka")
                     + " (stop dev first).");
-            broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), options.port("kafka-port", 9092));
+            broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), config.dev().kafkaPort());
             kafka = broker.bootstrapServers();
         }
-        try (Models models = ModelCommand.models(modelDir, dataDir)) {
-            IngestStreams.Settings settings = Main.settings(kafka, dataDir, "localhost:0",
-                    Integer.parseInt(options.get("partitions", "3")),
-                    Short.parseShort(options.get("replication", "1")), models);
+        IndexMemory.setBudget(config.memory());
+        try (Models models = ModelCommand.models(config)) {
+            IngestStreams.Settings settings = Main.settings(kafka, config, "localhost:0", models);
             rebuild(settings, out);
             models.cacheStats().forEach(stats -> out.printf(
                     "Embedding cache of %s: %,d texts found, %,d embedded by the model.%n",

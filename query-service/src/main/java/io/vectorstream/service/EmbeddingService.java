@@ -19,12 +19,16 @@ public final class EmbeddingService implements AutoCloseable {
 
     private final Models models;
     private final String defaultModel;
-    private final ModelWorker worker = new ModelWorker();
+    private final ModelWorker worker;
 
-    /** @param defaultModel the model {@code POST /v1/embed} uses when the request names none */
-    public EmbeddingService(final Models models, final String defaultModel) {
+    /**
+     * @param defaultModel the model {@code POST /v1/embed} uses when the request names none
+     * @param httpThreads  PyTorch threads per operation of the service's model calls
+     */
+    public EmbeddingService(final Models models, final String defaultModel, final int httpThreads) {
         this.models = models;
         this.defaultModel = defaultModel;
+        this.worker = new ModelWorker(httpThreads, models.options().batch());
     }
 
     public Map<String, ModelManifest> available() {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * that pins its carrier for milliseconds: two such calls would stall every request on a 2-core
  * machine. Calls that wait together for the same model and purpose are embedded in one forward
  * pass, so concurrent searches share the model's fixed cost. A call is cut into parts of at most
- * one forward pass ({@link DjlEmbedder#MAX_BATCH} texts) and a search's query texts go first, so a
+ * one forward pass (the models' batch size, {@code model.batch}) and a search's query texts go first, so a
  * search waits for at most one pass of a large {@code POST /v1/embed}, not for all of it. Bulk
  * calls are bounded ({@value #MAX_BULK_CALLS} at once, the next refused) and every caller waits
  * {@link #CALL_DEADLINE} at most.
@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * 2.5-3.5 ms when the other vCPU had gone idle, half the pass itself (docs/benchmarks.md). The
  * pass then pins one carrier for its few milliseconds; the single permit keeps it at one.
  *
- * <p>Threads per operation: {@value #THREADS_PROPERTY}, default {@code vectorstream.model.threads}
+ * <p>Threads per operation: {@code model.http-threads}, by default those of {@code model.threads}
  * (1). Two made one query text's forward pass 25-40% faster in isolation, but not inside the
  * running service, where the second OpenMP thread spins against the HTTP and stream threads and
  * the 99th percentile doubled (docs/benchmarks.md).
@@ -42,9 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class ModelWorker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelWorker.class);
-
-    /** PyTorch threads per operation for the HTTP service's model calls. */
-    public static final String THREADS_PROPERTY = "vectorstream.model.http-threads";
 
     /**
      * Who waits for a call, decided by the service, never by the caller: a search's query text
@@ -71,21 +68,35 @@ public final class ModelWorker implements AutoCloseable {
     private final Semaphore forwardPass = new Semaphore(1, true);
     private final Thread thread;
     private final int threads;
+    /** Texts per forward pass at most. */
+    private final int batch;
     private volatile boolean closed;
     /** A part the worker took and holds while a caller's pass runs (for {@link #queued()}). */
     private volatile Part waitingForPass;
 
-    public ModelWorker() {
-        this(Integer.getInteger(THREADS_PROPERTY, DjlRuntime.defaultThreads()));
+    /**
+     * @param threads PyTorch threads per operation of the service's model calls
+     * @param batch   texts per forward pass at most
+     */
+    public ModelWorker(final int threads, final int batch) {
+        this(threads, batch, CALL_DEADLINE);
     }
 
     ModelWorker(final int threads) {
-        this(threads, CALL_DEADLINE);
+        this(threads, DjlEmbedder.MAX_BATCH, CALL_DEADLINE);
+    }
+
+    ModelWorker(final int threads, final java.time.Duration deadline) {
+        this(threads, DjlEmbedder.MAX_BATCH, deadline);
     }
 
     /** @param deadline how long a caller waits for its vectors at most */
-    ModelWorker(final int threads, final java.time.Duration deadline) {
+    private ModelWorker(final int threads, final int batch, final java.time.Duration deadline) {
+        if (threads < 1 || batch < 1) {
+            throw new IllegalArgumentException("threads and batch must be at least 1, were " + threads + " and " + batch);
+        }
         this.threads = threads;
+        this.batch = batch;
         this.deadline = deadline;
         this.thread = Thread.ofPlatform().name("model-http").daemon(true).start(this::run);
     }
@@ -113,7 +124,7 @@ public final class ModelWorker implements AutoCloseable {
                 bulkCalls.release();
             }
         }
-        if (texts.size() <= DjlEmbedder.MAX_BATCH && forwardPassIsFree()) {
+        if (texts.size() <= batch && forwardPassIsFree()) {
             try {
                 DjlRuntime.useThreadsOnThisThread(threads); // the same setting as on the worker
                 return embedder.embed(texts, purpose);
@@ -127,14 +138,14 @@ public final class ModelWorker implements AutoCloseable {
     private float[][] queued(final Embedder embedder, final List<String> texts, final Embedder.Purpose purpose,
                              final Priority priority) {
         Call call = new Call(embedder, List.copyOf(texts), purpose, priority, new float[texts.size()][],
-                new AtomicInteger((texts.size() + DjlEmbedder.MAX_BATCH - 1) / DjlEmbedder.MAX_BATCH),
+                new AtomicInteger((texts.size() + batch - 1) / batch),
                 new CompletableFuture<>());
         if (texts.isEmpty()) {
             return call.vectors();
         }
         List<Part> parts = new ArrayList<>();
-        for (int from = 0; from < texts.size(); from += DjlEmbedder.MAX_BATCH) {
-            parts.add(new Part(call, from, Math.min(texts.size(), from + DjlEmbedder.MAX_BATCH), sequence.getAndIncrement()));
+        for (int from = 0; from < texts.size(); from += batch) {
+            parts.add(new Part(call, from, Math.min(texts.size(), from + batch), sequence.getAndIncrement()));
         }
         queue.addAll(parts);
         if (!thread.isAlive() && queue.removeAll(parts)) { // stopped before it could see the call
@@ -254,7 +265,7 @@ public final class ModelWorker implements AutoCloseable {
         while ((next = queue.peek()) != null && !next.call().result().isDone()
                 && next.call().embedder() == first.call().embedder()
                 && next.call().purpose() == first.call().purpose()
-                && texts + next.to() - next.from() <= DjlEmbedder.MAX_BATCH) {
+                && texts + next.to() - next.from() <= batch) {
             // The part checked, not the head: a caller may have queued one that sorts first (a
             // query, another model's) since peek, and it must not run with this group's model.
             if (!queue.remove(next)) {

@@ -5,9 +5,9 @@ import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator;
+import io.vectorstream.schema.VectorRules;
 import io.vectorstream.schema.Violation;
-import io.vectorstream.stream.EventTranslator;
-import io.vectorstream.stream.IndexSpecs;
+import io.vectorstream.store.IndexSpecs;
 
 /** Checks request bodies with the same schemas and vector rules the stream applies to events. */
 public final class Validation {
@@ -89,8 +89,8 @@ public final class Validation {
      */
     public static float[] requireVector(final LibraryRecord library, final JsonNode vector, final String field) {
         try {
-            return EventTranslator.checkedVector(library, vector, field);
-        } catch (EventTranslator.InvalidVector e) {
+            return VectorRules.checked(library.dimension(), library.metric(), vector, field);
+        } catch (VectorRules.InvalidVector e) {
             throw ApiException.badRequest(e.getMessage(), e.field());
         }
     }

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Event;
-import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.EventType;
+import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.store.IndexSpecs;
 import io.vectorstream.stream.ConsistencyToken;
-import io.vectorstream.stream.IndexSpecs;
 import java.util.UUID;
 
 /**

@@ -50,7 +50,8 @@ final class CliProcess implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("dev", "--data-dir", dataDir.toString(), "--port",
                 Integer.toString(httpPort), "--kafka-port", Integer.toString(kafkaPort)));
         args.addAll(List.of(extra));
-        return start("vectorstream is ready.", args);
+        // The last line of dev's summary: the addresses it prints come before it.
+        return start("Press Ctrl-C to stop.", args);
     }
 
     /** {@code vectorstream broker} with its log under {@code data/broker}. */
@@ -160,12 +161,23 @@ final class CliProcess implements AutoCloseable {
         return String.join("\n", output);
     }
 
+    /**
+     * A port nothing listens on, for a process started later. Below Linux's ephemeral range
+     * (32768-60999): a port the kernel handed out as "free" is also what it hands to the next
+     * outgoing connection or broker listener on port 0, which then takes it before the process
+     * binds it ("Address already in use").
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // another one
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port in 20000-31999"));
     }
 
     @Override

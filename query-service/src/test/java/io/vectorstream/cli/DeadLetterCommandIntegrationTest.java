@@ -12,9 +12,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** {@code vectorstream dlq}: dead letters counted by reason, listed, and replayed once their cause is fixed. */
+@Tag("integration")
 class DeadLetterCommandIntegrationTest {
 
     @Test

@@ -10,12 +10,14 @@ import io.vectorstream.http.ApiClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * `vectorstream dev` as a real process: example data on first start, and a restart after SIGTERM
  * keeps everything and reopens the shard files warm.
  */
+@Tag("integration")
 class DevRestartIntegrationTest {
 
     @Test

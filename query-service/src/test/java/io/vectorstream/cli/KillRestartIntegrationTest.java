@@ -27,6 +27,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * every chunk is present once with its latest version and vector, and the dead-letter topic holds
  * exactly the bad events that were sent. Broker, service and test are three processes.
  */
+@Tag("integration")
 class KillRestartIntegrationTest {
 
     private static final int EVENTS = 20_000;

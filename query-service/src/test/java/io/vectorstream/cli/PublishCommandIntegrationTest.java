@@ -15,12 +15,14 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code publish} with sends in flight still prints one token per event in input order, each the
  * position its event landed at (real broker; the topic is created on first use by the test).
  */
+@Tag("integration")
 class PublishCommandIntegrationTest {
 
     @Test

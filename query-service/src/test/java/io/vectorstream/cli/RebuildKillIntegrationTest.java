@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * started afterwards holds exactly the chunks the events say (broker, service, rebuilds and test
  * in separate processes).
  */
+@Tag("integration")
 class RebuildKillIntegrationTest {
 
     private static final int CHUNKS = 30_000;

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vectorstream.cli.QueryService;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A service whose HTTP port is taken fails to start, instead of running without HTTP. */
+@Tag("integration")
 class BusyPortTest {
 
     @Test

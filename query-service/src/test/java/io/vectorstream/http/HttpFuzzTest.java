@@ -21,6 +21,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * values. No answer may be a 5xx, every error must be the JSON error body, and the data written
  * before must be unchanged after.
  */
+@Tag("integration")
 class HttpFuzzTest {
 
     private static final int REQUESTS = 3_000;

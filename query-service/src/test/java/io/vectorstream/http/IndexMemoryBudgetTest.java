@@ -13,6 +13,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * OutOfMemoryError. The budgets are the process's, so each test sets them relative to what the
  * indexes of this JVM already take.
  */
+@Tag("integration")
 class IndexMemoryBudgetTest {
 
     private static QueryService service;

@@ -23,9 +23,11 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The REST API end to end: HTTP -> Kafka -> Kafka Streams -> shard stores -> HTTP, on a real broker. */
+@Tag("integration")
 class RestApiIntegrationTest {
 
     private static QueryService service;

@@ -4,16 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vectorstream.embed.Precision;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.embed.Embedder;
+import io.vectorstream.embed.Precision;
 import io.vectorstream.embed.TestModel;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Search by text and the model over HTTP, end to end on a real broker with the real model. */
+@Tag("integration")
 class TextSearchApiIntegrationTest {
 
     private static QueryService service;

@@ -1,4 +1,4 @@
-package io.vectorstream.stream;
+package io.vectorstream.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

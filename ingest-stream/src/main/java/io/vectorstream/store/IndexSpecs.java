@@ -1,4 +1,4 @@
-package io.vectorstream.stream;
+package io.vectorstream.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

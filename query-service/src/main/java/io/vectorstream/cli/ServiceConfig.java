@@ -1,0 +1,151 @@
+package io.vectorstream.cli;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigException;
+import io.vectorstream.embed.ModelOptions;
+import io.vectorstream.embed.Precision;
+import io.vectorstream.schema.Limits;
+import io.vectorstream.store.IndexMemory;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The settings of a command, typed once at start-up from the configuration ({@link ConfigLoader})
+ * and passed down; nothing below the command line reads a setting by itself.
+ *
+ * @param modelDir         where built models are
+ * @param streamThreads    Kafka Streams threads of this instance
+ * @param modelHttpThreads PyTorch threads per operation of the HTTP service's model calls
+ */
+record ServiceConfig(Kafka kafka, Http http, Path dataDir, Path modelDir, Dev dev, int streamThreads,
+                     ModelOptions model, int modelHttpThreads, Limits limits, IndexMemory.Budget memory,
+                     Logging logging) {
+
+    /** @param bootstrap empty when none is configured (dev and rebuild then start the embedded broker) */
+    record Kafka(Optional<String> bootstrap, int partitions, short replication) {
+    }
+
+    /** @param advertisedHost the host other instances reach this one at */
+    record Http(String host, int port, String advertisedHost, int maxConcurrentRequests, int maxQueuedRequests) {
+    }
+
+    record Dev(int kafkaPort, boolean exampleData) {
+    }
+
+    /**
+     * @param level what the console shows
+     * @param file  a log file, if any
+     */
+    record Logging(String level, Optional<Path> file) {
+        static final Set<String> LEVELS = Set.of("error", "warn", "info", "debug", "trace");
+    }
+
+    /**
+     * Reads and checks every setting.
+     *
+     * @throws Options.UsageException naming the key of a value that does not fit
+     */
+    static ServiceConfig from(final Config config) {
+        try {
+            String host = text(config, "http.host");
+            String advertised = text(config, "http.advertised-host");
+            int modelThreads = atLeast(config, "model.threads", 1);
+            int httpThreads = atLeast(config, "model.http-threads", 0);
+            IndexMemory.Budget defaults = IndexMemory.Budget.DEFAULT;
+            long instanceBytes = atLeastLong(config, "limits.index-memory-bytes", 0);
+            long libraryBytes = atLeastLong(config, "limits.library-memory-bytes", 0);
+            String level = text(config, "logging.level").toLowerCase(Locale.ROOT);
+            if (!Logging.LEVELS.contains(level)) {
+                throw new Options.UsageException("logging.level must be one of error, warn, info, debug, trace, was '"
+                        + level + "'");
+            }
+            String modelDir = text(config, "model-dir");
+            String bootstrap = text(config, "kafka.bootstrap");
+            String logFile = text(config, "logging.file");
+            return new ServiceConfig(
+                    new Kafka(bootstrap.isBlank() ? Optional.empty() : Optional.of(bootstrap.strip()),
+                            atLeast(config, "kafka.partitions", 1), (short) between(config, "kafka.replication", 1,
+                            Short.MAX_VALUE)),
+                    new Http(host, port(config, "http.port"),
+                            advertised.isBlank() ? ("0.0.0.0".equals(host) ? "localhost" : host) : advertised,
+                            atLeast(config, "http.max-concurrent-requests", 1),
+                            atLeast(config, "http.max-queued-requests", 0)),
+                    Path.of(text(config, "data-dir")),
+                    modelDir.isBlank() ? ModelCommand.defaultArtifactsRoot() : Path.of(modelDir),
+                    new Dev(port(config, "dev.kafka-port"), bool(config, "dev.example-data")),
+                    atLeast(config, "stream.threads", 1),
+                    new ModelOptions(precision(config), atLeast(config, "model.batch", 1), modelThreads,
+                            atLeastLong(config, "embedding-cache.entries", 0)),
+                    httpThreads == 0 ? modelThreads : httpThreads,
+                    limits(config),
+                    new IndexMemory.Budget(instanceBytes == 0 ? defaults.instanceBytes() : instanceBytes,
+                            libraryBytes == 0 ? defaults.libraryBytes() : libraryBytes),
+                    new Logging(level, logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile))));
+        } catch (ConfigException e) {
+            throw new Options.UsageException("configuration: " + e.getMessage());
+        }
+    }
+
+    private static Limits limits(final Config config) {
+        try {
+            return new Limits(atLeast(config, "limits." + Limits.METADATA_BYTES, 1),
+                    atLeast(config, "limits." + Limits.TEXT_BYTES, 1),
+                    atLeast(config, "limits." + Limits.CHUNKS_PER_DOCUMENT, 1));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("limits: " + e.getMessage());
+        }
+    }
+
+    private static Optional<Precision> precision(final Config config) {
+        try {
+            return ModelOptions.parsePrecision(text(config, "model.precision"));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("model.precision " + e.getMessage());
+        }
+    }
+
+    private static String text(final Config config, final String key) {
+        return config.get(key).asString().orElse("");
+    }
+
+    private static boolean bool(final Config config, final String key) {
+        String value = text(config, key).strip().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new Options.UsageException(key + " must be true or false, was '" + value + "'");
+        };
+    }
+
+    private static int port(final Config config, final String key) {
+        return between(config, key, 0, 65_535);
+    }
+
+    private static int atLeast(final Config config, final String key, final int min) {
+        return between(config, key, min, Integer.MAX_VALUE);
+    }
+
+    private static int between(final Config config, final String key, final int min, final int max) {
+        long value = atLeastLong(config, key, min);
+        if (value > max) {
+            throw new Options.UsageException(key + " must be at most " + max + ", was " + value);
+        }
+        return (int) value;
+    }
+
+    private static long atLeastLong(final Config config, final String key, final long min) {
+        String text = text(config, key).strip().replace("_", "");
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException(key + " must be a whole number, was '" + text + "'");
+        }
+        if (value < min) {
+            throw new Options.UsageException(key + " must be at least " + min + ", was " + value);
+        }
+        return value;
+    }
+}
