@@ -11,8 +11,8 @@ import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
 import io.vectorstream.schema.Json;
-import io.vectorstream.service.ApiException;
 import io.vectorstream.service.EmbeddingService;
+import io.vectorstream.service.Refusal;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
 import java.util.function.BooleanSupplier;
@@ -58,6 +58,7 @@ public final class ApiRouting {
             }
             Responses.error(res, e);
         });
+        routing.error(Refusal.class, (req, res, e) -> Responses.error(res, ApiException.of(e)));
         routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
                 new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null)));
         routing.error(HttpException.class, (req, res, e) -> {

@@ -6,7 +6,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.vectorstream.service.Page;
 import io.vectorstream.service.ShardReader;
-import io.vectorstream.service.Views;
 import io.vectorstream.service.WriteService;
 
 /** {@code /v1/libraries/{lib}/documents}: put (optionally with chunks), read, list, delete documents. */

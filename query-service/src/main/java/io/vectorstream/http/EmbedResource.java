@@ -42,7 +42,7 @@ final class EmbedResource implements HttpService {
         for (int i = 0; i < body.get("texts").size(); i++) {
             String text = body.get("texts").get(i).asText();
             if (text.isBlank()) {
-                throw io.vectorstream.service.ApiException.badRequest("text is empty: there is nothing to embed",
+                throw ApiException.badRequest("text is empty: there is nothing to embed",
                         "texts[" + i + "]");
             }
             texts.add(text);

@@ -11,7 +11,6 @@ import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Page;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
-import io.vectorstream.service.Views;
 import io.vectorstream.service.WriteService;
 import io.vectorstream.index.SearchParams;
 

@@ -7,7 +7,6 @@ import io.helidon.webserver.http.ServerRequest;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
-import io.vectorstream.service.ApiException;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.stream.ConsistencyToken;
 import java.io.IOException;

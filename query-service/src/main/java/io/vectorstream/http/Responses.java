@@ -7,7 +7,6 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 import io.vectorstream.schema.Json;
-import io.vectorstream.service.ApiException;
 
 /** Writing JSON responses and JSON errors ({@code {"error": {"code", "message", "field"}}}). */
 final class Responses {

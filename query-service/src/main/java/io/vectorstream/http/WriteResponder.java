@@ -3,7 +3,7 @@ package io.vectorstream.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.ServerResponse;
 import io.vectorstream.schema.Json;
-import io.vectorstream.service.ApiException;
+import io.vectorstream.service.Refusal;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService.Written;
 import java.time.Duration;
@@ -45,7 +45,7 @@ final class WriteResponder {
         ObjectNode record;
         try {
             record = readBack.get();
-        } catch (ApiException notThere) {
+        } catch (Refusal notThere) {
             throw ApiException.conflict("the write " + token + " was applied but its record is not there: a concurrent "
                     + "write changed it, or the stream rejected it (see the dead-letter topic)", null);
         }

@@ -51,25 +51,25 @@ public final class EmbeddingService implements AutoCloseable {
     /**
      * The manifest of a model built here.
      *
-     * @throws ApiException 400 naming {@code field} when it is not
+     * @throws Refusal an invalid request naming {@code field} when it is not
      */
     public ModelManifest requireModel(final String modelId, final String field) {
-        return models.manifest(modelId).orElseThrow(() -> ApiException.badRequest(
+        return models.manifest(modelId).orElseThrow(() -> Refusal.badRequest(
                 new Models.UnknownModelException(modelId, models.available().keySet()).getMessage(), field));
     }
 
     /**
      * The vector of a query text, by the library's model.
      *
-     * @throws ApiException 400 naming {@code field} when the library has no model
+     * @throws Refusal an invalid request naming {@code field} when the library has no model
      */
     public float[] embedQuery(final LibraryRecord library, final String text, final String field) {
         if (library.model() == null) {
-            throw ApiException.badRequest("library '" + library.id()
+            throw Refusal.badRequest("library '" + library.id()
                     + "' has no model to embed text with; search it with a vector", field);
         }
         if (text.isBlank()) {
-            throw ApiException.badRequest("text is empty: there is nothing to embed", field);
+            throw Refusal.badRequest("text is empty: there is nothing to embed", field);
         }
         return embed(library.model(), List.of(text), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE,
                 field)[0];
@@ -80,7 +80,7 @@ public final class EmbeddingService implements AutoCloseable {
      * without the embedding cache (which is for indexed texts: anything sent here must not crowd
      * them out).
      *
-     * @throws ApiException 400 naming {@code field} for an unknown model, 500 when the model fails
+     * @throws Refusal an invalid request naming {@code field} for an unknown model, 500 when the model fails
      */
     public float[][] embed(final String modelId, final List<String> texts, final Embedder.Purpose purpose,
                            final String field) {
@@ -88,7 +88,7 @@ public final class EmbeddingService implements AutoCloseable {
     }
 
     /**
-     * @throws ApiException as {@link #embed(String, List, Embedder.Purpose, String)}; 429 when the
+     * @throws Refusal as {@link #embed(String, List, Embedder.Purpose, String)}; 429 when the
      *                      model has as many bulk calls as it takes, 503 when it does not answer in time
      */
     private float[][] embed(final String modelId, final List<String> texts, final Embedder.Purpose purpose,
@@ -99,12 +99,12 @@ public final class EmbeddingService implements AutoCloseable {
         } catch (Embedder.EmbeddingException e) {
             // The cause (DJL's, PyTorch's) is for the log, not for the client.
             LOG.error("the embedding model {} failed", modelId, e);
-            throw new ApiException(500, "model_error", "the embedding model failed to run (logged on the server)",
+            throw new Refusal(Refusal.Reason.MODEL_ERROR, "the embedding model failed to run (logged on the server)",
                     field);
         } catch (ModelWorker.Overloaded e) {
-            throw new ApiException(429, "overloaded", e.getMessage(), null);
+            throw new Refusal(Refusal.Reason.OVERLOADED, e.getMessage(), null);
         } catch (ModelWorker.TimedOut e) {
-            throw ApiException.unavailable(e.getMessage());
+            throw Refusal.unavailable(e.getMessage());
         }
     }
 

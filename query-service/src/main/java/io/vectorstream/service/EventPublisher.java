@@ -49,16 +49,16 @@ public final class EventPublisher implements AutoCloseable {
             return ConsistencyToken.of(meta.partition(), meta.offset());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted while publishing");
+            throw Refusal.unavailable("interrupted while publishing");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
-                throw new ApiException(413, "payload_too_large", "the event is larger than the events topic accepts",
+                throw new Refusal(Refusal.Reason.PAYLOAD_TOO_LARGE, "the event is larger than the events topic accepts",
                         null);
             }
             LOG.warn("the events topic did not accept a write", e.getCause());
-            throw ApiException.unavailable("the event log did not accept the write (logged on the server); retry");
+            throw Refusal.unavailable("the event log did not accept the write (logged on the server); retry");
         } catch (TimeoutException e) {
-            throw ApiException.unavailable("the event log did not acknowledge the write in time");
+            throw Refusal.unavailable("the event log did not acknowledge the write in time");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise event", e);
         }

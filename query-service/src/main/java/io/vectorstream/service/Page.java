@@ -19,7 +19,7 @@ public record Page<T>(List<T> items, String nextCursor) {
     /**
      * The id a cursor continues after; {@code null} for none.
      *
-     * @throws ApiException 400 if the cursor was not made by {@link #cursorAfter}
+     * @throws Refusal an invalid request if the cursor was not made by {@link #cursorAfter}
      */
     public static String idAfter(final String cursor) {
         if (cursor == null || cursor.isEmpty()) {
@@ -28,7 +28,7 @@ public record Page<T>(List<T> items, String nextCursor) {
         try {
             return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("cursor is not one this service issued", "cursor");
+            throw Refusal.badRequest("cursor is not one this service issued", "cursor");
         }
     }
 }

@@ -45,7 +45,7 @@ public final class ShardReader {
     /**
      * Waits until every local shard has applied the token.
      *
-     * @throws ApiException 503 if they have not within {@code timeout}
+     * @throws Refusal not yet consistent if they have not within {@code timeout}
      */
     public void awaitApplied(final ConsistencyToken token, final Duration timeout) {
         awaitApplied(token, timeout, null);
@@ -67,7 +67,7 @@ public final class ShardReader {
             requireWithinInput(token, tokenField);
         }
         if (!shards.awaitApplied(token, null, timeout)) {
-            throw new ApiException(503, "not_yet_consistent", "the write " + token + " is not applied yet; retry",
+            throw new Refusal(Refusal.Reason.NOT_YET_CONSISTENT, "the write " + token + " is not applied yet; retry",
                     null);
         }
     }
@@ -85,11 +85,11 @@ public final class ShardReader {
         for (Map.Entry<Integer, Long> position : token.offsets().entrySet()) {
             long end = inputEnds.end(position.getKey());
             if (end < 0) {
-                throw ApiException.badRequest("the consistency token names partition " + position.getKey()
+                throw Refusal.badRequest("the consistency token names partition " + position.getKey()
                         + ", which the events topic does not have: it is not a token this service gave", tokenField);
             }
             if (position.getValue() >= end) {
-                throw ApiException.badRequest("the consistency token names offset " + position.getValue()
+                throw Refusal.badRequest("the consistency token names offset " + position.getValue()
                         + " of partition " + position.getKey() + ", which ends at " + end + ": it is not a token "
                         + "this service gave", tokenField);
             }
@@ -112,7 +112,7 @@ public final class ShardReader {
 
     /** The library, or 404. */
     public LibraryStats requireLibrary(final String libraryId) {
-        return library(libraryId).orElseThrow(() -> ApiException.notFound("library '" + libraryId + "' does not exist"));
+        return library(libraryId).orElseThrow(() -> Refusal.notFound("library '" + libraryId + "' does not exist"));
     }
 
     public Page<LibraryStats> libraries(final String afterId, final int limit) {
@@ -126,7 +126,7 @@ public final class ShardReader {
     }
 
     public DocumentStats requireDocument(final String libraryId, final String documentId) {
-        return document(libraryId, documentId).orElseThrow(() -> ApiException.notFound(
+        return document(libraryId, documentId).orElseThrow(() -> Refusal.notFound(
                 "document '" + documentId + "' does not exist in library '" + libraryId + "'"));
     }
 
@@ -142,7 +142,7 @@ public final class ShardReader {
     }
 
     public ChunkRecord requireChunk(final String libraryId, final String documentId, final String chunkId) {
-        return chunk(libraryId, documentId, chunkId).orElseThrow(() -> ApiException.notFound(
+        return chunk(libraryId, documentId, chunkId).orElseThrow(() -> Refusal.notFound(
                 "chunk '" + chunkId + "' does not exist in document '" + documentId + "' of library '" + libraryId + "'"));
     }
 
@@ -182,12 +182,12 @@ public final class ShardReader {
 
     private <R> Map<Integer, R> query(final ShardQuery<R> query) {
         if (!shards.isRunning()) {
-            throw ApiException.unavailable("the stream processor is not running yet");
+            throw Refusal.unavailable("the stream processor is not running yet");
         }
         try {
             return shards.query(query, null);
         } catch (ShardClient.ShardUnavailableException e) {
-            throw ApiException.unavailable(e.getMessage());
+            throw Refusal.unavailable(e.getMessage());
         }
     }
 

@@ -16,12 +16,12 @@ public final class Validation {
     }
 
     /**
-     * @throws ApiException 400 naming the first offending field
+     * @throws Refusal an invalid request naming the first offending field
      */
     public static void requireValid(final SchemaValidator.Schema schema, final JsonNode body) {
         Violation first = SchemaValidator.get().firstViolation(schema, body);
         if (first != null) {
-            throw ApiException.badRequest(first.field() == null ? first.message() : first.field() + ": " + first.message(),
+            throw Refusal.badRequest(first.field() == null ? first.message() : first.field() + ": " + first.message(),
                     first.field());
         }
     }
@@ -30,36 +30,36 @@ public final class Validation {
      * Checks a body against the size limits, before the schema: one pass, so that a body of 16 MiB
      * that breaks a limit is refused without the schema checking each of its parts.
      *
-     * @throws ApiException 413 naming the field and the limit
+     * @throws Refusal payload too large naming the field and the limit
      */
     public static void requireWithinLimits(final Limits limits, final JsonNode body, final Limits.Kind kind) {
         Violation violation = limits.violation(body, kind);
         if (violation != null) {
-            throw ApiException.tooLarge(violation.message(), violation.field());
+            throw Refusal.tooLarge(violation.message(), violation.field());
         }
     }
 
     /**
      * Checks that {@code bytes} more of a library's index memory fit this instance's budgets.
      *
-     * @throws ApiException 507 {@code insufficient_storage} saying which budget is full
+     * @throws Refusal insufficient storage, saying which budget is full
      */
     public static void requireIndexMemory(final String libraryId, final long bytes) {
         try {
             io.vectorstream.store.IndexMemory.requireRoom(libraryId, bytes);
         } catch (io.vectorstream.store.IndexMemory.OverBudget e) {
-            throw new ApiException(507, "insufficient_storage", e.getMessage(), null);
+            throw new Refusal(Refusal.Reason.INSUFFICIENT_STORAGE, e.getMessage(), null);
         }
     }
 
     /**
-     * @throws ApiException 400 naming {@code field}, or the parameter under it, when no index of
+     * @throws Refusal an invalid request naming {@code field}, or the parameter under it, when no index of
      *                      {@code dimension} can be made from the spec
      */
     public static void requireIndex(final IndexSpec spec, final int dimension, final String field) {
         IndexSpecs.Problem problem = IndexSpecs.problem(spec, dimension);
         if (problem != null) {
-            throw ApiException.badRequest(problem.message(), problem.field(field));
+            throw Refusal.badRequest(problem.message(), problem.field(field));
         }
     }
 
@@ -68,16 +68,16 @@ public final class Validation {
      * model can embed.
      *
      * @param prefix the chunk's path in the request ({@code chunks[3].}), or empty
-     * @throws ApiException 400 naming the field
+     * @throws Refusal an invalid request naming the field
      */
     public static void requireChunkContent(final LibraryRecord library, final JsonNode chunk, final String prefix) {
         if (chunk.hasNonNull("embedding")) {
             requireVector(library, chunk.get("embedding"), prefix + "embedding");
         } else if (library.model() == null) {
-            throw ApiException.badRequest("embedding is required: library '" + library.id()
+            throw Refusal.badRequest("embedding is required: library '" + library.id()
                     + "' has no model to embed text with", prefix + "embedding");
         } else if (!chunk.hasNonNull("text") || chunk.get("text").asText().isBlank()) {
-            throw ApiException.badRequest("text is empty: there is nothing to embed", prefix + "text");
+            throw Refusal.badRequest("text is empty: there is nothing to embed", prefix + "text");
         }
     }
 
@@ -85,13 +85,13 @@ public final class Validation {
      * A vector the library can take (right dimension, finite, non-zero under cosine), normalised
      * under cosine.
      *
-     * @throws ApiException 400 naming {@code field}
+     * @throws Refusal an invalid request naming {@code field}
      */
     public static float[] requireVector(final LibraryRecord library, final JsonNode vector, final String field) {
         try {
             return VectorRules.checked(library.dimension(), library.metric(), vector, field);
         } catch (VectorRules.InvalidVector e) {
-            throw ApiException.badRequest(e.getMessage(), e.field());
+            throw Refusal.badRequest(e.getMessage(), e.field());
         }
     }
 }

@@ -47,7 +47,7 @@ public final class WriteService {
     public Written createLibrary(final JsonNode body) {
         if (body.isObject() && !body.has("dimension") && !body.has("model")) {
             // The schema says it with anyOf, whose first branch alone would be reported.
-            throw ApiException.badRequest("dimension is required, unless the library names a model (which gives it)",
+            throw Refusal.badRequest("dimension is required, unless the library names a model (which gives it)",
                     "dimension");
         }
         Validation.requireWithinLimits(limits, body, Limits.Kind.LIBRARY);
@@ -57,7 +57,7 @@ public final class WriteService {
         if (library.model() != null) {
             dimension = embeddings.requireModel(library.model(), "model").dimension();
             if (library.dimension() != null && library.dimension() != dimension) {
-                throw ApiException.badRequest("dimension " + library.dimension() + " differs from the dimension of model '"
+                throw Refusal.badRequest("dimension " + library.dimension() + " differs from the dimension of model '"
                         + library.model() + "', " + dimension, "dimension");
             }
         } else {
@@ -70,7 +70,7 @@ public final class WriteService {
         payload.put("id", id);
         Validation.requireIndexMemory(id, IndexSpecs.fixedBytes(library.index(), dimension) * reader.shardCount());
         if (reader.library(id).isPresent()) {
-            throw ApiException.conflict("library '" + id + "' already exists", "id");
+            throw Refusal.conflict("library '" + id + "' already exists", "id");
         }
         // Another create of the same id may be published meanwhile: the stream applies only the first.
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, id, null, null, payload)
@@ -130,7 +130,7 @@ public final class WriteService {
             java.util.Set<String> ids = new java.util.HashSet<>();
             for (int i = 0; i < chunks.size(); i++) {
                 if (!ids.add(chunks.get(i).get("id").asText())) {
-                    throw ApiException.badRequest("chunk id '" + chunks.get(i).get("id").asText() + "' appears twice",
+                    throw Refusal.badRequest("chunk id '" + chunks.get(i).get("id").asText() + "' appears twice",
                             "chunks[" + i + "].id");
                 }
                 Validation.requireChunkContent(library, chunks.get(i), "chunks[" + i + "].");
@@ -173,13 +173,13 @@ public final class WriteService {
         try {
             return Json.MAPPER.treeToValue(json, LibraryBody.class).withDefaults();
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.badRequest("unreadable library: " + e.getOriginalMessage(), null);
+            throw Refusal.badRequest("unreadable library: " + e.getOriginalMessage(), null);
         }
     }
 
     private static void requireMatchingId(final JsonNode body, final String pathId) {
         if (body.hasNonNull("id") && !body.get("id").asText().equals(pathId)) {
-            throw ApiException.badRequest("id '" + body.get("id").asText() + "' differs from the id in the path '"
+            throw Refusal.badRequest("id '" + body.get("id").asText() + "' differs from the id in the path '"
                     + pathId + "'", "id");
         }
     }

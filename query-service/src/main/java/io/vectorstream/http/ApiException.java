@@ -1,8 +1,10 @@
-package io.vectorstream.service;
+package io.vectorstream.http;
+
+import io.vectorstream.service.Refusal;
 
 /**
- * A request that cannot be served, with the HTTP status and the machine-readable code it maps to
- * and, when one field is to blame, that field's dotted path.
+ * An error answer: the HTTP status, the machine-readable code and, when one field is to blame,
+ * that field's dotted path. The service's refusals ({@link Refusal}) become one by {@link #of}.
  */
 public final class ApiException extends RuntimeException {
 
@@ -22,6 +24,23 @@ public final class ApiException extends RuntimeException {
         this.code = code;
         this.field = field;
         this.closesConnection = closesConnection;
+    }
+
+    /** The answer to a refusal of the service: the status its reason maps to. */
+    public static ApiException of(final Refusal refusal) {
+        int status = switch (refusal.reason()) {
+            case INVALID_REQUEST -> 400;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case PAYLOAD_TOO_LARGE -> 413;
+            case OVERLOADED -> 429;
+            case MODEL_ERROR -> 500;
+            case UNAVAILABLE, NOT_YET_CONSISTENT -> 503;
+            case INSUFFICIENT_STORAGE -> 507;
+        };
+        ApiException answer = new ApiException(status, refusal.reason().code(), refusal.getMessage(), refusal.field());
+        answer.setStackTrace(refusal.getStackTrace());
+        return answer;
     }
 
     public static ApiException badRequest(final String message, final String field) {
