@@ -42,10 +42,12 @@ public final class ApiRouting {
             }
             res.next();
         });
-        routing.register("/v1", new LibraryResource(reader, writes, embeddings));
+        // Each resource at its own root, its routes relative to it; the most specific roots first,
+        // since a root that matches a request's prefix but none of its routes passes it on.
+        routing.register(ChunkResource.ROOT, new ChunkResource(reader, writes));
+        routing.register(DocumentResource.ROOT, new DocumentResource(reader, writes));
+        routing.register(LibraryResource.ROOT, new LibraryResource(reader, writes, embeddings));
         routing.register("/v1", new EmbedResource(embeddings));
-        routing.register("/v1", new DocumentResource(reader, writes));
-        routing.register("/v1", new ChunkResource(reader, writes));
         routing.any("/v1/*", (req, res) -> {
             throw new ApiException(404, "not_found", "no such endpoint: " + req.prologue().method().text() + " "
                     + req.path().path(), null);

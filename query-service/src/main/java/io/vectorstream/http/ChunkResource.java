@@ -11,6 +11,9 @@ import io.vectorstream.service.WriteService;
 /** {@code /v1/libraries/{lib}/documents/{doc}/chunks}: put, read, list, delete chunks. */
 final class ChunkResource implements HttpService {
 
+    /** Where this resource is registered; its routes are relative to it. */
+    static final String ROOT = "/v1/libraries/{lib}/documents/{doc}/chunks";
+
     private final ShardReader reader;
     private final WriteService writes;
     private final WriteResponder responder;
@@ -23,10 +26,10 @@ final class ChunkResource implements HttpService {
 
     @Override
     public void routing(final HttpRules rules) {
-        rules.get("/libraries/{lib}/documents/{doc}/chunks", this::list)
-                .put("/libraries/{lib}/documents/{doc}/chunks/{chunk}", this::put)
-                .get("/libraries/{lib}/documents/{doc}/chunks/{chunk}", this::get)
-                .delete("/libraries/{lib}/documents/{doc}/chunks/{chunk}", this::delete);
+        rules.get("/", this::list)
+                .put("/{chunk}", this::put)
+                .get("/{chunk}", this::get)
+                .delete("/{chunk}", this::delete);
     }
 
     private void list(final ServerRequest req, final ServerResponse res) {

@@ -11,6 +11,9 @@ import io.vectorstream.service.WriteService;
 /** {@code /v1/libraries/{lib}/documents}: put (optionally with chunks), read, list, delete documents. */
 final class DocumentResource implements HttpService {
 
+    /** Where this resource is registered; its routes are relative to it. */
+    static final String ROOT = "/v1/libraries/{lib}/documents";
+
     private final ShardReader reader;
     private final WriteService writes;
     private final WriteResponder responder;
@@ -23,10 +26,10 @@ final class DocumentResource implements HttpService {
 
     @Override
     public void routing(final HttpRules rules) {
-        rules.get("/libraries/{lib}/documents", this::list)
-                .put("/libraries/{lib}/documents/{doc}", this::put)
-                .get("/libraries/{lib}/documents/{doc}", this::get)
-                .delete("/libraries/{lib}/documents/{doc}", this::delete);
+        rules.get("/", this::list)
+                .put("/{doc}", this::put)
+                .get("/{doc}", this::get)
+                .delete("/{doc}", this::delete);
     }
 
     private void list(final ServerRequest req, final ServerResponse res) {

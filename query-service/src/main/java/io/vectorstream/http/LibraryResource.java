@@ -17,6 +17,9 @@ import io.vectorstream.index.SearchParams;
 /** {@code /v1/libraries}: create, list, read, update, delete libraries, and search one. */
 final class LibraryResource implements HttpService {
 
+    /** Where this resource is registered; its routes are relative to it. */
+    static final String ROOT = "/v1/libraries";
+
     private final ShardReader reader;
     private final WriteService writes;
     private final WriteResponder responder;
@@ -31,14 +34,14 @@ final class LibraryResource implements HttpService {
 
     @Override
     public void routing(final HttpRules rules) {
-        rules.post("/libraries", this::create)
-                .get("/libraries", this::list)
-                .get("/libraries/{lib}", this::get)
-                .patch("/libraries/{lib}", this::update)
-                .delete("/libraries/{lib}", this::delete)
-                .post("/libraries/{lib}/search", this::search)
-                .post("/libraries/{lib}/index", this::buildIndex)
-                .get("/libraries/{lib}/index", this::indexReport);
+        rules.post("/", this::create)
+                .get("/", this::list)
+                .get("/{lib}", this::get)
+                .patch("/{lib}", this::update)
+                .delete("/{lib}", this::delete)
+                .post("/{lib}/search", this::search)
+                .post("/{lib}/index", this::buildIndex)
+                .get("/{lib}/index", this::indexReport);
     }
 
     private void create(final ServerRequest req, final ServerResponse res) {
