@@ -1,0 +1,233 @@
+package io.vectorstream.index;
+
+import static io.vectorstream.index.BaseIndex.DUPLICATE_MARGIN;
+import static io.vectorstream.index.BaseIndex.distinct;
+import static io.vectorstream.index.IvfLayout.entryOf;
+import static io.vectorstream.index.IvfLayout.listOf;
+import static io.vectorstream.index.IvfLayout.pack;
+
+import java.util.List;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Predicate;
+
+/**
+ * Searches an {@link IvfIndex}: exactly over the whole slot store while it is untrained (or when a
+ * query asks for it); else it picks the {@code nprobe} lists whose centroids are closest and scans
+ * them, their 8-bit codes first with sq8 and the best candidates exactly after. Reads the layout
+ * it is handed and the slot store in blocks, each under an optimistic stamp of the index's lock
+ * ({@link Optimistic}), so it never blocks the writer for more than one block.
+ */
+final class IvfSearcher<K> {
+
+    /** Entries of a list read under one optimistic stamp. */
+    static final int BLOCK_SLOTS = 256;
+
+    /** Upper bound of the sq8 candidates re-ranked exactly per query. */
+    private static final int MAX_CANDIDATES = 100_000;
+
+    /** Default nprobe as a share of nlist: recall@10 about 0.95 on the benchmark data (docs/benchmarks.md). */
+    static final double DEFAULT_PROBE_SHARE = 0.08;
+
+    private final int dimension;
+    private final Metric metric;
+    private final IvfParams params;
+    private final StampedLock lock;
+    private final SlotStore<K> store;
+
+    /** @param lock the index's lock, under which its writer changes {@code store} and the lists */
+    IvfSearcher(final int dimension, final Metric metric, final IvfParams params, final StampedLock lock,
+                final SlotStore<K> store) {
+        this.dimension = dimension;
+        this.metric = metric;
+        this.params = params;
+        this.lock = lock;
+        this.store = store;
+    }
+
+    /** The {@code k >= 1} best for the prepared query {@code q} in {@code current}, the layout the index has now. */
+    List<Hit<K>> search(final IvfLayout current, final float[] q, final int k, final SearchParams searchParams,
+                        final Predicate<? super K> allow) {
+        if (searchParams.exact() || !current.trained()) {
+            return searchAll(q, k, allow);
+        }
+        ScalarQuantizer.Query prepared = current.quantizer() != null ? current.quantizer().prepare(q, metric) : null;
+        int[] probe = closestLists(q, prepared, current,
+                searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current));
+        if (prepared != null) {
+            return searchCodes(q, prepared, k, current, probe, allow);
+        }
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        float[] scores = new float[BLOCK_SLOTS];
+        Object[] keys = new Object[BLOCK_SLOTS];
+        for (int list : probe) {
+            PostingList postings = current.lists()[list];
+            int end = Optimistic.read(lock, () -> postings.count);
+            for (int start = 0; start < end; start += BLOCK_SLOTS) {
+                final int from = start;
+                int n = Optimistic.read(lock, () -> {
+                    int to = Math.min(from + BLOCK_SLOTS, postings.count);
+                    int[] slots = postings.slots;
+                    int found = 0;
+                    for (int entry = from; entry < to; entry++) {
+                        int slot = slots[entry];
+                        if (slot != PostingList.TOMBSTONE) {
+                            scores[found] = store.score(metric, q, slot);
+                            keys[found++] = store.keyAt(slot);
+                        }
+                    }
+                    return found;
+                });
+                offerAll(top, n, scores, keys, allow);
+            }
+        }
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    /** Exact search: every vector of the store. */
+    private List<Hit<K>> searchAll(final float[] q, final int k, final Predicate<? super K> allow) {
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        store.scanInto(lock, metric, q, top, allow);
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    private void offerAll(final TopK<K> top, final int n, final float[] scores, final Object[] keys,
+                          final Predicate<? super K> allow) {
+        for (int i = 0; i < n; i++) {
+            @SuppressWarnings("unchecked") K key = (K) keys[i];
+            if (key != null && (allow == null || allow.test(key))) {
+                top.offer(key, scores[i]);
+            }
+            keys[i] = null;
+        }
+    }
+
+    /**
+     * Two phases: score the probed lists' 8-bit codes (a quarter of the memory traffic) and keep the
+     * {@code k * rerank} best candidates, then score those exactly from their float vectors.
+     */
+    private List<Hit<K>> searchCodes(final float[] q, final ScalarQuantizer.Query prepared, final int k,
+                                     final IvfLayout current, final int[] probe, final Predicate<? super K> allow) {
+        TopK<Long> candidates = new TopK<>((int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
+        float[] scores = new float[BLOCK_SLOTS];
+        int[] slots = new int[BLOCK_SLOTS];
+        float[] four = new float[4];
+        // The list objects as this search found them: a candidate is (probe index, entry) in one of
+        // these, which stays valid even if the index swaps in a compacted copy meanwhile.
+        PostingList[] probed = new PostingList[probe.length];
+        for (int p = 0; p < probe.length; p++) {
+            int list = probe[p];
+            PostingList postings = current.lists()[list];
+            probed[p] = postings;
+            int end = Optimistic.read(lock, () -> postings.count);
+            for (int start = 0; start < end; start += BLOCK_SLOTS) {
+                final int from = start;
+                int n = Optimistic.read(lock, () -> {
+                    int to = Math.min(from + BLOCK_SLOTS, postings.count);
+                    byte[] codes = postings.codes;
+                    float[] norms = postings.squaredNorms;
+                    int[] entrySlots = postings.slots;
+                    int found = 0;
+                    int entry = from;
+                    // Four entries at a time (tombstones are scored too, and dropped): the query is
+                    // read once for four code vectors and four sums run side by side.
+                    for (; entry + 4 <= to; entry += 4) {
+                        ScalarQuantizer.score4(prepared, codes, entry * dimension, norms, entry, four);
+                        for (int j = 0; j < 4; j++) {
+                            if (entrySlots[entry + j] != PostingList.TOMBSTONE) {
+                                scores[found] = four[j];
+                                slots[found++] = entry + j;
+                            }
+                        }
+                    }
+                    for (; entry < to; entry++) {
+                        if (entrySlots[entry] != PostingList.TOMBSTONE) {
+                            scores[found] = ScalarQuantizer.score(prepared, codes, entry * dimension,
+                                    norms == null ? 0f : norms[entry]);
+                            slots[found++] = entry;
+                        }
+                    }
+                    return found;
+                });
+                for (int i = 0; i < n; i++) {
+                    if (scores[i] > candidates.threshold()) {
+                        candidates.offer(pack(p, slots[i]), scores[i]);
+                    }
+                }
+            }
+        }
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        for (Hit<Long> candidate : candidates.drainBestFirst(Metric.DOT)) {
+            long packed = candidate.key();
+            PostingList postings = probed[listOf(packed)];
+            int entry = entryOf(packed);
+            Object[] found = new Object[1];
+            float[] exactScore = new float[1];
+            // The entry and the slot it points to are read under one stamp: a live entry's slot
+            // holds its key's vector (an entry is tombstoned before its slot is freed or reused).
+            int live = Optimistic.read(lock, () -> {
+                int slot = entry < postings.count ? postings.slots[entry] : PostingList.TOMBSTONE;
+                Object key = slot == PostingList.TOMBSTONE ? null : store.keyAt(slot);
+                if (key == null) {
+                    return 0;
+                }
+                found[0] = key;
+                exactScore[0] = store.score(metric, q, slot);
+                return 1;
+            });
+            @SuppressWarnings("unchecked") K key = (K) found[0];
+            if (live == 1 && (allow == null || allow.test(key))) {
+                top.offer(key, exactScore[0]);
+            }
+        }
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    /** The nprobe used when a query does not set one. */
+    int defaultNprobe(final IvfLayout current) {
+        return params.nprobe() > 0 ? Math.min(params.nprobe(), current.nlist())
+                : Math.max(1, Math.min(current.nlist(), (int) Math.ceil(current.nlist() * DEFAULT_PROBE_SHARE)));
+    }
+
+    /**
+     * The {@code nprobe} lists whose centroids are closest to the query. With codes, the centroids'
+     * 8-bit codes shortlist a quarter more lists than wanted, and only those are scored exactly: the
+     * coarse step then reads a quarter of the memory.
+     */
+    private int[] closestLists(final float[] q, final ScalarQuantizer.Query prepared, final IvfLayout current,
+                               final int nprobe) {
+        int wanted = Math.min(nprobe, current.nlist());
+        TopK<Integer> best = new TopK<>(wanted);
+        if (prepared == null) {
+            for (int c = 0; c < current.nlist(); c++) {
+                float score = Similarity.score(metric, q, current.centroids(), c * dimension);
+                if (score > best.threshold()) {
+                    best.offer(c, score);
+                }
+            }
+        } else {
+            TopK<Integer> shortlist = new TopK<>(Math.min(current.nlist(), wanted + Math.max(8, wanted / 4)));
+            float[] four = new float[4];
+            int c = 0;
+            for (; c + 4 <= current.nlist(); c += 4) {
+                ScalarQuantizer.score4(prepared, current.centroidCodes(), c * dimension, current.centroidNorms(), c,
+                        four);
+                for (int j = 0; j < 4; j++) {
+                    if (four[j] > shortlist.threshold()) {
+                        shortlist.offer(c + j, four[j]);
+                    }
+                }
+            }
+            for (; c < current.nlist(); c++) {
+                float score = ScalarQuantizer.score(prepared, current.centroidCodes(), c * dimension,
+                        current.centroidNorms()[c]);
+                if (score > shortlist.threshold()) {
+                    shortlist.offer(c, score);
+                }
+            }
+            for (Hit<Integer> candidate : shortlist.drainBestFirst(Metric.DOT)) {
+                best.offer(candidate.key(), Similarity.score(metric, q, current.centroids(), candidate.key() * dimension));
+            }
+        }
+        return best.drainBestFirst(metric).stream().mapToInt(Hit::key).toArray();
+    }
+}
