@@ -1,5 +1,8 @@
 package io.vectorstream.store;
 
+import io.vectorstream.index.BackgroundTraining;
+import java.time.Duration;
+
 /**
  * Sizing of a shard's Chronicle Map. Chronicle Map is sized up front, and it zeroes what it
  * allocates: the capacity of {@code expectedEntries} costs real disk from the start (a quarter of a
@@ -12,9 +15,15 @@ package io.vectorstream.store;
  * @param trainInBackground  whether IVF indexes train beside the stream thread
  *                           ({@link io.vectorstream.index.BackgroundTraining}), installed by its
  *                           next call once done, or on it, before it goes on
+ * @param trainingDelay      how long after a shard opens the writer waits before training the
+ *                           indexes the open left untrained ({@link DeferredTraining}); searches are
+ *                           exact meanwhile
  */
 public record ShardStoreOptions(long expectedEntries, int averageValueBytes, double maxBloatFactor,
-                                boolean trainInBackground) {
+                                boolean trainInBackground, Duration trainingDelay) {
+
+    /** The {@link #trainingDelay} unless chosen: see {@link DeferredTraining} for why a reopened shard waits. */
+    public static final Duration TRAINING_DELAY = Duration.ofSeconds(10);
 
     /**
      * Starts at about 100 MB per shard (50,000 384-dimension chunks) and grows to 50 times that;
@@ -25,13 +34,24 @@ public record ShardStoreOptions(long expectedEntries, int averageValueBytes, dou
     /** Small maps for tests, which train on the stream thread: an index is trained once a write returns. */
     public static final ShardStoreOptions SMALL = new ShardStoreOptions(20_000, 1_024, 20.0, false);
 
+    /** These options with the {@link #TRAINING_DELAY}. */
+    public ShardStoreOptions(final long expectedEntries, final int averageValueBytes, final double maxBloatFactor,
+                             final boolean trainInBackground) {
+        this(expectedEntries, averageValueBytes, maxBloatFactor, trainInBackground, TRAINING_DELAY);
+    }
+
     /** These options with trainings beside the stream thread or not. */
     public ShardStoreOptions trainingInBackground(final boolean background) {
-        return new ShardStoreOptions(expectedEntries, averageValueBytes, maxBloatFactor, background);
+        return new ShardStoreOptions(expectedEntries, averageValueBytes, maxBloatFactor, background, trainingDelay);
+    }
+
+    /** These options with another {@link #trainingDelay} (tests: none, to see a reopened shard train at once). */
+    public ShardStoreOptions withTrainingDelay(final Duration delay) {
+        return new ShardStoreOptions(expectedEntries, averageValueBytes, maxBloatFactor, trainInBackground, delay);
     }
 
     /** Where the indexes' own trainings run: {@code null} for the thread that writes them. */
-    io.vectorstream.index.BackgroundTraining background() {
-        return trainInBackground ? io.vectorstream.index.BackgroundTraining.SHARED : null;
+    BackgroundTraining background() {
+        return trainInBackground ? BackgroundTraining.SHARED : null;
     }
 }

@@ -25,7 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * record after the committed input offset again, and each record's writes are a function of the
  * record and what the shard holds for its library, document and chunk, with the last write per key
  * deciding: so re-applying records the file already holds ends in the state the committed history
- * gives (meanwhile the store withholds its watermarks, see {@code ChronicleShardStore}). That
+ * gives (meanwhile the store withholds its watermarks, see {@code ShardQueryHandler}). That
  * holds only if the file has applied every record below the committed offset; when it has not (an
  * instance elsewhere processed this partition further meanwhile), the file is not used. Nothing
  * needs restoring from the changelog either: everything committed to it came from records the file

@@ -14,6 +14,7 @@ import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
 import java.io.File;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,20 +42,23 @@ class ChronicleShardStoreTest {
         return store;
     }
 
+    /** As Kafka Streams opens the store, but without the changelog check, which needs a broker. */
+    private static final OpenChecks NO_BROKER = new OpenChecks(false, StartupHandoff::isStartupOpen);
+
     private static ChronicleShardStore open(final File dir) {
-        return init(dir, new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false));
+        return init(dir, new ChronicleShardStore("shards", ShardStoreOptions.SMALL, NO_BROKER));
     }
 
     /** Opened as Kafka Streams' start-up opens a store: for its offsets only. */
     private static ChronicleShardStore openAtStartUp(final File dir) {
-        return init(dir, new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false, ctx -> true));
+        return init(dir, new ChronicleShardStore("shards", ShardStoreOptions.SMALL,
+                new OpenChecks(false, ctx -> true)));
     }
 
     /** Opened by a task, with the training the open leaves to the writer allowed at once. */
     private static ChronicleShardStore openTrainingAtOnce(final File dir) {
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL, false);
-        store.trainingDelay(java.time.Duration.ZERO);
-        return init(dir, store);
+        return init(dir, new ChronicleShardStore("shards",
+                ShardStoreOptions.SMALL.withTrainingDelay(Duration.ZERO), NO_BROKER));
     }
 
     /** A closed store of one library with {@code chunks} chunks, chunk i pointing along (i, 1). */
@@ -262,9 +266,8 @@ class ChronicleShardStoreTest {
     @Test
     void aTrainingBesideTheWriterIsInstalledByTheWritersLaterCallsAndKept() throws Exception {
         File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true),
-                false);
-        store.trainingDelay(java.time.Duration.ZERO);
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true)
+                .withTrainingDelay(Duration.ZERO), NO_BROKER);
         init(dir, store);
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
         io.vectorstream.testing.SyntheticData data = io.vectorstream.testing.SyntheticData.forSize(2_000, 16, 31);
