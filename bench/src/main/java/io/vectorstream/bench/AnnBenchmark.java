@@ -5,6 +5,7 @@ import io.vectorstream.index.Hit;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.IndexStats;
 import io.vectorstream.index.IvfIndex;
+import io.vectorstream.index.LshParams;
 import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.index.Similarity;
@@ -173,10 +174,10 @@ public final class AnnBenchmark {
             case "lsh" -> {
                 for (int probes : new int[] {1, 4, 8, 12, 16, 24, 32, 40, 48, 64, 128, 256}) {
                     Map<String, Object> s = new LinkedHashMap<>();
-                    s.put("tables", build.getOrDefault("tables", io.vectorstream.index.LshParams.DEFAULT.tables()));
-                    s.put("bits", build.getOrDefault("bits", io.vectorstream.index.LshParams.DEFAULT.bits()));
+                    s.put("tables", build.getOrDefault("tables", LshParams.DEFAULT.tables()));
+                    s.put("bits", build.getOrDefault("bits", LshParams.DEFAULT.bits()));
                     s.put("collisions", build.getOrDefault("collisions",
-                            io.vectorstream.index.LshParams.DEFAULT.collisions()));
+                            LshParams.DEFAULT.collisions()));
                     s.put("probes", probes);
                     settings.add(s);
                 }

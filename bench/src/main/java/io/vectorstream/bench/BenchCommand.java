@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code vectorstream bench ann}: recall@10 against queries per second for an index kind, on
@@ -73,7 +76,7 @@ final class BenchCommand {
             progress.printf("memory bandwidth %.1f GB/s: a scan of %,d bytes is bound at %.0f q/s%n", bandwidth / 1e9,
                     bytes, bandwidth / bytes);
         }
-        java.util.Map<String, Number> params = new java.util.LinkedHashMap<>();
+        Map<String, Number> params = new LinkedHashMap<>();
         for (String pair : options.get("params", "").split(",")) {
             if (!pair.isBlank()) {
                 String[] nameValue = pair.split("=");
@@ -131,7 +134,7 @@ final class BenchCommand {
         }
         Path logDir = options.get("log-dir", null) == null ? null : Path.of(options.get("log-dir", null));
         boolean json = options.flag("json");
-        java.util.function.Consumer<io.vectorstream.bench.DurabilityBenchmark.Result> report = result -> {
+        Consumer<DurabilityBenchmark.Result> report = result -> {
             if (json) {
                 out.println(Json.MAPPER.createObjectNode().put("benchmark", result.name())
                         .put("value", round(result.value(), 2)).put("unit", result.unit())
@@ -141,7 +144,7 @@ final class BenchCommand {
             }
             out.flush();
         };
-        io.vectorstream.bench.DurabilityBenchmark.run(events, warmup, dimension, index, kafka, progress, report,
+        DurabilityBenchmark.run(events, warmup, dimension, index, kafka, progress, report,
                 (bootstrap, dataDir, libraries, chunks) -> KilledRestartBenchmark.run(kills, bootstrap, dataDir,
                         libraries, chunks, progress, logDir, report));
     }

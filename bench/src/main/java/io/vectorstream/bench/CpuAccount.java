@@ -1,5 +1,7 @@
 package io.vectorstream.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import io.vectorstream.util.Pause;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -57,7 +59,7 @@ final class CpuAccount {
         this.startProcess = processCpuNanos();
         this.sampler = Thread.ofPlatform().daemon().name("cpu-account").start(() -> {
             while (!stopped) {
-                io.vectorstream.util.Pause.millis(SAMPLE_EVERY_MS, "the CPU account");
+                Pause.millis(SAMPLE_EVERY_MS, "the CPU account");
                 sample();
             }
         });
@@ -156,7 +158,7 @@ final class CpuAccount {
     }
 
     private static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
         return 0;

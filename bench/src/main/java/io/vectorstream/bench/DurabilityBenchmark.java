@@ -7,7 +7,10 @@ import io.vectorstream.stream.ApplicationReset;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.ReplayLag;
 import io.vectorstream.stream.Topics;
+import io.vectorstream.stream.VectorstreamTopology;
 import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -140,7 +144,7 @@ public final class DurabilityBenchmark {
         deleteTopicsOf(admin, id, progress);
         try {
             Directories.deleteRecursively(dir.resolve("warmup-streams"));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             progress.println("could not delete the warm-up's state: " + e);
         }
     }
@@ -187,7 +191,7 @@ public final class DurabilityBenchmark {
             awaitChunks(restarted, libraries, events, progress, "warm restart");
             report.accept(new Result("warm restart", (System.nanoTime() - start) / 1e9, "s",
                     String.format("%,d chunks to every shard answering; %,d records restored", events,
-                            restarted.restoredRecords(io.vectorstream.stream.VectorstreamTopology.SHARD_STORE))));
+                            restarted.restoredRecords(VectorstreamTopology.SHARD_STORE))));
         }
 
         long resetStart = System.nanoTime();
@@ -262,7 +266,7 @@ public final class DurabilityBenchmark {
                     + (i % 1000) + "\",\"chunkId\":\"c" + i + "\",\"payload\":{\"text\":\"chunk " + i
                     + "\",\"embedding\":\"").getBytes(StandardCharsets.UTF_8);
             byte[] base64 = Base64.getEncoder().encode(vector.array());
-            byte[] event = java.util.Arrays.copyOf(head, head.length + base64.length + TAIL.length);
+            byte[] event = Arrays.copyOf(head, head.length + base64.length + TAIL.length);
             System.arraycopy(base64, 0, event, head.length, base64.length);
             System.arraycopy(TAIL, 0, event, head.length + base64.length, TAIL.length);
             return event;
@@ -396,7 +400,7 @@ public final class DurabilityBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the libraries were not created within a minute");
             }
-            io.vectorstream.util.Pause.millis(50, "the benchmark");
+            Pause.millis(50, "the benchmark");
         }
     }
 
@@ -430,7 +434,7 @@ public final class DurabilityBenchmark {
                         Math.max(0, chunks(ingest, libraries)));
                 nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
             }
-            io.vectorstream.util.Pause.millis(20, "the benchmark");
+            Pause.millis(20, "the benchmark");
         }
     }
 
@@ -468,7 +472,7 @@ public final class DurabilityBenchmark {
                         Math.max(0, applied) / seconds, lag.chunksBehind());
                 nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
             }
-            io.vectorstream.util.Pause.millis(20, "the benchmark");
+            Pause.millis(20, "the benchmark");
         }
     }
 }

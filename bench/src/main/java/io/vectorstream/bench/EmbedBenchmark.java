@@ -17,6 +17,7 @@ import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.Topics;
 import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -76,7 +77,7 @@ final class EmbedBenchmark {
         };
         progress.printf("model %s, %d model thread(s) per call, at most %d texts per forward pass, %d cores%n",
                 model.id(), Integer.getInteger("vectorstream.model.threads", 1),
-                io.vectorstream.embed.DjlEmbedder.MAX_BATCH, Runtime.getRuntime().availableProcessors());
+                DjlEmbedder.MAX_BATCH, Runtime.getRuntime().availableProcessors());
         bareModel(ModelBuilder.modelDir(modelRoot, model.id()), sentences, batches, progress, report);
         if (events > 0) {
             pipeline(modelRoot, model.id(), events, rounds, sentences / 2, progress, report);
@@ -212,7 +213,7 @@ final class EmbedBenchmark {
                 progress.printf("  %s: %,d/%,d chunks indexed, %.1f s%n", libraryId, indexed, chunks,
                         (lastReport - start) / 1e9);
             }
-            io.vectorstream.util.Pause.millis(50, "the benchmark");
+            Pause.millis(50, "the benchmark");
         }
     }
 

@@ -9,6 +9,7 @@ import io.vectorstream.embed.ModelBuilder;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ final class EmbedFileCommand {
             try {
                 texts = Files.readAllLines(input, StandardCharsets.UTF_8).stream().filter(line -> !line.isBlank())
                         .toList();
-            } catch (java.nio.charset.MalformedInputException e) {
+            } catch (MalformedInputException e) {
                 throw new Options.UsageException(input + " is not UTF-8 text (convert it first, for example with "
                         + "iconv -f UTF-8 -t UTF-8 -c)");
             }

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.bench.DurabilityBenchmark.Result;
 import io.vectorstream.cli.Main;
 import io.vectorstream.schema.Json;
+import io.vectorstream.util.Pause;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,9 +18,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +60,7 @@ final class KilledRestartBenchmark {
         this.logDir = logDir;
         if (logDir != null) {
             try {
-                java.nio.file.Files.createDirectories(logDir);
+                Files.createDirectories(logDir);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create " + logDir, e);
             }
@@ -121,7 +125,7 @@ final class KilledRestartBenchmark {
                 progress.printf("  %s: %,d chunks answering%n", phase, Math.max(0, answering));
                 nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
             }
-            io.vectorstream.util.Pause.millis(20, "the benchmark");
+            Pause.millis(20, "the benchmark");
         }
     }
 
@@ -136,7 +140,7 @@ final class KilledRestartBenchmark {
                 throw new IllegalStateException(phase + ": indexes not trained in time; the service's output:\n"
                         + service.output());
             }
-            io.vectorstream.util.Pause.millis(100, "the benchmark");
+            Pause.millis(100, "the benchmark");
         }
     }
 
@@ -194,7 +198,7 @@ final class KilledRestartBenchmark {
     /** {@code vectorstream ARGS} in a new JVM with this JVM's flags and class path; output kept. */
     private static final class Child {
         private final Process process;
-        private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<String> output = Collections.synchronizedList(new ArrayList<>());
         private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
         private Child(final Process process, final Path log) {
@@ -202,8 +206,8 @@ final class KilledRestartBenchmark {
             Thread.ofPlatform().daemon().name("benchmark-child-output").start(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                         StandardCharsets.UTF_8));
-                     java.io.Writer copy = log == null ? java.io.Writer.nullWriter()
-                             : java.nio.file.Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
+                     Writer copy = log == null ? Writer.nullWriter()
+                             : Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
                     String line;
                     while ((line = in.readLine()) != null) {
                         output.add(line);
@@ -256,7 +260,7 @@ final class KilledRestartBenchmark {
                 if (ended.isDone()) {
                     break;
                 }
-                io.vectorstream.util.Pause.millis(20, "the benchmark");
+                Pause.millis(20, "the benchmark");
             }
             throw new IllegalStateException("the service printed no \"" + text + "\"; its output:\n" + output());
         }

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The texmex formats of ANN benchmark data sets: {@code .fvecs} (vectors) and {@code .ivecs}
@@ -44,7 +45,7 @@ public final class VectorFiles {
 
     /** Reads records of a count and that many 4-byte little-endian values, each decoded by {@code decode}. */
     private static <T> List<T> readRecords(final Path file, final int limit,
-                                           final java.util.function.Function<ByteBuffer, T> decode) throws IOException {
+                                           final Function<ByteBuffer, T> decode) throws IOException {
         List<T> out = new ArrayList<>();
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 20)) {
             DataInputStream data = new DataInputStream(in);

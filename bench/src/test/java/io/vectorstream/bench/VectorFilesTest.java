@@ -3,6 +3,7 @@ package io.vectorstream.bench;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.vectorstream.util.Directories;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ class VectorFilesTest {
 
     @Test
     void fvecsAndIvecsRoundTripAndHonourTheLimit() throws Exception {
-        Path dir = io.vectorstream.util.Directories.temporary("vecs");
+        Path dir = Directories.temporary("vecs");
         float[][] vectors = {{1f, -2.5f, 3f}, {0f, 0.25f, 1e-3f}, {7f, 8f, 9f}};
         int[][] ids = {{4, 2}, {0, 1}};
         VectorFiles.writeFvecs(dir.resolve("v.fvecs"), vectors);

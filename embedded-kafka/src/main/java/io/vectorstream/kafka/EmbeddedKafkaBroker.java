@@ -5,10 +5,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -31,10 +36,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
-    private final java.nio.channels.FileLock dataLock;
+    private final FileLock dataLock;
 
     private EmbeddedKafkaBroker(final KafkaRaftServer server, final String bootstrapServers,
-                                final java.nio.channels.FileLock dataLock) {
+                                final FileLock dataLock) {
         this.server = server;
         this.bootstrapServers = bootstrapServers;
         this.dataLock = dataLock;
@@ -49,7 +54,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static EmbeddedKafkaBroker start(final Path dataDir, final int port) {
         try {
             Files.createDirectories(dataDir);
-            java.nio.channels.FileLock dataLock = lockDataDir(dataDir);
+            FileLock dataLock = lockDataDir(dataDir);
             int clientPort = port == 0 ? freePort() : requireFree(port, dataLock);
             int controllerPort = freePort();
             Properties props = new Properties();
@@ -131,13 +136,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * Takes the data folder for this process: a second broker on the same log would not fail but
      * wait forever for locks the first one holds.
      */
-    private static java.nio.channels.FileLock lockDataDir(final Path dataDir) throws IOException {
-        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(dataDir.resolve(LOCK_FILE),
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-        java.nio.channels.FileLock lock;
+    private static FileLock lockDataDir(final Path dataDir) throws IOException {
+        FileChannel channel = FileChannel.open(dataDir.resolve(LOCK_FILE),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
         try {
             lock = channel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+        } catch (OverlappingFileLockException sameProcess) {
             lock = null;
         }
         if (lock == null) {
@@ -148,9 +153,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return lock;
     }
 
-    private static int requireFree(final int port, final java.nio.channels.FileLock dataLock) throws IOException {
+    private static int requireFree(final int port, final FileLock dataLock) throws IOException {
         try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            socket.bind(new InetSocketAddress("127.0.0.1", port));
             return port;
         } catch (IOException inUse) {
             dataLock.channel().close();

@@ -2,6 +2,8 @@ package io.vectorstream.embed;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An embedder that looks texts to index up in an {@link EmbeddingCache} first and runs the model
@@ -10,7 +12,7 @@ import java.util.List;
  */
 public final class CachingEmbedder implements Embedder {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CachingEmbedder.class);
+    private static final Logger LOG = LoggerFactory.getLogger(CachingEmbedder.class);
 
     private final Embedder model;
     private final EmbeddingCache cache;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.vectorstream.index.Similarity;
@@ -147,7 +148,7 @@ public final class DjlEmbedder implements Embedder {
         try {
             model.load(modelDir, manifest.djlModelName());
             // DJL skips, silently, a parameter file that does not start with its magic bytes.
-            if (!block.getParameters().values().stream().allMatch(ai.djl.nn.Parameter::isInitialized)) {
+            if (!block.getParameters().values().stream().allMatch(Parameter::isInitialized)) {
                 throw new IOException("the parameters in " + modelDir.resolve(manifest.paramsFile())
                         + " are not a DJL parameter file; rebuild the model (bin/vectorstream build-model --force)");
             }

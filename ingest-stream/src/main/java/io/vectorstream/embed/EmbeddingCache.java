@@ -12,6 +12,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Vectors a model has computed, on local disk (a Chronicle Map file), keyed by SHA-256 of the
@@ -30,7 +32,7 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  */
 public final class EmbeddingCache implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddingCache.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingCache.class);
 
     private final ChronicleMap<byte[], byte[]> map;
     private final String modelId;

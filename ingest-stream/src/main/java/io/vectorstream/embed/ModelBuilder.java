@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.zip.ZipFile;
 
 /**
  * Builds a model folder ({@code model_artifacts/<model id>/}) from a pretrained model's ONNX export:
@@ -162,7 +163,7 @@ public final class ModelBuilder {
             return new ModelSource() {
                 @Override
                 public byte[] read(final String file) throws IOException {
-                    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(jar.toFile())) {
+                    try (ZipFile zip = new ZipFile(jar.toFile())) {
                         var entry = zip.getEntry(file);
                         if (entry == null) {
                             throw new IOException(jar + " has no " + file);

@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +90,7 @@ public final class Models implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list models in " + artifactsRoot, e);
         }
-        return java.util.Collections.unmodifiableMap(manifests);
+        return Collections.unmodifiableMap(manifests);
     }
 
     /** The manifest of a built model. */
@@ -191,7 +193,7 @@ public final class Models implements AutoCloseable {
 
     /** A library or request names a model that is not built in this process's artifacts folder. */
     public static final class UnknownModelException extends RuntimeException {
-        public UnknownModelException(final String modelId, final java.util.Collection<String> available) {
+        public UnknownModelException(final String modelId, final Collection<String> available) {
             super("model '" + modelId + "' is not built here (available: "
                     + (available.isEmpty() ? "none; run bin/vectorstream build-model" : String.join(", ", available))
                     + ")");

@@ -1,5 +1,8 @@
 package io.vectorstream.record;
 
+import io.vectorstream.schema.Ids;
+import java.io.ByteArrayOutputStream;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -107,7 +110,7 @@ public sealed interface RecordKey {
                 throw new IllegalArgumentException("trailing bytes after record key");
             }
             return key;
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated record key", e);
         }
     }
@@ -123,7 +126,7 @@ public sealed interface RecordKey {
         }
         String id = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
         in.position(in.position() + length);
-        if (!io.vectorstream.schema.Ids.isValid(id)) {
+        if (!Ids.isValid(id)) {
             throw new IllegalArgumentException("record key holds an invalid id");
         }
         return id;
@@ -131,7 +134,7 @@ public sealed interface RecordKey {
 
     /** Builds the binary form of a key. */
     final class Writer {
-        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64);
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(64);
 
         private Writer(final byte tag) {
             out.write(tag);

@@ -2,6 +2,8 @@ package io.vectorstream.store;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +59,7 @@ final class ApplyProgress implements AutoCloseable {
             if (!Files.exists(file) || Files.size(file) != SIZE) {
                 return Optional.empty();
             }
-            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(file));
+            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
             if (bytes.getInt(0) != MAGIC) {
                 return Optional.empty();
             }
@@ -103,7 +105,7 @@ final class ApplyProgress implements AutoCloseable {
             source(inputTopic, inputPartition);
         }
         // The record's writes to the shard file must not be reordered after this one.
-        java.lang.invoke.VarHandle.fullFence();
+        VarHandle.fullFence();
         page.putLong(APPLIED_AT, offset);
     }
 
@@ -141,7 +143,7 @@ final class ApplyProgress implements AutoCloseable {
         }
     }
 
-    private static void putText(final java.nio.ByteBuffer buffer, final int at, final String text, final int max) {
+    private static void putText(final ByteBuffer buffer, final int at, final String text, final int max) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > max) {
             throw new IllegalArgumentException("too long for the progress file: " + text);
@@ -150,7 +152,7 @@ final class ApplyProgress implements AutoCloseable {
         buffer.put(at + 2, bytes);
     }
 
-    private static String text(final java.nio.ByteBuffer buffer, final int at) {
+    private static String text(final ByteBuffer buffer, final int at) {
         int length = buffer.getShort(at);
         byte[] bytes = new byte[length];
         buffer.get(at + 2, bytes);

@@ -2,8 +2,10 @@ package io.vectorstream.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.index.BackgroundTraining;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.InvalidIndexParameter;
+import io.vectorstream.index.LshParams;
 import io.vectorstream.index.Metric;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.schema.IndexSpec;
@@ -28,7 +30,7 @@ public final class IndexSpecs {
      * @param background where the index's own trainings run ({@code null}: on the thread that writes it)
      */
     public static <K> VectorIndex<K> create(final String indexJson, final int dimension, final Metric metric,
-                                            final io.vectorstream.index.BackgroundTraining background) {
+                                            final BackgroundTraining background) {
         JsonNode spec = tolerated(indexJson, dimension);
         return IndexFactory.create(spec.path("kind").asText("flat"), dimension, metric, params(spec.get("params")),
                 background);
@@ -104,7 +106,7 @@ public final class IndexSpecs {
             return 0;
         }
         Map<String, Number> params = params(spec.params());
-        io.vectorstream.index.LshParams d = io.vectorstream.index.LshParams.DEFAULT;
+        LshParams d = LshParams.DEFAULT;
         long tables = params.getOrDefault("tables", d.tables()).longValue();
         long bits = params.getOrDefault("bits", d.bits()).longValue();
         return tables * bits * dimension * Float.BYTES;

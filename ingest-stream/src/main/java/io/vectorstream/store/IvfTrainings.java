@@ -3,6 +3,7 @@ package io.vectorstream.store;
 import io.vectorstream.index.IvfIndex;
 import io.vectorstream.index.IvfParams;
 import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.util.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -114,7 +115,7 @@ final class IvfTrainings {
     /** Forgets every training of the shard in {@code shardDir}: its records are gone. */
     static void deleteAll(final Path shardDir) {
         try {
-            io.vectorstream.util.Directories.deleteRecursively(shardDir.resolve(FOLDER));
+            Directories.deleteRecursively(shardDir.resolve(FOLDER));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + shardDir.resolve(FOLDER), e);
         }

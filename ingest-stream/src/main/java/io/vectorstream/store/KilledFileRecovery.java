@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Set;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Chronicle Map's recovery of a shard file whose process was killed, and which damage it may
@@ -27,7 +29,7 @@ import net.openhft.chronicle.map.ChronicleMapBuilder;
  */
 final class KilledFileRecovery {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KilledFileRecovery.class);
+    private static final Logger LOG = LoggerFactory.getLogger(KilledFileRecovery.class);
 
     private KilledFileRecovery() {
     }

@@ -1,13 +1,18 @@
 package io.vectorstream.store;
 
+import io.vectorstream.index.BackgroundTraining;
+import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.IvfIndex;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.record.LibraryRecord;
+import java.util.Map;
 import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What one shard holds of one library, in memory: its record, the ids of its documents and
@@ -17,7 +22,7 @@ import java.util.function.BiFunction;
  */
 final class LibraryShard {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LibraryShard.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LibraryShard.class);
 
     private volatile LibraryRecord library;
     private final ConcurrentSkipListMap<String, NavigableSet<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
@@ -39,10 +44,10 @@ final class LibraryShard {
     private long accountedBytes;
 
     /** Where the index's own trainings run ({@code null}: on the writer's thread). */
-    private final io.vectorstream.index.BackgroundTraining background;
+    private final BackgroundTraining background;
 
     LibraryShard(final String libraryId, final IvfTrainings trainings,
-                 final io.vectorstream.index.BackgroundTraining background) {
+                 final BackgroundTraining background) {
         this.libraryId = libraryId;
         this.trainings = trainings;
         this.background = background;
@@ -218,8 +223,8 @@ final class LibraryShard {
             } catch (IndexMemory.OverBudget e) {
                 LOG.warn("library '{}': its {} index would pass the memory budget ({}); this shard searches it "
                         + "exactly instead", libraryId, fresh.kind(), e.getMessage());
-                return io.vectorstream.index.IndexFactory.create("flat", record.dimension(), record.metric(),
-                        java.util.Map.of());
+                return IndexFactory.create("flat", record.dimension(), record.metric(),
+                        Map.of());
             }
         }
         return fresh;

@@ -1,5 +1,8 @@
 package io.vectorstream.store;
 
+import io.vectorstream.index.BackgroundTraining;
+import io.vectorstream.index.Hit;
+import io.vectorstream.index.VectorIndex;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
@@ -12,7 +15,6 @@ import io.vectorstream.record.RecordKey.WatermarkKey;
 import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
-import io.vectorstream.index.Hit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,8 @@ import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -56,14 +60,14 @@ final class ShardContents {
      * @param background where their own trainings run ({@code null}: on the writer's thread)
      */
     ShardContents(final Function<byte[], byte[]> records, final IvfTrainings trainings,
-                  final io.vectorstream.index.BackgroundTraining background) {
+                  final BackgroundTraining background) {
         this.records = records;
         this.trainings = trainings;
         this.background = background;
     }
 
     /** Where the indexes' own trainings run ({@code null}: on the writer's thread). */
-    private final io.vectorstream.index.BackgroundTraining background;
+    private final BackgroundTraining background;
 
     /** Takes a record that was just written. */
     void onPut(final RecordKey key, final byte[] value) {
@@ -126,7 +130,7 @@ final class ShardContents {
      * @param isNew whether the store holds no chunk under this key yet; asked only near a budget
      * @throws IndexMemory.OverBudget when it does not fit
      */
-    void requireRoomFor(final ChunkKey key, final java.util.function.BooleanSupplier isNew) {
+    void requireRoomFor(final ChunkKey key, final BooleanSupplier isNew) {
         LibraryShard shard = libraries.get(key.libraryId());
         if (shard == null) {
             return;
@@ -180,7 +184,7 @@ final class ShardContents {
             case ShardQuery.ListChunks q -> listChunks(q);
             case ShardQuery.Watermarks q -> Map.copyOf(watermarks);
             case ShardQuery.IndexReport q -> Optional.ofNullable(libraries.get(q.libraryId()))
-                    .map(LibraryShard::index).map(io.vectorstream.index.VectorIndex::stats);
+                    .map(LibraryShard::index).map(VectorIndex::stats);
         };
     }
 
@@ -189,7 +193,7 @@ final class ShardContents {
 
     private ShardQuery.KnnAnswer knn(final ShardQuery.Knn q) {
         LibraryShard shard = libraries.get(q.libraryId());
-        io.vectorstream.index.VectorIndex<ChunkRef> index = shard == null ? null : shard.index();
+        VectorIndex<ChunkRef> index = shard == null ? null : shard.index();
         if (index == null || index.dimension() != q.vector().length) {
             return new ShardQuery.KnnAnswer(List.of(), "flat"); // none yet, or mid-change of dimension
         }
@@ -326,7 +330,7 @@ final class ShardContents {
         return false;
     }
 
-    private void ifPresent(final String libraryId, final java.util.function.Consumer<LibraryShard> action) {
+    private void ifPresent(final String libraryId, final Consumer<LibraryShard> action) {
         LibraryShard shard = libraries.get(libraryId);
         if (shard != null) {
             action.accept(shard);

@@ -1,10 +1,13 @@
 package io.vectorstream.store;
 
+import io.vectorstream.util.Pause;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,6 +18,8 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides whether a shard file left by a process that did not close it (killed, crashed) can be
@@ -39,7 +44,7 @@ final class UncleanReopen {
      * exactly-once), and the coordinator looks for expired ones every 10 s.
      */
     private static final Duration PENDING_TRANSACTION_WAIT = Duration.ofSeconds(30);
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UncleanReopen.class);
+    private static final Logger LOG = LoggerFactory.getLogger(UncleanReopen.class);
 
     private UncleanReopen() {
     }
@@ -77,7 +82,7 @@ final class UncleanReopen {
                         PENDING_TRANSACTION_WAIT.toSeconds(), input);
                 long deadline = System.nanoTime() + PENDING_TRANSACTION_WAIT.toNanos();
                 while (committed == null && System.nanoTime() < deadline) {
-                    io.vectorstream.util.Pause.millis(500, "a pending transaction");
+                    Pause.millis(500, "a pending transaction");
                     committed = committedInput(admin, applicationId, input, true);
                 }
             }
@@ -109,8 +114,8 @@ final class UncleanReopen {
                                                     final TopicPartition input, final boolean stable)
             throws Exception {
         return admin.listConsumerGroupOffsets(Map.of(applicationId,
-                        new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec()),
-                        new org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions().requireStable(stable))
+                        new ListConsumerGroupOffsetsSpec()),
+                        new ListConsumerGroupOffsetsOptions().requireStable(stable))
                 .partitionsToOffsetAndMetadata(applicationId).get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(input);
     }
 

@@ -2,6 +2,7 @@ package io.vectorstream.stream;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -99,7 +100,7 @@ final class AdminInputEnds implements InputEnds {
     private Map<Integer, Long> read() throws Exception {
         if (partitions == 0 || System.nanoTime() - partitionsReadAt > DESCRIBE_EVERY_NANOS) {
             partitions = Topics.onceTopicsAreKnown("describe topic " + topic, () -> admin.describeTopics(
-                    java.util.List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size());
+                    List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size());
             partitionsReadAt = System.nanoTime();
         }
         Map<TopicPartition, OffsetSpec> wanted = new HashMap<>();

@@ -1,10 +1,18 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -134,22 +142,22 @@ public final class ApplicationReset {
         if (!Files.exists(lockFile)) {
             return false;
         }
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            java.nio.channels.FileLock lock = channel.tryLock();
+        try (FileChannel channel = FileChannel.open(lockFile,
+                StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
             if (lock == null) {
                 return true;
             }
             lock.release();
             return false;
-        } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+        } catch (OverlappingFileLockException sameProcess) {
             return true;
         } catch (IOException e) {
             return true;
         }
     }
 
-    private static java.util.Collection<MemberDescription> members(final Admin admin, final String applicationId) {
+    private static Collection<MemberDescription> members(final Admin admin, final String applicationId) {
         ConsumerGroupDescription group;
         try {
             group = AdminCalls.get("describe consumer group " + applicationId, () -> admin
@@ -210,7 +218,7 @@ public final class ApplicationReset {
                 throw new IllegalStateException("topics still exist " + TIMEOUT_SECONDS + " s after their deletion: "
                         + names.stream().filter(left::contains).toList());
             }
-            io.vectorstream.util.Pause.millis(100, "the deletion of " + names);
+            Pause.millis(100, "the deletion of " + names);
         }
     }
 
@@ -222,7 +230,7 @@ public final class ApplicationReset {
         try (Stream<Path> children = Files.list(state)) {
             List<Path> folders = children.filter(Files::isDirectory).toList();
             for (Path folder : folders) {
-                io.vectorstream.util.Directories.deleteRecursively(folder);
+                Directories.deleteRecursively(folder);
             }
             return folders.size();
         } catch (IOException e) {
@@ -246,7 +254,7 @@ public final class ApplicationReset {
         }
         topics.verifyEventRetention(admin, settings.bootstrapServers());
         int partitions = topics.shardCount(admin, topics.events());
-        Map<TopicPartition, OffsetSpec> earliest = new java.util.HashMap<>();
+        Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
             earliest.put(new TopicPartition(topics.events(), p), OffsetSpec.earliest());
         }
@@ -272,7 +280,7 @@ public final class ApplicationReset {
 
     /** An instance of the application is still running: resetting under it would corrupt its state. */
     public static final class StillRunningException extends IllegalStateException {
-        StillRunningException(final String applicationId, final java.util.Collection<MemberDescription> members) {
+        StillRunningException(final String applicationId, final Collection<MemberDescription> members) {
             super("instances of application '" + applicationId + "' are still running (" + members.size()
                     + " members of its consumer group: " + members.stream()
                     .map(m -> m.clientId() + " at " + m.host()).distinct().toList()

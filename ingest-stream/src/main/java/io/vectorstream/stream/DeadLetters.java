@@ -3,6 +3,7 @@ package io.vectorstream.stream;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Record;
 
 /** Headers of a record on the dead-letter topic: why it was rejected and where it came from. */
 public final class DeadLetters {
@@ -36,7 +37,7 @@ public final class DeadLetters {
      * ({@link #VALUE_OMITTED}). A dead letter the topic refused would stop the stream thread, and
      * the record would stop it again at every restart.
      */
-    static org.apache.kafka.streams.processor.api.Record<byte[], byte[]> of(final byte[] key, final byte[] value,
+    static Record<byte[], byte[]> of(final byte[] key, final byte[] value,
             final long timestamp, final String reason, final String field, final String topic, final int partition,
             final long offset) {
         Headers headers = headers(reason, field, topic, partition, offset);
@@ -47,7 +48,7 @@ public final class DeadLetters {
             headers.add(VALUE_OMITTED, Long.toString(value.length).getBytes(StandardCharsets.UTF_8));
             keptValue = null;
         }
-        return new org.apache.kafka.streams.processor.api.Record<>(keptKey, keptValue, timestamp, headers);
+        return new Record<>(keptKey, keptValue, timestamp, headers);
     }
 
     static Headers headers(final String reason, final String field, final String topic, final int partition,

@@ -5,17 +5,25 @@ import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
 import io.vectorstream.schema.Json;
+import io.vectorstream.schema.Limits;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -120,18 +128,18 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     /** Offset of the oldest held event at the last punctuation, or -1. */
     private long oldestHeldAtLastPunctuation = -1;
     private long lastWatermarkSent = -1;
-    private org.apache.kafka.streams.processor.Cancellable punctuation;
+    private Cancellable punctuation;
 
     static final String PROCESSED = "processed";
     static final String WATERMARKED = "watermarked";
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
-                   final TextEmbedding models, final io.vectorstream.schema.Limits limits) {
+                   final TextEmbedding models, final Limits limits) {
         this(librariesStoreName, pendingStoreName, progressStoreName, models, limits, embeddingThreads(1));
     }
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
-                   final TextEmbedding models, final io.vectorstream.schema.Limits limits,
+                   final TextEmbedding models, final Limits limits,
                    final ExecutorService embeddingThreads) {
         this.embeddingThreads = embeddingThreads;
         this.librariesStoreName = librariesStoreName;
@@ -282,7 +290,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         JsonNode json;
         try {
             json = Json.MAPPER.readTree(event.value());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return null; // the translator rejects it with the reason
         }
         if (json == null || !json.isObject()) {
@@ -381,11 +389,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             return;
         }
         try {
-            inFlight.vectors().get(IN_FLIGHT_CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            inFlight.vectors().get(IN_FLIGHT_CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | java.util.concurrent.TimeoutException
-                 | java.util.concurrent.CancellationException e) {
+        } catch (ExecutionException | TimeoutException
+                 | CancellationException e) {
             LOG.debug("batch in flight not awaited cleanly", e);
         }
     }
@@ -416,7 +424,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
             embedding.add(inFlight.vectors().get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new org.apache.kafka.common.errors.InterruptException(e);
+            throw new InterruptException(e);
         } catch (ExecutionException e) {
             // compute() leaves failing models out; anything else: each event embeds on its own below
             LOG.warn("embedding a batch failed; its events are embedded one by one", e.getCause());
@@ -465,7 +473,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         EventTranslator.Outcome outcome;
         try {
             outcome = translator.translate(key, value, offset, timestamp, this::library);
-        } catch (org.apache.kafka.common.KafkaException kafkaError) {
+        } catch (KafkaException kafkaError) {
             throw kafkaError;
         } catch (RuntimeException bug) {
             // A rule that throws instead of rejecting is a bug; it must not stop the pipeline.

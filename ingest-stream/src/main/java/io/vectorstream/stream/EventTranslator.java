@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.embed.Embedder;
 import io.vectorstream.embed.Models;
-import io.vectorstream.index.Metric;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.DocumentUpsert;
@@ -14,6 +13,8 @@ import io.vectorstream.record.RecordKey;
 import io.vectorstream.schema.ChunkBody;
 import io.vectorstream.schema.DocumentBody;
 import io.vectorstream.schema.Event;
+import io.vectorstream.schema.EventType;
+import io.vectorstream.schema.Ids;
 import io.vectorstream.schema.IndexSpec;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
@@ -22,6 +23,7 @@ import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.VectorRules;
 import io.vectorstream.schema.Violation;
 import io.vectorstream.store.IndexSpecs;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -87,7 +90,7 @@ public final class EventTranslator {
     }
 
     /** The longest record key: a tag and three ids of 128 ASCII characters, each with its 2-byte length. */
-    private static final int MAX_KEY_BYTES = 1 + 3 * (2 + io.vectorstream.schema.Ids.MAX_LENGTH);
+    private static final int MAX_KEY_BYTES = 1 + 3 * (2 + Ids.MAX_LENGTH);
 
     /**
      * The outcome, or a rejection when a record it would write is larger than the topics and
@@ -150,7 +153,7 @@ public final class EventTranslator {
             json = Json.ONE_VALUE.readTree(value);
         } catch (JsonProcessingException e) {
             return new Rejected("malformed JSON: " + e.getOriginalMessage(), null);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return new Rejected("unreadable value: " + e.getMessage(), null);
         }
         if (json == null || !json.isObject()) {
@@ -179,7 +182,7 @@ public final class EventTranslator {
         }
         long time = eventTime(event, timestamp);
         LibraryRecord library = libraries.apply(event.libraryId());
-        if (library == null && event.type() != io.vectorstream.schema.EventType.LIBRARY_UPSERTED) {
+        if (library == null && event.type() != EventType.LIBRARY_UPSERTED) {
             return new Rejected("unknown library '" + event.libraryId() + "'", "libraryId");
         }
         if (event.expectedVersion() != null) {
@@ -224,7 +227,7 @@ public final class EventTranslator {
     /** Why an event with an {@code expectedVersion} cannot apply, or {@code null} when it can. */
     private static Rejected versionConflict(final Event event, final LibraryRecord library) {
         long expected = event.expectedVersion();
-        if (event.type() != io.vectorstream.schema.EventType.LIBRARY_UPSERTED) {
+        if (event.type() != EventType.LIBRARY_UPSERTED) {
             return new Rejected("expectedVersion applies to library.upserted only", "expectedVersion");
         }
         if (library == null) {
@@ -287,7 +290,7 @@ public final class EventTranslator {
             return new Rejected("the dimension of library '" + event.libraryId() + "' is " + existing.dimension()
                     + " and cannot change", "payload.dimension");
         }
-        if (existing != null && !java.util.Objects.equals(existing.model(), body.model())) {
+        if (existing != null && !Objects.equals(existing.model(), body.model())) {
             return new Rejected("the model of library '" + event.libraryId() + "' is "
                     + (existing.model() == null ? "none" : "'" + existing.model() + "'")
                     + " and cannot change: its vectors came from it", "payload.model");

@@ -2,18 +2,31 @@ package io.vectorstream.stream;
 
 import io.vectorstream.embed.Models;
 import io.vectorstream.schema.Limits;
+import io.vectorstream.store.ChronicleShardStore;
 import io.vectorstream.store.ShardStoreOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import java.time.Duration;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * Runs the topology: creates missing topics, then starts a Kafka Streams instance with the
@@ -126,18 +139,18 @@ public final class IngestStreams implements AutoCloseable {
             // Kafka Streams' 10 s transaction timeout would abort it (and retry it forever). 15 minutes
             // is the brokers' default ceiling (transaction.max.timeout.ms): about 10,000 texts of
             // 256 tokens on one core. Larger documents should be sent as chunk events.
-            props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
                     (int) Duration.ofMinutes(15).toMillis());
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
                     (int) Duration.ofMinutes(20).toMillis());
             // Dead letters copy whole events, which may be as large as the events topic allows, and add headers.
-            props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
                     Topics.MAX_DEAD_LETTER_BYTES);
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_EVENT_BYTES);
             // Chunk and changelog records are about 1.7 KB with 384-d vectors: the default 16 KB batch
             // held nine, so the broker handled a produce per few records (bench durability: ingest
             // +30%, replay +35% with 256 KB). Batches still leave at each commit (100 ms).
-            props.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.BATCH_SIZE_CONFIG),
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG),
                     256 * 1024);
             // No record may stop a stream thread (README "The pipeline's invariant").
             props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, ProcessingFailures.class);
@@ -147,7 +160,7 @@ public final class IngestStreams implements AutoCloseable {
             props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionFailures.class);
             // The sources read bytes, which cannot fail to deserialise; should one ever, it is skipped and logged.
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    org.apache.kafka.streams.errors.LogAndContinueExceptionHandler.class);
+                    LogAndContinueExceptionHandler.class);
             props.putAll(overrides);
             return props;
         }
@@ -155,11 +168,11 @@ public final class IngestStreams implements AutoCloseable {
 
     /** Creates the topics if needed and starts the Streams instance (returns before it is RUNNING). */
     public static IngestStreams start(final Settings settings) {
-        io.vectorstream.store.ChronicleShardStore.prepareInBackground(); // beside the topic checks below
+        ChronicleShardStore.prepareInBackground(); // beside the topic checks below
         // Building the topology (schemas, validators: ~0.5 s of class loading on a cold JVM) needs
         // no broker: it runs while the topic checks below wait for theirs.
-        java.util.concurrent.CompletableFuture<org.apache.kafka.streams.Topology> topology =
-                new java.util.concurrent.CompletableFuture<>();
+        CompletableFuture<Topology> topology =
+                new CompletableFuture<>();
         InputEnds inputEnds = new AdminInputEnds(settings.bootstrapServers(), settings.topics().events());
         ExecutorService embeddingThreads = EventProcessor.embeddingThreads(settings.streamThreads());
         Thread.ofPlatform().daemon().name("topology-build").start(() -> {
@@ -210,11 +223,11 @@ public final class IngestStreams implements AutoCloseable {
         }
     }
 
-    private static org.apache.kafka.streams.Topology built(
-            final java.util.concurrent.CompletableFuture<org.apache.kafka.streams.Topology> topology) {
+    private static Topology built(
+            final CompletableFuture<Topology> topology) {
         try {
             return topology.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
             }
@@ -231,18 +244,18 @@ public final class IngestStreams implements AutoCloseable {
     static String staticMemberId(final Path stateDir) {
         Path file = stateDir.resolve("instance.id");
         try {
-            if (java.nio.file.Files.exists(file)) {
-                String id = java.nio.file.Files.readString(file).strip();
+            if (Files.exists(file)) {
+                String id = Files.readString(file).strip();
                 if (id.matches("[A-Za-z0-9._-]{1,200}")) {
                     return id;
                 }
             }
-            java.nio.file.Files.createDirectories(stateDir);
-            String id = "vectorstream-" + java.util.UUID.randomUUID();
-            java.nio.file.Files.writeString(file, id);
+            Files.createDirectories(stateDir);
+            String id = "vectorstream-" + UUID.randomUUID();
+            Files.writeString(file, id);
             return id;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot keep the instance id in " + file, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the instance id in " + file, e);
         }
     }
 
@@ -257,11 +270,11 @@ public final class IngestStreams implements AutoCloseable {
      */
     public long heldEvents() {
         try {
-            return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(
+            return streams.store(StoreQueryParameters.fromNameAndType(
                     VectorstreamTopology.PENDING_EMBEDDING_STORE,
-                    org.apache.kafka.streams.state.QueryableStoreTypes.<Long, byte[]>keyValueStore()))
+                    QueryableStoreTypes.<Long, byte[]>keyValueStore()))
                     .approximateNumEntries();
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException notQueryableNow) {
+        } catch (InvalidStateStoreException notQueryableNow) {
             return -1;
         }
     }
@@ -303,7 +316,7 @@ public final class IngestStreams implements AutoCloseable {
     public void close() {
         // Start-up stores no task took hold their files open: closed before Kafka Streams lets go
         // of the state folder's lock, so that no other process opens those files meanwhile.
-        io.vectorstream.store.ChronicleShardStore.closeStartupStoresNotTaken(settings.stateDir());
+        ChronicleShardStore.closeStartupStoresNotTaken(settings.stateDir());
         threadFailures.close();
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));

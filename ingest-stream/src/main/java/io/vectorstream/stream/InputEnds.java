@@ -1,5 +1,7 @@
 package io.vectorstream.stream;
 
+import java.time.Duration;
+
 /**
  * How far each partition of the events topic reaches, for the shards to check watermarks against.
  * A watermark says "every event of input partition p up to offset o has been applied here"; one
@@ -27,7 +29,7 @@ public interface InputEnds extends AutoCloseable {
      *
      * @return whether one did within {@code timeout}
      */
-    boolean awaitReading(java.time.Duration timeout);
+    boolean awaitReading(Duration timeout);
 
     @Override
     void close();
@@ -50,7 +52,7 @@ public interface InputEnds extends AutoCloseable {
             }
 
             @Override
-            public boolean awaitReading(final java.time.Duration timeout) {
+            public boolean awaitReading(final Duration timeout) {
                 return true;
             }
 

@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -74,7 +75,7 @@ record PendingEvent(byte[] key, byte[] value, long timestamp, String topic, int 
             }
             return new PendingEvent(key, value, timestamp, new String(topic, StandardCharsets.UTF_8), partition,
                     offset, null, List.of());
-        } catch (java.nio.BufferUnderflowException | NullPointerException e) {
+        } catch (BufferUnderflowException | NullPointerException e) {
             throw new IllegalArgumentException("damaged pending event: truncated", e);
         }
     }

@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -26,7 +27,7 @@ public final class ProductionFailures implements ProductionExceptionHandler {
     private static final AtomicLong FAILED_SENDS = new AtomicLong();
 
     @Override
-    public void configure(final java.util.Map<String, ?> configs) {
+    public void configure(final Map<String, ?> configs) {
         // nothing to configure
     }
 

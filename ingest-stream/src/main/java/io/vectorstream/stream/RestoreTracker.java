@@ -1,7 +1,9 @@
 package io.vectorstream.stream;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.slf4j.Logger;
@@ -15,7 +17,7 @@ final class RestoreTracker implements StateRestoreListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestoreTracker.class);
     private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
-    private final java.util.Map<String, java.util.concurrent.atomic.LongAdder> restoredByStore =
+    private final Map<String, LongAdder> restoredByStore =
             new ConcurrentHashMap<>();
 
     int restoring() {
@@ -24,7 +26,7 @@ final class RestoreTracker implements StateRestoreListener {
 
     /** Records restored from changelogs into the stores of this name since start. */
     long restoredRecords(final String storeName) {
-        java.util.concurrent.atomic.LongAdder restored = restoredByStore.get(storeName);
+        LongAdder restored = restoredByStore.get(storeName);
         return restored == null ? 0 : restored.sum();
     }
 
@@ -38,7 +40,7 @@ final class RestoreTracker implements StateRestoreListener {
     @Override
     public void onBatchRestored(final TopicPartition partition, final String storeName, final long batchEndOffset,
                                 final long numRestored) {
-        restoredByStore.computeIfAbsent(storeName, name -> new java.util.concurrent.atomic.LongAdder()).add(numRestored);
+        restoredByStore.computeIfAbsent(storeName, name -> new LongAdder()).add(numRestored);
     }
 
     @Override

@@ -1,10 +1,14 @@
 package io.vectorstream.stream;
 
 import io.vectorstream.store.ShardQuery;
+import io.vectorstream.store.WatermarkSignal;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
@@ -23,8 +27,8 @@ public final class ShardClient {
     /** @param shardCount partitions of {@code vectorstream.chunks} */
     public ShardClient(final KafkaStreams streams, final int shardCount) {
         this.streams = streams;
-        this.allShards = java.util.stream.IntStream.range(0, shardCount).boxed()
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.allShards = IntStream.range(0, shardCount).boxed()
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** How many shards there are (partitions of {@code vectorstream.chunks}). */
@@ -84,7 +88,7 @@ public final class ShardClient {
     public boolean awaitApplied(final ConsistencyToken token, final Set<Integer> partitions, final Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            long seen = io.vectorstream.store.WatermarkSignal.moves();
+            long seen = WatermarkSignal.moves();
             Map<Integer, Map<Integer, Long>> watermarks;
             try {
                 watermarks = query(new ShardQuery.Watermarks(), partitions);
@@ -102,7 +106,7 @@ public final class ShardClient {
             try {
                 // Woken when a watermark moves; at least every 100 ms anyway, since a shard that was
                 // not answering (mid-rebalance) may answer now without any move.
-                io.vectorstream.store.WatermarkSignal.awaitMoveAfter(seen, Math.min(left, RECHECK_NANOS));
+                WatermarkSignal.awaitMoveAfter(seen, Math.min(left, RECHECK_NANOS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
@@ -110,7 +114,7 @@ public final class ShardClient {
         }
     }
 
-    private static final long RECHECK_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** A shard that should answer cannot. */
     public static final class ShardUnavailableException extends RuntimeException {

@@ -6,20 +6,28 @@ import io.vectorstream.record.DocumentUpsert;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
+import io.vectorstream.store.IndexMemory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The second sub-topology's processor: applies the records of one {@code vectorstream.chunks}
@@ -33,7 +41,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ShardWriter.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
 
     private final String storeName;
     private final InputEnds inputEnds;
@@ -43,7 +51,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
      * partition reaching them, dropped when a reading begun after they came still does not
      * ({@link InputEnds}).
      */
-    private final Map<Integer, java.util.TreeMap<Long, Long>> heldWatermarks = new HashMap<>();
+    private final Map<Integer, TreeMap<Long, Long>> heldWatermarks = new HashMap<>();
     /** Held watermarks per partition at most; the smallest go first (a larger one applied covers them). */
     static final int MAX_HELD_WATERMARKS = 64;
     private ProcessorContext<byte[], byte[]> context;
@@ -63,11 +71,11 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         // The shard store trains, between records, the indexes its open left untrained (searching
         // exactly until then); with no records coming, an empty putAll once a second gives it the
         // writer thread. It applies nothing.
-        processorContext.schedule(java.time.Duration.ofSeconds(1),
-                org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, now -> store.putAll(List.of()));
+        processorContext.schedule(Duration.ofSeconds(1),
+                PunctuationType.WALL_CLOCK_TIME, now -> store.putAll(List.of()));
         heldWatermarks.clear();
-        processorContext.schedule(java.time.Duration.ofMillis(WATERMARK_CHECK_MS),
-                org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, now -> applyConfirmedWatermarks());
+        processorContext.schedule(Duration.ofMillis(WATERMARK_CHECK_MS),
+                PunctuationType.WALL_CLOCK_TIME, now -> applyConfirmedWatermarks());
     }
 
     /** How often held watermarks are checked against new readings of the input's ends. */
@@ -86,7 +94,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         for (var it = heldWatermarks.entrySet().iterator(); it.hasNext(); ) {
             var held = it.next();
             int partition = held.getKey();
-            java.util.TreeMap<Long, Long> offsets = held.getValue();
+            TreeMap<Long, Long> offsets = held.getValue();
             long end = inputEnds.end(partition);
             Long reached = offsets.lowerKey(end);
             if (reached != null) {
@@ -120,8 +128,8 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
             put(key.encode(), value);
             return;
         }
-        java.util.TreeMap<Long, Long> held = heldWatermarks.computeIfAbsent(key.inputPartition(),
-                p -> new java.util.TreeMap<>());
+        TreeMap<Long, Long> held = heldWatermarks.computeIfAbsent(key.inputPartition(),
+                p -> new TreeMap<>());
         held.putIfAbsent(offset, System.nanoTime());
         if (held.size() > MAX_HELD_WATERMARKS) {
             held.pollFirstEntry();
@@ -141,17 +149,17 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
             apply(record);
             requireWritesFit();
             store.putAll(writes);
-        } catch (org.apache.kafka.common.KafkaException kafkaError) {
+        } catch (KafkaException kafkaError) {
             throw kafkaError;
         } catch (RuntimeException e) {
             var meta = context.recordMetadata().orElseThrow();
-            if (e instanceof io.vectorstream.store.IndexMemory.OverBudget) {
+            if (e instanceof IndexMemory.OverBudget) {
                 DeadLetterLog.SHARED.record(meta.topic() + "-" + meta.partition() + "@" + meta.offset(), e.getMessage());
             } else {
                 LOG.error("cannot apply record {}-{}@{} to the shard store; sent to the dead-letter topic", meta.topic(),
                         meta.partition(), meta.offset(), e);
             }
-            String reason = e instanceof io.vectorstream.store.IndexMemory.OverBudget overBudget
+            String reason = e instanceof IndexMemory.OverBudget overBudget
                     ? overBudget.getMessage() : "cannot apply to the shard store: " + e;
             context.forward(DeadLetters.of(record.key(), record.value(), record.timestamp(), reason, null,
                     meta.topic(), meta.partition(), meta.offset()), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
@@ -255,7 +263,7 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         return keys;
     }
 
-    private <T> T read(final RecordKey key, final java.util.function.Function<byte[], T> decoder) {
+    private <T> T read(final RecordKey key, final Function<byte[], T> decoder) {
         byte[] bytes = store.get(Bytes.wrap(key.encode()));
         return bytes == null ? null : decoder.apply(bytes);
     }

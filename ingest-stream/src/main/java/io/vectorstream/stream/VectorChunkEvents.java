@@ -4,9 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.schema.Embeddings;
+import io.vectorstream.schema.Ids;
 import io.vectorstream.schema.Json;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -189,11 +192,11 @@ final class VectorChunkEvents {
                 return null;
             }
             if (n == vector.length) {
-                vector = java.util.Arrays.copyOf(vector, vector.length * 2);
+                vector = Arrays.copyOf(vector, vector.length * 2);
             }
             vector[n++] = f;
         }
-        return n == 0 ? null : java.util.Arrays.copyOf(vector, n);
+        return n == 0 ? null : Arrays.copyOf(vector, n);
     }
 
     /** {@code common.json}'s metadata: at most 64 fields, plain names, string, number, boolean or string-list values. */
@@ -233,7 +236,7 @@ final class VectorChunkEvents {
             return null;
         }
         String id = p.getText();
-        return io.vectorstream.schema.Ids.isValid(id) ? id : null;
+        return Ids.isValid(id) ? id : null;
     }
 
     /** {@code ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$} */
@@ -299,7 +302,7 @@ final class VectorChunkEvents {
         try {
             Instant.parse(s);
             return true;
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             return false;
         }
     }

@@ -1,7 +1,9 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.schema.Limits;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.store.ShardStoreSupplier;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -31,7 +33,7 @@ public final class VectorstreamTopology {
     public static final String VALIDATION_PROGRESS_STORE = "validation-progress";
 
     /** Every state store of the topology (each has a changelog named after it). */
-    static final java.util.List<String> STORES = java.util.List.of(SHARD_STORE, LIBRARY_SETTINGS_STORE,
+    static final List<String> STORES = List.of(SHARD_STORE, LIBRARY_SETTINGS_STORE,
             PENDING_EMBEDDING_STORE, VALIDATION_PROGRESS_STORE);
 
     static final String SHARDS_SINK = "to-shards";
@@ -49,7 +51,7 @@ public final class VectorstreamTopology {
      * @param inputEnds the events topic's ends, which the shards check watermarks against
      */
     public static Topology build(final Topics topics, final ShardStoreOptions storeOptions,
-                                 final TextEmbedding embedding, final io.vectorstream.schema.Limits limits,
+                                 final TextEmbedding embedding, final Limits limits,
                                  final InputEnds inputEnds) {
         return build(topics, storeOptions, embedding, limits, inputEnds, EventProcessor.embeddingThreads(2));
     }
@@ -59,7 +61,7 @@ public final class VectorstreamTopology {
      * with the threads that run the embedding stage's model calls (the caller stops them).
      */
     public static Topology build(final Topics topics, final ShardStoreOptions storeOptions,
-                                 final TextEmbedding embedding, final io.vectorstream.schema.Limits limits,
+                                 final TextEmbedding embedding, final Limits limits,
                                  final InputEnds inputEnds, final ExecutorService embeddingThreads) {
         ByteArraySerializer bytesOut = new ByteArraySerializer();
         ByteArrayDeserializer bytesIn = new ByteArrayDeserializer();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -33,7 +34,7 @@ class BertEncoderBlockTest {
     @BeforeAll
     static void engine() {
         DjlRuntime.configure();
-        manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
     }
 
     @AfterAll

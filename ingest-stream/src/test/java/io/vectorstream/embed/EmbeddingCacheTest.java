@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.util.Directories;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +17,7 @@ class EmbeddingCacheTest {
 
     @Test
     void aFullCacheEvictsToTakeNewVectorsAndStaysWithinItsCapacity() throws Exception {
-        Path dir = io.vectorstream.util.Directories.temporary("embedding-cache-test");
+        Path dir = Directories.temporary("embedding-cache-test");
         int capacity = 200;
         try (EmbeddingCache cache = EmbeddingCache.open(dir, manifest(4), capacity)) {
             for (int i = 0; i < 2_000; i++) {

@@ -9,6 +9,7 @@ import io.vectorstream.util.Directories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The model registry: what is built, unknown ids, and a broken model that is not reloaded on every call. */
@@ -33,10 +34,10 @@ class ModelsTest {
     void closedModelsRefuseToRunOrLoad() {
         Models models = new Models(TestModel.dir().getParent(), null, 0);
         Embedder embedder = models.embedder(KnownModel.DEFAULT.id());
-        assertEquals(1, embedder.embed(java.util.List.of("a sentence"), Embedder.Purpose.PASSAGE).length);
+        assertEquals(1, embedder.embed(List.of("a sentence"), Embedder.Purpose.PASSAGE).length);
         models.close();
         assertThrows(IllegalStateException.class,
-                () -> embedder.embed(java.util.List.of("a sentence"), Embedder.Purpose.PASSAGE));
+                () -> embedder.embed(List.of("a sentence"), Embedder.Purpose.PASSAGE));
         assertThrows(IllegalStateException.class, () -> models.embedder(KnownModel.DEFAULT.id()));
     }
 

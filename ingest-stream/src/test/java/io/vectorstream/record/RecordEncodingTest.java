@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.index.Metric;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class RecordEncodingTest {
             assertThrows(IllegalArgumentException.class,
                     () -> RecordKey.decode(new RecordKey.ChunkKey("lib", "doc", id).encode()), id);
         }
-        byte[] negative = java.nio.ByteBuffer.allocate(5).put(RecordKey.WATERMARK).putInt(-1).array();
+        byte[] negative = ByteBuffer.allocate(5).put(RecordKey.WATERMARK).putInt(-1).array();
         assertThrows(IllegalArgumentException.class, () -> RecordKey.decode(negative));
     }
 
@@ -62,12 +63,12 @@ class RecordEncodingTest {
         int countAt = 1 + 4 + 1 + 4 + 1 + 4 + 1 + 4 + 4;
         for (int forged : new int[] {Integer.MAX_VALUE, -2, 1 << 28}) {
             byte[] copy = encoded.clone();
-            java.nio.ByteBuffer.wrap(copy).putInt(countAt, forged);
+            ByteBuffer.wrap(copy).putInt(countAt, forged);
             assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeChunk(copy), "count " + forged);
             assertThrows(IllegalArgumentException.class, () -> RecordCodec.vectorOfChunk(copy), "count " + forged);
         }
         byte[] hugeString = encoded.clone();
-        java.nio.ByteBuffer.wrap(hugeString).putInt(1, Integer.MAX_VALUE);
+        ByteBuffer.wrap(hugeString).putInt(1, Integer.MAX_VALUE);
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeChunk(hugeString));
         for (int cut = 0; cut < encoded.length; cut++) {
             byte[] truncated = Arrays.copyOf(encoded, cut);
@@ -75,7 +76,7 @@ class RecordEncodingTest {
         }
         DocumentUpsert upsert = new DocumentUpsert(new DocumentRecord("l", "d", "{}", 1, 2, 3), List.of("a"));
         byte[] manyIds = RecordCodec.encode(upsert);
-        java.nio.ByteBuffer.wrap(manyIds).putInt(manyIds.length - 4 - 1 - 4, Integer.MAX_VALUE);
+        ByteBuffer.wrap(manyIds).putInt(manyIds.length - 4 - 1 - 4, Integer.MAX_VALUE);
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeDocumentUpsert(manyIds));
 
         LibraryRecord library = new LibraryRecord("l", "n", "{}", 3, Metric.L2, "{\"kind\":\"flat\"}", 1, 2, 3, null);
@@ -83,11 +84,11 @@ class RecordEncodingTest {
         int dimensionAt = 1 + 4 + 1 + 4 + 1 + 4 + 2;
         for (int forged : new int[] {0, -1, 4097, Integer.MAX_VALUE}) {
             byte[] copy = lib.clone();
-            java.nio.ByteBuffer.wrap(copy).putInt(dimensionAt, forged);
+            ByteBuffer.wrap(copy).putInt(dimensionAt, forged);
             assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeLibrary(copy), "dimension " + forged);
         }
         byte[] badMetric = lib.clone();
-        java.nio.ByteBuffer.wrap(badMetric).putInt(dimensionAt + 4, 99);
+        ByteBuffer.wrap(badMetric).putInt(dimensionAt + 4, 99);
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeLibrary(badMetric));
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeOffset(new byte[7]));
         assertThrows(IllegalArgumentException.class, () -> RecordCodec.decodeOffset(RecordCodec.encodeOffset(-5)));

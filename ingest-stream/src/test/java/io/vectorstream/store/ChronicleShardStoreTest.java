@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.index.IndexStats;
 import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
@@ -12,15 +13,20 @@ import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
+import io.vectorstream.testing.SyntheticData;
+import io.vectorstream.util.Directories;
 import java.io.File;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Bytes;
@@ -30,6 +36,7 @@ import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 /** The shard store alone: its derived view survives a reopen, prefix scans, concurrent readers. */
@@ -63,7 +70,7 @@ class ChronicleShardStoreTest {
 
     /** A closed store of one library with {@code chunks} chunks, chunk i pointing along (i, 1). */
     private static File closedStoreWith(final int chunks) {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 2);
         for (int i = 0; i < chunks; i++) {
@@ -101,7 +108,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void aReopenedStoreRebuildsExactlyTheSameView() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 2);
         // Many keys of equal length: Chronicle Map reuses key arrays while iterating.
@@ -130,7 +137,7 @@ class ChronicleShardStoreTest {
     @Test
     void theTaskTakesOverWhatTheStartUpOpenedWithItsViewAndClosesItCleanly() throws Exception {
         File dir = closedStoreWith(300);
-        java.nio.file.Path clean = dir.toPath().resolve("shards").resolve(CleanClose.FILE_NAME);
+        Path clean = dir.toPath().resolve("shards").resolve(CleanClose.FILE_NAME);
 
         openAtStartUp(dir).close();
         assertFalse(Files.exists(clean), "the start-up's store is kept open for the task, not closed");
@@ -163,7 +170,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void anIndexRequestAmongTheLoadedRecordsTrainsTheLibraryAfterTheOpenWhateverItsSize() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 2, Metric.DOT, "{\"kind\":\"ivf\"}");
         for (int i = 0; i < 300; i++) {
@@ -199,7 +206,7 @@ class ChronicleShardStoreTest {
         File dir = closedStoreWith(50);
         openAtStartUp(dir).close();
         // As Kafka Streams does with the state of a task it finds corrupted.
-        io.vectorstream.util.Directories.deleteRecursively(dir.toPath().resolve("shards"));
+        Directories.deleteRecursively(dir.toPath().resolve("shards"));
 
         ChronicleShardStore task = open(dir);
         assertEquals(0, chunkCount(task), "a new, empty store, as the file on disk is; not the old one's view");
@@ -211,7 +218,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void aReopenedIvfLibraryAnswersExactlyUntilTheWriterTrainsItOnce() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 8, Metric.COSINE, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}");
         Random random = new Random(5);
@@ -230,7 +237,7 @@ class ChronicleShardStoreTest {
         store.close();
 
         ChronicleShardStore reopened = openTrainingAtOnce(dir);
-        io.vectorstream.index.IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
+        IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
         assertFalse(stats.trained(), "the open leaves training to the writer: it answers exactly first");
         assertEquals(600, stats.size());
         for (int i = 0; i < 600; i += 50) {
@@ -250,7 +257,7 @@ class ChronicleShardStoreTest {
 
     /** Top-10 chunk ids of {@code queries} in "lib", probing 2 lists: an approximate answer. */
     private static List<List<String>> narrowAnswers(final ChronicleShardStore store, final float[][] queries) {
-        List<List<String>> answers = new java.util.ArrayList<>();
+        List<List<String>> answers = new ArrayList<>();
         for (float[] q : queries) {
             answers.add(query(store, new ShardQuery.Knn("lib", q, 10, new SearchParams(2, 0, false))).hits().stream()
                     .map(hit -> hit.chunk().id()).toList());
@@ -259,24 +266,24 @@ class ChronicleShardStoreTest {
     }
 
     /** Where the shard in {@code dir} keeps the IVF training of library "lib". */
-    private static java.nio.file.Path keptTrainingOf(final File dir) {
+    private static Path keptTrainingOf(final File dir) {
         return dir.toPath().resolve("shards").resolve(IvfTrainings.FOLDER).resolve("lib.ivf");
     }
 
     @Test
     void aTrainingBesideTheWriterIsInstalledByTheWritersLaterCallsAndKept() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true)
                 .withTrainingDelay(Duration.ZERO), NO_BROKER);
         init(dir, store);
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
-        io.vectorstream.testing.SyntheticData data = io.vectorstream.testing.SyntheticData.forSize(2_000, 16, 31);
+        SyntheticData data = SyntheticData.forSize(2_000, 16, 31);
         float[][] vectors = data.vectors(600, 32);
         for (int i = 0; i < vectors.length; i++) {
             putChunk(store, "lib", "doc", "c" + i, vectors[i]);
         }
         // The threshold started the training beside this (the writer's) thread; the writes went on.
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained()) {
             assertTrue(System.nanoTime() < deadline, "not installed in 30 s");
             Thread.sleep(10);
@@ -285,19 +292,19 @@ class ChronicleShardStoreTest {
         assertEquals(600, chunkCount(store));
         assertTrue(Files.exists(keptTrainingOf(dir)), "the installed training is kept beside the shard file");
         assertEquals(10, query(store, new ShardQuery.Knn("lib", vectors[7], 10,
-                io.vectorstream.index.SearchParams.DEFAULT)).hits().size());
+                SearchParams.DEFAULT)).hits().size());
 
         // A new index from a library record (other parameters) trains beside the writer too, and is
         // installed by the writer's ticks without any insert.
         int listsBefore = query(store, new ShardQuery.IndexReport("lib")).orElseThrow().partitions();
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500,\"nlist\":7}}");
         // Until the new index's training is installed, searches keep the old, trained index.
-        io.vectorstream.index.IndexStats meanwhile = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
+        IndexStats meanwhile = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
         assertTrue(meanwhile.trained(), meanwhile.toString());
         assertEquals(listsBefore, meanwhile.partitions());
         putChunk(store, "lib", "doc", "late", vectors[3]); // written to both
         while (query(store, new ShardQuery.IndexReport("lib")).orElseThrow().partitions() != 7) {
-            assertTrue(System.nanoTime() < deadline + java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
+            assertTrue(System.nanoTime() < deadline + TimeUnit.SECONDS.toNanos(30),
                     "the new index's training was not installed");
             Thread.sleep(10);
             store.putAll(List.of());
@@ -320,16 +327,16 @@ class ChronicleShardStoreTest {
 
     @Test
     void aReopenedIvfLibraryTakesBackItsCentroidsAndAnswersAsBefore() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":100}}");
-        io.vectorstream.testing.SyntheticData data = io.vectorstream.testing.SyntheticData.forSize(2_000, 16, 11);
+        SyntheticData data = SyntheticData.forSize(2_000, 16, 11);
         float[][] vectors = data.vectors(2_000, 12);
         for (int i = 0; i < vectors.length; i++) {
             putChunk(store, "lib", "doc" + (i % 9), "c" + i, vectors[i]);
         }
         float[][] queries = data.vectors(40, 13);
-        io.vectorstream.index.IndexStats before = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
+        IndexStats before = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
         List<List<String>> answersBefore = narrowAnswers(store, queries);
         store.close();
         assertTrue(Files.exists(keptTrainingOf(dir)));
@@ -337,23 +344,23 @@ class ChronicleShardStoreTest {
         ChronicleShardStore reopened = openTrainingAtOnce(dir);
         assertFalse(query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained(), "not on the open path");
         reopened.putAll(List.of()); // the writer's next call adopts the kept training
-        io.vectorstream.index.IndexStats after = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
+        IndexStats after = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
         assertTrue(after.trained());
         // A new training of all 2,000 vectors makes 4 sqrt(2,000) = 179 lists; the last one before
         // the close saw fewer vectors (trained at 100, then at every doubling).
-        org.junit.jupiter.api.Assertions.assertNotEquals(179, before.partitions());
+        Assertions.assertNotEquals(179, before.partitions());
         assertEquals(before.partitions(), after.partitions(), "the kept centroids, not a new training: " + after);
         assertEquals(answersBefore, narrowAnswers(reopened, queries));
         reopened.close();
 
         // A damaged file is not used: the library trains afresh, and still answers.
-        java.nio.file.Path kept = keptTrainingOf(dir);
+        Path kept = keptTrainingOf(dir);
         byte[] bytes = Files.readAllBytes(kept);
         bytes[bytes.length / 2] ^= 0x40;
         Files.write(kept, bytes);
         ChronicleShardStore retrained = openTrainingAtOnce(dir);
         retrained.putAll(List.of());
-        io.vectorstream.index.IndexStats fresh = query(retrained, new ShardQuery.IndexReport("lib")).orElseThrow();
+        IndexStats fresh = query(retrained, new ShardQuery.IndexReport("lib")).orElseThrow();
         assertTrue(fresh.trained());
         assertEquals(179, fresh.partitions(), "4 sqrt(2,000) lists: a new training");
         assertEquals(10, narrowAnswers(retrained, queries).getFirst().size());
@@ -362,9 +369,9 @@ class ChronicleShardStoreTest {
 
     @Test
     void aDeletedLibraryLeavesNoTrainingBehind() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = openWithTrainedIvfLibrary(dir);
-        java.nio.file.Path kept = keptTrainingOf(dir);
+        Path kept = keptTrainingOf(dir);
         assertTrue(Files.exists(kept), "kept when trained");
         store.delete(Bytes.wrap(new RecordKey.LibraryKey("lib").encode()));
         assertFalse(Files.exists(kept));
@@ -373,9 +380,9 @@ class ChronicleShardStoreTest {
 
     @Test
     void anIndexRebuiltUntrainedDropsTheTrainingOfTheIndexItReplaced() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = openWithTrainedIvfLibrary(dir);
-        java.nio.file.Path kept = keptTrainingOf(dir);
+        Path kept = keptTrainingOf(dir);
         assertTrue(Files.exists(kept));
         store.delete(Bytes.wrap(new RecordKey.DocumentKey("lib", "doc").encode())); // every chunk goes
         for (int i = 0; i < 60; i++) {
@@ -395,7 +402,7 @@ class ChronicleShardStoreTest {
     @Test
     void aLibraryStoredWithParametersTodaysRangesRefuseStillLoads() throws Exception {
         // As an earlier version stored them: 100 tables, probes 2.5 (it rounded), 20 iterations.
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lsh", 2, Metric.DOT, "{\"kind\":\"lsh\",\"params\":{\"tables\":100,\"probes\":2.5,\"bits\":6}}");
         putLibrary(store, "ivf", 2, Metric.DOT, "{\"kind\":\"ivf\",\"params\":{\"iterations\":20}}");
@@ -413,7 +420,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void aRecordThatFailsPartWayLeavesNoneOfItsWritesInTheFileOrTheView() throws Exception {
-        File dir = io.vectorstream.util.Directories.temporary("shard-store").toFile();
+        File dir = Directories.temporary("shard-store").toFile();
         ChronicleShardStore store = open(dir);
         putLibrary(store, "lib", 2);
         putChunk(store, "lib", "doc", "kept", new float[] {1, 0});
@@ -443,7 +450,7 @@ class ChronicleShardStoreTest {
     @Test
     void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
         // A compacted changelog may replay a library's only surviving record after its chunks.
-        ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
+        ChronicleShardStore store = open(Directories.temporary("shard-store").toFile());
         putChunk(store, "lib", "doc", "early", new float[] {1, 0});
         putLibrary(store, "lib", 2);
         putChunk(store, "lib", "doc", "late", new float[] {0, 1});
@@ -454,7 +461,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void prefixScansReturnOnlyTheirDocumentOrLibrary() throws Exception {
-        ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
+        ChronicleShardStore store = open(Directories.temporary("shard-store").toFile());
         putLibrary(store, "lib", 2);
         putLibrary(store, "lib2", 2);
         putChunk(store, "lib", "doc", "a", new float[] {1, 0});
@@ -469,7 +476,7 @@ class ChronicleShardStoreTest {
 
     @Test
     void readersSeeConsistentAnswersWhileTheWriterChangesTheStore() throws Exception {
-        ChronicleShardStore store = open(io.vectorstream.util.Directories.temporary("shard-store").toFile());
+        ChronicleShardStore store = open(Directories.temporary("shard-store").toFile());
         putLibrary(store, "lib", 8);
         AtomicBoolean stop = new AtomicBoolean();
         ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
@@ -504,7 +511,7 @@ class ChronicleShardStoreTest {
         for (int i = 0; i < 20_000; i++) {
             float value = random.nextInt(100);
             float[] v = new float[8];
-            java.util.Arrays.fill(v, value);
+            Arrays.fill(v, value);
             String id = "c" + random.nextInt(500);
             if (random.nextInt(4) == 0) {
                 store.delete(Bytes.wrap(new RecordKey.ChunkKey("lib", "d" + (id.hashCode() & 7), id).encode()));

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.util.Directories;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
 import net.openhft.chronicle.map.ExternalMapQueryContext;
@@ -68,7 +70,7 @@ class KilledFileRecoveryTest {
         byte[] bytes = Files.readAllBytes(file);
         byte[] needle = value(i);
         for (int at = 0; at + needle.length <= bytes.length; at++) {
-            if (java.util.Arrays.equals(bytes, at, at + needle.length, needle, 0, needle.length)) {
+            if (Arrays.equals(bytes, at, at + needle.length, needle, 0, needle.length)) {
                 bytes[at + 20] ^= 0x55;
                 Files.write(file, bytes);
                 return;
@@ -79,7 +81,7 @@ class KilledFileRecoveryTest {
 
     @Test
     void aLockHeldByTheKilledWriterIsCleared() throws Exception {
-        Path dir = io.vectorstream.util.Directories.temporary("killed-file");
+        Path dir = Directories.temporary("killed-file");
         Path file = killedMidWrite(dir, 7);
         try (ChronicleMap<byte[], byte[]> map = KilledFileRecovery.recover(builder(), file.toFile())) {
             assertEquals(ENTRIES, map.size());
@@ -91,7 +93,7 @@ class KilledFileRecoveryTest {
 
     @Test
     void damageInTheSegmentBeingWrittenIsAcceptedAndDamageElsewhereIsNot() throws Exception {
-        Path dir = io.vectorstream.util.Directories.temporary("killed-file");
+        Path dir = Directories.temporary("killed-file");
         int locked = 7;
         int lockedSegment;
         Files.createDirectories(dir.resolve("probe"));

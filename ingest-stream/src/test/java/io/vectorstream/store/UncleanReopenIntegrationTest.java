@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.testing.KafkaFixture;
+import io.vectorstream.util.Pause;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -70,7 +71,7 @@ class UncleanReopenIntegrationTest {
                         return UncleanReopen.decide(applied, kafka);
                     }
                 });
-                io.vectorstream.util.Pause.millis(1_500, "the test");
+                Pause.millis(1_500, "the test");
                 assertFalse(deciding.isDone(), "waits while the offset commit is pending");
 
                 killed.abortTransaction(); // as the coordinator does once the transaction times out

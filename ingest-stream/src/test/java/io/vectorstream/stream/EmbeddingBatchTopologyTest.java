@@ -5,13 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.embed.Models;
 import io.vectorstream.embed.TestModel;
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.ShardStoreOptions;
-import java.nio.file.Files;
+import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -40,7 +45,7 @@ class EmbeddingBatchTopologyTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path state = io.vectorstream.util.Directories.temporary("batch-test");
+        Path state = Directories.temporary("batch-test");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -48,7 +53,7 @@ class EmbeddingBatchTopologyTest {
         models = new Models(TestModel.dir().getParent(), null, 0);
         embedding = new GatedEmbedding(TextEmbedding.of(models));
         driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                embedding, io.vectorstream.schema.Limits.DEFAULT, InputEnds.unchecked()), props);
+                embedding, Limits.DEFAULT, InputEnds.unchecked()), props);
         events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
         events.pipeInput("t", """
                 {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
@@ -72,12 +77,12 @@ class EmbeddingBatchTopologyTest {
 
         driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
         assertEquals(Optional.empty(), chunk("c0"), "one punctuation: still held, a fuller batch may come");
-        assertEquals(java.util.Map.of(0, 0L), query(new ShardQuery.Watermarks()),
+        assertEquals(Map.of(0, 0L), query(new ShardQuery.Watermarks()),
                 "the watermark covers the library event (offset 0) but not the held events");
         driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
         assertEquals(Optional.empty(), chunk("c0"), "second punctuation: given to the embedding thread");
         punctuateUntil(() -> chunk("c2").isPresent());
-        assertEquals(java.util.Map.of(0, 3L), query(new ShardQuery.Watermarks()));
+        assertEquals(Map.of(0, 3L), query(new ShardQuery.Watermarks()));
         for (int i = 0; i < 3; i++) {
             assertEquals("sentence number " + i, chunk("c" + i).orElseThrow().text());
         }
@@ -121,14 +126,14 @@ class EmbeddingBatchTopologyTest {
         assertEquals(0, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
                 "being embedded beside the stream thread: nothing forwarded yet");
         assertEquals(1, pendingStore().approximateNumEntries(), "in flight, so still in the changelogged store");
-        assertEquals(java.util.Map.of(0, 0L), query(new ShardQuery.Watermarks()),
+        assertEquals(Map.of(0, 0L), query(new ShardQuery.Watermarks()),
                 "the watermark covers the library event, not the batch in flight");
         embedding.open();
         punctuateUntil(() -> query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount() > 0);
         assertEquals(EventProcessor.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
                 "the whole batch at once");
         assertEquals(0, pendingStore().approximateNumEntries());
-        assertEquals(java.util.Map.of(0, 1L), query(new ShardQuery.Watermarks()));
+        assertEquals(Map.of(0, 1L), query(new ShardQuery.Watermarks()));
     }
 
     @Test
@@ -151,11 +156,11 @@ class EmbeddingBatchTopologyTest {
      * Runs punctuations, a real 10 ms apart, until the embedding thread's batch has been forwarded
      * (the task forwards it on its own thread, at a punctuation once the model is done).
      */
-    private void punctuateUntil(final java.util.function.BooleanSupplier done) {
+    private void punctuateUntil(final BooleanSupplier done) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!done.getAsBoolean()) {
             assertTrue(System.nanoTime() < deadline, "not forwarded within 30 s");
-            io.vectorstream.util.Pause.millis(10, "the embedding thread");
+            Pause.millis(10, "the embedding thread");
             driver.advanceWallClockTime(Duration.ofMillis(EventProcessor.WATERMARK_INTERVAL_MS));
         }
     }
@@ -177,7 +182,7 @@ class EmbeddingBatchTopologyTest {
                 .formatted(id, text);
     }
 
-    private Optional<io.vectorstream.record.ChunkRecord> chunk(final String id) {
+    private Optional<ChunkRecord> chunk(final String id) {
         return query(new ShardQuery.GetChunk("t", "d", id));
     }
 

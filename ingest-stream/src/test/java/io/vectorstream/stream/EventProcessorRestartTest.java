@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.embed.Models;
 import io.vectorstream.embed.TestModel;
+import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
+import io.vectorstream.schema.Limits;
+import io.vectorstream.util.Pause;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -67,7 +73,7 @@ class EventProcessorRestartTest {
     private EventProcessor processor(final MockProcessorContext<byte[], byte[]> context,
                                      final TextEmbedding embedding) {
         EventProcessor processor = new EventProcessor(LIBRARIES, PENDING, PROGRESS, embedding,
-                io.vectorstream.schema.Limits.DEFAULT);
+                Limits.DEFAULT);
         processor.init(context);
         return processor;
     }
@@ -95,7 +101,7 @@ class EventProcessorRestartTest {
         for (int i = 1; chunksForwarded(context).size() < chunks; i++) {
             assertTrue(System.nanoTime() < deadline, "not forwarded within 30 s");
             context.scheduledPunctuators().getLast().getPunctuator().punctuate(1_000L * i);
-            io.vectorstream.util.Pause.millis(10, "the embedding thread");
+            Pause.millis(10, "the embedding thread");
         }
     }
 
@@ -159,18 +165,18 @@ class EventProcessorRestartTest {
         }
         send(first, before, 1, "{\"type\":\"document.upserted\",\"libraryId\":\"t\",\"documentId\":\"d\","
                 + "\"payload\":{\"chunks\":[" + chunks + "]}}"); // a full batch: in flight at once
-        java.util.concurrent.CompletableFuture<Void> closing = java.util.concurrent.CompletableFuture.runAsync(first::close);
-        io.vectorstream.util.Pause.millis(300, "the test");
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(first::close);
+        Pause.millis(300, "the test");
         assertFalse(closing.isDone(), "close waits while the model works on the task's batch");
         gated.open();
-        closing.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        closing.get(30, TimeUnit.SECONDS);
         assertEquals(List.of(), chunksForwarded(before), "a stopped task forwards nothing");
         assertEquals(1, pending.approximateNumEntries(), "the batch's event stays in the store");
 
         MockProcessorContext<byte[], byte[]> after = context();
         processor(after);
         punctuateUntilForwarded(after, EventProcessor.BATCH_TEXTS);
-        assertEquals(EventProcessor.BATCH_TEXTS, new java.util.HashSet<>(chunksForwarded(after)).size(),
+        assertEquals(EventProcessor.BATCH_TEXTS, new HashSet<>(chunksForwarded(after)).size(),
                 "every chunk once");
         assertEquals(0, pending.approximateNumEntries());
     }
@@ -179,7 +185,7 @@ class EventProcessorRestartTest {
     private static List<Long> watermarksForwarded(final MockProcessorContext<byte[], byte[]> context) {
         return context.forwarded(VectorstreamTopology.SHARDS_SINK).stream()
                 .filter(forward -> RecordKey.decode((byte[]) forward.record().key()) instanceof RecordKey.WatermarkKey)
-                .map(forward -> io.vectorstream.record.RecordCodec.decodeOffset((byte[]) forward.record().value()))
+                .map(forward -> RecordCodec.decodeOffset((byte[]) forward.record().value()))
                 .toList();
     }
 

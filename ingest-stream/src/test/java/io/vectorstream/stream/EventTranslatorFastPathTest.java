@@ -9,16 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.embed.Models;
 import io.vectorstream.index.Metric;
 import io.vectorstream.record.LibraryRecord;
-import io.vectorstream.schema.Json;
+import io.vectorstream.schema.Limits;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.UUID;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -41,8 +46,8 @@ class EventTranslatorFastPathTest {
     private static final Function<String, LibraryRecord> KNOWN = LIBRARIES::get;
     private static final List<String> LIBRARY_IDS = List.of("lib-cos", "lib-dot", "lib-l2", "lib-model");
 
-    private final EventTranslator translator = new EventTranslator(TextEmbedding.of(io.vectorstream.embed.Models.none()),
-            io.vectorstream.schema.Limits.DEFAULT);
+    private final EventTranslator translator = new EventTranslator(TextEmbedding.of(Models.none()),
+            Limits.DEFAULT);
 
     private static LibraryRecord library(final String id, final int dimension, final Metric metric) {
         return new LibraryRecord(id, id, "{}", dimension, metric, "{\"kind\":\"flat\"}", 0, 0, 0, null);
@@ -83,7 +88,7 @@ class EventTranslatorFastPathTest {
             ObjectNode event = validEvent(random);
             ObjectNode payload = (ObjectNode) event.get("payload");
             payload.remove(List.of("metadata", "id"));
-            event.put("occurredAt", java.time.Instant.ofEpochMilli(1_700_000_000_000L + i * 123_457L).toString());
+            event.put("occurredAt", Instant.ofEpochMilli(1_700_000_000_000L + i * 123_457L).toString());
             byte[] value = event.toString().getBytes(StandardCharsets.UTF_8);
             assertNotNull(VectorChunkEvents.read(value), event.toString());
         }
@@ -130,13 +135,13 @@ class EventTranslatorFastPathTest {
         ObjectNode event = NODES.objectNode();
         event.put("type", "chunk.upserted");
         if (random.nextBoolean()) {
-            event.put("eventId", java.util.UUID.randomUUID().toString());
+            event.put("eventId", UUID.randomUUID().toString());
         }
         event.put("libraryId", library);
         event.put("documentId", id(random));
         event.put("chunkId", id(random));
         if (random.nextBoolean()) {
-            event.put("occurredAt", java.time.Instant.ofEpochMilli(random.nextLong(4_000_000_000_000L)).toString());
+            event.put("occurredAt", Instant.ofEpochMilli(random.nextLong(4_000_000_000_000L)).toString());
         }
         ObjectNode payload = event.putObject("payload");
         float[] vector = new float[dimension];
@@ -220,7 +225,7 @@ class EventTranslatorFastPathTest {
             case 20 -> payload.put("embedding", "AAAAAA==");
             case 21 -> payload.putArray("embedding");
             case 22 -> payload.putArray("embedding").add("1").add(2);
-            case 23 -> payload.putArray("embedding").add(new java.math.BigInteger("123456789012345678901234567890"));
+            case 23 -> payload.putArray("embedding").add(new BigInteger("123456789012345678901234567890"));
             case 24 -> payload.putNull("embedding");
             case 25 -> payload.remove("embedding");
             case 26 -> payload.put("embedding", base64(new float[LIBRARIES.get(event.get("libraryId").asText())
@@ -242,7 +247,7 @@ class EventTranslatorFastPathTest {
             case 36 -> payload.putObject("metadata").putArray("l").add(1);
             case 37 -> payload.put("id", "bad id");
             case 38 -> event.put("libraryId", "lib-unknown");
-            case 39 -> payload.putArray("embedding").add(new java.math.BigDecimal("1e400"));
+            case 39 -> payload.putArray("embedding").add(new BigDecimal("1e400"));
             case 40 -> {
                 return event + " trailing";
             }
@@ -250,7 +255,7 @@ class EventTranslatorFastPathTest {
                 String json = event.toString();
                 return json.replaceFirst("\"libraryId\"", "\"libraryId\":\"lib-dot\",\"libraryId\"");
             }
-            case 42 -> payload.putObject("metadata").put("big", new java.math.BigDecimal("1e400"));
+            case 42 -> payload.putObject("metadata").put("big", new BigDecimal("1e400"));
             case 43 -> {
                 String json = event.toString();
                 return json.substring(0, json.length() / 2);

@@ -1,14 +1,18 @@
 package io.vectorstream.stream;
 
 import io.vectorstream.embed.Models;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.testing.KafkaFixture;
+import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -18,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
@@ -54,7 +59,7 @@ public final class PipelineHarness implements AutoCloseable {
     }
 
     /** Starts a pipeline without embedding models, with these limits, on topics of its own, and waits until it runs. */
-    public static PipelineHarness start(final io.vectorstream.schema.Limits limits) {
+    public static PipelineHarness start(final Limits limits) {
         String name = KafkaFixture.uniqueName("pipeline");
         return startWith(settingsOn(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"),
                 Models.none()).withLimits(limits));
@@ -70,7 +75,7 @@ public final class PipelineHarness implements AutoCloseable {
 
     private static IngestStreams.Settings settingsOn(final Topics topics, final Models models) {
         String name = KafkaFixture.uniqueName("pipeline");
-        Path stateDir = io.vectorstream.util.Directories.temporary("vectorstream-state");
+        Path stateDir = Directories.temporary("vectorstream-state");
         IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(), stateDir,
                         "127.0.0.1:1")
                 .withTopics(new Topics(topics.events(), name + ".chunks", topics.deadLetter()))
@@ -169,8 +174,8 @@ public final class PipelineHarness implements AutoCloseable {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(topics().deadLetter())
-                    .stream().map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            List<TopicPartition> partitions = consumer.partitionsFor(topics().deadLetter())
+                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -188,7 +193,7 @@ public final class PipelineHarness implements AutoCloseable {
     }
 
     static void sleep(final long millis) {
-        io.vectorstream.util.Pause.millis(millis, "the pipeline");
+        Pause.millis(millis, "the pipeline");
     }
 
     /** Minimal JSON builders for events in tests. */
@@ -204,7 +209,7 @@ public final class PipelineHarness implements AutoCloseable {
      * the pipeline).
      */
     public static String largeMetadata(final int keys) {
-        String list = "[" + String.join(",", java.util.Collections.nCopies(250, "\"" + "m".repeat(1_000) + "\"")) + "]";
+        String list = "[" + String.join(",", Collections.nCopies(250, "\"" + "m".repeat(1_000) + "\"")) + "]";
         StringBuilder json = new StringBuilder("{");
         for (int i = 0; i < keys; i++) {
             json.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":").append(list);
@@ -216,7 +221,7 @@ public final class PipelineHarness implements AutoCloseable {
                                final String text) {
         return """
                 {"type":"chunk.upserted","libraryId":"%s","documentId":"%s","chunkId":"%s","payload":{"text":"%s","embedding":%s}}"""
-                .formatted(lib, doc, chunk, text, java.util.Arrays.toString(vector));
+                .formatted(lib, doc, chunk, text, Arrays.toString(vector));
     }
 
 }

@@ -3,11 +3,13 @@ package io.vectorstream.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.store.ShardQuery;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,7 +51,7 @@ class PipelineIntegrationTest {
 
         float[] query = randomVector(random, 8);
         List<ShardQuery.ScoredChunk> merged = new ArrayList<>();
-        pipeline.shards().query(new ShardQuery.Knn("lib-a", query, 5, io.vectorstream.index.SearchParams.DEFAULT), null)
+        pipeline.shards().query(new ShardQuery.Knn("lib-a", query, 5, SearchParams.DEFAULT), null)
                 .values().forEach(answer -> merged.addAll(answer.hits()));
         merged.sort(Comparator.comparingDouble(ShardQuery.ScoredChunk::score)); // l2: lower is closer
         List<String> got = merged.subList(0, 5).stream().map(h -> h.chunk().id()).toList();
@@ -111,7 +113,7 @@ class PipelineIntegrationTest {
 
         List<ConsumerRecord<byte[], byte[]>> dead = pipeline.deadLetters(6);
         assertEquals(6, dead.size());
-        Map<String, String> reasonByChunkOrValue = new java.util.HashMap<>();
+        Map<String, String> reasonByChunkOrValue = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : dead) {
             String value = new String(record.value(), StandardCharsets.UTF_8);
             String reason = DeadLetters.header(record.headers(), DeadLetters.REASON);

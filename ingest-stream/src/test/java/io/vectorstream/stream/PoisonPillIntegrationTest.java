@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.index.Metric;
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.DocumentUpsert;
@@ -17,8 +18,10 @@ import io.vectorstream.store.ShardQuery;
 import io.vectorstream.testing.KafkaFixture;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -155,7 +158,7 @@ class PoisonPillIntegrationTest {
             pipeline.await(after);
             assertTrue(has(pipeline, new ShardQuery.GetChunk("lib", "good", "after")));
             assertEquals(3 * 6, pipeline.deadLetters(3 * 6).size());
-            try (var files = java.nio.file.Files.walk(pipeline.stateDir().getParent())) {
+            try (var files = Files.walk(pipeline.stateDir().getParent())) {
                 assertFalse(files.anyMatch(file -> file.getFileName().toString().startsWith("escape")),
                         "an id from a forged record named no file");
             }
@@ -200,7 +203,7 @@ class PoisonPillIntegrationTest {
                     byte[] whole = RecordCodec.encode(new ChunkRecord("lib", "good", "cut", "t", new float[] {1, 0}, "{}",
                             1, 2, 3));
                     send(producer, shards, partition, new RecordKey.ChunkKey("lib", "good", "cut").encode(),
-                            java.util.Arrays.copyOf(whole, whole.length - 30));
+                            Arrays.copyOf(whole, whole.length - 30));
                     send(producer, Topics.changelogOf(app, VectorstreamTopology.LIBRARY_SETTINGS_STORE), partition,
                             "forged".getBytes(StandardCharsets.UTF_8), new byte[] {1, 0, 0, 0, 99});
                     send(producer, Topics.changelogOf(app, VectorstreamTopology.PENDING_EMBEDDING_STORE), partition,
@@ -223,7 +226,7 @@ class PoisonPillIntegrationTest {
             assertFalse(has(pipeline, new ShardQuery.GetChunk("lib", "d", "x")));
             assertFalse(has(pipeline, new ShardQuery.GetChunk("lib", "good", "cut")));
             pipeline.shards().query(new ShardQuery.Knn("lib", new float[] {1, 0}, 10,
-                    io.vectorstream.index.SearchParams.DEFAULT), null); // reads every hit back: none fails
+                    SearchParams.DEFAULT), null); // reads every hit back: none fails
             assertTrue(ChronicleShardStore.skippedOnRestore() - skippedBefore >= 5,
                     "the shards' forged records were skipped");
             assertEquals(0, pipeline.replacedThreads());

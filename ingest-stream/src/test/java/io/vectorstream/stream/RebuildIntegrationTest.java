@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.testing.KafkaFixture;
+import io.vectorstream.util.Directories;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -14,6 +16,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -85,9 +88,9 @@ class RebuildIntegrationTest {
                     new ConfigEntry(TopicConfig.RETENTION_MS_CONFIG, "-1"), AlterConfigOp.OpType.SET)))).all().get();
             assertEquals("-1", TopicConfigIntegrationTest.configOnceChanged(admin, events,
                     TopicConfig.RETENTION_MS_CONFIG, "-1"));
-            Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < 3; p++) {
-                latest.put(new TopicPartition(events, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+                latest.put(new TopicPartition(events, p), OffsetSpec.latest());
             }
             TopicPartition written = admin.listOffsets(latest).all().get().entrySet().stream()
                     .filter(e -> e.getValue().offset() > 0).map(Map.Entry::getKey).findFirst().orElseThrow();
@@ -116,7 +119,7 @@ class RebuildIntegrationTest {
 
         try (Admin admin = admin()) {
             IngestStreams.Settings elsewhere = new IngestStreams.Settings(pipeline.settings().bootstrapServers(),
-                    io.vectorstream.util.Directories.temporary("vectorstream-rebuild-elsewhere"), "127.0.0.1:2",
+                    Directories.temporary("vectorstream-rebuild-elsewhere"), "127.0.0.1:2",
                     pipeline.topics(), pipeline.settings().applicationId(), 3, (short) 1,
                     pipeline.settings().storeOptions(), pipeline.settings().models(), pipeline.settings().limits(), Map.of());
             ApplicationReset.reset(admin, elsewhere, line -> { });
@@ -169,7 +172,7 @@ class RebuildIntegrationTest {
         if (x == null) {
             return y;
         }
-        Map<Integer, Long> offsets = new java.util.HashMap<>(x.offsets());
+        Map<Integer, Long> offsets = new HashMap<>(x.offsets());
         y.offsets().forEach((partition, offset) -> offsets.merge(partition, offset, Math::max));
         return new ConsistencyToken(offsets);
     }

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.store.ShardQuery;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -131,9 +134,9 @@ class ShardFileRecoveryIntegrationTest {
             notClosed(file);
             // As if another instance had processed this shard further after the file's last write:
             // the file says it applied only the first input record.
-            try (java.nio.channels.FileChannel progress = java.nio.channels.FileChannel.open(
-                    file.resolveSibling("shard.progress"), java.nio.file.StandardOpenOption.WRITE)) {
-                progress.write(java.nio.ByteBuffer.allocate(8).putLong(0, 0L), 4);
+            try (FileChannel progress = FileChannel.open(
+                    file.resolveSibling("shard.progress"), StandardOpenOption.WRITE)) {
+                progress.write(ByteBuffer.allocate(8).putLong(0, 0L), 4);
             }
         }).close();
     }

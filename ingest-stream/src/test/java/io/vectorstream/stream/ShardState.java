@@ -4,6 +4,7 @@ import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.store.ShardQuery;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,7 +61,7 @@ final class ShardState {
         List<ShardQuery.DocumentStats> all = new ArrayList<>();
         shards.query(new ShardQuery.ListDocuments(libraryId, null, Integer.MAX_VALUE), null).values()
                 .forEach(all::addAll);
-        all.sort(java.util.Comparator.comparing(d -> d.document().id()));
+        all.sort(Comparator.comparing(d -> d.document().id()));
         return all;
     }
 
@@ -68,7 +69,7 @@ final class ShardState {
         List<ChunkRecord> all = new ArrayList<>();
         shards.query(new ShardQuery.ListChunks(libraryId, documentId, null, Integer.MAX_VALUE), null).values()
                 .forEach(all::addAll);
-        all.sort(java.util.Comparator.comparing(ChunkRecord::id));
+        all.sort(Comparator.comparing(ChunkRecord::id));
         return all;
     }
 }

@@ -11,8 +11,8 @@ import io.vectorstream.index.SearchParams;
 import io.vectorstream.index.Similarity;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.store.ShardQuery;
+import io.vectorstream.util.Directories;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,7 +41,7 @@ class TextEmbeddingPipelineIntegrationTest {
 
     @Test
     void textChunksAreEmbeddedSearchableByMeaningAndReplayedFromTheCache() throws IOException {
-        Path cacheDir = io.vectorstream.util.Directories.temporary("embedding-cache");
+        Path cacheDir = Directories.temporary("embedding-cache");
         DjlEmbedder reference = TestModel.embedder();
         Topics topics;
         ConsistencyToken last;

@@ -5,16 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.embed.Models;
+import io.vectorstream.index.Metric;
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.record.RecordCodec;
+import io.vectorstream.record.RecordKey;
+import io.vectorstream.schema.Limits;
 import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.ShardStoreOptions;
-import java.nio.file.Files;
+import io.vectorstream.util.Directories;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -36,13 +46,13 @@ class VectorstreamTopologyTest {
 
     @BeforeEach
     void start() throws Exception {
-        Path state = io.vectorstream.util.Directories.temporary("topology-test");
+        Path state = Directories.temporary("topology-test");
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         driver = new TopologyTestDriver(VectorstreamTopology.build(Topics.DEFAULT, ShardStoreOptions.SMALL,
-                TextEmbedding.of(Models.none()), io.vectorstream.schema.Limits.DEFAULT, InputEnds.unchecked()), props);
+                TextEmbedding.of(Models.none()), Limits.DEFAULT, InputEnds.unchecked()), props);
         events = driver.createInputTopic(Topics.DEFAULT.events(), new StringSerializer(), new StringSerializer());
     }
 
@@ -72,7 +82,7 @@ class VectorstreamTopologyTest {
         send("l", "{\"type\":\"document.deleted\",\"libraryId\":\"l\",\"documentId\":\"d1\"}");
         assertEquals(Optional.empty(), query(new ShardQuery.GetChunk("l", "d1", "a")));
         assertEquals(1, query(new ShardQuery.GetLibrary("l")).orElseThrow().chunkCount());
-        assertEquals(List.of("c"), query(new ShardQuery.Knn("l", new float[] {1, 0}, 5, io.vectorstream.index.SearchParams.DEFAULT)).hits().stream()
+        assertEquals(List.of("c"), query(new ShardQuery.Knn("l", new float[] {1, 0}, 5, SearchParams.DEFAULT)).hits().stream()
                 .map(hit -> hit.chunk().id()).toList());
 
         send("l", "{\"type\":\"library.deleted\",\"libraryId\":\"l\"}");
@@ -90,10 +100,10 @@ class VectorstreamTopologyTest {
         send("l", PipelineHarness.library("l", 2, "l2"));
         events.pipeInput(new TestRecord<>("l", "{\"type\":\"document.upserted\",\"libraryId\":\"l\",\"documentId\":\"d\","
                 + "\"payload\":{\"chunks\":[{\"id\":\"a\",\"embedding\":[1,0]},{\"id\":\"b\",\"embedding\":[0,1]}]}}",
-                java.time.Instant.ofEpochMilli(1_000)));
+                Instant.ofEpochMilli(1_000)));
         events.pipeInput(new TestRecord<>("l", "{\"type\":\"document.upserted\",\"libraryId\":\"l\",\"documentId\":\"d\","
                 + "\"payload\":{\"chunks\":[{\"id\":\"b\",\"text\":\"new\",\"embedding\":[2,2]}]}}",
-                java.time.Instant.ofEpochMilli(5_000)));
+                Instant.ofEpochMilli(5_000)));
         List<ChunkRecord> chunks = query(new ShardQuery.ListChunks("l", "d", null, 10));
         assertEquals(List.of("b"), chunks.stream().map(ChunkRecord::id).toList());
         assertEquals("new", chunks.getFirst().text());
@@ -117,8 +127,8 @@ class VectorstreamTopologyTest {
     void aRecordTheShardCannotApplyIsADeadLetterAndTheShardGoesOn() {
         send("l", PipelineHarness.library("l", 2, "dot"));
         TestInputTopic<byte[], byte[]> chunks = driver.createInputTopic(Topics.DEFAULT.chunks(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer());
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
         chunks.pipeInput(new byte[] {42, 1, 2}, new byte[] {1});
         send("l", PipelineHarness.chunk("l", "d", "after", new float[] {1, 0}, "x"));
         var dead = driver.createOutputTopic(Topics.DEFAULT.deadLetter(), new StringDeserializer(),
@@ -177,7 +187,7 @@ class VectorstreamTopologyTest {
         send("l", """
                 {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c",\
                 "occurredAt":"2026-01-02 03:04:05Z","payload":{"embedding":[1,0]}}""");
-        assertEquals(java.time.Instant.parse("2026-01-02T03:04:05Z").toEpochMilli(),
+        assertEquals(Instant.parse("2026-01-02T03:04:05Z").toEpochMilli(),
                 query(new ShardQuery.GetChunk("l", "d", "c")).orElseThrow().createdAt());
     }
 
@@ -252,7 +262,7 @@ class VectorstreamTopologyTest {
                 .formatted(PipelineHarness.largeMetadata(1)));
         send("l", """
                 {"type":"chunk.upserted","libraryId":"l","documentId":"d","chunkId":"c","payload":                {"embedding":[1,0],"metadata":%s}}""".formatted(PipelineHarness.largeMetadata(1)));
-        String chunks = String.join(",", java.util.Collections.nCopies(10_001, "{\"id\":\"x\",\"embedding\":[1,0]}"));
+        String chunks = String.join(",", Collections.nCopies(10_001, "{\"id\":\"x\",\"embedding\":[1,0]}"));
         send("l", """
                 {"type":"document.upserted","libraryId":"l","documentId":"many","payload":{"chunks":[%s]}}"""
                 .formatted(chunks));
@@ -274,20 +284,20 @@ class VectorstreamTopologyTest {
     void forgedRecordsOnTheChunksTopicAreDeadLettersAndTheShardGoesOn() {
         send("l", PipelineHarness.library("l", 2, "dot"));
         TestInputTopic<byte[], byte[]> chunks = driver.createInputTopic(Topics.DEFAULT.chunks(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                new org.apache.kafka.common.serialization.ByteArraySerializer());
-        byte[] chunk = io.vectorstream.record.RecordCodec.encode(new ChunkRecord("l", "d", "c", "t", new float[] {1, 0},
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+        byte[] chunk = RecordCodec.encode(new ChunkRecord("l", "d", "c", "t", new float[] {1, 0},
                 "{}", 1, 2, 3));
-        java.nio.ByteBuffer.wrap(chunk).putInt(1 + 4 + 1 + 4 + 1 + 4 + 1 + 4 + 1, Integer.MAX_VALUE); // the vector's count
-        chunks.pipeInput(new io.vectorstream.record.RecordKey.ChunkKey("l", "d", "c").encode(), chunk);
-        chunks.pipeInput(new io.vectorstream.record.RecordKey.LibraryKey("../../escape").encode(),
-                io.vectorstream.record.RecordCodec.encode(new io.vectorstream.record.LibraryRecord("../../escape", "x",
-                        "{}", 2, io.vectorstream.index.Metric.DOT, "{\"kind\":\"ivf\"}", 1, 2, 3, null)));
-        byte[] hugeDimension = io.vectorstream.record.RecordCodec.encode(new io.vectorstream.record.LibraryRecord(
-                "m", "m", "{}", 2, io.vectorstream.index.Metric.DOT, "{\"kind\":\"flat\"}", 1, 2, 3, null));
-        java.nio.ByteBuffer.wrap(hugeDimension).putInt(1 + 4 + 1 + 4 + 1 + 4 + 2, Integer.MAX_VALUE);
-        chunks.pipeInput(new io.vectorstream.record.RecordKey.LibraryKey("m").encode(), hugeDimension);
-        chunks.pipeInput(new io.vectorstream.record.RecordKey.WatermarkKey(0).encode(), new byte[] {1, 2, 3});
+        ByteBuffer.wrap(chunk).putInt(1 + 4 + 1 + 4 + 1 + 4 + 1 + 4 + 1, Integer.MAX_VALUE); // the vector's count
+        chunks.pipeInput(new RecordKey.ChunkKey("l", "d", "c").encode(), chunk);
+        chunks.pipeInput(new RecordKey.LibraryKey("../../escape").encode(),
+                RecordCodec.encode(new LibraryRecord("../../escape", "x",
+                        "{}", 2, Metric.DOT, "{\"kind\":\"ivf\"}", 1, 2, 3, null)));
+        byte[] hugeDimension = RecordCodec.encode(new LibraryRecord(
+                "m", "m", "{}", 2, Metric.DOT, "{\"kind\":\"flat\"}", 1, 2, 3, null));
+        ByteBuffer.wrap(hugeDimension).putInt(1 + 4 + 1 + 4 + 1 + 4 + 2, Integer.MAX_VALUE);
+        chunks.pipeInput(new RecordKey.LibraryKey("m").encode(), hugeDimension);
+        chunks.pipeInput(new RecordKey.WatermarkKey(0).encode(), new byte[] {1, 2, 3});
         send("l", PipelineHarness.chunk("l", "d", "after", new float[] {1, 0}, "x"));
 
         var dead = deadLetters();
@@ -301,12 +311,12 @@ class VectorstreamTopologyTest {
 
     @Test
     void aRecordTooLargeForTheInternalTopicsIsADeadLetterNotASend() {
-        var record = new EventTranslator.ShardRecord(new io.vectorstream.record.RecordKey.LibraryKey("l"),
+        var record = new EventTranslator.ShardRecord(new RecordKey.LibraryKey("l"),
                 new byte[Topics.MAX_RECORD_BYTES]);
         var outcome = EventTranslator.withRecordsThatFit(new EventTranslator.Accepted(List.of(record)));
         assertTrue(outcome instanceof EventTranslator.Rejected rejected && rejected.reason().contains("over the"),
                 outcome.toString());
-        var fits = new EventTranslator.ShardRecord(new io.vectorstream.record.RecordKey.LibraryKey("l"),
+        var fits = new EventTranslator.ShardRecord(new RecordKey.LibraryKey("l"),
                 new byte[Topics.MAX_RECORD_BYTES - 1_000]);
         assertTrue(EventTranslator.withRecordsThatFit(new EventTranslator.Accepted(List.of(fits)))
                 instanceof EventTranslator.Accepted);

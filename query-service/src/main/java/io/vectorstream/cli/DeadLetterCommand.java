@@ -9,10 +9,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -114,7 +116,7 @@ final class DeadLetterCommand {
     }
 
     /** Hands every dead letter the topic holds now to {@code each}, in order per partition. */
-    static void read(final String kafka, final String topic, final java.util.function.Consumer<DeadLetter> each) {
+    static void read(final String kafka, final String topic, final Consumer<DeadLetter> each) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -154,7 +156,7 @@ final class DeadLetterCommand {
         String offset = DeadLetters.header(headers, DeadLetters.SOURCE_OFFSET);
         return new DeadLetter(String.valueOf(DeadLetters.header(headers, DeadLetters.SOURCE_TOPIC)),
                 (int) number(partition), number(offset),
-                java.util.Objects.requireNonNullElse(DeadLetters.header(headers, DeadLetters.REASON), "(no reason)"),
+                Objects.requireNonNullElse(DeadLetters.header(headers, DeadLetters.REASON), "(no reason)"),
                 DeadLetters.header(headers, DeadLetters.FIELD), record.key(), record.value());
     }
 

@@ -14,6 +14,7 @@ import java.net.URL;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 
@@ -55,7 +56,7 @@ final class Logging {
         } else {
             context.getLogger(OWN_LOGGERS).setLevel(console);
         }
-        file.ifPresent(path -> context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(fileAppender(context,
+        file.ifPresent(path -> context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(fileAppender(context,
                 path)));
     }
 

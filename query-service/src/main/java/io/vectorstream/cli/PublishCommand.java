@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.schema.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -30,7 +33,7 @@ final class PublishCommand {
     private static final int IN_FLIGHT = 1_000;
     private static final int PROGRESS_EVERY = 10_000;
 
-    static void run(final String bootstrap, final String topic, final java.io.InputStream input, final PrintStream out) {
+    static void run(final String bootstrap, final String topic, final InputStream input, final PrintStream out) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -41,7 +44,7 @@ final class PublishCommand {
         int sent = 0;
         // Waiting for each send before the next one capped a bulk load at a few hundred events per
         // second; the idempotent producer keeps the order per partition with sends in flight.
-        java.util.ArrayDeque<java.util.concurrent.Future<RecordMetadata>> inFlight = new java.util.ArrayDeque<>();
+        ArrayDeque<Future<RecordMetadata>> inFlight = new ArrayDeque<>();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new StringSerializer());
              BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8))) {

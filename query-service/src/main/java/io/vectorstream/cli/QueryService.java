@@ -1,19 +1,27 @@
 package io.vectorstream.cli;
 
+import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
-import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.vectorstream.embed.KnownModel;
+import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.EventPublisher;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
+import io.vectorstream.store.ChronicleShardStore;
+import io.vectorstream.store.IndexMemory;
 import io.vectorstream.stream.IngestStreams;
+import io.vectorstream.stream.ProcessingFailures;
+import io.vectorstream.stream.ProductionFailures;
+import io.vectorstream.util.Pause;
+import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * One instance of the service: a Kafka Streams instance of the topology and, in the same JVM,
@@ -22,7 +30,7 @@ import io.vectorstream.stream.IngestStreams;
 public final class QueryService implements AutoCloseable {
 
     /** How long a request waits for one of the {@link Http#maxConcurrentRequests} at most. */
-    static final java.time.Duration QUEUE_TIMEOUT = java.time.Duration.ofSeconds(2);
+    static final Duration QUEUE_TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * The HTTP side of an instance ({@code http.*} and {@code model.http-threads} of the configuration).
@@ -45,7 +53,7 @@ public final class QueryService implements AutoCloseable {
 
         /** The defaults of application.yaml on {@code host} and {@code port}. */
         public static Http of(final String host, final int port) {
-            return new Http(host, port, 64, 256, io.vectorstream.embed.ModelOptions.DEFAULT_THREADS);
+            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS);
         }
     }
 
@@ -93,11 +101,11 @@ public final class QueryService implements AutoCloseable {
         HealthCheck pipeline = new NamedCheck("pipeline", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
                 .status(true)
                 .detail("replacedStreamThreads", ingest.replacedThreads())
-                .detail("deadLettersFromFailures", io.vectorstream.stream.ProcessingFailures.deadLettered())
-                .detail("refusedSends", io.vectorstream.stream.ProductionFailures.failedSends())
-                .detail("changelogRecordsSkipped", io.vectorstream.store.ChronicleShardStore.skippedOnRestore())
-                .detail("indexMemoryBytes", io.vectorstream.store.IndexMemory.used())
-                .detail("indexMemoryBudgetBytes", io.vectorstream.store.IndexMemory.budget().instanceBytes())
+                .detail("deadLettersFromFailures", ProcessingFailures.deadLettered())
+                .detail("refusedSends", ProductionFailures.failedSends())
+                .detail("changelogRecordsSkipped", ChronicleShardStore.skippedOnRestore())
+                .detail("indexMemoryBytes", IndexMemory.used())
+                .detail("indexMemoryBudgetBytes", IndexMemory.budget().instanceBytes())
                 .build());
         WebServer server = WebServer.builder()
                 .host(host)
@@ -153,13 +161,13 @@ public final class QueryService implements AutoCloseable {
     }
 
     /** Waits until the stream processor is running with every store restored. */
-    public void awaitReady(final java.time.Duration timeout) {
+    public void awaitReady(final Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!ingest.isReady()) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("not ready after " + timeout + ": streams " + ingest.streams().state());
             }
-            io.vectorstream.util.Pause.millis(20, "readiness");
+            Pause.millis(20, "readiness");
         }
     }
 
@@ -174,7 +182,7 @@ public final class QueryService implements AutoCloseable {
 
     /** A health check with a name and a type. */
     private record NamedCheck(String name, HealthCheckType type,
-                              java.util.function.Supplier<HealthCheckResponse> check) implements HealthCheck {
+                              Supplier<HealthCheckResponse> check) implements HealthCheck {
         @Override
         public HealthCheckResponse call() {
             return check.get();

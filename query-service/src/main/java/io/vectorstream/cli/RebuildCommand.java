@@ -6,6 +6,7 @@ import io.vectorstream.store.IndexMemory;
 import io.vectorstream.stream.ApplicationReset;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.ReplayLag;
+import io.vectorstream.util.Pause;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,7 +97,7 @@ final class RebuildCommand {
             if (done) {
                 return lag;
             }
-            io.vectorstream.util.Pause.millis(250, "the replay");
+            Pause.millis(250, "the replay");
         }
     }
 

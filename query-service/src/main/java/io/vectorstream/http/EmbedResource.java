@@ -16,6 +16,7 @@ import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Validation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** {@code POST /v1/embed}: the model over HTTP; {@code GET /v1/models}: the models and their caches. */
 final class EmbedResource implements HttpService {
@@ -69,7 +70,7 @@ final class EmbedResource implements HttpService {
             ObjectNode model = list.addObject();
             model.put("id", manifest.modelId());
             model.put("dimension", manifest.dimension());
-            model.put("pooling", manifest.pooling().name().toLowerCase(java.util.Locale.ROOT));
+            model.put("pooling", manifest.pooling().name().toLowerCase(Locale.ROOT));
             model.put("maxTokens", manifest.maxTokens());
             model.put("source", manifest.sourceArtifact());
             model.put("licence", manifest.licence());

@@ -2,9 +2,10 @@ package io.vectorstream.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.ServerRequest;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.RequestException;
+import io.helidon.webserver.http.ServerRequest;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.service.ShardReader;
@@ -57,7 +58,7 @@ final class Requests {
             // Malformed chunked framing (Helidon 4.3 throws NumberFormatException for a chunk size
             // that is not hex), a chunked body past the server's limit, a connection cut short:
             // what is left of the connection cannot be read as requests, so it is closed.
-            boolean tooLarge = e instanceof io.helidon.http.RequestException refused && refused.status().code() == 413;
+            boolean tooLarge = e instanceof RequestException refused && refused.status().code() == 413;
             throw (tooLarge ? tooLarge() : ApiException.badRequest("the body cannot be read: its framing "
                     + "(Content-Length or chunked transfer coding) is malformed or cut short", null))
                     .closingConnection();

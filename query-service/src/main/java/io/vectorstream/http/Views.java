@@ -1,6 +1,5 @@
 package io.vectorstream.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.index.IndexStats;
@@ -8,11 +7,12 @@ import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Json;
 import io.vectorstream.service.Page;
+import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
 import java.time.Instant;
-import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** The JSON representations of stored records in API responses (schemas {@code *-response.json}). */
@@ -84,7 +84,7 @@ public final class Views {
     }
 
     /** A library's index in every shard ({@code GET /v1/libraries/{lib}/index}). */
-    public static ObjectNode indexReport(final LibraryStats library, final java.util.Map<Integer, IndexStats> shards) {
+    public static ObjectNode indexReport(final LibraryStats library, final Map<Integer, IndexStats> shards) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         node.put("libraryId", library.library().id());
         node.set("index", Json.tree(library.library().indexJson()));
@@ -112,7 +112,7 @@ public final class Views {
         return node;
     }
 
-    public static ObjectNode search(final io.vectorstream.store.ShardQuery.KnnAnswer answer, final double tookMs) {
+    public static ObjectNode search(final ShardQuery.KnnAnswer answer, final double tookMs) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         ArrayNode results = node.putArray("results");
         answer.hits().forEach(hit -> results.add(searchHit(hit)));

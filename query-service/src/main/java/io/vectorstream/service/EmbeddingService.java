@@ -8,6 +8,8 @@ import io.vectorstream.record.LibraryRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedding models as the API uses them: query texts, {@code POST /v1/embed}, model checks.
@@ -15,7 +17,7 @@ import java.util.Optional;
  */
 public final class EmbeddingService implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddingService.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddingService.class);
 
     private final Models models;
     private final String defaultModel;

@@ -1,8 +1,10 @@
 package io.vectorstream.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.vectorstream.schema.Event;
 import io.vectorstream.schema.Json;
 import io.vectorstream.stream.ConsistencyToken;
+import io.vectorstream.stream.Topics;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -11,8 +13,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Publishes the HTTP API's writes as events on the input topic, keyed by library id, and returns
@@ -21,7 +26,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class EventPublisher implements AutoCloseable {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EventPublisher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
 
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
@@ -35,7 +40,7 @@ public final class EventPublisher implements AutoCloseable {
         // Metadata (a send's) waits 10 s at most, not 60: an HTTP request must
         // not hang a minute while the broker is unreachable.
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, io.vectorstream.stream.Topics.MAX_EVENT_BYTES);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_EVENT_BYTES);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         this.topic = topic;
     }
@@ -51,7 +56,7 @@ public final class EventPublisher implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw Refusal.unavailable("interrupted while publishing");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.RecordTooLargeException) {
+            if (e.getCause() instanceof RecordTooLargeException) {
                 throw new Refusal(Refusal.Reason.PAYLOAD_TOO_LARGE, "the event is larger than the events topic accepts",
                         null);
             }
@@ -59,7 +64,7 @@ public final class EventPublisher implements AutoCloseable {
             throw Refusal.unavailable("the event log did not accept the write (logged on the server); retry");
         } catch (TimeoutException e) {
             throw Refusal.unavailable("the event log did not acknowledge the write in time");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise event", e);
         }
     }

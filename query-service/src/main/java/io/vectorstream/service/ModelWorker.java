@@ -3,14 +3,17 @@ package io.vectorstream.service;
 import io.vectorstream.embed.DjlEmbedder;
 import io.vectorstream.embed.DjlRuntime;
 import io.vectorstream.embed.Embedder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -61,8 +64,8 @@ public final class ModelWorker implements AutoCloseable {
     static final int MAX_BULK_CALLS = 8;
     private final Semaphore bulkCalls = new Semaphore(MAX_BULK_CALLS);
     /** How long a caller waits for its vectors at most. */
-    static final java.time.Duration CALL_DEADLINE = java.time.Duration.ofSeconds(30);
-    private final java.time.Duration deadline;
+    static final Duration CALL_DEADLINE = Duration.ofSeconds(30);
+    private final Duration deadline;
     private final AtomicLong sequence = new AtomicLong();
     /** Held by whichever thread runs a forward pass: the worker or a query's caller. Fair: FIFO. */
     private final Semaphore forwardPass = new Semaphore(1, true);
@@ -86,12 +89,12 @@ public final class ModelWorker implements AutoCloseable {
         this(threads, DjlEmbedder.MAX_BATCH, CALL_DEADLINE);
     }
 
-    ModelWorker(final int threads, final java.time.Duration deadline) {
+    ModelWorker(final int threads, final Duration deadline) {
         this(threads, DjlEmbedder.MAX_BATCH, deadline);
     }
 
     /** @param deadline how long a caller waits for its vectors at most */
-    private ModelWorker(final int threads, final int batch, final java.time.Duration deadline) {
+    private ModelWorker(final int threads, final int batch, final Duration deadline) {
         if (threads < 1 || batch < 1) {
             throw new IllegalArgumentException("threads and batch must be at least 1, were " + threads + " and " + batch);
         }
@@ -153,12 +156,12 @@ public final class ModelWorker implements AutoCloseable {
         }
         try {
             return call.result().get(deadline.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
             }
             throw new IllegalStateException(e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             // Its parts leave the queue now (before a bulk call's permit is given back, so that the
             // queue stays bounded however long the model hangs); one the worker took is skipped.
             call.result().completeExceptionally(new TimedOut("no vectors after " + deadline));

@@ -18,7 +18,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -161,7 +163,7 @@ public final class ShardReader {
     public ShardQuery.KnnAnswer search(final String libraryId, final Metric metric, final float[] vector, final int k,
                                       final SearchParams params) {
         List<ScoredChunk> merged = new ArrayList<>();
-        java.util.Set<String> answeredBy = new java.util.TreeSet<>();
+        Set<String> answeredBy = new TreeSet<>();
         for (ShardQuery.KnnAnswer answer : query(new ShardQuery.Knn(libraryId, vector, k, params)).values()) {
             merged.addAll(answer.hits());
             answeredBy.add(answer.index());

@@ -7,6 +7,7 @@ import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.VectorRules;
 import io.vectorstream.schema.Violation;
+import io.vectorstream.store.IndexMemory;
 import io.vectorstream.store.IndexSpecs;
 
 /** Checks request bodies with the same schemas and vector rules the stream applies to events. */
@@ -46,8 +47,8 @@ public final class Validation {
      */
     public static void requireIndexMemory(final String libraryId, final long bytes) {
         try {
-            io.vectorstream.store.IndexMemory.requireRoom(libraryId, bytes);
-        } catch (io.vectorstream.store.IndexMemory.OverBudget e) {
+            IndexMemory.requireRoom(libraryId, bytes);
+        } catch (IndexMemory.OverBudget e) {
             throw new Refusal(Refusal.Reason.INSUFFICIENT_STORAGE, e.getMessage(), null);
         }
     }

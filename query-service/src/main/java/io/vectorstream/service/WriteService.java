@@ -1,5 +1,6 @@
 package io.vectorstream.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.record.LibraryRecord;
@@ -10,8 +11,11 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.schema.LibraryBody;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.store.IndexMemory;
 import io.vectorstream.store.IndexSpecs;
 import io.vectorstream.stream.ConsistencyToken;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -126,8 +130,8 @@ public final class WriteService {
             // The chunks replace the document's: only those past its current count take more memory.
             int before = reader.document(libraryId, documentId).map(d -> d.chunkCount()).orElse(0);
             Validation.requireIndexMemory(libraryId, Math.max(0, chunks.size() - before)
-                    * io.vectorstream.store.IndexMemory.perVector(library.dimension()));
-            java.util.Set<String> ids = new java.util.HashSet<>();
+                    * IndexMemory.perVector(library.dimension()));
+            Set<String> ids = new HashSet<>();
             for (int i = 0; i < chunks.size(); i++) {
                 if (!ids.add(chunks.get(i).get("id").asText())) {
                     throw Refusal.badRequest("chunk id '" + chunks.get(i).get("id").asText() + "' appears twice",
@@ -157,7 +161,7 @@ public final class WriteService {
         Validation.requireChunkContent(library, body, "");
         boolean created = reader.chunk(libraryId, documentId, chunkId).isEmpty();
         if (created) { // a rewrite takes no more memory
-            Validation.requireIndexMemory(libraryId, io.vectorstream.store.IndexMemory.perVector(library.dimension()));
+            Validation.requireIndexMemory(libraryId, IndexMemory.perVector(library.dimension()));
         }
         return new Written(publisher.publish(Event.of(EventType.CHUNK_UPSERTED, libraryId, documentId, chunkId, body)),
                 libraryId, documentId, chunkId, created);
@@ -172,7 +176,7 @@ public final class WriteService {
     private static LibraryBody toLibrary(final JsonNode json) {
         try {
             return Json.MAPPER.treeToValue(json, LibraryBody.class).withDefaults();
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw Refusal.badRequest("unreadable library: " + e.getOriginalMessage(), null);
         }
     }

@@ -1,5 +1,7 @@
 package io.vectorstream.cli;
 
+import io.vectorstream.http.ApiClient;
+import io.vectorstream.util.Pause;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,9 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
+import java.util.regex.Pattern;
 
 /**
  * A command of {@code vectorstream} ({@code dev}, {@code serve}, {@code broker}) as its own
@@ -112,7 +117,7 @@ final class CliProcess implements AutoCloseable {
 
     /** Waits until it prints a line matching {@code regex} (anywhere in the line). */
     void awaitOutput(final String regex, final Duration timeout) throws InterruptedException {
-        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        Pattern pattern = Pattern.compile(regex);
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean ended = false;
         while (output.stream().noneMatch(line -> pattern.matcher(line).find())) {
@@ -136,16 +141,16 @@ final class CliProcess implements AutoCloseable {
      * Waits until library {@code lib} of this service (over {@code api}) has a chunk count that
      * {@code done} accepts; the failure shows the last answer and this process's output.
      */
-    void awaitChunkCount(final io.vectorstream.http.ApiClient api, final java.util.function.IntPredicate done,
+    void awaitChunkCount(final ApiClient api, final IntPredicate done,
                          final Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        io.vectorstream.http.ApiClient.Response library = null;
+        ApiClient.Response library = null;
         while (System.nanoTime() < deadline) {
             library = api.get("/v1/libraries/lib");
             if (library.status() == 200 && done.test(library.body().get("chunkCount").asInt())) {
                 return;
             }
-            io.vectorstream.util.Pause.millis(20, "the service");
+            Pause.millis(20, "the service");
         }
         throw new AssertionError("chunk count not reached in " + timeout + ": "
                 + (library == null ? null : library.body()) + "; output:\n" + output());
@@ -168,7 +173,7 @@ final class CliProcess implements AutoCloseable {
      * binds it ("Address already in use").
      */
     static int freePort() {
-        java.util.Random random = new java.util.Random();
+        Random random = new Random();
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = 20_000 + random.nextInt(12_000);
             try (ServerSocket socket = new ServerSocket(port)) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.embed.TestModel;
 import io.vectorstream.http.ApiClient;
-import java.nio.file.Files;
+import io.vectorstream.util.Directories;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
@@ -22,7 +22,7 @@ class DevRestartIntegrationTest {
 
     @Test
     void aRestartedDevProcessKeepsItsData() throws Exception {
-        Path dataDir = io.vectorstream.util.Directories.temporary("vectorstream-dev");
+        Path dataDir = Directories.temporary("vectorstream-dev");
         int httpPort = CliProcess.freePort();
         int kafkaPort = CliProcess.freePort();
         ApiClient api = new ApiClient(httpPort);

@@ -6,15 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.http.ApiClient;
 import io.vectorstream.stream.ConsistencyToken;
+import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -47,7 +52,7 @@ class KillRestartIntegrationTest {
 
     @Test
     void aServiceKilledWhileEventsArriveKeepsEveryChunkExactlyOnce() throws Exception {
-        Path data = io.vectorstream.util.Directories.temporary("vectorstream-kill");
+        Path data = Directories.temporary("vectorstream-kill");
         int kafkaPort = CliProcess.freePort();
         int httpPort = CliProcess.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
@@ -131,13 +136,13 @@ class KillRestartIntegrationTest {
             published.vectors.put(chunk, vector);
             published.versions.put(chunk, meta.offset());
             if (i % 500 == 499) {
-                io.vectorstream.util.Pause.millis(50, "the service"); // spread the stream over a few seconds, so the kill lands in the middle of it
+                Pause.millis(50, "the service"); // spread the stream over a few seconds, so the kill lands in the middle of it
             }
         }
     }
 
     private static void assertEveryChunkIsTheLatest(final ApiClient api, final Published published) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (int d = 0; d < DOCUMENTS; d++) {
             String cursor = null;
             do {
@@ -158,7 +163,7 @@ class KillRestartIntegrationTest {
                 cursor = page.path("nextCursor").isMissingNode() ? null : page.get("nextCursor").asText();
             } while (cursor != null);
         }
-        java.util.Set<String> missing = new java.util.TreeSet<>(published.vectors.keySet());
+        Set<String> missing = new TreeSet<>(published.vectors.keySet());
         missing.removeAll(seen);
         assertTrue(missing.isEmpty(), "missing chunks: " + missing.stream().map(id -> id + "@" + published.versions.get(id))
                 .toList());
@@ -170,7 +175,7 @@ class KillRestartIntegrationTest {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         ApiClient.Response response;
         while ((response = api.get(path, token.toString())).status() == 503 && System.nanoTime() < deadline) {
-            io.vectorstream.util.Pause.millis(100, "the service");
+            Pause.millis(100, "the service");
         }
         assertEquals(200, response.status(), response.body() + "; without the token: " + api.get(path).body()
                 + "; output:\n" + service.output());

@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -28,9 +31,9 @@ class PublishCommandIntegrationTest {
     @Test
     void tokensComeOutInInputOrderAndNameWhereEachEventLanded() throws Exception {
         String topic = KafkaFixture.uniqueName("publish");
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                java.util.Map.of("bootstrap.servers", KafkaFixture.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
+        try (Admin admin = Admin.create(
+                Map.of("bootstrap.servers", KafkaFixture.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
         StringBuilder lines = new StringBuilder();
         for (int i = 0; i < 2_500; i++) {

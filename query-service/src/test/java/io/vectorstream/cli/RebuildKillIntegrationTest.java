@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.http.ApiClient;
+import io.vectorstream.util.Directories;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -35,7 +36,7 @@ class RebuildKillIntegrationTest {
 
     @Test
     void aRebuildKilledHalfWayIsCompletedByTheNextRun() throws Exception {
-        Path data = io.vectorstream.util.Directories.temporary("vectorstream-rebuild-kill");
+        Path data = Directories.temporary("vectorstream-rebuild-kill");
         int kafkaPort = CliProcess.freePort();
         int httpPort = CliProcess.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;

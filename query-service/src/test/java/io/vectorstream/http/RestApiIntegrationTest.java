@@ -10,16 +10,27 @@ import io.vectorstream.schema.Embeddings;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.testing.SyntheticData;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -151,7 +162,7 @@ class RestApiIntegrationTest {
     void switchingTheIndexFromFlatToIvfToLshKeepsSearchCloseToExact() {
         assertEquals(201, api.post("/v1/libraries?wait=true",
                 "{\"id\":\"switch\",\"name\":\"s\",\"dimension\":16,\"metric\":\"cosine\"}").status());
-        io.vectorstream.testing.SyntheticData data = io.vectorstream.testing.SyntheticData.forSize(3_000, 16, 5);
+        SyntheticData data = SyntheticData.forSize(3_000, 16, 5);
         float[][] vectors = data.vectors(3_000, 6);
         List<float[]> stored = new ArrayList<>();
         for (int d = 0; d < 6; d++) {
@@ -215,7 +226,7 @@ class RestApiIntegrationTest {
             ApiClient.Response response = api.post("/v1/libraries/switch/search", body);
             assertEquals(200, response.status(), response.body().toString());
             assertEquals(expectedIndex, response.body().get("index").asText());
-            java.util.Set<String> truth = new java.util.HashSet<>(bruteForce(stored, q, "cosine", 10));
+            Set<String> truth = new HashSet<>(bruteForce(stored, q, "cosine", 10));
             long found = 0;
             for (JsonNode hit : response.body().get("results")) {
                 if (truth.contains(hit.get("chunkId").asText())) {
@@ -376,17 +387,17 @@ class RestApiIntegrationTest {
         assertError(api.post("/v1/libraries/missing/search", "{\"vector\":[1,2,3]}"), 404, null);
         assertError(api.get("/v1/nothing-here"), 404, null);
 
-        assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("name=x")), "text/plain"), 415, null);
+        assertError(api.send(HttpRequest.newBuilder(api.uri("/v1/libraries"))
+                .POST(HttpRequest.BodyPublishers.ofString("name=x")), "text/plain"), 415, null);
         byte[] big = new byte[(int) Requests.MAX_BODY_BYTES + 10];
         Arrays.fill(big, (byte) ' ');
         // Expect: 100-continue, as a client of large uploads should: the server refuses the declared
         // length before the body is sent. Without it the server's close races the client's send
         // and the client may read a reset connection instead of the 413.
-        assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries")).expectContinue(true)
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(big)), "application/json"), 413, null);
-        assertError(api.send(java.net.http.HttpRequest.newBuilder(api.uri("/v1/libraries"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")), "bogus"), 415, null);
+        assertError(api.send(HttpRequest.newBuilder(api.uri("/v1/libraries")).expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(big)), "application/json"), 413, null);
+        assertError(api.send(HttpRequest.newBuilder(api.uri("/v1/libraries"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}")), "bogus"), 415, null);
         // Refused by the server before routing: still a JSON error body.
         assertRawError("POST /v1/libraries HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 40000000\r\nConnection: close\r\n\r\n", 413, "payload_too_large");
@@ -396,13 +407,13 @@ class RestApiIntegrationTest {
 
     /** Sends a request as raw bytes (what an HTTP client library would refuse to send) and checks the JSON error. */
     private static void assertRawError(final String request, final int status, final String code) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket("localhost", service.port())) {
+        try (Socket socket = new Socket("localhost", service.port())) {
             socket.setSoTimeout(30_000);
-            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(response.startsWith("HTTP/1.1 " + status + " "), response);
-            assertTrue(response.toLowerCase(java.util.Locale.ROOT).contains("content-type: application/json"), response);
+            assertTrue(response.toLowerCase(Locale.ROOT).contains("content-type: application/json"), response);
             JsonNode body = Json.MAPPER.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
             assertMatches(Schema.ERROR, body);
             assertEquals(code, body.get("error").get("code").asText(), response);
@@ -414,17 +425,17 @@ class RestApiIntegrationTest {
         Properties props = new Properties();
         props.put("bootstrap.servers", service.ingest().settings().bootstrapServers());
         List<String> found = new ArrayList<>();
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(props,
-                new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.StringDeserializer())) {
+        try (var consumer = new KafkaConsumer<String, String>(props,
+                new StringDeserializer(),
+                new StringDeserializer())) {
             String topic = service.ingest().settings().topics().events();
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             var end = consumer.endOffsets(partitions);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(java.time.Duration.ofMillis(200)).forEach(r -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
                     if (libraryId.equals(r.key())) {
                         found.add(r.value());
                     }

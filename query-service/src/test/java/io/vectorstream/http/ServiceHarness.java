@@ -7,6 +7,8 @@ import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.Topics;
 import io.vectorstream.testing.KafkaFixture;
+import io.vectorstream.util.Directories;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** The whole service (stream processor + HTTP) on the shared test broker, with topics of its own. */
@@ -24,7 +26,7 @@ final class ServiceHarness {
     /** Started, not yet ready, with HTTP on {@code port} (0: any free one). */
     static QueryService start(final int port) {
         String name = KafkaFixture.uniqueName("service");
-        java.nio.file.Path dataDir = io.vectorstream.util.Directories.temporary("vectorstream-service");
+        Path dataDir = Directories.temporary("vectorstream-service");
         Models models = new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000);
         IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(),
                         dataDir.resolve("streams"), "127.0.0.1:0")

@@ -9,6 +9,9 @@ import io.vectorstream.embed.Embedder;
 import io.vectorstream.embed.Precision;
 import io.vectorstream.embed.TestModel;
 import io.vectorstream.schema.SchemaValidator.Schema;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -62,10 +65,10 @@ class TextSearchApiIntegrationTest {
         assertEquals("tyres", bike.body().get("results").get(0).get("chunkId").asText());
 
         // A text query equals a vector query with the model's vector of that text.
-        float[] vector = TestModel.embedder().embed(java.util.List.of("how do I make a loaf of bread"),
+        float[] vector = TestModel.embedder().embed(List.of("how do I make a loaf of bread"),
                 Embedder.Purpose.QUERY)[0];
         ApiClient.Response byVector = api.post("/v1/libraries/recipes/search",
-                "{\"vector\":" + java.util.Arrays.toString(vector) + ",\"k\":3}");
+                "{\"vector\":" + Arrays.toString(vector) + ",\"k\":3}");
         assertEquals(ids(search.body()), ids(byVector.body()));
     }
 
@@ -113,8 +116,8 @@ class TextSearchApiIntegrationTest {
         assertTrue(response.body().get("error").get("message").asText().length() > 10);
     }
 
-    private static java.util.List<String> ids(final JsonNode search) {
-        java.util.List<String> ids = new java.util.ArrayList<>();
+    private static List<String> ids(final JsonNode search) {
+        List<String> ids = new ArrayList<>();
         search.get("results").forEach(hit -> ids.add(hit.get("chunkId").asText()));
         return ids;
     }

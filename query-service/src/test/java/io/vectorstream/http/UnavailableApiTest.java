@@ -3,6 +3,7 @@ package io.vectorstream.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.helidon.webserver.WebServer;
+import io.vectorstream.schema.SchemaValidator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class UnavailableApiTest {
             api.delete("/v1/libraries/x/documents/y")}) {
             assertEquals(503, response.status(), response.body().toString());
             assertEquals("unavailable", response.errorCode());
-            RestApiIntegrationTest.assertMatches(io.vectorstream.schema.SchemaValidator.Schema.ERROR, response.body());
+            RestApiIntegrationTest.assertMatches(SchemaValidator.Schema.ERROR, response.body());
         }
     }
 }

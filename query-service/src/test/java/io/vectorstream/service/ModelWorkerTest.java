@@ -6,12 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vectorstream.embed.DjlEmbedder;
 import io.vectorstream.embed.Embedder;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,12 +27,12 @@ import org.junit.jupiter.api.Test;
  */
 class ModelWorkerTest {
 
-    private static final java.util.concurrent.Executor REQUESTS = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private static final Executor REQUESTS = Executors.newVirtualThreadPerTaskExecutor();
 
     /** Vector of "t7" is {7}; records every call; the first call waits for {@link #release}. */
     private static final class ScriptedModel implements Embedder {
-        final List<List<String>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-        final List<Thread> callers = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<List<String>> calls = Collections.synchronizedList(new ArrayList<>());
+        final List<Thread> callers = Collections.synchronizedList(new ArrayList<>());
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile String failOn;
@@ -119,8 +126,8 @@ class ModelWorkerTest {
             }
             CompletableFuture<float[][]> bulk = request(
                     () -> worker.embed(model, many, Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
-            int parts = (many.size() + io.vectorstream.embed.DjlEmbedder.MAX_BATCH - 1)
-                    / io.vectorstream.embed.DjlEmbedder.MAX_BATCH;
+            int parts = (many.size() + DjlEmbedder.MAX_BATCH - 1)
+                    / DjlEmbedder.MAX_BATCH;
             awaitQueued(worker, parts);
             CompletableFuture<float[][]> query = request(
                     () -> worker.embed(model, List.of("t7"), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE));
@@ -135,7 +142,7 @@ class ModelWorkerTest {
             first.get(10, TimeUnit.SECONDS);
             assertEquals(List.of("t7"), model.calls.get(1), "the query went before the bulk call's parts: " + model.calls);
             assertEquals(parts + 2, model.calls.size());
-            assertTrue(model.calls.stream().allMatch(c -> c.size() <= io.vectorstream.embed.DjlEmbedder.MAX_BATCH));
+            assertTrue(model.calls.stream().allMatch(c -> c.size() <= DjlEmbedder.MAX_BATCH));
         }
     }
 
@@ -234,7 +241,7 @@ class ModelWorkerTest {
     @Test
     void aCallerWaitsNoLongerThanTheDeadlineAndItsTextsAreThenNotEmbedded() throws Exception {
         ScriptedModel model = new ScriptedModel();
-        try (ModelWorker worker = new ModelWorker(1, java.time.Duration.ofMillis(300))) {
+        try (ModelWorker worker = new ModelWorker(1, Duration.ofMillis(300))) {
             CompletableFuture<float[][]> first = request(() -> worker.embed(model, List.of("t1"),
                     Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
             assertTrue(model.entered.await(10, TimeUnit.SECONDS));
@@ -242,7 +249,7 @@ class ModelWorkerTest {
             assertThrows(ModelWorker.TimedOut.class, () -> worker.embed(model, List.of("t2"),
                     Embedder.Purpose.PASSAGE, ModelWorker.Priority.BULK));
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
-            assertThrows(java.util.concurrent.ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS),
+            assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS),
                     "the first call, still in the model, ends at its deadline too");
             model.release.countDown();
             CompletableFuture<float[][]> after = request(() -> worker.embed(model, List.of("t3"),
@@ -253,7 +260,7 @@ class ModelWorkerTest {
     }
 
     /** Calls as the service makes them: each on a virtual thread of its own, as a request. */
-    private static <T> CompletableFuture<T> request(final java.util.function.Supplier<T> call) {
+    private static <T> CompletableFuture<T> request(final Supplier<T> call) {
         return CompletableFuture.supplyAsync(call, REQUESTS);
     }
 

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.Collections;
 import java.util.List;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class SchemaValidatorTest {
@@ -50,11 +53,11 @@ class SchemaValidatorTest {
     void idsAndMetadataNamesEndWhereTheirPatternEnds() throws Exception {
         for (String id : List.of("abc\n", "abc\r\n", "a\u2028")) {
             List<Violation> violations = validator.validate(SchemaValidator.Schema.ID,
-                    com.fasterxml.jackson.databind.node.TextNode.valueOf(id));
+                    TextNode.valueOf(id));
             assertEquals(1, violations.size(), id + ": " + violations);
         }
         assertEquals(List.of(), validator.validate(SchemaValidator.Schema.ID,
-                com.fasterxml.jackson.databind.node.TextNode.valueOf("abc")));
+                TextNode.valueOf("abc")));
         List<Violation> badKey = validator.validate(SchemaValidator.Schema.CHUNK,
                 json("{\"embedding\":[1],\"metadata\":{\"lang\\n\":\"en\"}}"));
         assertTrue(!badKey.isEmpty(), "a metadata name ending in a newline");
@@ -83,7 +86,7 @@ class SchemaValidatorTest {
 
     @Test
     void base64OfAPartialFloatIsRefusedOnDecode() throws Exception {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Embeddings.decode(json("\"AAAAAAA=\"")));
         assertTrue(e.getMessage().contains("whole number of float32"), e.getMessage());
     }
@@ -94,14 +97,14 @@ class SchemaValidatorTest {
      */
     @Test
     void base64WithForeignCharactersIsRefusedOnDecode() throws Exception {
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = Assertions.assertThrows(IllegalArgumentException.class,
                 () -> Embeddings.decode(json("\"AAAA*AAA\"")));
         assertTrue(e.getMessage().contains("not valid base64"), e.getMessage());
     }
 
     @Test
     void theFirstViolationIsFoundWithoutCheckingTheRest() throws Exception {
-        String chunks = String.join(",", java.util.Collections.nCopies(10_000, "{\"id\":\"c\",\"txt\":\"x\"}"));
+        String chunks = String.join(",", Collections.nCopies(10_000, "{\"id\":\"c\",\"txt\":\"x\"}"));
         JsonNode everyChunkWrong = json("{\"chunks\":[" + chunks + "]}");
         assertTrue(validator.validate(SchemaValidator.Schema.DOCUMENT, everyChunkWrong).size() >= 10_000,
                 "the full validation reports each chunk's");
@@ -123,7 +126,7 @@ class SchemaValidatorTest {
 
     @Test
     void ofViolationsAsDeepTheFirstElementsComesFirst() throws Exception {
-        String chunks = String.join(",", java.util.Collections.nCopies(1_200, "{\"id\":\"c\"}"));
+        String chunks = String.join(",", Collections.nCopies(1_200, "{\"id\":\"c\"}"));
         List<Violation> violations = validator.validate(SchemaValidator.Schema.DOCUMENT, json("{\"chunks\":[" + chunks
                 + "]}"));
         assertTrue(violations.getFirst().field().startsWith("chunks[0]."), violations.getFirst().toString());

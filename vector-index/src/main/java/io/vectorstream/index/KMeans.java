@@ -2,6 +2,11 @@ package io.vectorstream.index;
 
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -17,10 +22,10 @@ final class KMeans {
      * The threads k-means runs on, one per core: a parallel stream started inside a task of this
      * pool runs on this pool. Daemon threads, named, started when first needed.
      */
-    private static final java.util.concurrent.ForkJoinPool POOL = new java.util.concurrent.ForkJoinPool(
+    private static final ForkJoinPool POOL = new ForkJoinPool(
             Runtime.getRuntime().availableProcessors(), pool -> {
-                java.util.concurrent.ForkJoinWorkerThread thread =
-                        java.util.concurrent.ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+                ForkJoinWorkerThread thread =
+                        ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                 thread.setName("vectorstream-kmeans-" + thread.getPoolIndex());
                 thread.setDaemon(true);
                 return thread;
@@ -30,8 +35,8 @@ final class KMeans {
     }
 
     /** Runs {@code work} on {@link #POOL} (in place when already there) and waits for it. */
-    private static <T> T onPool(final java.util.function.Supplier<T> work) {
-        if (java.util.concurrent.ForkJoinTask.getPool() == POOL) {
+    private static <T> T onPool(final Supplier<T> work) {
+        if (ForkJoinTask.getPool() == POOL) {
             return work.get();
         }
         return POOL.submit(work::get).join();
@@ -56,13 +61,13 @@ final class KMeans {
 
     /** @param stop whether to stop before the next iteration (its centroids so far are returned) */
     static Centroids train(final float[][] points, final int k, final Metric metric, final int maxIterations,
-                           final long seed, final java.util.function.BooleanSupplier stop) {
+                           final long seed, final BooleanSupplier stop) {
         return onPool(() -> trainHere(points, k, metric, maxIterations, seed, stop));
     }
 
     private static Centroids trainHere(final float[][] points, final int k, final Metric metric,
                                        final int maxIterations, final long seed,
-                                       final java.util.function.BooleanSupplier stop) {
+                                       final BooleanSupplier stop) {
         if (points.length == 0 || k <= 0) {
             throw new IllegalArgumentException("k-means needs points and k > 0");
         }
@@ -121,7 +126,7 @@ final class KMeans {
             int dimension = points[from].length;
             int[] best = new int[to - from];
             float[] bestScore = new float[to - from];
-            java.util.Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+            Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
             for (int c = 0; c < k; c++) {
                 int offset = c * dimension;
                 for (int p = from; p < to; p++) {

@@ -1,5 +1,6 @@
 package io.vectorstream.index;
 
+import java.util.Arrays;
 import java.util.function.IntFunction;
 
 /**
@@ -92,7 +93,7 @@ final class KeySlotMap<K> {
 
     private static int[] newTable(final int length) {
         int[] out = new int[length];
-        java.util.Arrays.fill(out, FREE);
+        Arrays.fill(out, FREE);
         return out;
     }
 

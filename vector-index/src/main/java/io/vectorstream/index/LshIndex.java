@@ -2,10 +2,8 @@ package io.vectorstream.index;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 
 /**

@@ -37,7 +37,7 @@ final class Optimistic {
      * Scores the live slots {@code [from, to)} of a slot array against {@code query}: writes each
      * score and key to {@code scores}/{@code out} and returns how many there were.
      */
-    static int scoreSlots(final io.vectorstream.index.Metric metric, final float[] query, final float[] vectors,
+    static int scoreSlots(final Metric metric, final float[] query, final float[] vectors,
                           final Object[] keys, final int from, final int to, final float[] scores, final Object[] out) {
         int dimension = query.length;
         int n = 0;

@@ -1,5 +1,7 @@
 package io.vectorstream.index;
 
+import java.util.Arrays;
+
 
 /**
  * 8-bit scalar quantisation: each dimension's range, learnt from a sample, is cut into 256 steps,
@@ -39,8 +41,8 @@ final class ScalarQuantizer {
         int dimension = sample[0].length;
         float[] min = new float[dimension];
         float[] max = new float[dimension];
-        java.util.Arrays.fill(min, Float.POSITIVE_INFINITY);
-        java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        Arrays.fill(min, Float.POSITIVE_INFINITY);
+        Arrays.fill(max, Float.NEGATIVE_INFINITY);
         for (float[] v : sample) {
             for (int d = 0; d < dimension; d++) {
                 min[d] = Math.min(min[d], v[d]);

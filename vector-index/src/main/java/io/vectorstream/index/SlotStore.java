@@ -1,6 +1,8 @@
 package io.vectorstream.index;
 
 import java.util.Arrays;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Predicate;
 
 /**
  * Vectors in numbered slots: segments of {@value #SEGMENT_SLOTS} slots, each one
@@ -102,7 +104,7 @@ final class SlotStore<K> {
     static final int SCAN_BLOCK_SLOTS = 256;
 
     /** The score under {@code metric} of {@code query} against the vector in a slot. */
-    float score(final io.vectorstream.index.Metric metric, final float[] query, final int slot) {
+    float score(final Metric metric, final float[] query, final int slot) {
         return Similarity.score(metric, query, vectors[slot / SEGMENT_SLOTS], (slot % SEGMENT_SLOTS) * dimension);
     }
 
@@ -111,8 +113,8 @@ final class SlotStore<K> {
      * {@code top}, in blocks of {@value #SCAN_BLOCK_SLOTS} slots, each read under an optimistic stamp
      * of the owning index's {@code lock} (so a concurrent write is never seen half done).
      */
-    void scanInto(final java.util.concurrent.locks.StampedLock lock, final io.vectorstream.index.Metric metric,
-                  final float[] query, final TopK<K> top, final java.util.function.Predicate<? super K> allow) {
+    void scanInto(final StampedLock lock, final Metric metric,
+                  final float[] query, final TopK<K> top, final Predicate<? super K> allow) {
         float[] scores = new float[SCAN_BLOCK_SLOTS];
         Object[] found = new Object[SCAN_BLOCK_SLOTS];
         int end = Optimistic.read(lock, this::highWater);

@@ -5,9 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.testing.SyntheticData;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -190,7 +197,7 @@ class IvfIndexTest {
     @Test
     void kMeansConvergesAndAssignsEveryVector() {
         // Four well separated blobs: k-means with k = 4 must find one centroid per blob.
-        java.util.Random random = new java.util.Random(11);
+        Random random = new Random(11);
         float[][] points = new float[4_000][];
         for (int i = 0; i < points.length; i++) {
             int blob = i % 4;
@@ -199,7 +206,7 @@ class IvfIndexTest {
         }
         KMeans.Centroids centroids = KMeans.train(points, 4, Metric.L2, 20, 1);
         int[] assignment = new int[points.length];
-        java.util.Arrays.fill(assignment, -1);
+        Arrays.fill(assignment, -1);
         KMeans.assign(points, centroids.data(), 4, Metric.L2, assignment);
         Set<Integer> used = new HashSet<>();
         for (int i = 0; i < points.length; i++) {
@@ -255,8 +262,8 @@ class IvfIndexTest {
         assertFalse(new IvfIndex<Integer>(DIMENSION, Metric.L2, plain).adoptTraining(training), "sq8 differs");
 
         byte[] bytes = training.encode();
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> IvfIndex.Training.decode(java.util.Arrays.copyOf(bytes, bytes.length - 5)));
+        Assertions.assertThrows(IllegalArgumentException.class,
+                () -> IvfIndex.Training.decode(Arrays.copyOf(bytes, bytes.length - 5)));
     }
 
     @Test
@@ -297,8 +304,8 @@ class IvfIndexTest {
 
     @Test
     void aTrainingBesideTheWriterIsInstalledWithTheWritesMadeWhileItRan() throws Exception {
-        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newSingleThreadExecutor();
-        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        CountDownLatch gate = new CountDownLatch(1);
         threads.submit(() -> {
             gate.await(); // the training waits behind this until the test lets it run
             return null;
@@ -330,7 +337,7 @@ class IvfIndexTest {
         }
         assertTrue(ivf.isTraining());
         gate.countDown();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (ivf.trainIfDue() && ivf.isTraining()) {
             assertTrue(System.nanoTime() < deadline, "the training was not installed in 30 s");
             Thread.sleep(10);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -237,7 +238,7 @@ class SlotStoreTest {
         Predicate<Integer> odd = key -> key % 2 == 1;
         for (int q = 0; q < 4; q++) {
             float[] query = vector(random, dimension);
-            for (Predicate<Integer> allow : java.util.Arrays.<Predicate<Integer>>asList(null, odd)) {
+            for (Predicate<Integer> allow : Arrays.<Predicate<Integer>>asList(null, odd)) {
                 int k = 25;
                 TopK<Integer> top = new TopK<>(k);
                 store.scanInto(lock, metric, query, top, allow);
