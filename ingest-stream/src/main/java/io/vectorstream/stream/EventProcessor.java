@@ -10,18 +10,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -41,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Embedding in batches across events.</b> A model embeds 32 texts together several times
  * faster than one by one, but most events carry one chunk. So an event with texts to embed is
- * held back until {@value #BATCH_TEXTS} texts are waiting, or an event that needs no model arrives
+ * held back until {@value EmbeddingBatcher#BATCH_TEXTS} texts are waiting, or an event that needs no model arrives
  * behind them, or the oldest held event was already held at the previous punctuation while the
  * model was idle (punctuations run every {@value #WATERMARK_INTERVAL_MS} ms); then the held
  * events are embedded in one model call per model and processed in their order. (Flushing at
@@ -57,12 +49,13 @@ import org.slf4j.LoggerFactory;
  * embedding threads (as many as stream threads), never on the stream thread: a model call of
  * ~100 ms there would starve every other task of that thread (the shard tasks this one feeds,
  * measured: they fell behind by thousands of records and caught up only when the input ran dry).
- * Meanwhile the task goes on reading and holding events, up to {@value #MAX_HELD_TEXTS} texts or
- * {@value #MAX_HELD_EVENTS} events, then waits for the model; Kafka Streams commits and runs the
+ * Meanwhile the task goes on reading and holding events, up to {@value EmbeddingBatcher#MAX_HELD_TEXTS} texts or
+ * {@value EmbeddingBatcher#MAX_HELD_EVENTS} events, then waits for the model; Kafka Streams commits and runs the
  * other tasks. At most one batch per task is in flight; its events are forwarded, in order, on the
  * stream thread as soon as it is done (at the task's next event or punctuation), and the next
  * batch, if one is ready, goes to the model before that, so that the model does not wait while
  * they are forwarded. The model call touches no state of the task, and a task that stops waits for it.
+ * {@link EmbeddingBatcher} keeps the held events and their batches.
  *
  * <p><b>Watermarks.</b> Every {@value #WATERMARK_INTERVAL_MS} ms, if it has processed anything new,
  * it publishes to every shard a record saying "input partition p is processed up to offset o".
@@ -73,14 +66,6 @@ import org.slf4j.LoggerFactory;
 final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final long WATERMARK_INTERVAL_MS = 50;
-    /** Texts held back before they are embedded together (the model cuts them into forward passes). */
-    static final int BATCH_TEXTS = 32;
-    /**
-     * Texts held, beside the batch in flight, before a task waits for the model: the stream thread
-     * goes on (reading, committing, running the other tasks, such as the shards this task feeds)
-     * while the model works, but no further than this ahead of it.
-     */
-    static final int MAX_HELD_TEXTS = 4 * BATCH_TEXTS;
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
     private final PrefetchedEmbedding embedding;
@@ -88,8 +73,6 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private final String librariesStoreName;
     private final String pendingStoreName;
     private final String progressStoreName;
-    /** Runs the model calls of every task of the instance (see {@link #embeddingThreads}). */
-    private final ExecutorService embeddingThreads;
     /**
      * Threads for the model calls of an instance's tasks: as many as stream threads, so that tasks
      * of different stream threads embed side by side, as they would on their own threads.
@@ -99,22 +82,8 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                 .factory());
     }
 
-    /** A task that stops waits this long at most for its batch in flight. */
-    private static final long IN_FLIGHT_CLOSE_WAIT_SECONDS = 60;
-    /** Events held (with or without texts) beside the batch in flight before a task waits for the model. */
-    static final int MAX_HELD_EVENTS = 1_000;
-
-    /** Held events not yet given to the embedding thread, in order. */
-    private final List<PendingEvent> pending = new ArrayList<>();
-    private int pendingTexts;
-    /** Whether an event that needs no model is among {@link #pending}: the batch must not wait. */
-    private boolean pendingNeedsNoModel;
-    /** Held events (all before {@link #pending}) whose texts the embedding thread is computing. */
-    private Batch inFlight;
-
-    /** Held events and the vectors of their texts, which the embedding thread computes. */
-    private record Batch(List<PendingEvent> events, Future<Map<String, Map<String, float[]>>> vectors) {
-    }
+    /** The task's held events and their batches for the model. */
+    private final EmbeddingBatcher batcher;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> libraries;
     /** Held events by input offset ({@link RecordCodec#encodeOffset}): bytes in, decoded here, so a forged key cannot fail a read. */
@@ -125,8 +94,6 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     /** {@link #library}'s last decoded record and the stored bytes it came from. */
     private byte[] lastLibraryBytes;
     private LibraryRecord lastLibrary;
-    /** Offset of the oldest held event at the last punctuation, or -1. */
-    private long oldestHeldAtLastPunctuation = -1;
     private long lastWatermarkSent = -1;
     private Cancellable punctuation;
 
@@ -141,11 +108,12 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
                    final TextEmbedding models, final Limits limits,
                    final ExecutorService embeddingThreads) {
-        this.embeddingThreads = embeddingThreads;
+
         this.librariesStoreName = librariesStoreName;
         this.pendingStoreName = pendingStoreName;
         this.progressStoreName = progressStoreName;
         this.embedding = new PrefetchedEmbedding(models);
+        this.batcher = new EmbeddingBatcher(embedding, embeddingThreads, this::forwardHeld);
         this.translator = new EventTranslator(embedding, limits);
     }
 
@@ -181,24 +149,18 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                     continue;
                 }
                 PendingEvent restored = withTexts(stored);
-                remember(restored == null ? stored : restored);
+                batcher.restore(restored == null ? stored : restored);
                 lastOffset = Math.max(lastOffset, offset);
             }
         }
         undecodable.forEach(pendingStore::delete);
-        if (!pending.isEmpty()) {
+        if (batcher.waiting() > 0) {
             LOG.info("task {}: {} events held before a restart are processed first",
-                    processorContext.taskId(), pending.size());
+                    processorContext.taskId(), batcher.waiting());
         }
         punctuation = processorContext.schedule(Duration.ofMillis(WATERMARK_INTERVAL_MS), PunctuationType.WALL_CLOCK_TIME,
                 now -> {
-                    forwardInFlightIfDone();
-                    long oldest = pending.isEmpty() ? -1 : pending.getFirst().offset();
-                    if (inFlight == null && oldest >= 0 && oldest == oldestHeldAtLastPunctuation) {
-                        startNextBatch(true); // a partial batch: the model is idle and no more text came
-                        oldest = -1;
-                    }
-                    oldestHeldAtLastPunctuation = oldest;
+                    batcher.tick();
                     sendWatermark();
                 });
     }
@@ -231,20 +193,17 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     }
 
     private void resetMemory() {
-        awaitInFlightUnused();
-        inFlight = null;
-        clearPending();
+        batcher.reset();
         embedding.clear();
         lastOffset = -1;
         lastWatermarkSent = -1;
-        oldestHeldAtLastPunctuation = -1;
         punctuation = null;
     }
 
     @Override
     public void process(final Record<byte[], byte[]> record) {
         RecordMetadata meta = context.recordMetadata().orElseThrow();
-        forwardInFlightIfDone();
+        batcher.forwardInFlightIfDone();
         PendingEvent plain = new PendingEvent(record.key(), record.value(), record.timestamp(), meta.topic(),
                 meta.partition(), meta.offset(), null, List.of());
         long size = (record.key() == null ? 0L : record.key().length)
@@ -258,15 +217,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                     meta.offset());
         } else {
             PendingEvent withTexts = withTexts(plain);
-            if (withTexts == null && inFlight == null && pending.isEmpty()) {
+            if (withTexts == null && batcher.isEmpty()) {
                 translateAndForward(record.key(), record.value(), record.timestamp(), meta.topic(), meta.partition(),
                         meta.offset());
             } else {
                 hold(withTexts != null ? withTexts : plain);
-                if (pendingTexts >= MAX_HELD_TEXTS || pending.size() >= MAX_HELD_EVENTS) {
-                    forwardInFlight(); // the model is behind: wait for it instead of holding more
-                }
-                startNextBatch(false);
             }
         }
         lastOffset = meta.offset();
@@ -342,130 +297,19 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     /** Holds an event, in the changelogged store too, behind the ones held before it. */
     private void hold(final PendingEvent event) {
         pendingStore.put(RecordCodec.encodeOffset(event.offset()), event.encode());
-        remember(event);
-    }
-
-    private void remember(final PendingEvent event) {
-        pending.add(event);
-        pendingTexts += event.texts().size();
-        pendingNeedsNoModel |= event.texts().isEmpty();
+        batcher.hold(event);
     }
 
     /**
-     * With no batch in flight: forwards the held events at once if none has texts, or gives them
-     * to the embedding thread when their texts fill a batch, when an event that needs no model
-     * waits behind them (it must not wait for texts that may never come), or when {@code now}.
+     * Translates and forwards held events whose vectors {@link #embedding} has, in order, and lets
+     * go of them in the store.
      */
-    private void startNextBatch(final boolean now) {
-        if (inFlight != null || pending.isEmpty()) {
-            return;
-        }
-        if (pendingTexts == 0) {
-            forwardHeld(pending);
-            clearPending();
-        } else if (now || batchIsReady()) {
-            startInFlight();
-        }
-    }
-
-    /** Whether the held texts make a batch: enough of them, or an event that must not wait behind them. */
-    private boolean batchIsReady() {
-        return pendingTexts > 0 && (pendingNeedsNoModel || pendingTexts >= BATCH_TEXTS);
-    }
-
-    private void clearPending() {
-        pending.clear();
-        pendingTexts = 0;
-        pendingNeedsNoModel = false;
-    }
-
-    /**
-     * Waits, without using its result, for the batch in flight: no model call of this task may
-     * outlive the task (the models are closed once the streams are). Its events are still in the
-     * store, for the next {@link #init} here or elsewhere.
-     */
-    private void awaitInFlightUnused() {
-        if (inFlight == null) {
-            return;
-        }
-        try {
-            inFlight.vectors().get(IN_FLIGHT_CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException
-                 | CancellationException e) {
-            LOG.debug("batch in flight not awaited cleanly", e);
-        }
-    }
-
-    /** Hands the held events' texts to the embedding thread. */
-    private void startInFlight() {
-        Map<String, List<String>> texts = textsByModel(pending);
-        TextEmbedding models = embedding.models();
-        inFlight = new Batch(List.copyOf(pending),
-                embeddingThreads.submit(() -> PrefetchedEmbedding.compute(models, texts)));
-        clearPending();
-    }
-
-    /** Forwards the batch in flight if it is done, and starts the next one if it is ready. */
-    private void forwardInFlightIfDone() {
-        if (inFlight != null && inFlight.vectors().isDone()) {
-            forwardInFlight();
-            startNextBatch(false);
-        }
-    }
-
-    /** Waits for the batch in flight, if any, and processes its events. */
-    private void forwardInFlight() {
-        if (inFlight == null) {
-            return;
-        }
-        try {
-            embedding.add(inFlight.vectors().get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptException(e);
-        } catch (ExecutionException e) {
-            // compute() leaves failing models out; anything else: each event embeds on its own below
-            LOG.warn("embedding a batch failed; its events are embedded one by one", e.getCause());
-        }
-        List<PendingEvent> events = inFlight.events();
-        inFlight = null;
-        if (batchIsReady()) {
-            // The model works on the next texts while these events are forwarded: forwarding a
-            // full batch (parsing, encoding vectors, sending) is Kafka work that would otherwise
-            // leave the model idle in between.
-            startInFlight();
-        }
-        forwardHeld(events);
-    }
-
-    /** Translates and forwards held events whose vectors {@link #embedding} has, in order. */
     private void forwardHeld(final List<PendingEvent> events) {
         for (PendingEvent event : events) {
             translateAndForward(event.key(), event.value(), event.timestamp(), event.topic(), event.partition(),
                     event.offset());
             pendingStore.delete(RecordCodec.encodeOffset(event.offset()));
         }
-        embedding.clear();
-    }
-
-    private static Map<String, List<String>> textsByModel(final List<PendingEvent> events) {
-        Map<String, List<String>> textsByModel = new LinkedHashMap<>();
-        for (PendingEvent event : events) {
-            if (event.modelId() != null) {
-                textsByModel.computeIfAbsent(event.modelId(), m -> new ArrayList<>()).addAll(event.texts());
-            }
-        }
-        return textsByModel;
-    }
-
-    /** Offset of the oldest event held (in flight or waiting), or -1. */
-    private long oldestHeld() {
-        if (inFlight != null) {
-            return inFlight.events().getFirst().offset();
-        }
-        return pending.isEmpty() ? -1 : pending.getFirst().offset();
     }
 
     private void translateAndForward(final byte[] key, final byte[] value, final long timestamp, final String topic,
@@ -508,7 +352,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     /** Never past a held event: the watermark says everything up to it has reached the shards. */
     private void sendWatermark() {
-        long oldestHeld = oldestHeld();
+        long oldestHeld = batcher.oldestHeld();
         long processedUpTo = oldestHeld < 0 ? lastOffset : oldestHeld - 1;
         if (processedUpTo <= lastWatermarkSent) {
             return;

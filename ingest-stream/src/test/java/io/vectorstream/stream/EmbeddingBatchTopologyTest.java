@@ -130,7 +130,7 @@ class EmbeddingBatchTopologyTest {
                 "the watermark covers the library event, not the batch in flight");
         embedding.open();
         punctuateUntil(() -> query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount() > 0);
-        assertEquals(EventProcessor.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
+        assertEquals(EmbeddingBatcher.BATCH_TEXTS, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount(),
                 "the whole batch at once");
         assertEquals(0, pendingStore().approximateNumEntries());
         assertEquals(Map.of(0, 1L), query(new ShardQuery.Watermarks()));
@@ -149,7 +149,7 @@ class EmbeddingBatchTopologyTest {
                 "deleted after the batch wrote it, not before");
         assertEquals("rewritten while the batch is embedded", chunk("k1").orElseThrow().text(),
                 "the later text wins");
-        assertEquals(EventProcessor.BATCH_TEXTS - 1, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount());
+        assertEquals(EmbeddingBatcher.BATCH_TEXTS - 1, query(new ShardQuery.GetLibrary("t")).orElseThrow().chunkCount());
     }
 
     /**
@@ -168,7 +168,7 @@ class EmbeddingBatchTopologyTest {
     /** One document.upserted event with {@link EventProcessor#BATCH_TEXTS} text chunks k0, k1, ... */
     private static String fullBatchDocument(final String documentId) {
         StringBuilder chunks = new StringBuilder();
-        for (int i = 0; i < EventProcessor.BATCH_TEXTS; i++) {
+        for (int i = 0; i < EmbeddingBatcher.BATCH_TEXTS; i++) {
             chunks.append(i == 0 ? "" : ",").append("{\"id\":\"k").append(i).append("\",\"text\":\"text ").append(i)
                     .append("\"}");
         }

@@ -159,7 +159,7 @@ class EventProcessorRestartTest {
         send(first, before, 0, """
                 {"type":"library.upserted","libraryId":"t","payload":{"name":"t","model":"all-minilm-l6-v2"}}""");
         StringBuilder chunks = new StringBuilder();
-        for (int i = 0; i < EventProcessor.BATCH_TEXTS; i++) {
+        for (int i = 0; i < EmbeddingBatcher.BATCH_TEXTS; i++) {
             chunks.append(i == 0 ? "" : ",").append("{\"id\":\"k").append(i).append("\",\"text\":\"text ")
                     .append(i).append("\"}");
         }
@@ -175,8 +175,8 @@ class EventProcessorRestartTest {
 
         MockProcessorContext<byte[], byte[]> after = context();
         processor(after);
-        punctuateUntilForwarded(after, EventProcessor.BATCH_TEXTS);
-        assertEquals(EventProcessor.BATCH_TEXTS, new HashSet<>(chunksForwarded(after)).size(),
+        punctuateUntilForwarded(after, EmbeddingBatcher.BATCH_TEXTS);
+        assertEquals(EmbeddingBatcher.BATCH_TEXTS, new HashSet<>(chunksForwarded(after)).size(),
                 "every chunk once");
         assertEquals(0, pending.approximateNumEntries());
     }
