@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * score of {@code dimension * value}: a vector read half before and half after a write would give a
  * score no single version has, and a hit on a removed key would name a key that is gone for good.
  */
+@Tag("integration")
 class IndexConcurrencyTest {
 
     private static final int DIMENSION = 16;
