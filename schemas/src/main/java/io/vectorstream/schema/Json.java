@@ -20,7 +20,7 @@ public final class Json {
 
     /**
      * Thread-safe shared mapper. The fast double parser roughly doubles the rate at which events
-     * with JSON-array vectors are parsed (FACTS.md: float parsing is most of the cost). Unknown
+     * with JSON-array vectors are parsed (measured: parsing floats is most of the cost). Unknown
      * properties are not ignored silently here: the JSON Schemas reject them first, with a field name.
      */
     public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
