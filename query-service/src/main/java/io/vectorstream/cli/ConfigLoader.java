@@ -66,10 +66,11 @@ final class ConfigLoader {
         if (userFile != null) {
             Config user = Config.just(ConfigSources.file(userFile));
             checked(keys, leaves(user), userFile.toString());
-            sources.add(ConfigSources.file(userFile));
+            sources.add(ConfigSources.create(user));
         }
         sources.add(ConfigSources.create(checked(keys, commandDefaults, "the command"), "command defaults"));
-        sources.add(ConfigSources.classpath(DEFAULTS));
+        // The trees read above, not their files again.
+        sources.add(ConfigSources.create(defaults));
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
