@@ -90,7 +90,7 @@ public final class ChronicleShardStore implements KeyValueStore<Bytes, byte[]> {
         writes = new ShardWrites(opened);
         training = new DeferredTraining(opened, options.trainingDelay());
         LOG.debug("opened shard store {} for task {} with {} records{} in {} ms", name, stateStoreContext.taskId(),
-                opened.map.size(), offsetsOnly ? " (start-up: offsets only)"
+                opened.map == null ? 0 : opened.map.size(), offsetsOnly ? " (start-up: offsets only)"
                         : tookOver ? " (as opened at start-up, view built meanwhile)" : "",
                 (System.nanoTime() - start) / 1_000_000);
         stateStoreContext.register(root, new ChangelogRestore(name, writes));

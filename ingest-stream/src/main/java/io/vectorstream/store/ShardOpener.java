@@ -64,7 +64,15 @@ final class ShardOpener {
         ApplyProgress.Snapshot lastRun = ApplyProgress.read(dir.toPath()).orElse(null);
         boolean reprocesses = false;
         if (killed) {
-            UncleanReopen.Decision decision = UncleanReopen.decide(lastRun, kafka);
+            UncleanReopen.Decision decision = UncleanReopen.decide(lastRun, kafka, !shard.offsetsOnly);
+            if (decision.deferred()) {
+                // The file is left untouched and unopened, without a clean-close record, for the
+                // task's open to decide; Kafka Streams gets offsets to estimate the lag with.
+                LOG.debug("shard store {} of task {}: start-up leaves the killed process's file for the task to "
+                        + "decide on (its committed input offset is pending)", name, stateStoreContext.taskId());
+                shard.committed.putAll(decision.outcome().offsets());
+                return;
+            }
             CleanClose.Outcome reopened = decision.outcome();
             previous = reopened.trusted() ? reopened
                     : new CleanClose.Outcome(Map.of(), previous.problem() + ", and " + reopened.problem());

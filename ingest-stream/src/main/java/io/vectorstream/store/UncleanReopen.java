@@ -40,8 +40,9 @@ final class UncleanReopen {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     /**
-     * Kafka Streams' producers abort a transaction after 10 s (transaction.timeout.ms under
-     * exactly-once), and the coordinator looks for expired ones every 10 s.
+     * The killed process's transaction ends when a stream thread of this process that takes over
+     * its transactional id starts its producer (before it opens its tasks' stores), or after the
+     * producers' 15-minute transaction timeout.
      */
     private static final Duration PENDING_TRANSACTION_WAIT = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(UncleanReopen.class);
@@ -49,8 +50,16 @@ final class UncleanReopen {
     private UncleanReopen() {
     }
 
-    /** @return the changelog offsets to restore from, or why the file cannot be used */
-    static Decision decide(final ApplyProgress.Snapshot progress, final ShardKafka kafka) {
+    /**
+     * @param mayWait whether the transaction the killed process left open can end while this waits:
+     *                not in Kafka Streams' start-up opens, which run before any stream thread has
+     *                started, and so before the producer that takes over the killed one's
+     *                transactional id aborts its transaction (the 15-minute transaction timeout
+     *                would be the only way out)
+     * @return the changelog offsets to restore from, or why the file cannot be used, or (only when
+     *         {@code !mayWait}) that the decision waits for the task's own open
+     */
+    static Decision decide(final ApplyProgress.Snapshot progress, final ShardKafka kafka, final boolean mayWait) {
         if (progress == null) {
             return problem("it has no readable record of the input it applied");
         }
@@ -73,11 +82,16 @@ final class UncleanReopen {
                             new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
                     .get(TIMEOUT.toSeconds(), TimeUnit.SECONDS).get(changelog).offset();
             OffsetAndMetadata committed = committedInput(admin, applicationId, input, true);
-            if (committed == null && committedInput(admin, applicationId, input, false) != null) {
+            boolean pending = committed == null && committedInput(admin, applicationId, input, false) != null;
+            if (pending && !mayWait && stable > 0) {
+                // Kafka Streams only wants offsets now, to weigh tasks by their lag.
+                return new Decision(new CleanClose.Outcome(Map.of(changelog, stable - 1), null), false, true);
+            }
+            if (pending && mayWait) {
                 // An offset is committed, and a newer one is pending in a transaction the killed
                 // process left open: a stable answer leaves the partition out until that
-                // transaction ends (the coordinator aborts it once the producer's transaction
-                // timeout has passed). Restoring the whole shard instead would take far longer.
+                // transaction ends (see PENDING_TRANSACTION_WAIT). Restoring the whole shard
+                // instead would take far longer.
                 LOG.info("waiting up to {} s for the transaction the killed process left open on {} to end",
                         PENDING_TRANSACTION_WAIT.toSeconds(), input);
                 long deadline = System.nanoTime() + PENDING_TRANSACTION_WAIT.toNanos();
@@ -100,7 +114,7 @@ final class UncleanReopen {
             }
             // Kafka Streams' convention for a store's committed changelog offset: the last offset it holds.
             return new Decision(new CleanClose.Outcome(Map.of(changelog, stable - 1), null),
-                    progress.applied() >= committed.offset());
+                    progress.applied() >= committed.offset(), false);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return problem("interrupted while reading the committed offsets");
@@ -152,14 +166,17 @@ final class UncleanReopen {
     }
 
     private static Decision problem(final String why) {
-        return new Decision(new CleanClose.Outcome(Map.of(), why), false);
+        return new Decision(new CleanClose.Outcome(Map.of(), why), false, false);
     }
 
     /**
      * @param outcome     the changelog offsets to restore from, or why the file cannot be used
      * @param reprocesses whether records the file already holds come again (it applied records at
      *                    or after the committed input offset)
+     * @param deferred    not decided yet: a start-up open found the committed input offset pending
+     *                    in the killed process's transaction; the outcome's offsets only estimate the
+     *                    lag, and the file is left as it is for the task's open to decide
      */
-    record Decision(CleanClose.Outcome outcome, boolean reprocesses) {
+    record Decision(CleanClose.Outcome outcome, boolean reprocesses, boolean deferred) {
     }
 }

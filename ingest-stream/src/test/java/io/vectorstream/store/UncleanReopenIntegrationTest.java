@@ -33,7 +33,8 @@ class UncleanReopenIntegrationTest {
      * A process killed inside a transaction that also commits its input offsets leaves them
      * pending: a stable read of the group's offsets leaves the partition out until the transaction
      * ends. The decision waits for that instead of taking it for "nothing committed" (which threw
-     * the file away and restored the whole shard from the changelog).
+     * the file away and restored the whole shard from the changelog). Kafka Streams' start-up
+     * opens cannot wait: only a stream thread ends that transaction, and none has started yet.
      */
     @Test
     void aPendingOffsetCommitIsWaitedForNotTakenForNoCommit() throws Exception {
@@ -66,9 +67,17 @@ class UncleanReopenIntegrationTest {
                 Properties config = new Properties();
                 config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
                 config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers());
+                try (ShardKafka kafka = new ShardKafka(new StreamsConfig(config), changelog)) {
+                    // Kafka Streams' start-up opens come before any stream thread could end the transaction.
+                    long start = System.nanoTime();
+                    UncleanReopen.Decision atStartup = UncleanReopen.decide(applied, kafka, false);
+                    assertTrue(atStartup.deferred(), "a start-up open leaves the decision to the task's open");
+                    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "without waiting");
+                    assertEquals(Map.of(changelog, 0L), atStartup.outcome().offsets(), "offsets to weigh the lag by");
+                }
                 CompletableFuture<UncleanReopen.Decision> deciding = CompletableFuture.supplyAsync(() -> {
                     try (ShardKafka kafka = new ShardKafka(new StreamsConfig(config), changelog)) {
-                        return UncleanReopen.decide(applied, kafka);
+                        return UncleanReopen.decide(applied, kafka, true);
                     }
                 });
                 Pause.millis(1_500, "the test");
@@ -76,6 +85,7 @@ class UncleanReopenIntegrationTest {
 
                 killed.abortTransaction(); // as the coordinator does once the transaction times out
                 UncleanReopen.Decision decision = deciding.get(60, TimeUnit.SECONDS);
+                assertFalse(decision.deferred());
                 assertTrue(decision.outcome().trusted(), "reopened: " + decision.outcome().problem());
                 assertEquals(Map.of(changelog, 0L), decision.outcome().offsets(), "the changelog's last record");
                 assertTrue(decision.reprocesses(), "records 3 and 4 are applied, and processed again");
