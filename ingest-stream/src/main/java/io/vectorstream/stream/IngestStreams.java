@@ -303,9 +303,9 @@ public final class IngestStreams implements AutoCloseable {
         return streams;
     }
 
-    /** A client for the shards, all of which this instance hosts for now. */
+    /** A client for the shards this instance hosts, and for where the others are. */
     public ShardClient shards() {
-        return new ShardClient(streams, shardCount);
+        return new ShardClient(streams, shardCount, settings.topics().chunks(), settings.applicationServer());
     }
 
     /**

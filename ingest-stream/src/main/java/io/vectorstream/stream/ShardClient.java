@@ -3,32 +3,174 @@ package io.vectorstream.stream;
 import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.WatermarkSignal;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.StateQueryResult;
+import org.apache.kafka.streams.state.HostInfo;
 
 /**
- * Asks the shard stores (interactive queries, IQv2) and waits for read-your-writes tokens. Every
- * shard must answer (partial answers are errors, never silently smaller results); callers merge
- * the answers. For now this instance must host every shard: fan-out to peers comes later.
+ * Asks the shard stores of this instance (interactive queries, IQv2), waits for read-your-writes
+ * tokens, and says where every shard is hosted in the application ({@link #placement}): the
+ * cluster layer of the HTTP service sends what this instance does not host to its peers.
  */
 public final class ShardClient {
 
     private final KafkaStreams streams;
     private final Set<Integer> allShards;
+    private final String shardTopic;
+    private final HostInfo self;
 
-    /** @param shardCount partitions of {@code vectorstream.chunks} */
-    public ShardClient(final KafkaStreams streams, final int shardCount) {
+    /**
+     * @param shardCount        partitions of {@code vectorstream.chunks}
+     * @param shardTopic        {@code vectorstream.chunks}: its partitions are the shards
+     * @param applicationServer this instance's {@code application.server} (host:port)
+     */
+    public ShardClient(final KafkaStreams streams, final int shardCount, final String shardTopic,
+                       final String applicationServer) {
         this.streams = streams;
         this.allShards = IntStream.range(0, shardCount).boxed()
                 .collect(Collectors.toUnmodifiableSet());
+        this.shardTopic = shardTopic;
+        this.self = HostInfo.buildFromEndpoint(applicationServer);
+    }
+
+    /** Every shard: 0 to {@link #shardCount} - 1. */
+    public Set<Integer> allShards() {
+        return allShards;
+    }
+
+    /**
+     * Where the shards are now, as the last rebalance assigned them: which instance has each one
+     * active, which keep standby copies, and which of them this instance has.
+     */
+    public ShardPlacement placement() {
+        Map<Integer, HostInfo> active = new HashMap<>();
+        Map<Integer, List<HostInfo>> standby = new HashMap<>();
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            if (!instance.stateStoreNames().contains(VectorstreamTopology.SHARD_STORE)
+                    && !instance.standbyStateStoreNames().contains(VectorstreamTopology.SHARD_STORE)) {
+                continue;
+            }
+            for (TopicPartition partition : instance.topicPartitions()) {
+                if (partition.topic().equals(shardTopic)) {
+                    active.put(partition.partition(), instance.hostInfo());
+                }
+            }
+            for (TopicPartition partition : instance.standbyTopicPartitions()) {
+                if (partition.topic().equals(shardTopic)) {
+                    standby.computeIfAbsent(partition.partition(), p -> new ArrayList<>()).add(instance.hostInfo());
+                }
+            }
+        }
+        Set<Integer> localActive = new TreeSet<>();
+        Set<Integer> localStandby = new TreeSet<>();
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            thread.activeTasks().forEach(task -> shardsOf(task, localActive));
+            thread.standbyTasks().forEach(task -> shardsOf(task, localStandby));
+        }
+        return new ShardPlacement(self, active, standby, localActive, localStandby);
+    }
+
+    private void shardsOf(final TaskMetadata task, final Set<Integer> into) {
+        for (TopicPartition partition : task.topicPartitions()) {
+            if (partition.topic().equals(shardTopic)) {
+                into.add(partition.partition());
+            }
+        }
+    }
+
+    /**
+     * How far each shard copy this instance has (active, standby or restoring) is behind its
+     * changelog's end, in records.
+     */
+    public Map<Integer, Long> localLags() {
+        Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().getOrDefault(VectorstreamTopology.SHARD_STORE,
+                Map.of());
+        Map<Integer, Long> out = new TreeMap<>();
+        lags.forEach((partition, lag) -> out.put(partition, lag.offsetLag()));
+        return out;
+    }
+
+    /**
+     * The answers of the given shards of this instance, and those that cannot answer here.
+     *
+     * @param maxLagOffsets -1: active shards only; otherwise a standby or restoring copy answers
+     *                      too when it is at most this many changelog records behind
+     * @throws IllegalStateException if a shard failed to answer: a bug, not a state to wait out
+     */
+    public <R> ShardAnswers<R> answer(final ShardQuery<R> query, final Set<Integer> partitions,
+                                      final long maxLagOffsets) {
+        if (partitions.isEmpty()) {
+            return ShardAnswers.none(Set.of(), null);
+        }
+        if (!streams.state().isRunningOrRebalancing()) {
+            return ShardAnswers.none(partitions, "instance " + self + " is " + streams.state());
+        }
+        Set<Integer> askable = partitions;
+        Set<Integer> tooFarBehind = new TreeSet<>();
+        if (maxLagOffsets >= 0) {
+            Map<Integer, Long> lags = localLags();
+            askable = new TreeSet<>();
+            for (int partition : partitions) {
+                Long lag = lags.get(partition);
+                if (lag != null && lag <= maxLagOffsets) {
+                    askable.add(partition);
+                } else {
+                    tooFarBehind.add(partition);
+                }
+            }
+        }
+        StateQueryRequest<R> request = StateQueryRequest.inStore(VectorstreamTopology.SHARD_STORE).withQuery(query)
+                .withPartitions(askable);
+        if (maxLagOffsets < 0) {
+            request = request.requireActive();
+        }
+        StateQueryResult<R> result;
+        try {
+            result = askable.isEmpty() ? new StateQueryResult<>() : streams.query(request);
+        } catch (RuntimeException e) {
+            // Kafka Streams' message names its internals; callers show this one to clients.
+            return ShardAnswers.none(partitions, "instance " + self + " cannot be queried now (rebalancing or starting)");
+        }
+        Map<Integer, R> answers = new HashMap<>();
+        Set<Integer> missing = new TreeSet<>(tooFarBehind);
+        String why = tooFarBehind.isEmpty() ? null : "shards " + tooFarBehind + " are more than " + maxLagOffsets
+                + " records behind on " + self;
+        for (int partition : askable) {
+            QueryResult<R> shard = result.getPartitionResults().get(partition);
+            if (shard == null) {
+                missing.add(partition);
+                why = "shard " + partition + " is not hosted on " + self;
+            } else if (shard.isFailure()) {
+                switch (shard.getFailureReason()) {
+                    case NOT_ACTIVE, NOT_PRESENT, NOT_UP_TO_BOUND -> {
+                        missing.add(partition);
+                        why = "shard " + partition + " is not active on " + self + " (" + shard.getFailureReason() + ")";
+                    }
+                    default -> throw new IllegalStateException("shard " + partition + ": " + shard.getFailureReason()
+                            + " " + shard.getFailureMessage());
+                }
+            } else {
+                answers.put(partition, shard.getResult());
+            }
+        }
+        return new ShardAnswers<>(answers, missing, missing.isEmpty() ? null : why);
     }
 
     /** How many shards there are (partitions of {@code vectorstream.chunks}). */

@@ -48,6 +48,10 @@ public final class Main {
                          --advertised-host HOST  host other instances reach this one at (default: --host,
                                            or localhost when that is 0.0.0.0)
                          --data-dir DIR    stream state (default ./data)
+                         --cluster-secret S  the secret all instances share (or VECTORSTREAM_CLUSTER_SECRET);
+                                           required with --advertised-host unless --insecure-cluster
+                         --insecure-cluster  instances ask each other without a secret (trusted network)
+                         --standby-replicas N  warm copies of each shard on other instances (default 1)
                          --partitions N    partitions of topics this instance creates (default 3)
                          --replication N   replicas of topics this instance creates (default 1)
                          --model-dir DIR   built models (default model_artifacts)
@@ -97,7 +101,8 @@ public final class Main {
             Map.entry("replication", "kafka.replication"), Map.entry("host", "http.host"),
             Map.entry("port", "http.port"), Map.entry("advertised-host", "http.advertised-host"),
             Map.entry("data-dir", "data-dir"), Map.entry("model-dir", "model-dir"),
-            Map.entry("kafka-port", "dev.kafka-port"), Map.entry("log-level", "logging.level"));
+            Map.entry("kafka-port", "dev.kafka-port"), Map.entry("log-level", "logging.level"),
+            Map.entry("cluster-secret", "cluster.secret"), Map.entry("standby-replicas", "cluster.standby-replicas"));
     /** What the bare Kafka tools (publish, dlq) use without a configured bootstrap: dev's broker. */
     static final String LOCAL_KAFKA = "127.0.0.1:9092";
 
@@ -116,7 +121,8 @@ public final class Main {
                 case "dev" -> dev(config(new Options(rest, Set.of("port", "kafka-port", "data-dir", "model-dir", "config",
                         "log-level"), Set.of("no-example-data")), Map.of("http.host", "127.0.0.1")));
                 case "serve" -> serve(config(new Options(rest, Set.of("kafka", "port", "host", "advertised-host",
-                        "data-dir", "partitions", "replication", "model-dir", "config", "log-level"), Set.of()), Map.of()));
+                        "data-dir", "partitions", "replication", "model-dir", "config", "log-level", "cluster-secret",
+                        "standby-replicas"), Set.of("insecure-cluster")), Map.of()));
                 case "build-model" -> ModelCommand.run(new Options(rest, Set.of("model", "model-dir"), Set.of("force")),
                         System.out);
                 case "rebuild" -> RebuildCommand.run(config(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
@@ -176,6 +182,9 @@ public final class Main {
         if (options.flag("no-example-data")) {
             flags.put("dev.example-data", "false");
         }
+        if (options.flag("insecure-cluster")) {
+            flags.put("cluster.insecure", "true");
+        }
         String file = options.get("config", null);
         ServiceConfig config = ServiceConfig.from(ConfigLoader.load(commandDefaults, file == null ? null : Path.of(file),
                 flags, System.getenv(), System.getProperties()));
@@ -224,6 +233,11 @@ public final class Main {
     private static void serve(final ServiceConfig config) {
         String kafka = config.kafka().bootstrap().orElseThrow(() -> new Options.UsageException(
                 "--kafka BOOTSTRAP is required (or kafka.bootstrap in the configuration, VECTORSTREAM_KAFKA_BOOTSTRAP)"));
+        if (config.http().advertisedExplicitly() && config.cluster().secret().isEmpty() && !config.cluster().insecure()) {
+            // An advertised host says other instances reach this one: they must prove they belong.
+            throw new Options.UsageException("several instances need a shared secret: give every instance the same "
+                    + "--cluster-secret (or VECTORSTREAM_CLUSTER_SECRET), or --insecure-cluster on a trusted network");
+        }
         long start = System.nanoTime();
         QueryService service = startService(kafka, config);
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "vectorstream-shutdown"));
@@ -260,7 +274,8 @@ public final class Main {
         ServiceConfig.Http http = config.http();
         return QueryService.start(settings(kafka, config, http.advertisedHost() + ":" + http.port(),
                 ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
-                http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads()));
+                http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads(),
+                config.cluster().forService()));
     }
 
     /** The settings of the product's stream application on {@code kafka}, with state under the data folder. */
@@ -269,7 +284,8 @@ public final class Main {
         return new IngestStreams.Settings(kafka, config.dataDir().resolve("streams"), applicationServer,
                 Topics.DEFAULT, IngestStreams.DEFAULT_APPLICATION_ID, config.kafka().partitions(),
                 config.kafka().replication(), ShardStoreOptions.DEFAULT, models, config.limits(),
-                Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads()));
+                Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads(),
+                        StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.cluster().standbyReplicas()));
     }
 
     private static void waitForever() {

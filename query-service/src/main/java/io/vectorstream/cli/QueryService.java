@@ -7,6 +7,9 @@ import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.vectorstream.cluster.ClusterSecret;
+import io.vectorstream.cluster.ClusterShards;
+import io.vectorstream.cluster.PeerClient;
 import io.vectorstream.embed.KnownModel;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
@@ -42,7 +45,8 @@ public final class QueryService implements AutoCloseable {
      * @param maxQueuedRequests     requests that may wait for one of those, each {@link #QUEUE_TIMEOUT} at most
      * @param modelThreads          PyTorch threads per operation of the service's model calls
      */
-    public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests, int modelThreads) {
+    public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests, int modelThreads,
+                       Cluster cluster) {
 
         public Http {
             if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || modelThreads < 1) {
@@ -51,10 +55,28 @@ public final class QueryService implements AutoCloseable {
             }
         }
 
-        /** The defaults of application.yaml on {@code host} and {@code port}. */
+        /** The defaults of application.yaml on {@code host} and {@code port}, one instance alone. */
         public static Http of(final String host, final int port) {
-            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS);
+            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS, Cluster.ALONE);
         }
+
+        public Http withCluster(final Cluster c) {
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, modelThreads, c);
+        }
+    }
+
+    /**
+     * How the instance works with the other instances of its application ({@code cluster.*}).
+     *
+     * @param secret           what instance-to-instance requests carry and the internal endpoint requires
+     * @param readDeadline     how long a read across instances may take, retries during a rebalance included
+     * @param searchMaxLag     the records a standby copy may be behind to answer a search for a shard
+     *                         whose active copy cannot; -1: never
+     */
+    public record Cluster(ClusterSecret secret, Duration readDeadline, long searchMaxLag) {
+
+        /** No secret: this instance neither asks nor serves others. */
+        public static final Cluster ALONE = new Cluster(ClusterSecret.none(), Duration.ofSeconds(5), 10_000);
     }
 
     private final IngestStreams ingest;
@@ -63,9 +85,12 @@ public final class QueryService implements AutoCloseable {
     private final ShardReader reader;
     private final WriteService writes;
     private final EmbeddingService embeddings;
+    private final PeerClient peers;
 
     private QueryService(final IngestStreams ingest, final EventPublisher publisher, final WebServer server,
-                         final ShardReader reader, final WriteService writes, final EmbeddingService embeddings) {
+                         final ShardReader reader, final WriteService writes, final EmbeddingService embeddings,
+                         final PeerClient peers) {
+        this.peers = peers;
         this.ingest = ingest;
         this.embeddings = embeddings;
         this.publisher = publisher;
@@ -89,7 +114,10 @@ public final class QueryService implements AutoCloseable {
         int port = http.port();
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
-        ShardReader reader = new ShardReader(ingest.shards(), ingest.inputEnds());
+        PeerClient peers = new PeerClient(http.cluster().secret());
+        ClusterShards shards = new ClusterShards(ingest.shards(), peers, http.cluster().secret());
+        ShardReader reader = new ShardReader(shards, ingest.inputEnds(), http.cluster().readDeadline(),
+                http.cluster().searchMaxLag());
         EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id(), http.modelThreads());
         WriteService writes = new WriteService(publisher, reader, embeddings, settings.limits());
         HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
@@ -123,10 +151,11 @@ public final class QueryService implements AutoCloseable {
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
                                 .addCheck(ready).addCheck(live).addCheck(pipeline).build())
                         .build())
-                .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady))
+                .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,
+                        new ApiRouting.Cluster(shards, http.cluster().secret(), () -> ingest.streams().state().name())))
                 .build()
                 .start();
-        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings);
+        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers);
         if (!server.isRunning() || server.port() < 0) {
             // Helidon logs a failed bind and returns: an instance without HTTP would stay in the
             // consumer group, advertising an address that is another process's.
@@ -174,6 +203,7 @@ public final class QueryService implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        peers.close();
         embeddings.close();
         publisher.close();
         ingest.close();

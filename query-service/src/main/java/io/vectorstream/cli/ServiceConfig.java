@@ -2,11 +2,13 @@ package io.vectorstream.cli;
 
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
+import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.embed.Precision;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.store.IndexMemory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -19,16 +21,35 @@ import java.util.Set;
  * @param streamThreads    Kafka Streams threads of this instance
  * @param modelHttpThreads PyTorch threads per operation of the HTTP service's model calls
  */
-record ServiceConfig(Kafka kafka, Http http, Path dataDir, Path modelDir, Dev dev, int streamThreads,
-                     ModelOptions model, int modelHttpThreads, Limits limits, IndexMemory.Budget memory,
-                     Logging logging) {
+record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path modelDir, Dev dev,
+                     int streamThreads, ModelOptions model, int modelHttpThreads, Limits limits,
+                     IndexMemory.Budget memory, Logging logging) {
 
     /** @param bootstrap empty when none is configured (dev and rebuild then start the embedded broker) */
     record Kafka(Optional<String> bootstrap, int partitions, short replication) {
     }
 
-    /** @param advertisedHost the host other instances reach this one at */
-    record Http(String host, int port, String advertisedHost, int maxConcurrentRequests, int maxQueuedRequests) {
+    /**
+     * @param advertisedHost       the host other instances reach this one at
+     * @param advertisedExplicitly whether it was configured (several instances) rather than derived
+     */
+    record Http(String host, int port, String advertisedHost, boolean advertisedExplicitly, int maxConcurrentRequests,
+                int maxQueuedRequests) {
+    }
+
+    /**
+     * @param secret          empty: none
+     * @param insecure        ask and serve other instances without a secret
+     * @param standbyReplicas warm copies of each shard on other instances
+     */
+    record Cluster(Optional<String> secret, boolean insecure, int standbyReplicas, Duration readDeadline,
+                   long searchMaxLag) {
+
+        QueryService.Cluster forService() {
+            ClusterSecret s = secret.map(ClusterSecret::of)
+                    .orElse(insecure ? ClusterSecret.insecure() : ClusterSecret.none());
+            return new QueryService.Cluster(s, readDeadline, searchMaxLag);
+        }
     }
 
     record Dev(int kafkaPort, boolean exampleData) {
@@ -64,14 +85,20 @@ record ServiceConfig(Kafka kafka, Http http, Path dataDir, Path modelDir, Dev de
             String modelDir = text(config, "model-dir");
             String bootstrap = text(config, "kafka.bootstrap");
             String logFile = text(config, "logging.file");
+            String secret = text(config, "cluster.secret").strip();
             return new ServiceConfig(
                     new Kafka(bootstrap.isBlank() ? Optional.empty() : Optional.of(bootstrap.strip()),
                             atLeast(config, "kafka.partitions", 1), (short) between(config, "kafka.replication", 1,
                             Short.MAX_VALUE)),
                     new Http(host, port(config, "http.port"),
                             advertised.isBlank() ? ("0.0.0.0".equals(host) ? "localhost" : host) : advertised,
+                            !advertised.isBlank(),
                             atLeast(config, "http.max-concurrent-requests", 1),
                             atLeast(config, "http.max-queued-requests", 0)),
+                    new Cluster(secret.isBlank() ? Optional.empty() : Optional.of(secret), bool(config, "cluster.insecure"),
+                            between(config, "cluster.standby-replicas", 0, 10),
+                            Duration.ofMillis(atLeastLong(config, "cluster.read-deadline-ms", 1)),
+                            atLeastLong(config, "cluster.search-max-lag-offsets", -1)),
                     Path.of(text(config, "data-dir")),
                     modelDir.isBlank() ? ModelCommand.defaultArtifactsRoot() : Path.of(modelDir),
                     new Dev(port(config, "dev.kafka-port"), bool(config, "dev.example-data")),

@@ -10,12 +10,15 @@ import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
+import io.vectorstream.cluster.ClusterSecret;
+import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.schema.Json;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Refusal;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,12 +33,24 @@ public final class ApiRouting {
     }
 
     /**
+     * The instance in its cluster.
+     *
+     * @param state this instance's Kafka Streams state, for {@code GET /v1/cluster}
+     */
+    public record Cluster(ClusterShards shards, ClusterSecret secret, Supplier<String> state) {
+    }
+
+    /**
      * Adds the API to a routing.
      *
      * @param running whether the stream processor runs; while it does not, every API call answers 503
      */
     public static void register(final HttpRouting.Builder routing, final ShardReader reader, final WriteService writes,
-                                final EmbeddingService embeddings, final BooleanSupplier running) {
+                                final EmbeddingService embeddings, final BooleanSupplier running,
+                                final Cluster cluster) {
+        // Before the gate below: what an instance sees of its cluster helps most while it starts.
+        routing.register(ClusterResource.ROOT, new ClusterResource(cluster.shards(), cluster.state()));
+        routing.register(InternalResource.ROOT, new InternalResource(cluster.shards(), cluster.secret()));
         routing.any("/v1/*", (req, res) -> {
             if (!running.getAsBoolean()) {
                 throw ApiException.unavailable("the stream processor is not running yet; retry shortly");

@@ -39,7 +39,7 @@ final class ChunkResource implements HttpService {
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
-        reader.requireLibrary(lib);
+        reader.requireLibraryRecord(lib);
         reader.requireDocument(lib, doc);
         Responses.json(res, 200, Views.page(reader.chunks(lib, doc, after, limit),
                 chunk -> Views.chunk(chunk, withEmbeddings)));
@@ -59,7 +59,7 @@ final class ChunkResource implements HttpService {
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
-        reader.requireLibrary(lib);
+        reader.requireLibraryRecord(lib);
         reader.requireDocument(lib, doc);
         Responses.json(res, 200, Views.chunk(reader.requireChunk(lib, doc, Requests.path(req, "chunk"))));
     }
@@ -69,7 +69,7 @@ final class ChunkResource implements HttpService {
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         String doc = Requests.path(req, "doc");
-        reader.requireLibrary(lib);
+        reader.requireLibraryRecord(lib);
         reader.requireDocument(lib, doc);
         responder.respond(wait, res, writes.deleteChunk(lib, doc, Requests.path(req, "chunk")), null);
     }

@@ -37,7 +37,7 @@ final class DocumentResource implements HttpService {
         String after = Page.idAfter(Requests.param(req, "cursor"));
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
-        reader.requireLibrary(lib);
+        reader.requireLibraryRecord(lib);
         Responses.json(res, 200, Views.page(reader.documents(lib, after, limit), Views::document));
     }
 
@@ -53,7 +53,7 @@ final class DocumentResource implements HttpService {
     private void get(final ServerRequest req, final ServerResponse res) {
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
-        reader.requireLibrary(lib);
+        reader.requireLibraryRecord(lib);
         Responses.json(res, 200, Views.document(reader.requireDocument(lib, Requests.path(req, "doc"))));
     }
 
@@ -61,7 +61,7 @@ final class DocumentResource implements HttpService {
         boolean wait = Requests.waitRequested(req);
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
-        reader.requireLibrary(lib);
+        reader.requireLibraryRecord(lib);
         responder.respond(wait, res, writes.deleteDocument(lib, Requests.path(req, "doc")), null);
     }
 }

@@ -81,15 +81,17 @@ final class LibraryResource implements HttpService {
         Validation.requireValid(Schema.SEARCH_REQUEST, body);
         Requests.awaitToken(req, reader);
         long start = System.nanoTime();
-        LibraryRecord library = reader.requireLibrary(Requests.path(req, "lib")).library();
+        LibraryRecord library = reader.requireLibraryRecord(Requests.path(req, "lib"));
         float[] vector = body.hasNonNull("text")
                 ? embeddings.embedQuery(library, body.get("text").asText(), "text")
                 : Validation.requireVector(library, body.get("vector"), "vector");
         int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
                 body.path("exact").asBoolean(false));
-        var answer = reader.search(library.id(), library.metric(), vector, k, params);
-        Responses.json(res, 200, Views.search(answer, (System.nanoTime() - start) / 1e6));
+        long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();
+        ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector, k, params,
+                body.path("allowPartial").asBoolean(true), maxLag);
+        Responses.json(res, 200, Views.search(result, (System.nanoTime() - start) / 1e6));
     }
 
     private void buildIndex(final ServerRequest req, final ServerResponse res) {

@@ -7,9 +7,9 @@ import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Json;
 import io.vectorstream.service.Page;
-import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
+import io.vectorstream.service.ShardReader;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
 import java.time.Instant;
 import java.util.Map;
@@ -112,12 +112,18 @@ public final class Views {
         return node;
     }
 
-    public static ObjectNode search(final ShardQuery.KnnAnswer answer, final double tookMs) {
+    public static ObjectNode search(final ShardReader.SearchResult result, final double tookMs) {
         ObjectNode node = Json.MAPPER.createObjectNode();
         ArrayNode results = node.putArray("results");
-        answer.hits().forEach(hit -> results.add(searchHit(hit)));
-        node.put("index", answer.index());
+        result.answer().hits().forEach(hit -> results.add(searchHit(hit)));
+        node.put("index", result.answer().index());
         node.put("tookMs", Math.round(tookMs * 1000) / 1000.0);
+        node.put("partial", result.partial());
+        result.answered().forEach(node.putArray("answeredShards")::add);
+        result.missing().forEach(node.putArray("missingShards")::add);
+        if (result.partial()) {
+            node.put("missingReason", result.why());
+        }
         return node;
     }
 

@@ -1,16 +1,19 @@
 package io.vectorstream.service;
 
+import io.vectorstream.cluster.ClusterShards;
+import io.vectorstream.cluster.ReadOptions;
 import io.vectorstream.index.IndexStats;
 import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.store.ShardQuery;
 import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
-import io.vectorstream.store.ShardQuery.ScoredChunk;
 import io.vectorstream.stream.ConsistencyToken;
 import io.vectorstream.stream.InputEnds;
-import io.vectorstream.stream.ShardClient;
+import io.vectorstream.stream.ShardAnswers;
+import io.vectorstream.stream.ShardPartitioner;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,31 +24,45 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
- * Reads libraries, documents and chunks from every local shard and merges the answers: counts are
- * summed (a library spreads over all shards), listings are merged in id order, search hits are
- * merged into one top-k.
+ * Reads libraries, documents and chunks from the shards of every instance and merges the answers:
+ * counts are summed (a library spreads over all shards), listings are merged in id order, search
+ * hits are merged into one top-k. A document and its chunks live in one shard: reads of them ask
+ * that shard only. Counts and listings need every shard (a missing one is a 503, never a smaller
+ * number); a search may answer from the shards that answered, and says which did not.
  */
 public final class ShardReader {
 
     /** How long a read carrying a consistency token waits for the shards to apply it. */
     public static final Duration TOKEN_WAIT = Duration.ofSeconds(10);
 
-    private final ShardClient shards;
+    private final ClusterShards shards;
     private final InputEnds inputEnds;
+    private final Duration deadline;
+    private final long searchMaxLag;
 
     /**
-     * @param inputEnds the events topic's end offsets: what a token may name
+     * @param inputEnds    the events topic's end offsets: what a token may name
+     * @param deadline     how long a read may take across the instances, retries during a rebalance included
+     * @param searchMaxLag a search's default bound on how far behind a standby copy that answers for a
+     *                     shard may be, in changelog records; -1: active copies only
      */
-    public ShardReader(final ShardClient shards, final InputEnds inputEnds) {
+    public ShardReader(final ClusterShards shards, final InputEnds inputEnds, final Duration deadline,
+                       final long searchMaxLag) {
         this.shards = shards;
         this.inputEnds = inputEnds;
+        this.deadline = deadline;
+        this.searchMaxLag = searchMaxLag;
+    }
+
+    /** A search's default bound on a standby copy's lag ({@code maxLagOffsets}). */
+    public long searchMaxLag() {
+        return searchMaxLag;
     }
 
     /**
-     * Waits until every local shard has applied the token.
+     * Waits until every shard, on every instance, has applied the token.
      *
      * @throws Refusal not yet consistent if they have not within {@code timeout}
      */
@@ -68,9 +85,12 @@ public final class ShardReader {
         if (tokenField != null) {
             requireWithinInput(token, tokenField);
         }
-        if (!shards.awaitApplied(token, null, timeout)) {
-            throw new Refusal(Refusal.Reason.NOT_YET_CONSISTENT, "the write " + token + " is not applied yet; retry",
-                    null);
+        ReadOptions options = ReadOptions.fresh(timeout.compareTo(deadline) > 0 ? timeout : deadline)
+                .withToken(token, timeout);
+        ShardAnswers<Map<Integer, Long>> marks = shards.ask(new ShardQuery.Watermarks(), null, options);
+        if (!marks.isComplete() || !marks.results().values().stream().allMatch(token::isSatisfiedBy)) {
+            throw new Refusal(Refusal.Reason.NOT_YET_CONSISTENT, "the write " + token + " is not applied yet ("
+                    + marks.why() + "); retry", null);
         }
     }
 
@@ -109,22 +129,38 @@ public final class ShardReader {
 
     /** A library with its document and chunk counts summed over the shards. */
     public Optional<LibraryStats> library(final String libraryId) {
-        return sumLibraries(flatten(query(new ShardQuery.GetLibrary(libraryId)).values())).stream().findFirst();
+        return sumLibraries(flatten(every(new ShardQuery.GetLibrary(libraryId)).values())).stream().findFirst();
     }
 
     /** The library, or 404. */
     public LibraryStats requireLibrary(final String libraryId) {
-        return library(libraryId).orElseThrow(() -> Refusal.notFound("library '" + libraryId + "' does not exist"));
+        return library(libraryId).orElseThrow(() -> notFound(libraryId));
+    }
+
+    /**
+     * The library's record as one shard has it, without its counts: what a search or a write
+     * needs (dimension, metric, model), from this instance's own shard when it has one. Every
+     * shard gets the library's events in the same order, so any one of them knows it.
+     */
+    public LibraryRecord requireLibraryRecord(final String libraryId) {
+        Set<Integer> local = shards.placement().localActive();
+        int shard = local.isEmpty() ? 0 : local.iterator().next();
+        return one(new ShardQuery.GetLibrary(libraryId), shard).map(LibraryStats::library)
+                .orElseThrow(() -> notFound(libraryId));
+    }
+
+    private static Refusal notFound(final String libraryId) {
+        return Refusal.notFound("library '" + libraryId + "' does not exist");
     }
 
     public Page<LibraryStats> libraries(final String afterId, final int limit) {
         List<LibraryStats> all = new ArrayList<>();
-        query(new ShardQuery.ListLibraries(afterId, limit + 1)).values().forEach(all::addAll);
-        return page(sumLibraries(all), limit, s -> s.library().id());
+        every(new ShardQuery.ListLibraries(afterId, limit + 1)).values().forEach(all::addAll);
+        return Page.firstOf(sumLibraries(all), limit, s -> s.library().id());
     }
 
     public Optional<DocumentStats> document(final String libraryId, final String documentId) {
-        return flatten(query(new ShardQuery.GetDocument(libraryId, documentId)).values()).stream().findFirst();
+        return one(new ShardQuery.GetDocument(libraryId, documentId), shardOf(libraryId, documentId));
     }
 
     public DocumentStats requireDocument(final String libraryId, final String documentId) {
@@ -134,13 +170,13 @@ public final class ShardReader {
 
     public Page<DocumentStats> documents(final String libraryId, final String afterId, final int limit) {
         List<DocumentStats> all = new ArrayList<>();
-        query(new ShardQuery.ListDocuments(libraryId, afterId, limit + 1)).values().forEach(all::addAll);
+        every(new ShardQuery.ListDocuments(libraryId, afterId, limit + 1)).values().forEach(all::addAll);
         all.sort(Comparator.comparing(s -> s.document().id()));
-        return page(all, limit, s -> s.document().id());
+        return Page.firstOf(all, limit, s -> s.document().id());
     }
 
     public Optional<ChunkRecord> chunk(final String libraryId, final String documentId, final String chunkId) {
-        return flatten(query(new ShardQuery.GetChunk(libraryId, documentId, chunkId)).values()).stream().findFirst();
+        return one(new ShardQuery.GetChunk(libraryId, documentId, chunkId), shardOf(libraryId, documentId));
     }
 
     public ChunkRecord requireChunk(final String libraryId, final String documentId, final String chunkId) {
@@ -148,49 +184,80 @@ public final class ShardReader {
                 "chunk '" + chunkId + "' does not exist in document '" + documentId + "' of library '" + libraryId + "'"));
     }
 
+    /** A document's chunks in id order: they all live in the document's shard. */
     public Page<ChunkRecord> chunks(final String libraryId, final String documentId, final String afterId,
                                     final int limit) {
-        List<ChunkRecord> all = new ArrayList<>();
-        query(new ShardQuery.ListChunks(libraryId, documentId, afterId, limit + 1)).values().forEach(all::addAll);
+        int shard = shardOf(libraryId, documentId);
+        ShardAnswers<List<ChunkRecord>> answers = complete(shards.ask(new ShardQuery.ListChunks(libraryId, documentId,
+                afterId, limit + 1), Set.of(shard), ReadOptions.fresh(deadline)));
+        List<ChunkRecord> all = new ArrayList<>(answers.results().get(shard));
         all.sort(Comparator.comparing(ChunkRecord::id));
-        return page(all, limit, ChunkRecord::id);
+        return Page.firstOf(all, limit, ChunkRecord::id);
     }
 
     /**
-     * The k best chunks over all shards, best first, and what answered ({@code flat} when any shard
-     * searched exactly, for example an IVF shard not trained yet).
+     * The k best chunks over the shards that answered, best first, what answered ({@code flat} when
+     * any shard searched exactly, for example an IVF shard not trained yet), and which shards did not.
+     *
+     * @param allowPartial whether an answer without some shards is an answer (saying so) or a 503
+     * @param maxLagOffsets -1: active shards only; otherwise a standby copy at most this many
+     *                      records behind may answer for a shard whose active copy cannot
      */
-    public ShardQuery.KnnAnswer search(final String libraryId, final Metric metric, final float[] vector, final int k,
-                                      final SearchParams params) {
-        List<ScoredChunk> merged = new ArrayList<>();
-        Set<String> answeredBy = new TreeSet<>();
-        for (ShardQuery.KnnAnswer answer : query(new ShardQuery.Knn(libraryId, vector, k, params)).values()) {
-            merged.addAll(answer.hits());
-            answeredBy.add(answer.index());
+    public SearchResult search(final String libraryId, final Metric metric, final float[] vector, final int k,
+                               final SearchParams params, final boolean allowPartial, final long maxLagOffsets) {
+        ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(new ShardQuery.Knn(libraryId, vector, k, params), null,
+                ReadOptions.fresh(deadline).withMaxLag(maxLagOffsets));
+        if (!allowPartial) {
+            complete(answers);
         }
-        Comparator<ScoredChunk> byScore = Comparator.comparingDouble(ScoredChunk::score);
-        // Cosine and dot: higher is closer. L2 distance: lower is closer.
-        merged.sort(metric == Metric.L2 ? byScore : byScore.reversed());
-        List<ScoredChunk> top = merged.size() > k ? List.copyOf(merged.subList(0, k)) : merged;
-        return new ShardQuery.KnnAnswer(top, String.join("+", answeredBy));
+        if (answers.results().isEmpty()) {
+            throw Refusal.unavailable("no shard answered: " + answers.why());
+        }
+        return new SearchResult(SearchMerge.topK(answers.results().values(), metric, k),
+                new TreeSet<>(answers.results().keySet()), new TreeSet<>(answers.missing()), answers.why());
+    }
+
+    /**
+     * A search's answer.
+     *
+     * @param answered the shards whose hits are merged
+     * @param missing  the shards that did not answer (the answer is partial when there are any)
+     * @param why      why they did not, or null
+     */
+    public record SearchResult(ShardQuery.KnnAnswer answer, Set<Integer> answered, Set<Integer> missing, String why) {
+
+        public boolean partial() {
+            return !missing.isEmpty();
+        }
     }
 
     /** The state of a library's index in every shard, by shard. */
     public Map<Integer, IndexStats> indexReport(final String libraryId) {
         Map<Integer, IndexStats> out = new TreeMap<>();
-        query(new ShardQuery.IndexReport(libraryId)).forEach((shard, stats) -> stats.ifPresent(s -> out.put(shard, s)));
+        every(new ShardQuery.IndexReport(libraryId)).forEach((shard, stats) -> stats.ifPresent(s -> out.put(shard, s)));
         return out;
     }
 
-    private <R> Map<Integer, R> query(final ShardQuery<R> query) {
-        if (!shards.isRunning()) {
-            throw Refusal.unavailable("the stream processor is not running yet");
+    private int shardOf(final String libraryId, final String documentId) {
+        return ShardPartitioner.shardOf(libraryId, documentId, shards.shardCount());
+    }
+
+    /** Every shard's answer, or 503. */
+    private <R> Map<Integer, R> every(final ShardQuery<R> query) {
+        return complete(shards.ask(query, null, ReadOptions.fresh(deadline))).results();
+    }
+
+    /** One shard's answer, or 503. */
+    private <R> R one(final ShardQuery<R> query, final int shard) {
+        return complete(shards.ask(query, Set.of(shard), ReadOptions.fresh(deadline))).results().get(shard);
+    }
+
+    private static <R> ShardAnswers<R> complete(final ShardAnswers<R> answers) {
+        if (!answers.isComplete()) {
+            throw Refusal.unavailable("shards " + new TreeSet<>(answers.missing()) + " cannot answer now: "
+                    + answers.why());
         }
-        try {
-            return shards.query(query, null);
-        } catch (ShardClient.ShardUnavailableException e) {
-            throw Refusal.unavailable(e.getMessage());
-        }
+        return answers;
     }
 
     private static <T> List<T> flatten(final Collection<Optional<T>> answers) {
@@ -206,13 +273,5 @@ public final class ShardReader {
                     a.documentCount() + b.documentCount(), a.chunkCount() + b.chunkCount()));
         }
         return new ArrayList<>(byId.values());
-    }
-
-    private static <T> Page<T> page(final List<T> sorted, final int limit, final Function<T, String> id) {
-        if (sorted.size() <= limit) {
-            return new Page<>(sorted, null);
-        }
-        List<T> items = List.copyOf(sorted.subList(0, limit));
-        return new Page<>(items, Page.cursorAfter(id.apply(items.getLast())));
     }
 }

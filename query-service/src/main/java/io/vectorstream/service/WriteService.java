@@ -109,13 +109,13 @@ public final class WriteService {
 
     /** Asks every shard to rebuild (and, for IVF, retrain) the library's index now. */
     public Written requestIndexBuild(final String libraryId) {
-        reader.requireLibrary(libraryId);
+        reader.requireLibraryRecord(libraryId);
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_INDEX_REQUESTED, libraryId, null, null, null)),
                 libraryId, null, null, false);
     }
 
     public Written deleteLibrary(final String libraryId) {
-        reader.requireLibrary(libraryId);
+        reader.requireLibraryRecord(libraryId);
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_DELETED, libraryId, null, null, null)),
                 libraryId, null, null, false);
     }
@@ -124,7 +124,7 @@ public final class WriteService {
         Validation.requireWithinLimits(limits, body, Limits.Kind.DOCUMENT);
         Validation.requireValid(Schema.DOCUMENT, body);
         requireMatchingId(body, documentId);
-        LibraryRecord library = reader.requireLibrary(libraryId).library();
+        LibraryRecord library = reader.requireLibraryRecord(libraryId);
         JsonNode chunks = body.get("chunks");
         if (chunks != null) {
             // The chunks replace the document's: only those past its current count take more memory.
@@ -156,7 +156,7 @@ public final class WriteService {
         Validation.requireWithinLimits(limits, body, Limits.Kind.CHUNK);
         Validation.requireValid(Schema.CHUNK, body);
         requireMatchingId(body, chunkId);
-        LibraryRecord library = reader.requireLibrary(libraryId).library();
+        LibraryRecord library = reader.requireLibraryRecord(libraryId);
         reader.requireDocument(libraryId, documentId);
         Validation.requireChunkContent(library, body, "");
         boolean created = reader.chunk(libraryId, documentId, chunkId).isEmpty();

@@ -73,6 +73,19 @@ final class CliProcess implements AutoCloseable {
     }
 
     /**
+     * {@code vectorstream serve} as one instance of several: on 127.0.0.1, advertised there, with
+     * its state under {@code dir} and no models, and the {@code extra} flags (a secret, partitions).
+     */
+    static CliProcess serveInCluster(final String bootstrap, final Path dir, final int httpPort,
+                                     final String... extra) {
+        List<String> args = new ArrayList<>(List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(httpPort),
+                "--host", "127.0.0.1", "--advertised-host", "127.0.0.1", "--data-dir", dir.toString(),
+                "--model-dir", dir.resolve("no-models").toString()));
+        args.addAll(List.of(extra));
+        return start("Ready in", args);
+    }
+
+    /**
      * Starts {@code vectorstream ARGS}; it counts as ready once it prints a line containing
      * {@code readyLine}.
      */

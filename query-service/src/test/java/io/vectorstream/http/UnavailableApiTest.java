@@ -3,6 +3,7 @@ package io.vectorstream.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.helidon.webserver.WebServer;
+import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.schema.SchemaValidator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +18,8 @@ class UnavailableApiTest {
     static void start() {
         // No reader or writer: the gate must answer before anything reaches them.
         server = WebServer.builder().host("127.0.0.1").port(0)
-                .routing(routing -> ApiRouting.register(routing, null, null, null, () -> false))
+                .routing(routing -> ApiRouting.register(routing, null, null, null, () -> false,
+                        new ApiRouting.Cluster(null, ClusterSecret.none(), () -> "CREATED")))
                 .build().start();
     }
 
