@@ -2,30 +2,20 @@ package io.vectorstream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.bench.DurabilityBenchmark.Result;
-import io.vectorstream.cli.Main;
 import io.vectorstream.schema.Json;
 import io.vectorstream.util.Pause;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -83,7 +73,7 @@ final class KilledRestartBenchmark {
 
     private void rounds(final int kills, final Consumer<Result> report) {
         progress.println("killed restart: serve in its own JVM on the benchmark's state...");
-        Child service = startService();
+        ServiceProcess service = startService();
         try {
             service.awaitLine("Ready in", PATIENCE);
             awaitEveryChunk(service, "before the first kill");
@@ -106,18 +96,18 @@ final class KilledRestartBenchmark {
         }
     }
 
-    private Child startService() {
+    private ServiceProcess startService() {
         Path log = logDir == null ? null : logDir.resolve("serve-" + started + ".log");
         started++;
-        return Child.start(serve, log);
+        return ServiceProcess.start(serve, log);
     }
 
-    private void awaitEveryChunk(final Child service, final String phase) {
+    private void awaitEveryChunk(final ServiceProcess service, final String phase) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         long nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
         long answering;
         while ((answering = chunksAnswering()) != chunks) {
-            if (System.nanoTime() > deadline || !service.process.isAlive()) {
+            if (System.nanoTime() > deadline || !service.isAlive()) {
                 throw new IllegalStateException(phase + ": " + answering + " of " + chunks + " chunks answering after "
                         + "waiting; the service's output:\n" + service.output());
             }
@@ -133,10 +123,10 @@ final class KilledRestartBenchmark {
      * Waits until every shard's index of every library reports itself trained: an opened shard
      * answers first, searching exactly, and trains IVF (hashes LSH) indexes after.
      */
-    private void awaitEveryIndexTrained(final Child service, final String phase) {
+    private void awaitEveryIndexTrained(final ServiceProcess service, final String phase) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (!everyIndexTrained()) {
-            if (System.nanoTime() > deadline || !service.process.isAlive()) {
+            if (System.nanoTime() > deadline || !service.isAlive()) {
                 throw new IllegalStateException(phase + ": indexes not trained in time; the service's output:\n"
                         + service.output());
             }
@@ -192,105 +182,6 @@ final class KilledRestartBenchmark {
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    /** {@code vectorstream ARGS} in a new JVM with this JVM's flags and class path; output kept. */
-    private static final class Child {
-        private final Process process;
-        private final List<String> output = Collections.synchronizedList(new ArrayList<>());
-        private final CompletableFuture<Void> ended = new CompletableFuture<>();
-
-        private Child(final Process process, final Path log) {
-            this.process = process;
-            Thread.ofPlatform().daemon().name("benchmark-child-output").start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                        StandardCharsets.UTF_8));
-                     Writer copy = log == null ? Writer.nullWriter()
-                             : Files.newBufferedWriter(log, StandardCharsets.UTF_8)) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        output.add(line);
-                        copy.write(line);
-                        copy.write('\n');
-                    }
-                } catch (IOException e) {
-                    output.add("(output unreadable: " + e + ")");
-                }
-                ended.complete(null);
-            });
-        }
-
-        static Child start(final List<String> args, final Path log) {
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse("java"));
-            for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                // Not what would clash with this JVM's: a recording's file, a debugger's or JMX's port.
-                if (!flag.startsWith("-XX:StartFlightRecording") && !flag.startsWith("-agentlib")
-                        && !flag.startsWith("-Dcom.sun.management.jmxremote")) {
-                    command.add(flag);
-                }
-            }
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(Main.class.getName());
-            command.addAll(args);
-            try {
-                Child child = new Child(new ProcessBuilder(command).redirectErrorStream(true).start(), log);
-                // Not left running (holding a port and the benchmark's state, which is deleted at
-                // exit) when the benchmark is interrupted.
-                Runtime.getRuntime().addShutdownHook(new Thread(child.process::destroyForcibly, "benchmark-child-kill"));
-                return child;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot start " + command, e);
-            }
-        }
-
-        /** Waits for a line containing {@code text} and returns it. */
-        String awaitLine(final String text, final Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                synchronized (output) {
-                    for (String line : output) {
-                        if (line.contains(text)) {
-                            return line;
-                        }
-                    }
-                }
-                if (ended.isDone()) {
-                    break;
-                }
-                Pause.millis(20, "the benchmark");
-            }
-            throw new IllegalStateException("the service printed no \"" + text + "\"; its output:\n" + output());
-        }
-
-        void kill() {
-            process.destroyForcibly(); // SIGKILL
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** SIGTERM, as Ctrl-C; SIGKILL if it has not stopped within a minute. */
-        void stop() {
-            process.destroy();
-            try {
-                if (!process.waitFor(1, TimeUnit.MINUTES)) {
-                    kill();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                kill();
-            }
-        }
-
-        String output() {
-            synchronized (output) {
-                return String.join("\n", output);
-            }
         }
     }
 }
