@@ -36,8 +36,15 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability").contains(args.getFirst())) {
-            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability ...");
+        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability", "cluster")
+                .contains(args.getFirst())) {
+            throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability|cluster"
+                    + " ...");
+        }
+        if ("cluster".equals(args.getFirst())) {
+            ClusterBenchmark.run(new Options(args.subList(1, args.size()), ClusterBenchmark.OPTIONS, Set.of("json")), out,
+                    progress);
+            return;
         }
         if ("durability".equals(args.getFirst())) {
             durability(new Options(args.subList(1, args.size()), Set.of("events", "dim", "kills", "log-dir", "index", "kafka", "warmup"), Set.of("json")), out,

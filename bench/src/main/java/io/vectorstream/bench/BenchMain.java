@@ -46,6 +46,13 @@ public final class BenchMain {
                          --kills N (killed restarts, default 3; 0 skips them)  --json
                          --index flat|ivf|lsh (the libraries' index, default flat)
                          --log-dir DIR (each service process's output to DIR/serve-N.log)
+              cluster  Search over HTTP with 1, 2, ... instances of one application (serve processes,
+                       an embedded broker): queries/second, p50/p99 of a load round-robin over the
+                       instances, and the cost of the internal hop to a peer (p50 of searching a
+                       60-chunk library on the first instance, against that with one instance).
+                         --chunks N (default 20000)  --dim N (default 128)  --partitions N (default 6)
+                         --instances N (default 3)  --queries N (default 2000)  --threads N (default 4)
+                         --log-dir DIR (each instance's output to DIR/instance-N.log)  --json
               embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
                        run bench ann on real sentence embeddings.
                          --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]

@@ -111,7 +111,8 @@ public final class ShardClient {
      * The answers of the given shards of this instance, and those that cannot answer here.
      *
      * @param maxLagOffsets -1: active shards only; otherwise a standby or restoring copy answers
-     *                      too when it is at most this many changelog records behind
+     *                      too when it is at most this many changelog records behind (its lag is
+     *                      read from the broker: only for shards that are not active here)
      * @throws IllegalStateException if a shard failed to answer: a bug, not a state to wait out
      */
     public <R> ShardAnswers<R> answer(final ShardQuery<R> query, final Set<Integer> partitions,
@@ -122,37 +123,51 @@ public final class ShardClient {
         if (!streams.state().isRunningOrRebalancing()) {
             return ShardAnswers.none(partitions, "instance " + self + " is " + streams.state());
         }
-        Set<Integer> askable = partitions;
-        Set<Integer> tooFarBehind = new TreeSet<>();
-        if (maxLagOffsets >= 0) {
-            Map<Integer, Long> lags = localLags();
-            askable = new TreeSet<>();
-            for (int partition : partitions) {
-                Long lag = lags.get(partition);
-                if (lag != null && lag <= maxLagOffsets) {
-                    askable.add(partition);
-                } else {
-                    tooFarBehind.add(partition);
-                }
+        if (maxLagOffsets < 0) {
+            return ask(query, partitions, true);
+        }
+        Set<Integer> active = new TreeSet<>();
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            thread.activeTasks().forEach(task -> shardsOf(task, active));
+        }
+        active.retainAll(partitions);
+        Set<Integer> others = new TreeSet<>(partitions);
+        others.removeAll(active);
+        ShardAnswers<R> answers = ask(query, active, true);
+        if (others.isEmpty()) {
+            return answers;
+        }
+        Map<Integer, Long> lags = localLags();
+        Set<Integer> closeEnough = new TreeSet<>();
+        for (int partition : others) {
+            Long lag = lags.get(partition);
+            if (lag != null && lag <= maxLagOffsets) {
+                closeEnough.add(partition);
             }
         }
-        StateQueryRequest<R> request = StateQueryRequest.inStore(VectorstreamTopology.SHARD_STORE).withQuery(query)
-                .withPartitions(askable);
-        if (maxLagOffsets < 0) {
-            request = request.requireActive();
+        others.removeAll(closeEnough);
+        return answers.and(ask(query, closeEnough, false)).and(ShardAnswers.none(others, "shards " + others
+                + " have no copy on " + self + " within " + maxLagOffsets + " records of their changelogs"));
+    }
+
+    /** One IQv2 request for {@code partitions}; {@code active}: of active copies only. */
+    private <R> ShardAnswers<R> ask(final ShardQuery<R> query, final Set<Integer> partitions, final boolean active) {
+        if (partitions.isEmpty()) {
+            return ShardAnswers.none(Set.of(), null);
         }
+        StateQueryRequest<R> request = StateQueryRequest.inStore(VectorstreamTopology.SHARD_STORE).withQuery(query)
+                .withPartitions(partitions);
         StateQueryResult<R> result;
         try {
-            result = askable.isEmpty() ? new StateQueryResult<>() : streams.query(request);
+            result = streams.query(active ? request.requireActive() : request);
         } catch (RuntimeException e) {
             // Kafka Streams' message names its internals; callers show this one to clients.
             return ShardAnswers.none(partitions, "instance " + self + " cannot be queried now (rebalancing or starting)");
         }
         Map<Integer, R> answers = new HashMap<>();
-        Set<Integer> missing = new TreeSet<>(tooFarBehind);
-        String why = tooFarBehind.isEmpty() ? null : "shards " + tooFarBehind + " are more than " + maxLagOffsets
-                + " records behind on " + self;
-        for (int partition : askable) {
+        Set<Integer> missing = new TreeSet<>();
+        String why = null;
+        for (int partition : partitions) {
             QueryResult<R> shard = result.getPartitionResults().get(partition);
             if (shard == null) {
                 missing.add(partition);
@@ -161,7 +176,8 @@ public final class ShardClient {
                 switch (shard.getFailureReason()) {
                     case NOT_ACTIVE, NOT_PRESENT, NOT_UP_TO_BOUND -> {
                         missing.add(partition);
-                        why = "shard " + partition + " is not active on " + self + " (" + shard.getFailureReason() + ")";
+                        why = "shard " + partition + " is not " + (active ? "active" : "present") + " on " + self
+                                + " (" + shard.getFailureReason() + ")";
                     }
                     default -> throw new IllegalStateException("shard " + partition + ": " + shard.getFailureReason()
                             + " " + shard.getFailureMessage());

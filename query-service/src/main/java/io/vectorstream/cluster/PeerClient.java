@@ -1,24 +1,24 @@
 package io.vectorstream.cluster;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.webclient.http1.Http1Client;
 import io.vectorstream.stream.ShardAnswers;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
  * Sends shard queries to other instances of the application over their internal endpoint
- * ({@value #PATH}): one HTTP/1.1 connection pool, kept alive, so that a search's hop to a peer
- * costs a request, not a connection. Every failure (refused, timed out, an error status, a body
- * it cannot read) comes back as shards missing with the reason, never as an exception: callers
- * decide what a missing shard means.
+ * ({@value #PATH}). Helidon's blocking HTTP/1.1 client, each exchange on a virtual thread of its
+ * own (peers are asked at once), connections kept alive: a search's hop to a peer costs a
+ * request, not a connection, and no hand-over between threads but the one to the virtual thread.
+ * Every failure (refused, timed out, an error status, a body it cannot read) comes back as shards
+ * missing with the reason, never as an exception: callers decide what a missing shard means.
  */
 public final class PeerClient implements AutoCloseable {
 
@@ -29,68 +29,63 @@ public final class PeerClient implements AutoCloseable {
     public static final String CONTENT_TYPE = "application/x-vectorstream-shards";
 
     private final ClusterSecret secret;
-    private final ExecutorService executor;
-    private final HttpClient http;
+    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Http1Client http = Http1Client.builder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .keepAlive(true)
+            .build();
 
     public PeerClient(final ClusterSecret secret) {
         this.secret = secret;
-        // The client's own threads hand responses over; virtual threads keep many peers cheap.
-        this.executor = Executors.newVirtualThreadPerTaskExecutor();
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2))
-                .executor(executor)
-                .build();
     }
 
     /**
      * Asks {@code peer} for its answers to {@code request}.
      *
-     * @param timeout how long the whole exchange may take
+     * @param timeout how long the answer may take to come
      */
     public <R> CompletableFuture<ShardAnswers<R>> ask(final HostInfo peer, final PeerRequest<R> request,
                                                       final Duration timeout) {
-        HttpRequest.Builder http = HttpRequest.newBuilder(URI.create("http://" + peer.host() + ":" + peer.port() + PATH))
-                .timeout(timeout)
-                .header("Content-Type", CONTENT_TYPE)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(ShardWire.encode(request)));
-        secret.value().ifPresent(value -> http.header(SECRET_HEADER, value));
+        byte[] body = ShardWire.encode(request);
         String who = peer.host() + ":" + peer.port();
-        return this.http.sendAsync(http.build(), HttpResponse.BodyHandlers.ofByteArray())
-                .thenApply(response -> {
-                    if (response.statusCode() != 200) {
-                        return ShardAnswers.<R>none(request.partitions(), "instance " + who + " answered "
-                                + response.statusCode() + reasonOf(response));
-                    }
-                    try {
-                        return ShardWire.decodeAnswer(request.query(), response.body());
-                    } catch (ShardWire.MalformedException e) {
-                        return ShardAnswers.<R>none(request.partitions(), "instance " + who + ": " + e.getMessage());
-                    }
-                })
-                .exceptionally(failure -> ShardAnswers.none(request.partitions(), "instance " + who + " "
-                        + describe(failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure, timeout)));
+        return CompletableFuture.supplyAsync(() -> exchange(who, request, body, timeout), executor);
     }
 
-    private static String reasonOf(final HttpResponse<byte[]> response) {
-        if (response.statusCode() == 401) {
-            return " (its cluster secret is not this instance's: set the same --cluster-secret on every instance)";
+    private <R> ShardAnswers<R> exchange(final String who, final PeerRequest<R> request, final byte[] body,
+                                         final Duration timeout) {
+        var post = http.post("http://" + who + PATH)
+                .readTimeout(timeout)
+                .header(HeaderNames.CONTENT_TYPE, CONTENT_TYPE);
+        secret.value().ifPresent(value -> post.header(HeaderNames.create(SECRET_HEADER), value));
+        try (HttpClientResponse response = post.submit(body)) {
+            byte[] answer = response.entity().as(byte[].class);
+            if (response.status().code() != 200) {
+                return ShardAnswers.none(request.partitions(), "instance " + who + " answered "
+                        + response.status().code() + (response.status().code() == 401
+                        ? " (its cluster secret is not this instance's: set the same --cluster-secret on every instance)"
+                        : ""));
+            }
+            return ShardWire.decodeAnswer(request.query(), answer);
+        } catch (ShardWire.MalformedException e) {
+            return ShardAnswers.none(request.partitions(), "instance " + who + ": " + e.getMessage());
+        } catch (RuntimeException e) {
+            return ShardAnswers.none(request.partitions(), "instance " + who + " " + describe(e, timeout));
         }
-        return "";
     }
 
-    private static String describe(final Throwable failure, final Duration timeout) {
-        if (failure instanceof HttpTimeoutException) {
+    private static String describe(final RuntimeException failure, final Duration timeout) {
+        Throwable cause = failure instanceof UncheckedIOException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof SocketTimeoutException) {
             return "did not answer within " + timeout.toMillis() + " ms";
         }
-        return "cannot be reached (" + failure.getClass().getSimpleName()
-                + (failure.getMessage() == null ? "" : ": " + failure.getMessage()) + ")";
+        return "cannot be reached (" + cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : ": " + cause.getMessage()) + ")";
     }
 
     @Override
     public void close() {
-        http.close();
         executor.shutdownNow();
+        http.closeResource();
     }
 }
