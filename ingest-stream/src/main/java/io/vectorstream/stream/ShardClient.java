@@ -62,6 +62,10 @@ public final class ShardClient {
     public ShardPlacement placement() {
         Map<Integer, HostInfo> active = new HashMap<>();
         Map<Integer, List<HostInfo>> standby = new HashMap<>();
+        if (!streams.state().isRunningOrRebalancing()) {
+            // Kafka Streams tells where shards are only while it runs: nothing is placed yet (or any more).
+            return new ShardPlacement(self, active, standby, Set.of(), Set.of());
+        }
         for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
             if (!instance.stateStoreNames().contains(VectorstreamTopology.SHARD_STORE)
                     && !instance.standbyStateStoreNames().contains(VectorstreamTopology.SHARD_STORE)) {
@@ -100,6 +104,9 @@ public final class ShardClient {
      * changelog's end, in records.
      */
     public Map<Integer, Long> localLags() {
+        if (!streams.state().isRunningOrRebalancing()) {
+            return Map.of();
+        }
         Map<Integer, LagInfo> lags = streams.allLocalStorePartitionLags().getOrDefault(VectorstreamTopology.SHARD_STORE,
                 Map.of());
         Map<Integer, Long> out = new TreeMap<>();

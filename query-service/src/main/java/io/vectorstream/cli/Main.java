@@ -103,6 +103,9 @@ public final class Main {
             Map.entry("data-dir", "data-dir"), Map.entry("model-dir", "model-dir"),
             Map.entry("kafka-port", "dev.kafka-port"), Map.entry("log-level", "logging.level"),
             Map.entry("cluster-secret", "cluster.secret"), Map.entry("standby-replicas", "cluster.standby-replicas"));
+    /** dev is one process and one instance: on loopback, and no standby copies (no other instance to keep them). */
+    private static final Map<String, String> DEV_DEFAULTS = Map.of("http.host", "127.0.0.1",
+            "cluster.standby-replicas", "0");
     /** What the bare Kafka tools (publish, dlq) use without a configured bootstrap: dev's broker. */
     static final String LOCAL_KAFKA = "127.0.0.1:9092";
 
@@ -119,7 +122,7 @@ public final class Main {
         try {
             switch (args[0]) {
                 case "dev" -> dev(config(new Options(rest, Set.of("port", "kafka-port", "data-dir", "model-dir", "config",
-                        "log-level"), Set.of("no-example-data")), Map.of("http.host", "127.0.0.1")));
+                        "log-level"), Set.of("no-example-data")), DEV_DEFAULTS));
                 case "serve" -> serve(config(new Options(rest, Set.of("kafka", "port", "host", "advertised-host",
                         "data-dir", "partitions", "replication", "model-dir", "config", "log-level", "cluster-secret",
                         "standby-replicas"), Set.of("insecure-cluster")), Map.of()));

@@ -105,6 +105,18 @@ class ClusterIntegrationTest {
                     + "/chunks/written-on-a", written.token());
             assertEquals(200, read.status(), "the token makes the other instance wait for the write: " + read.body());
 
+            // ?wait=true through the second instance waits for the shards of every instance.
+            float[] waitedVector = randomVector(random);
+            ApiClient.Response waited = apis.get(1).put("/v1/libraries/lib/documents/" + documentId(8)
+                    + "/chunks/written-on-b?wait=true", "{\"text\":\"y\",\"embedding\":" + Arrays.toString(waitedVector)
+                    + "}");
+            assertEquals(201, waited.status(), waited.body().toString());
+            vectors.put("written-on-b", waitedVector);
+            for (ApiClient api : apis) {
+                assertEquals(CHUNKS + 2, api.get("/v1/libraries/lib").body().get("chunkCount").asInt(),
+                        "applied everywhere once ?wait=true answered");
+            }
+
             // The internal endpoint: only with the secret.
             for (String secret : new String[] {null, "wrong"}) {
                 HttpRequest.Builder internal = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[1]
