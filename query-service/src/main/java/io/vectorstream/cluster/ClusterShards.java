@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -138,12 +137,14 @@ public final class ClusterShards {
         // take that wait on top of the hop.
         Duration tokenWait = options.tokenWait().compareTo(left) < 0 ? options.tokenWait() : left;
         Duration peerTimeout = options.token() == null ? left : left.plus(tokenWait);
-        List<CompletableFuture<ShardAnswers<R>>> remote = new ArrayList<>();
-        peersToAsk.forEach((host, shards) -> remote.add(peers.ask(host, new PeerRequest<>(query, shards,
+        // Every peer gets its request first, then this instance searches its own shards while they
+        // search theirs, then their answers are read.
+        List<PeerClient.Exchange<R>> remote = new ArrayList<>();
+        peersToAsk.forEach((host, shards) -> remote.add(peers.send(host, new PeerRequest<>(query, shards,
                 options.token(), tokenWait.toMillis(), options.maxLagOffsets()), peerTimeout)));
         answers = answers.and(answerHere(query, here, options.withToken(options.token(), tokenWait)));
-        for (CompletableFuture<ShardAnswers<R>> answer : remote) {
-            answers = answers.and(answer.join()); // never fails: failures are missing shards
+        for (PeerClient.Exchange<R> exchange : remote) {
+            answers = answers.and(exchange.answer()); // never fails: failures are missing shards
         }
         return answers;
     }
