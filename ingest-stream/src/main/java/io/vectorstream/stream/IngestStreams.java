@@ -186,7 +186,7 @@ public final class IngestStreams implements AutoCloseable {
         int shardCount;
         KafkaStreams streams;
         try {
-            shardCount = checkTopics(settings);
+            shardCount = prepareTopics(settings);
             Properties props = settings.streamsProperties();
             props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                     staticMemberId(settings.stateDir()));
@@ -212,8 +212,13 @@ public final class IngestStreams implements AutoCloseable {
         return new IngestStreams(streams, restores, threadFailures, inputEnds, embeddingThreads, settings, shardCount);
     }
 
-    /** Creates missing topics, corrects and checks the configurations of existing ones; the number of shards. */
-    private static int checkTopics(final Settings settings) {
+    /**
+     * Creates missing topics, corrects and checks the configurations of existing ones; the number
+     * of shards. What every instance does as it starts, and {@code vectorstream topics} alone.
+     *
+     * @throws Topics.MisconfiguredException naming a setting that an existing topic has wrong
+     */
+    public static int prepareTopics(final Settings settings) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 settings.bootstrapServers()))) {
             settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());

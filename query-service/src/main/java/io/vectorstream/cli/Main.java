@@ -70,6 +70,11 @@ public final class Main {
                          --data-dir DIR    stream state to rebuild (default ./data)
                          --model-dir DIR   built models (default model_artifacts)
                          --partitions N  --replication N  for topics that do not exist (as serve)
+              topics   Creates the topics that do not exist (partitions, replicas, configurations as serve
+                       would) and checks the existing ones, then exits: a deployment's first step, so
+                       that instances starting together do not race to create them.
+                         --kafka BOOTSTRAP (required; or VECTORSTREAM_KAFKA)
+                         --partitions N (default 3)  --replication N (default 1)  --config FILE
               broker   Only the embedded single-node Kafka broker.
                          --kafka-port N    Kafka port on 127.0.0.1 (default 9092)
                          --data-dir DIR    broker log (default ./data)
@@ -130,6 +135,8 @@ public final class Main {
                         System.out);
                 case "rebuild" -> RebuildCommand.run(config(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
                         "model-dir", "partitions", "replication", "config", "log-level"), Set.of()), Map.of()), System.out);
+                case "topics" -> TopicsCommand.run(config(new Options(rest, Set.of("kafka", "partitions", "replication",
+                        "config", "log-level"), Set.of()), Map.of()), System.out);
                 case "broker" -> broker(config(new Options(rest, Set.of("kafka-port", "data-dir", "config", "log-level"),
                         Set.of()), Map.of()));
                 case "dlq" -> {
