@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
 /**
@@ -80,6 +82,9 @@ public final class ModelBuilder {
             new ModelManifest(model.id(), config.hiddenSize(), model.pooling(), true, model.maxTokens(), config,
                     model.queryPrefix(), model.passagePrefix(), model.artifact(), model.onnxFile(), sha256(onnx),
                     model.licence(), paramsFile).write(staging);
+            // A temporary folder is its owner's alone (rwx------): a built model is for anyone who
+            // may read the artifacts folder, such as a service that runs as another user than the build.
+            readableByAll(staging);
             Path target = modelDir(artifactsRoot, model.id());
             Directories.deleteRecursively(target);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -87,6 +92,20 @@ public final class ModelBuilder {
             return target;
         } finally {
             Directories.deleteQuietly(staging);
+        }
+    }
+
+    /** Opens a built model's folder and files to every user for reading (where the file system has POSIX modes). */
+    private static void readableByAll(final Path dir) throws IOException {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(
+                        Files.isDirectory(file) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
         }
     }
 

@@ -9,7 +9,10 @@ import io.vectorstream.util.Directories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** The model registry: what is built, unknown ids, and a broken model that is not reloaded on every call. */
@@ -22,6 +25,20 @@ class ModelsTest {
             Models.UnknownModelException unknown = assertThrows(Models.UnknownModelException.class,
                     () -> models.embedder("no-such-model"));
             assertTrue(unknown.getMessage().contains(KnownModel.DEFAULT.id()), unknown.getMessage());
+        }
+    }
+
+    /** A model built by one user is read by a service running as another (the image's non-root user). */
+    @Test
+    void aBuiltModelIsReadableByEveryUser() throws IOException {
+        Path built = TestModel.dir();
+        assertTrue(Files.getPosixFilePermissions(built).containsAll(Set.of(PosixFilePermission.OTHERS_READ,
+                PosixFilePermission.OTHERS_EXECUTE)), built + ": " + Files.getPosixFilePermissions(built));
+        try (Stream<Path> files = Files.list(built)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                assertTrue(Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ),
+                        file + ": " + Files.getPosixFilePermissions(file));
+            }
         }
     }
 
