@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The docker-compose smoke test, where a container engine runs: builds and starts the stack, waits
+# until both instances are healthy and share the shards, creates a library with the built-in model,
+# writes text chunks through instance 1, searches them by text through instance 2, then down and up
+# (the data must survive), searches again, and down -v. Prints each step with its time.
+#   scripts/compose-smoke-test.sh            (COMPOSE="docker compose" for Compose v2)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COMPOSE=${COMPOSE:-docker-compose}
+I1=http://localhost:8081
+I2=http://localhost:8082
+START=$(date +%s)
+
+step() { printf '[%4ds] %s\n' "$(( $(date +%s) - START ))" "$*"; }
+fail() {
+  echo "FAILED: $*" >&2
+  $COMPOSE ps >&2 || true
+  $COMPOSE logs --tail 40 >&2 || true
+  exit 1
+}
+json() { curl -s -H 'Content-Type: application/json' "$@"; }
+
+# Healthy, and every shard active somewhere with both instances holding some.
+await_cluster() {
+  for _ in $(seq 1 150); do
+    if curl -fs "$I1/observe/health/ready" > /dev/null && curl -fs "$I2/observe/health/ready" > /dev/null; then
+      cluster=$(curl -fs "$I2/v1/cluster" || true)
+      if [[ "$cluster" == *'"unassigned":[]'* && $(grep -o '"active":\[[0-9]' <<< "$cluster" | wc -l) -ge 2 ]]; then
+        return 0
+      fi
+    fi
+    sleep 2
+  done
+  fail "the instances did not become ready and share the shards"
+}
+
+await_search() {
+  local body
+  for _ in $(seq 1 60); do
+    body=$(json -X POST "$I2/v1/libraries/smoke/search" -d '{"text": "when does the train leave", "k": 1}' || true)
+    if [[ "$body" == *'"chunkId":"train"'* && "$body" == *'"partial":false'* ]]; then
+      step "instance 2 finds it: $body"
+      return 0
+    fi
+    sleep 2
+  done
+  fail "search through instance 2 did not find the chunk: $body"
+}
+
+step "docker-compose up --build -d"
+$COMPOSE up --build -d
+await_cluster
+step "both instances healthy, shards shared: $(curl -fs "$I1/v1/cluster")"
+
+created=$(json -X POST "$I1/v1/libraries?wait=true" -d '{"id": "smoke", "name": "Smoke test", "model": "all-minilm-l6-v2"}')
+[[ "$created" == *'"id":"smoke"'* ]] || fail "library not created: $created"
+step "library created through instance 1"
+written=$(json -X PUT "$I1/v1/libraries/smoke/documents/trip?wait=true" -d '{"chunks": [
+  {"id": "train", "text": "The night train to Vienna leaves at 22:40 from platform 4."},
+  {"id": "hotel", "text": "The hotel is booked for three nights, breakfast included."},
+  {"id": "museum", "text": "Buy museum tickets online to skip the queue."}]}')
+[[ "$written" == *'"chunkCount":3'* ]] || fail "chunks not written: $written"
+step "three text chunks written through instance 1 (embedded by the stream)"
+await_search
+
+step "docker-compose down (volumes kept)"
+$COMPOSE down
+step "docker-compose up -d"
+$COMPOSE up -d
+await_cluster
+await_search
+
+step "docker-compose down -v"
+$COMPOSE down -v
+step "passed; image size: $(docker image inspect vectorstream:local --format '{{.Size}}' 2>/dev/null || echo unknown) bytes"
