@@ -2,6 +2,8 @@ package io.vectorstream.cli;
 
 import io.vectorstream.embed.Models;
 import io.vectorstream.kafka.EmbeddedKafkaBroker;
+import io.vectorstream.security.ApiKeyFile;
+import io.vectorstream.security.ApiKeys;
 import io.vectorstream.store.IndexMemory;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.ApplicationReset;
@@ -70,6 +72,15 @@ public final class Main {
                          --data-dir DIR    stream state to rebuild (default ./data)
                          --model-dir DIR   built models (default model_artifacts)
                          --partitions N  --replication N  for topics that do not exist (as serve)
+              api-key create|list|revoke  The API keys (stored hashed in data-dir/api-keys.json, or
+                       security.api-keys-file). While there is none the API is open; with one, every
+                       /v1 request needs a key (X-Api-Key or Authorization: Bearer). Running services
+                       read the file again when it changes.
+                       create: --name NAME --scope read|write|admin [--libraries A,B] prints the new
+                               key once (read: GET, search, embed; write: also documents and chunks;
+                               admin: also libraries and index requests; --libraries limits it)
+                       list:   name, scope, libraries, created   revoke NAME
+                         --data-dir DIR  --keys-file FILE  --config FILE
               topics   Creates the topics that do not exist (partitions, replicas, configurations as serve
                        would) and checks the existing ones, then exits: a deployment's first step, so
                        that instances starting together do not race to create them.
@@ -135,6 +146,7 @@ public final class Main {
                         System.out);
                 case "rebuild" -> RebuildCommand.run(config(new Options(rest, Set.of("kafka", "kafka-port", "data-dir",
                         "model-dir", "partitions", "replication", "config", "log-level"), Set.of()), Map.of()), System.out);
+                case "api-key" -> ApiKeyCommand.run(rest, System.out);
                 case "topics" -> TopicsCommand.run(config(new Options(rest, Set.of("kafka", "partitions", "replication",
                         "config", "log-level"), Set.of()), Map.of()), System.out);
                 case "broker" -> broker(config(new Options(rest, Set.of("kafka-port", "data-dir", "config", "log-level"),
@@ -236,8 +248,16 @@ public final class Main {
         System.out.println("  Kafka bootstrap: " + broker.bootstrapServers() + " (topic vectorstream.events)");
         System.out.println("  Data:            " + dataDir.toAbsolutePath());
         System.out.println("  Log:             " + logFile.toAbsolutePath());
+        System.out.println("  API keys:        " + keysSummary(config.apiKeysFile()));
         System.out.println("Press Ctrl-C to stop.");
         waitForever();
+    }
+
+    /** What the banner says of the API keys: who may call the API. */
+    private static String keysSummary(final Path file) {
+        ApiKeys keys = ApiKeys.read(file);
+        return keys.isEmpty() ? "none: the API is open to anyone who reaches it (bin/vectorstream api-key create)"
+                : keys.keys().size() + " in " + file.toAbsolutePath() + ": every /v1 request needs one";
     }
 
     private static void serve(final ServiceConfig config) {
@@ -252,7 +272,7 @@ public final class Main {
         QueryService service = startService(kafka, config);
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "vectorstream-shutdown"));
         System.out.println("vectorstream serving on port " + service.port() + " against Kafka " + kafka
-                + " (searches answer 503 until the shards are ready)");
+                + " (searches answer 503 until the shards are ready); API keys: " + keysSummary(config.apiKeysFile()));
         Thread.ofPlatform().daemon(true).name("readiness").start(() -> {
             service.awaitReady(Duration.ofHours(24));
             System.out.println(readiness(service, start));
@@ -285,7 +305,7 @@ public final class Main {
         return QueryService.start(settings(kafka, config, http.advertisedHost() + ":" + http.port(),
                 ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
                 http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads(),
-                config.cluster().forService()));
+                config.cluster().forService(), new ApiKeyFile(config.apiKeysFile())));
     }
 
     /** The settings of the product's stream application on {@code kafka}, with state under the data folder. */

@@ -11,6 +11,7 @@ import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.cluster.PeerClient;
 import io.vectorstream.embed.KnownModel;
+import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
 import io.vectorstream.service.EmbeddingService;
@@ -46,7 +47,7 @@ public final class QueryService implements AutoCloseable {
      * @param modelThreads          PyTorch threads per operation of the service's model calls
      */
     public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests, int modelThreads,
-                       Cluster cluster) {
+                       Cluster cluster, ApiKeyFile apiKeys) {
 
         public Http {
             if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || modelThreads < 1) {
@@ -57,11 +58,11 @@ public final class QueryService implements AutoCloseable {
 
         /** The defaults of application.yaml on {@code host} and {@code port}, one instance alone. */
         public static Http of(final String host, final int port) {
-            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS, Cluster.ALONE);
+            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS, Cluster.ALONE, ApiKeyFile.disabled());
         }
 
-        public Http withCluster(final Cluster c) {
-            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, modelThreads, c);
+        public Http withApiKeys(final ApiKeyFile keys) {
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, modelThreads, cluster, keys);
         }
     }
 
@@ -152,7 +153,8 @@ public final class QueryService implements AutoCloseable {
                                 .addCheck(ready).addCheck(live).addCheck(pipeline).build())
                         .build())
                 .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,
-                        new ApiRouting.Cluster(shards, http.cluster().secret(), () -> ingest.streams().state().name())))
+                        new ApiRouting.Cluster(shards, http.cluster().secret(), () -> ingest.streams().state().name()),
+                        http.apiKeys()))
                 .build()
                 .start();
         QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers);

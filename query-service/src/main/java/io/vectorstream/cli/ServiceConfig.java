@@ -23,7 +23,7 @@ import java.util.Set;
  */
 record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path modelDir, Dev dev,
                      int streamThreads, ModelOptions model, int modelHttpThreads, Limits limits,
-                     IndexMemory.Budget memory, Logging logging) {
+                     IndexMemory.Budget memory, Logging logging, Path apiKeysFile) {
 
     /** @param bootstrap empty when none is configured (dev and rebuild then start the embedded broker) */
     record Kafka(Optional<String> bootstrap, int partitions, short replication) {
@@ -54,6 +54,9 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
 
     record Dev(int kafkaPort, boolean exampleData) {
     }
+
+    /** The API keys' file under the data folder, unless {@code security.api-keys-file} says otherwise. */
+    static final String API_KEYS_FILE = "api-keys.json";
 
     /**
      * @param level what the console shows
@@ -86,6 +89,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
             String bootstrap = text(config, "kafka.bootstrap");
             String logFile = text(config, "logging.file");
             String secret = text(config, "cluster.secret").strip();
+            String keysFile = text(config, "security.api-keys-file").strip();
             return new ServiceConfig(
                     new Kafka(bootstrap.isBlank() ? Optional.empty() : Optional.of(bootstrap.strip()),
                             atLeast(config, "kafka.partitions", 1), (short) between(config, "kafka.replication", 1,
@@ -109,7 +113,8 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                     limits(config),
                     new IndexMemory.Budget(instanceBytes == 0 ? defaults.instanceBytes() : instanceBytes,
                             libraryBytes == 0 ? defaults.libraryBytes() : libraryBytes),
-                    new Logging(level, logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile))));
+                    new Logging(level, logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile))),
+                    keysFile.isBlank() ? Path.of(text(config, "data-dir")).resolve(API_KEYS_FILE) : Path.of(keysFile));
         } catch (ConfigException e) {
             throw new Options.UsageException("configuration: " + e.getMessage());
         }

@@ -13,6 +13,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.schema.Json;
+import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Refusal;
 import io.vectorstream.service.ShardReader;
@@ -40,6 +41,9 @@ public final class ApiRouting {
     public record Cluster(ClusterShards shards, ClusterSecret secret, Supplier<String> state) {
     }
 
+    /** The header of an API key ({@code Authorization: Bearer} works too). */
+    public static final String API_KEY_HEADER = ApiKeyGuard.HEADER;
+
     /**
      * Adds the API to a routing.
      *
@@ -47,7 +51,9 @@ public final class ApiRouting {
      */
     public static void register(final HttpRouting.Builder routing, final ShardReader reader, final WriteService writes,
                                 final EmbeddingService embeddings, final BooleanSupplier running,
-                                final Cluster cluster) {
+                                final Cluster cluster, final ApiKeyFile apiKeys) {
+        // First of all: a request without the key it needs learns nothing, not even that the service starts.
+        routing.any("/v1/*", new ApiKeyGuard(apiKeys));
         // Before the gate below: what an instance sees of its cluster helps most while it starts.
         routing.register(ClusterResource.ROOT, new ClusterResource(cluster.shards(), cluster.state()));
         routing.register(InternalResource.ROOT, new InternalResource(cluster.shards(), cluster.secret()));

@@ -26,9 +26,21 @@ public final class ApiClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    /** A header every request carries (an API key), or null. */
+    private final String[] header;
 
     public ApiClient(final int port) {
-        this.base = "http://127.0.0.1:" + port;
+        this("http://127.0.0.1:" + port, null);
+    }
+
+    private ApiClient(final String base, final String[] header) {
+        this.base = base;
+        this.header = header;
+    }
+
+    /** This client with {@code name: value} on every request (an API key). */
+    public ApiClient withHeader(final String name, final String value) {
+        return new ApiClient(base, new String[] {name, value});
     }
 
     public Response get(final String path) {
@@ -62,6 +74,9 @@ public final class ApiClient {
     public Response send(final HttpRequest.Builder builder, final String contentType) {
         if (contentType != null) {
             builder.header("Content-Type", contentType);
+        }
+        if (header != null) {
+            builder.header(header[0], header[1]);
         }
         try {
             HttpResponse<String> response = http.send(builder.timeout(Duration.ofSeconds(60)).build(),

@@ -3,6 +3,7 @@ package io.vectorstream.http;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.embed.Models;
 import io.vectorstream.embed.TestModel;
+import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.IngestStreams;
 import io.vectorstream.stream.Topics;
@@ -23,8 +24,20 @@ final class ServiceHarness {
         return service;
     }
 
+    /** Started and ready, its API guarded by the keys in {@code apiKeys}. */
+    static QueryService startWithKeys(final Path apiKeys) {
+        QueryService service = QueryService.start(settings(), QueryService.Http.of("127.0.0.1", 0)
+                .withApiKeys(new ApiKeyFile(apiKeys)));
+        service.awaitReady(Duration.ofSeconds(60));
+        return service;
+    }
+
     /** Started, not yet ready, with HTTP on {@code port} (0: any free one). */
     static QueryService start(final int port) {
+        return QueryService.start(settings(), "127.0.0.1", port);
+    }
+
+    private static IngestStreams.Settings settings() {
         String name = KafkaFixture.uniqueName("service");
         Path dataDir = Directories.temporary("vectorstream-service");
         Models models = new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000);
@@ -34,6 +47,6 @@ final class ServiceHarness {
                 .withTopics(new Topics(name + ".events", name + ".chunks", name + ".events.dlq"))
                 .withApplicationId(name)
                 .withStoreOptions(ShardStoreOptions.SMALL);
-        return QueryService.start(settings, "127.0.0.1", port);
+        return settings;
     }
 }

@@ -1,0 +1,104 @@
+package io.vectorstream.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.cli.QueryService;
+import io.vectorstream.security.ApiKeys;
+import io.vectorstream.security.ApiKeys.Scope;
+import io.vectorstream.util.Directories;
+import io.vectorstream.util.Pause;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The API with keys, over HTTP: every kind of route against no key, an unknown key, a key of too
+ * small a scope, a key of another library, and the right key; a key revoked in the file is refused
+ * within seconds, without a restart.
+ */
+@Tag("integration")
+class ApiKeyIntegrationTest {
+
+    private static final String DOC = "{\"metadata\": {}, \"chunks\": [{\"id\": \"c\", \"embedding\": [1, 0, 0]}]}";
+    private static final String SEARCH = "{\"vector\": [1, 0, 0], \"k\": 1}";
+
+    @Test
+    void everyRouteNeedsAKeyOfItsScopeAndLibrary() throws Exception {
+        Path file = Directories.temporary("api-keys").resolve("api-keys.json");
+        ApiKeys.Created admin = ApiKeys.none().create("admin", Scope.ADMIN, Set.of());
+        ApiKeys.Created writer = ApiKeys.none().create("writer", Scope.WRITE, Set.of());
+        ApiKeys.Created reader = ApiKeys.none().create("reader", Scope.READ, Set.of());
+        ApiKeys.Created readerOfA = ApiKeys.none().create("reader-a", Scope.READ, Set.of("lib-a"));
+        ApiKeys keys = ApiKeys.none().with(admin.key()).with(writer.key()).with(reader.key()).with(readerOfA.key());
+        keys.write(file);
+        try (QueryService service = ServiceHarness.startWithKeys(file)) {
+            ApiClient anonymous = new ApiClient(service.port());
+            ApiClient asAdmin = anonymous.withHeader("X-Api-Key", admin.secret());
+            ApiClient asWriter = anonymous.withHeader("Authorization", "Bearer " + writer.secret());
+            ApiClient asReader = anonymous.withHeader("X-Api-Key", reader.secret());
+            ApiClient asReaderOfA = anonymous.withHeader("X-Api-Key", readerOfA.secret());
+            ApiClient stranger = anonymous.withHeader("X-Api-Key", "vs_not-a-key-of-this-deployment");
+
+            // Admin: libraries.
+            for (String lib : new String[] {"lib-a", "lib-b"}) {
+                expect(201, asAdmin.post("/v1/libraries?wait=true", "{\"id\": \"" + lib + "\", \"name\": \"" + lib
+                        + "\", \"dimension\": 3}"));
+            }
+            expect(403, asWriter.post("/v1/libraries", "{\"id\": \"lib-c\", \"name\": \"c\", \"dimension\": 3}"));
+            expect(403, asReader.patch("/v1/libraries/lib-a", "{\"name\": \"renamed\"}"));
+            expect(403, asWriter.post("/v1/libraries/lib-a/index", "{}"));
+            expect(403, asWriter.delete("/v1/libraries/lib-b"));
+
+            // Write: documents and chunks.
+            expect(201, asWriter.put("/v1/libraries/lib-a/documents/d?wait=true", DOC));
+            expect(403, asReader.put("/v1/libraries/lib-a/documents/d2", DOC));
+            expect(403, asReaderOfA.delete("/v1/libraries/lib-a/documents/d/chunks/c"));
+
+            // Read: reads, search, cluster; a library-limited key only its library.
+            expect(200, asReader.get("/v1/libraries"));
+            expect(200, asReader.get("/v1/libraries/lib-a/documents/d/chunks/c"));
+            expect(200, asReader.post("/v1/libraries/lib-a/search", SEARCH));
+            expect(200, asReader.get("/v1/cluster"));
+            expect(200, asReaderOfA.get("/v1/libraries/lib-a"));
+            expect(200, asReaderOfA.post("/v1/libraries/lib-a/search", SEARCH));
+            expect(403, asReaderOfA.get("/v1/libraries/lib-b"));
+            expect(403, asReaderOfA.post("/v1/libraries/lib-b/search", SEARCH));
+            expect(403, asReaderOfA.get("/v1/libraries"));
+
+            // No key, an unknown key: 401 everywhere under /v1, health stays open.
+            for (ApiClient nobody : new ApiClient[] {anonymous, stranger}) {
+                ApiClient.Response refused = nobody.get("/v1/libraries/lib-a");
+                expect(401, refused);
+                assertEquals("unauthorized", refused.errorCode());
+                expect(401, nobody.post("/v1/libraries/lib-a/search", SEARCH));
+                expect(401, nobody.get("/v1/cluster"));
+                expect(401, nobody.get("/v1/no-such-route"));
+            }
+            expect(200, anonymous.get("/observe/health/live"));
+
+            // Admin may do everything.
+            expect(200, asAdmin.patch("/v1/libraries/lib-b?wait=true", "{\"name\": \"renamed\"}"));
+            expect(200, asAdmin.delete("/v1/libraries/lib-b?wait=true"));
+
+            // Revoked in the file: refused within seconds, no restart.
+            keys.without("reader").write(file);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            int status;
+            while ((status = asReader.get("/v1/libraries").status()) == 200 && System.nanoTime() < deadline) {
+                Pause.millis(200, "the service to read the keys again");
+            }
+            assertEquals(401, status, "a revoked key is refused");
+            expect(200, asWriter.get("/v1/libraries"));
+        }
+    }
+
+    private static void expect(final int status, final ApiClient.Response response) {
+        assertEquals(status, response.status(), response.body().toString());
+        if (status == 403) {
+            assertEquals("forbidden", response.errorCode());
+            assertTrue(response.body().toString().contains("key '"), "names the key: " + response.body());
+        }
+    }
+}
