@@ -2,7 +2,9 @@
 # The docker-compose smoke test, where a container engine runs: builds and starts the stack, waits
 # until both instances are healthy and share the shards, creates a library with the built-in model,
 # writes text chunks through instance 1, searches them by text through instance 2, then down and up
-# (the data must survive), searches again, and down -v. Prints each step with its time.
+# (the data must survive), searches again, and down -v; on the way it creates an API key in one
+# instance's container and checks that the other refuses requests without it. Prints each step
+# with its time.
 #   scripts/compose-smoke-test.sh            (COMPOSE="docker compose" for Compose v2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,13 +20,14 @@ fail() {
   $COMPOSE logs --tail 40 >&2 || true
   exit 1
 }
-json() { curl -s -H 'Content-Type: application/json' "$@"; }
+KEY_HEADER=()
+json() { curl -s -H 'Content-Type: application/json' ${KEY_HEADER[@]+"${KEY_HEADER[@]}"} "$@"; }
 
 # Healthy, and every shard active somewhere with both instances holding some.
 await_cluster() {
   for _ in $(seq 1 150); do
     if curl -fs "$I1/observe/health/ready" > /dev/null && curl -fs "$I2/observe/health/ready" > /dev/null; then
-      cluster=$(curl -fs "$I2/v1/cluster" || true)
+      cluster=$(curl -fs ${KEY_HEADER[@]+"${KEY_HEADER[@]}"} "$I2/v1/cluster" || true)
       if [[ "$cluster" == *'"unassigned":[]'* && $(grep -o '"active":\[[0-9]' <<< "$cluster" | wc -l) -ge 2 ]]; then
         return 0
       fi
@@ -50,7 +53,7 @@ await_search() {
 step "docker-compose up --build -d"
 $COMPOSE up --build -d
 await_cluster
-step "both instances healthy, shards shared: $(curl -fs "$I1/v1/cluster")"
+step "both instances healthy, shards shared: $(curl -fs ${KEY_HEADER[@]+"${KEY_HEADER[@]}"} "$I1/v1/cluster")"
 
 created=$(json -X POST "$I1/v1/libraries?wait=true" -d '{"id": "smoke", "name": "Smoke test", "model": "all-minilm-l6-v2"}')
 [[ "$created" == *'"id":"smoke"'* ]] || fail "library not created: $created"
@@ -61,6 +64,20 @@ written=$(json -X PUT "$I1/v1/libraries/smoke/documents/trip?wait=true" -d '{"ch
   {"id": "museum", "text": "Buy museum tickets online to skip the queue."}]}')
 [[ "$written" == *'"chunkCount":3'* ]] || fail "chunks not written: $written"
 step "three text chunks written through instance 1 (embedded by the stream)"
+await_search
+
+# An API key, made in instance 1's container, guards both instances (one keys file).
+secret=$($COMPOSE exec -T vectorstream-1 /app/vectorstream api-key create --name smoke --scope admin | grep '^vs_' || true)
+[[ -n "$secret" ]] || fail "no API key was created"
+step "an admin key created in instance 1's container"
+for _ in $(seq 1 20); do
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$I2/v1/libraries/smoke")
+  [[ "$status" == 401 ]] && break
+  sleep 1
+done
+[[ "$status" == 401 ]] || fail "instance 2 still answers without a key ($status)"
+KEY_HEADER=(-H "X-Api-Key: $secret")
+step "instance 2 refuses requests without the key (401) and answers with it"
 await_search
 
 step "docker-compose down (volumes kept)"

@@ -47,6 +47,8 @@ class ComposeFileTest {
             assertTrue(command.contains("\"--advertised-host\",\"" + name + "\""), name + ": " + command);
             ports.add(instance.get("ports").get(0).toString());
             volumes.add(instance.get("volumes").get(0).toString());
+            assertTrue(instance.get("volumes").toString().contains("/keys"), name + " shares the keys volume");
+            assertEquals("/keys/api-keys.json", instance.at("/environment/VECTORSTREAM_SECURITY_API_KEYS_FILE").asText());
             JsonNode environment = instance.get("environment");
             String mine = environment.get("VECTORSTREAM_CLUSTER_SECRET").asText();
             assertFalse(mine.isBlank(), name + " has a cluster secret");
