@@ -104,6 +104,18 @@ public final class IndexMemory {
         }
     }
 
+    /**
+     * Counts {@code bytes} more for the library at once if they stay within both budgets: check
+     * and count in one step, so that shards opening indexes on several stream threads at the same
+     * time cannot each find the same room and together pass the budget.
+     *
+     * @throws OverBudget naming the budget it would pass (nothing counted then)
+     */
+    public static synchronized void reserve(final String libraryId, final long bytes) {
+        requireRoom(libraryId, bytes);
+        add(libraryId, bytes);
+    }
+
     /** A write that would take an index past a memory budget. */
     public static final class OverBudget extends IllegalStateException {
         public OverBudget(final String message) {

@@ -219,7 +219,9 @@ final class LibraryShard {
         long before = index == null ? 0 : index.fixedBytes();
         if (fresh.fixedBytes() > before) {
             try {
-                IndexMemory.requireRoom(libraryId, fresh.fixedBytes() - before);
+                // Counted now, not when the index is installed: another shard's check meanwhile sees it.
+                IndexMemory.reserve(libraryId, fresh.fixedBytes() - before);
+                accountedBytes += fresh.fixedBytes() - before;
             } catch (IndexMemory.OverBudget e) {
                 LOG.warn("library '{}': its {} index would pass the memory budget ({}); this shard searches it "
                         + "exactly instead", libraryId, fresh.kind(), e.getMessage());
