@@ -9,8 +9,6 @@ import io.vectorstream.util.Directories;
 import io.vectorstream.util.Pause;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,7 +126,7 @@ final class ClusterBenchmark {
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0)) {
             String bootstrap = broker.bootstrapServers();
             for (int n = 1; n <= instanceCount; n++) {
-                int port = freePort();
+                int port = ServiceProcess.freePort();
                 progress.printf("starting instance %d of %d on port %d%n", n, instanceCount, port);
                 instances.add(start(bootstrap, dir.resolve("instance-" + n), port, logDir, n));
                 ports.add(port);
@@ -334,13 +332,5 @@ final class ClusterBenchmark {
             v[d] = (float) random.nextGaussian();
         }
         return v;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

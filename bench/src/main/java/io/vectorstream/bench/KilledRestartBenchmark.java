@@ -7,7 +7,6 @@ import io.vectorstream.util.Pause;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +40,7 @@ final class KilledRestartBenchmark {
 
     private KilledRestartBenchmark(final String bootstrap, final Path dataDir, final List<String> libraries,
                                    final long chunks, final PrintStream progress, final Path logDir) {
-        this.port = freePort();
+        this.port = ServiceProcess.freePort();
         this.serve = List.of("serve", "--kafka", bootstrap, "--port", Integer.toString(port), "--host", "127.0.0.1",
                 "--data-dir", dataDir.toString(), "--model-dir", dataDir.resolve("no-models").toString());
         this.libraries = libraries;
@@ -175,13 +174,5 @@ final class KilledRestartBenchmark {
             total += count.asLong();
         }
         return total;
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -29,6 +29,16 @@ public record ShardAnswers<R>(Map<Integer, R> results, Set<Integer> missing, Str
         return missing.isEmpty();
     }
 
+    /**
+     * These answers with the missing shards asked again: their answers added, and what is still
+     * missing and why as the retry says (not every earlier attempt's reason over again).
+     */
+    public ShardAnswers<R> retriedAs(final ShardAnswers<R> retry) {
+        Map<Integer, R> all = new HashMap<>(results);
+        all.putAll(retry.results);
+        return new ShardAnswers<>(all, retry.missing, retry.why);
+    }
+
     /** These answers and {@code other}'s, of other shards; the reasons of both when shards are missing. */
     public ShardAnswers<R> and(final ShardAnswers<R> other) {
         Map<Integer, R> all = new HashMap<>(results);

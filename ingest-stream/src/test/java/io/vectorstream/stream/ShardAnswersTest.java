@@ -23,6 +23,15 @@ class ShardAnswersTest {
     }
 
     @Test
+    void aRetryKeepsWhatAnsweredAndTakesTheLatestReason() {
+        ShardAnswers<String> first = new ShardAnswers<>(Map.of(0, "a"), Set.of(1, 2), "1 and 2 moving");
+        ShardAnswers<String> retried = first.retriedAs(new ShardAnswers<>(Map.of(1, "b"), Set.of(2), "2 moving"));
+        assertEquals(Map.of(0, "a", 1, "b"), retried.results());
+        assertEquals(Set.of(2), retried.missing());
+        assertEquals("2 moving", retried.why());
+    }
+
+    @Test
     void completeAnswersHaveNoReason() {
         ShardAnswers<String> all = new ShardAnswers<>(Map.of(0, "a"), Set.of(1), "1 moved")
                 .and(new ShardAnswers<>(Map.of(1, "b"), Set.of(), null));

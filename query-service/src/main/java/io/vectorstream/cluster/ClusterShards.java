@@ -65,11 +65,7 @@ public final class ClusterShards {
         ShardAnswers<R> answers = askOnce(query, wanted, options, deadline);
         while (!answers.isComplete() && System.nanoTime() + RETRY_PAUSE_MILLIS * 1_000_000 < deadline) {
             Pause.millis(RETRY_PAUSE_MILLIS, "a rebalance");
-            ShardAnswers<R> retried = askOnce(query, answers.missing(), options, deadline);
-            answers = answers.and(retried);
-            if (!retried.isComplete() && retried.missing().equals(answers.missing())) {
-                answers = new ShardAnswers<>(answers.results(), answers.missing(), retried.why());
-            }
+            answers = answers.retriedAs(askOnce(query, answers.missing(), options, deadline));
         }
         return answers;
     }
