@@ -167,9 +167,10 @@ class HttpFuzzTest {
             "/v1/libraries/kept/search", "/v1/libraries/kept/documents", "/v1/libraries/kept/documents/d",
             "/v1/libraries/kept/documents/d/chunks", "/v1/libraries/kept/documents/d/chunks/a",
             "/v1/libraries/kept/index", "/v1/embed", "/v1/models", "/observe/health/ready", "/v1/libraries/fz",
-            "/v1/libraries/fz/documents/x/chunks/y", "/v1/nope", "/");
+            "/v1/libraries/fz/documents/x/chunks/y", "/v1/nope", "/", "/v1/cluster", "/internal/v1/shards");
     private static final List<String> BODIES = List.of(
             "{\"vector\":[1,0,0],\"k\":3}", "{\"text\":\"hello\",\"k\":1}",
+            "{\"vector\":[1,0,0],\"k\":2,\"allowPartial\":false,\"maxLagOffsets\":5}",
             "{\"id\":\"fz\",\"name\":\"F\",\"dimension\":3,\"metadata\":{\"k\":[\"a\"]}}",
             "{\"metadata\":{\"n\":1},\"chunks\":[{\"id\":\"c\",\"embedding\":[1,2,3],\"text\":\"t\"}]}",
             "{\"text\":\"t\",\"embedding\":[0.1,0.2,0.3]}", "{\"texts\":[\"a\",\"b\"],\"purpose\":\"query\"}",

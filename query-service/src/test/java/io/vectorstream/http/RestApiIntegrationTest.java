@@ -359,6 +359,10 @@ class RestApiIntegrationTest {
         assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2,3],\"k\":0}"), 400, "k");
         assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2,3],\"k\":1001}"), 400, "k");
         assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2]}"), 400, "vector");
+        assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2,3],\"maxLagOffsets\":-2}"), 400,
+                "maxLagOffsets");
+        assertError(api.post("/v1/libraries/errors/search", "{\"vector\":[1,2,3],\"allowPartial\":\"yes\"}"), 400,
+                "allowPartial");
         assertError(api.get("/v1/libraries?limit=abc"), 400, "limit");
         assertError(api.get("/v1/libraries?cursor=***"), 400, "cursor");
         assertError(api.get("/v1/libraries/errors", "not-a-token"), 400, "X-Consistency-Token");
