@@ -1,5 +1,6 @@
 package io.vectorstream.embed;
 
+import io.vectorstream.metrics.PipelineMeters;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -54,6 +55,7 @@ public final class CachingEmbedder implements Embedder {
                 missing.add(i);
             }
         }
+        PipelineMeters.embeddingCache(texts.size() - missing.size(), missing.size());
         if (!missing.isEmpty()) {
             float[][] computed = model.embed(missing.stream().map(texts::get).toList(), purpose);
             for (int j = 0; j < computed.length; j++) {

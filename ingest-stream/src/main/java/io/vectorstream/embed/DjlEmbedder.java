@@ -13,8 +13,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.vectorstream.index.Similarity;
+import io.vectorstream.metrics.PipelineMeters;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -227,7 +229,10 @@ public final class DjlEmbedder implements Embedder {
                         <= (long) maxBatch * TOKENS_PER_TEXT) {
                     end++;
                 }
+                long passStart = System.nanoTime();
                 runBatch(encodings, order, start, end, vectors, FORWARD_PARAMS.get(inPrecision));
+                PipelineMeters.modelPass(manifest.modelId(), purpose == Purpose.QUERY ? "query" : "document",
+                        end - start, Duration.ofNanos(System.nanoTime() - passStart));
                 start = end;
             }
             return vectors;

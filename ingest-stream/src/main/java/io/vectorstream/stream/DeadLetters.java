@@ -1,5 +1,7 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.metrics.PipelineMeters;
+import io.vectorstream.metrics.PipelineMeters.DeadLetterCause;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -35,11 +37,12 @@ public final class DeadLetters {
      * where it came from, always small enough for the dead-letter topic
      * ({@link Topics#MAX_DEAD_LETTER_BYTES}): a value too large to be kept is left out
      * ({@link #VALUE_OMITTED}). A dead letter the topic refused would stop the stream thread, and
-     * the record would stop it again at every restart.
+     * the record would stop it again at every restart. Counted by cause ({@link PipelineMeters}).
      */
-    static Record<byte[], byte[]> of(final byte[] key, final byte[] value,
+    static Record<byte[], byte[]> of(final DeadLetterCause cause, final byte[] key, final byte[] value,
             final long timestamp, final String reason, final String field, final String topic, final int partition,
             final long offset) {
+        PipelineMeters.deadLettered(cause);
         Headers headers = headers(reason, field, topic, partition, offset);
         byte[] keptKey = key != null && key.length > MAX_KEY_BYTES ? null : key; // no key of ours is near it
         byte[] keptValue = value;

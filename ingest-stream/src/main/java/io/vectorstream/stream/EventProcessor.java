@@ -1,6 +1,8 @@
 package io.vectorstream.stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.vectorstream.metrics.PipelineMeters.DeadLetterCause;
+import io.vectorstream.metrics.PipelineMeters;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.record.RecordCodec;
 import io.vectorstream.record.RecordKey;
@@ -326,6 +328,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
         switch (outcome) {
             case EventTranslator.Accepted accepted -> {
+                PipelineMeters.eventApplied();
                 for (EventTranslator.ShardRecord shardRecord : accepted.records()) {
                     if (shardRecord.key() instanceof RecordKey.LibraryKey library) {
                         if (shardRecord.value() == null) {
@@ -346,7 +349,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private void deadLetter(final byte[] key, final byte[] value, final long timestamp, final String reason,
                             final String field, final String topic, final int partition, final long offset) {
         DeadLetterLog.SHARED.record(topic + "-" + partition + "@" + offset, reason);
-        context.forward(DeadLetters.of(key, value, timestamp, reason, field, topic, partition, offset),
+        context.forward(DeadLetters.of(DeadLetterCause.INVALID_EVENT, key, value, timestamp, reason, field, topic, partition, offset),
                 VectorstreamTopology.DEAD_LETTER_SINK);
     }
 

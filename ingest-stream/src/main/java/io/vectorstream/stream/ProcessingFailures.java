@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.metrics.PipelineMeters.DeadLetterCause;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,7 +57,7 @@ public final class ProcessingFailures implements ProcessingExceptionHandler {
         LOG.error("task {}: processing {}-{}@{} failed in processor {}; the record goes to {} and processing goes on",
                 context.taskId(), context.topic(), context.partition(), context.offset(), context.processorNodeId(),
                 deadLetterTopic, exception);
-        Record<byte[], byte[]> letter = DeadLetters.of(context.sourceRawKey(), context.sourceRawValue(),
+        Record<byte[], byte[]> letter = DeadLetters.of(DeadLetterCause.INTERNAL, context.sourceRawKey(), context.sourceRawValue(),
                 context.timestamp(), "internal error while processing: " + exception, null, context.topic(),
                 context.partition(), context.offset());
         return Response.resume(List.of(new ProducerRecord<>(deadLetterTopic, null, letter.timestamp(), letter.key(),

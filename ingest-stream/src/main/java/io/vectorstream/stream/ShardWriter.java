@@ -1,5 +1,6 @@
 package io.vectorstream.stream;
 
+import io.vectorstream.metrics.PipelineMeters.DeadLetterCause;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.DocumentUpsert;
@@ -161,7 +162,9 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
             }
             String reason = e instanceof IndexMemory.OverBudget overBudget
                     ? overBudget.getMessage() : "cannot apply to the shard store: " + e;
-            context.forward(DeadLetters.of(record.key(), record.value(), record.timestamp(), reason, null,
+            DeadLetterCause cause = e instanceof IndexMemory.OverBudget
+                    ? DeadLetterCause.INDEX_MEMORY : DeadLetterCause.SHARD_STORE;
+            context.forward(DeadLetters.of(cause, record.key(), record.value(), record.timestamp(), reason, null,
                     meta.topic(), meta.partition(), meta.offset()), VectorstreamTopology.SHARD_DEAD_LETTER_SINK);
             // Still one call for the record, with nothing to write: the store marks it applied.
             writes.clear();

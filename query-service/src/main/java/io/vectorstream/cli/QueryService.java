@@ -14,6 +14,9 @@ import io.vectorstream.embed.KnownModel;
 import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
+import io.vectorstream.http.MetricsResource;
+import io.vectorstream.observe.HttpMetricsFilter;
+import io.vectorstream.observe.ServiceMetrics;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.EventPublisher;
 import io.vectorstream.service.ShardReader;
@@ -87,10 +90,12 @@ public final class QueryService implements AutoCloseable {
     private final WriteService writes;
     private final EmbeddingService embeddings;
     private final PeerClient peers;
+    private final ServiceMetrics metrics;
 
     private QueryService(final IngestStreams ingest, final EventPublisher publisher, final WebServer server,
                          final ShardReader reader, final WriteService writes, final EmbeddingService embeddings,
-                         final PeerClient peers) {
+                         final PeerClient peers, final ServiceMetrics metrics) {
+        this.metrics = metrics;
         this.peers = peers;
         this.ingest = ingest;
         this.embeddings = embeddings;
@@ -117,8 +122,9 @@ public final class QueryService implements AutoCloseable {
         EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
         PeerClient peers = new PeerClient(http.cluster().secret());
         ClusterShards shards = new ClusterShards(ingest.shards(), peers, http.cluster().secret());
+        ServiceMetrics metrics = new ServiceMetrics(ingest.shards(), ingest.streams()::metrics);
         ShardReader reader = new ShardReader(shards, ingest.inputEnds(), http.cluster().readDeadline(),
-                http.cluster().searchMaxLag());
+                http.cluster().searchMaxLag(), metrics.registry());
         EmbeddingService embeddings = new EmbeddingService(settings.models(), KnownModel.DEFAULT.id(), http.modelThreads());
         WriteService writes = new WriteService(publisher, reader, embeddings, settings.limits());
         HealthCheck ready = new NamedCheck("streams", HealthCheckType.READINESS, () -> HealthCheckResponse.builder()
@@ -126,7 +132,7 @@ public final class QueryService implements AutoCloseable {
         HealthCheck live = new NamedCheck("streams-alive", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
                 .status(ingest.isAlive()).detail("state", ingest.streams().state().name()).build());
         // What the pipeline's invariant cost so far (README "The pipeline's invariant"): counts that
-        // should stay 0, and the index memory against its budget. Prometheus metrics come later.
+        // should stay 0, and the index memory against its budget (/observe/metrics has them all).
         HealthCheck pipeline = new NamedCheck("pipeline", HealthCheckType.LIVENESS, () -> HealthCheckResponse.builder()
                 .status(true)
                 .detail("replacedStreamThreads", ingest.replacedThreads())
@@ -152,12 +158,14 @@ public final class QueryService implements AutoCloseable {
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
                                 .addCheck(ready).addCheck(live).addCheck(pipeline).build())
                         .build())
-                .routing(routing -> ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,
+                .routing(routing -> ApiRouting.register(routing.addFilter(new HttpMetricsFilter(metrics.registry()))
+                                .get(MetricsResource.PATH, new MetricsResource(metrics::scrape)),
+                        reader, writes, embeddings, ingest::isReady,
                         new ApiRouting.Cluster(shards, http.cluster().secret(), () -> ingest.streams().state().name()),
                         http.apiKeys()))
                 .build()
                 .start();
-        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers);
+        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers, metrics);
         if (!server.isRunning() || server.port() < 0) {
             // Helidon logs a failed bind and returns: an instance without HTTP would stay in the
             // consumer group, advertising an address that is another process's.
@@ -205,6 +213,7 @@ public final class QueryService implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        metrics.close();
         peers.close();
         embeddings.close();
         publisher.close();

@@ -1,8 +1,11 @@
 package io.vectorstream.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.cluster.ReadOptions;
 import io.vectorstream.index.IndexStats;
+import io.vectorstream.metrics.LatencyBuckets;
 import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
@@ -41,15 +44,18 @@ public final class ShardReader {
     private final InputEnds inputEnds;
     private final Duration deadline;
     private final long searchMaxLag;
+    private final MeterRegistry meters;
 
     /**
      * @param inputEnds    the events topic's end offsets: what a token may name
      * @param deadline     how long a read may take across the instances, retries during a rebalance included
      * @param searchMaxLag a search's default bound on how far behind a standby copy that answers for a
      *                     shard may be, in changelog records; -1: active copies only
+     * @param meters       where searches are timed ({@code vectorstream_search_seconds{index}})
      */
     public ShardReader(final ClusterShards shards, final InputEnds inputEnds, final Duration deadline,
-                       final long searchMaxLag) {
+                       final long searchMaxLag, final MeterRegistry meters) {
+        this.meters = meters;
         this.shards = shards;
         this.inputEnds = inputEnds;
         this.deadline = deadline;
@@ -205,6 +211,7 @@ public final class ShardReader {
      */
     public SearchResult search(final String libraryId, final Metric metric, final float[] vector, final int k,
                                final SearchParams params, final boolean allowPartial, final long maxLagOffsets) {
+        long start = System.nanoTime();
         ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(new ShardQuery.Knn(libraryId, vector, k, params), null,
                 ReadOptions.fresh(deadline).withMaxLag(maxLagOffsets));
         if (!allowPartial) {
@@ -213,8 +220,14 @@ public final class ShardReader {
         if (answers.results().isEmpty()) {
             throw Refusal.unavailable("no shard answered: " + answers.why());
         }
-        return new SearchResult(SearchMerge.topK(answers.results().values(), metric, k),
+        SearchResult result = new SearchResult(SearchMerge.topK(answers.results().values(), metric, k),
                 new TreeSet<>(answers.results().keySet()), new TreeSet<>(answers.missing()), answers.why());
+        Timer.builder("vectorstream.search").description("Searches across the shards of every instance, by what"
+                        + " answered: the index kind, or flat for an exact search")
+                .tag("index", result.answer().index()).tag("partial", Boolean.toString(result.partial()))
+                .serviceLevelObjectives(LatencyBuckets.bounds()).register(meters)
+                .record(Duration.ofNanos(System.nanoTime() - start));
+        return result;
     }
 
     /**
