@@ -142,7 +142,7 @@ final class EmbedBenchmark {
                 for (String id : List.of(WARM_UP_LIBRARY, "bench")) {
                     ObjectNode library = Json.MAPPER.createObjectNode().put("id", id).put("name", id)
                             .put("model", modelId);
-                    service.reader().awaitApplied(service.writes().createLibrary(library).token(),
+                    service.reader().awaitApplied(service.writes().createLibrary(null, library).token(),
                             Duration.ofSeconds(30));
                 }
                 // Before the clock starts: the model loaded and the Java code of the whole path

@@ -59,7 +59,7 @@ final class ExampleData {
         library.put("name", "Example: short texts, searchable by meaning");
         library.put("model", KnownModel.DEFAULT.id());
         library.putObject("metadata").put("source", "vectorstream dev");
-        reader.awaitApplied(writes.createLibrary(library).token(), Duration.ofSeconds(30));
+        reader.awaitApplied(writes.createLibrary(null, library).token(), Duration.ofSeconds(30));
 
         for (String[][] topic : DOCUMENTS) {
             ObjectNode document = Json.MAPPER.createObjectNode();
@@ -68,7 +68,7 @@ final class ExampleData {
             for (int i = 1; i < topic.length; i++) {
                 chunks.addObject().put("id", topic[i][0]).put("text", topic[i][1]);
             }
-            reader.awaitApplied(writes.putDocument(LIBRARY_ID, topic[0][0], document).token(), Duration.ofSeconds(60));
+            reader.awaitApplied(writes.putDocument(null, LIBRARY_ID, topic[0][0], document).token(), Duration.ofSeconds(60));
         }
         return true;
     }

@@ -305,7 +305,8 @@ public final class Main {
         return QueryService.start(settings(kafka, config, http.advertisedHost() + ":" + http.port(),
                 ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
                 http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads(),
-                config.cluster().forService(), new ApiKeyFile(config.apiKeysFile())));
+                config.cluster().forService(), new QueryService.Security(new ApiKeyFile(config.apiKeysFile()),
+                config.metricsNeedKey())));
     }
 
     /** The settings of the product's stream application on {@code kafka}, with state under the data folder. */

@@ -14,7 +14,6 @@ import io.vectorstream.embed.KnownModel;
 import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
-import io.vectorstream.http.MetricsResource;
 import io.vectorstream.observe.HttpMetricsFilter;
 import io.vectorstream.observe.ServiceMetrics;
 import io.vectorstream.service.EmbeddingService;
@@ -50,7 +49,7 @@ public final class QueryService implements AutoCloseable {
      * @param modelThreads          PyTorch threads per operation of the service's model calls
      */
     public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests, int modelThreads,
-                       Cluster cluster, ApiKeyFile apiKeys) {
+                       Cluster cluster, Security security) {
 
         public Http {
             if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || modelThreads < 1) {
@@ -61,12 +60,24 @@ public final class QueryService implements AutoCloseable {
 
         /** The defaults of application.yaml on {@code host} and {@code port}, one instance alone. */
         public static Http of(final String host, final int port) {
-            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS, Cluster.ALONE, ApiKeyFile.disabled());
+            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS, Cluster.ALONE, Security.OPEN);
         }
 
-        public Http withApiKeys(final ApiKeyFile keys) {
-            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, modelThreads, cluster, keys);
+        public Http withSecurity(final Security s) {
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, modelThreads, cluster, s);
         }
+    }
+
+    /**
+     * Who may use the instance ({@code security.*}).
+     *
+     * @param apiKeys        the keys; while the file holds none, the API is open
+     * @param metricsNeedKey whether {@code /observe/metrics} needs a key (of scope metrics or admin)
+     */
+    public record Security(ApiKeyFile apiKeys, boolean metricsNeedKey) {
+
+        /** No keys: the API and the metrics are open. */
+        public static final Security OPEN = new Security(ApiKeyFile.disabled(), false);
     }
 
     /**
@@ -158,11 +169,15 @@ public final class QueryService implements AutoCloseable {
                         .addObserver(HealthObserver.builder().details(true).useSystemServices(false)
                                 .addCheck(ready).addCheck(live).addCheck(pipeline).build())
                         .build())
-                .routing(routing -> ApiRouting.register(routing.addFilter(new HttpMetricsFilter(metrics.registry()))
-                                .get(MetricsResource.PATH, new MetricsResource(metrics::scrape)),
-                        reader, writes, embeddings, ingest::isReady,
-                        new ApiRouting.Cluster(shards, http.cluster().secret(), () -> ingest.streams().state().name()),
-                        http.apiKeys()))
+                .routing(routing -> {
+                    routing.addFilter(new HttpMetricsFilter(metrics.registry()));
+                    ApiRouting.registerMetrics(routing, metrics::scrape, http.security().apiKeys(),
+                            http.security().metricsNeedKey());
+                    ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,
+                            new ApiRouting.Cluster(shards, http.cluster().secret(),
+                                    () -> ingest.streams().state().name()),
+                            http.security().apiKeys());
+                })
                 .build()
                 .start();
         QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers, metrics);

@@ -20,10 +20,11 @@ import java.util.Set;
  * @param modelDir         where built models are
  * @param streamThreads    Kafka Streams threads of this instance
  * @param modelHttpThreads PyTorch threads per operation of the HTTP service's model calls
+ * @param metricsNeedKey   whether {@code /observe/metrics} needs an API key while there are keys
  */
 record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path modelDir, Dev dev,
                      int streamThreads, ModelOptions model, int modelHttpThreads, Limits limits,
-                     IndexMemory.Budget memory, Logging logging, Path apiKeysFile) {
+                     IndexMemory.Budget memory, Logging logging, Path apiKeysFile, boolean metricsNeedKey) {
 
     /** @param bootstrap empty when none is configured (dev and rebuild then start the embedded broker) */
     record Kafka(Optional<String> bootstrap, int partitions, short replication) {
@@ -114,7 +115,8 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                     new IndexMemory.Budget(instanceBytes == 0 ? defaults.instanceBytes() : instanceBytes,
                             libraryBytes == 0 ? defaults.libraryBytes() : libraryBytes),
                     new Logging(level, logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile))),
-                    keysFile.isBlank() ? Path.of(text(config, "data-dir")).resolve(API_KEYS_FILE) : Path.of(keysFile));
+                    keysFile.isBlank() ? Path.of(text(config, "data-dir")).resolve(API_KEYS_FILE) : Path.of(keysFile),
+                    bool(config, "security.metrics-need-key"));
         } catch (ConfigException e) {
             throw new Options.UsageException("configuration: " + e.getMessage());
         }

@@ -17,6 +17,8 @@ final class ApiKeyGuard implements Handler {
 
     static final String HEADER = "X-Api-Key";
     private static final String BEARER = "Bearer ";
+    /** Where the guard leaves the key's name in the request's context. */
+    private static final String PRINCIPAL = "vectorstream.principal";
 
     private final ApiKeyFile file;
 
@@ -56,7 +58,13 @@ final class ApiKeyGuard implements Handler {
                         + key.libraries() + ", not '" + library + "'", null);
             }
         }
+        req.context().register(PRINCIPAL, key.name());
         res.next();
+    }
+
+    /** The name of the request's key, if the API has keys; {@code null} when it is open. */
+    static String principalOf(final ServerRequest req) {
+        return req.context().get(PRINCIPAL, String.class).orElse(null);
     }
 
     private static String presented(final ServerRequest req) {

@@ -41,6 +41,20 @@ public final class ApiRouting {
     public record Cluster(ClusterShards shards, ClusterSecret secret, Supplier<String> state) {
     }
 
+    /**
+     * Adds {@code GET /observe/metrics}.
+     *
+     * @param needsKey whether it needs an API key of scope {@code metrics} or {@code admin} (when
+     *                 the deployment has keys); otherwise it is open, like the health checks
+     */
+    public static void registerMetrics(final HttpRouting.Builder routing, final Supplier<String> scrape,
+                                       final ApiKeyFile apiKeys, final boolean needsKey) {
+        if (needsKey) {
+            routing.get(MetricsResource.PATH, new ApiKeyGuard(apiKeys));
+        }
+        routing.get(MetricsResource.PATH, new MetricsResource(scrape));
+    }
+
     /** The header of an API key ({@code Authorization: Bearer} works too). */
     public static final String API_KEY_HEADER = ApiKeyGuard.HEADER;
 

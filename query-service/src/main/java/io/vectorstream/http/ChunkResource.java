@@ -49,8 +49,8 @@ final class ChunkResource implements HttpService {
         boolean wait = Requests.waitRequested(req);
         var body = Requests.jsonBody(req);
         Requests.awaitToken(req, reader);
-        WriteService.Written written = writes.putChunk(Requests.path(req, "lib"), Requests.path(req, "doc"),
-                Requests.path(req, "chunk"), body);
+        WriteService.Written written = writes.putChunk(Requests.principal(req), Requests.path(req, "lib"),
+                Requests.path(req, "doc"), Requests.path(req, "chunk"), body);
         responder.respond(wait, res, written, () -> Views.chunk(
                 reader.requireChunk(written.libraryId(), written.documentId(), written.chunkId())));
     }
@@ -71,6 +71,7 @@ final class ChunkResource implements HttpService {
         String doc = Requests.path(req, "doc");
         reader.requireLibraryRecord(lib);
         reader.requireDocument(lib, doc);
-        responder.respond(wait, res, writes.deleteChunk(lib, doc, Requests.path(req, "chunk")), null);
+        String chunk = Requests.path(req, "chunk");
+        responder.respond(wait, res, writes.deleteChunk(Requests.principal(req), lib, doc, chunk), null);
     }
 }

@@ -45,7 +45,8 @@ final class DocumentResource implements HttpService {
         boolean wait = Requests.waitRequested(req);
         var body = Requests.jsonBody(req);
         Requests.awaitToken(req, reader);
-        WriteService.Written written = writes.putDocument(Requests.path(req, "lib"), Requests.path(req, "doc"), body);
+        WriteService.Written written = writes.putDocument(Requests.principal(req), Requests.path(req, "lib"),
+                Requests.path(req, "doc"), body);
         responder.respond(wait, res, written,
                 () -> Views.document(reader.requireDocument(written.libraryId(), written.documentId())));
     }
@@ -62,6 +63,7 @@ final class DocumentResource implements HttpService {
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
         reader.requireLibraryRecord(lib);
-        responder.respond(wait, res, writes.deleteDocument(lib, Requests.path(req, "doc")), null);
+        String doc = Requests.path(req, "doc");
+        responder.respond(wait, res, writes.deleteDocument(Requests.principal(req), lib, doc), null);
     }
 }

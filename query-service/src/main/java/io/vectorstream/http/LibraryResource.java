@@ -46,7 +46,7 @@ final class LibraryResource implements HttpService {
 
     private void create(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
-        WriteService.Written written = writes.createLibrary(Requests.jsonBody(req));
+        WriteService.Written written = writes.createLibrary(Requests.principal(req), Requests.jsonBody(req));
         responder.respond(wait, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
     }
 
@@ -66,14 +66,14 @@ final class LibraryResource implements HttpService {
         boolean wait = Requests.waitRequested(req);
         JsonNode patch = Requests.jsonBody(req);
         Requests.awaitToken(req, reader);
-        WriteService.Written written = writes.patchLibrary(Requests.path(req, "lib"), patch);
+        WriteService.Written written = writes.patchLibrary(Requests.principal(req), Requests.path(req, "lib"), patch);
         responder.respond(wait, res, written, () -> Views.library(reader.requireLibrary(written.libraryId())));
     }
 
     private void delete(final ServerRequest req, final ServerResponse res) {
         boolean wait = Requests.waitRequested(req);
         Requests.awaitToken(req, reader);
-        responder.respond(wait, res, writes.deleteLibrary(Requests.path(req, "lib")), null);
+        responder.respond(wait, res, writes.deleteLibrary(Requests.principal(req), Requests.path(req, "lib")), null);
     }
 
     private void search(final ServerRequest req, final ServerResponse res) {
@@ -98,7 +98,7 @@ final class LibraryResource implements HttpService {
         boolean wait = Requests.waitRequested(req);
         Requests.awaitToken(req, reader);
         String lib = Requests.path(req, "lib");
-        WriteService.Written written = writes.requestIndexBuild(lib);
+        WriteService.Written written = writes.requestIndexBuild(Requests.principal(req), lib);
         responder.respond(wait, res, written, () -> Views.indexReport(reader.requireLibrary(lib), reader.indexReport(lib)));
     }
 

@@ -7,15 +7,15 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.function.Supplier;
 
 /** {@code GET /observe/metrics}: every meter of the instance in Prometheus' text format. */
-public final class MetricsResource implements Handler {
+final class MetricsResource implements Handler {
 
-    public static final String PATH = "/observe/metrics";
+    static final String PATH = "/observe/metrics";
     /** Prometheus' text exposition format, which every scraper reads. */
     static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Supplier<String> scrape;
 
-    public MetricsResource(final Supplier<String> scrape) {
+    MetricsResource(final Supplier<String> scrape) {
         this.scrape = scrape;
     }
 

@@ -84,6 +84,11 @@ final class Requests {
         return new ApiException(413, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes", null);
     }
 
+    /** The name of the API key that made the request, or {@code null} when the API is open. */
+    static String principal(final ServerRequest req) {
+        return ApiKeyGuard.principalOf(req);
+    }
+
     /**
      * An id from the path ({@code lib}, {@code doc} or {@code chunk}).
      *

@@ -38,18 +38,27 @@ import java.util.regex.Pattern;
  */
 public final class ApiKeys {
 
-    /** What a key may do; each scope includes the ones before it. */
+    /**
+     * What a key may do: read, write and admin each include the ones before them; metrics is a
+     * scope of its own (a scraper's key reads {@code /observe/metrics} and nothing else), which
+     * admin includes too.
+     */
     public enum Scope {
         /** Reads, searches, embedding. */
         READ,
         /** Also writes of documents and chunks. */
         WRITE,
         /** Also creating, changing and deleting libraries, and index requests. */
-        ADMIN;
+        ADMIN,
+        /** {@code /observe/metrics} only, when {@code security.metrics-need-key} guards it. */
+        METRICS;
 
         /** Whether a key with this scope may do what {@code needed} allows. */
         public boolean allows(final Scope needed) {
-            return compareTo(needed) >= 0;
+            if (this == ADMIN || this == needed) {
+                return true;
+            }
+            return this != METRICS && needed != METRICS && compareTo(needed) >= 0;
         }
 
         public String wireName() {
@@ -63,7 +72,7 @@ public final class ApiKeys {
                     return scope;
                 }
             }
-            throw new IllegalArgumentException("no scope '" + name + "': read, write or admin");
+            throw new IllegalArgumentException("no scope '" + name + "': read, write, admin or metrics");
         }
     }
 

@@ -5,18 +5,22 @@ import io.vectorstream.security.ApiKeys.Scope;
 /**
  * The scope each API request needs: reading (GET, search, embed) needs {@code read}; writing
  * documents and chunks {@code write}; creating, changing or deleting a library and asking for an
- * index build {@code admin}; anything else, {@code admin} (an unknown route then answers 404 only
- * to keys that could use any route).
+ * index build {@code admin}; the metrics, when guarded, {@code metrics}; anything else,
+ * {@code admin} (an unknown route then answers 404 only to keys that could use any route).
  */
 public final class RouteScopes {
 
     private static final String LIBRARIES = "/v1/libraries";
+    private static final String METRICS = "/observe/metrics";
 
     private RouteScopes() {
     }
 
     /** The scope {@code method} on {@code path} needs. */
     public static Scope needed(final String method, final String path) {
+        if (METRICS.equals(path)) {
+            return Scope.METRICS;
+        }
         if ("GET".equals(method) || "HEAD".equals(method)) {
             return Scope.READ;
         }

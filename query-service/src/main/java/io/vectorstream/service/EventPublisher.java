@@ -5,6 +5,7 @@ import io.vectorstream.schema.Event;
 import io.vectorstream.schema.Json;
 import io.vectorstream.stream.ConsistencyToken;
 import io.vectorstream.stream.Topics;
+import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +29,12 @@ public final class EventPublisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
 
+    /**
+     * The header naming who asked for an event: the API key's name. The event log is the audit
+     * trail; an event without it came from an open API, the service itself, or another producer.
+     */
+    public static final String PRINCIPAL_HEADER = "vectorstream.principal";
+
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
 
@@ -45,12 +52,19 @@ public final class EventPublisher implements AutoCloseable {
         this.topic = topic;
     }
 
-    /** Publishes one event and waits for the broker's acknowledgement. */
-    public ConsistencyToken publish(final Event event) {
+    /**
+     * Publishes one event and waits for the broker's acknowledgement.
+     *
+     * @param principal the API key's name that asked for it, or {@code null}
+     */
+    public ConsistencyToken publish(final Event event, final String principal) {
         try {
             byte[] value = Json.MAPPER.writeValueAsBytes(event);
-            RecordMetadata meta = producer.send(new ProducerRecord<>(topic, event.libraryId(), value))
-                    .get(30, TimeUnit.SECONDS);
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, event.libraryId(), value);
+            if (principal != null) {
+                record.headers().add(PRINCIPAL_HEADER, principal.getBytes(StandardCharsets.UTF_8));
+            }
+            RecordMetadata meta = producer.send(record).get(30, TimeUnit.SECONDS);
             return ConsistencyToken.of(meta.partition(), meta.offset());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -21,7 +21,9 @@ import java.util.UUID;
 /**
  * The API's writes: each checks what it can against the current state (so a caller gets a 4xx
  * at once rather than a dead letter later), then publishes one event. The stream applies the
- * same rules again, since other producers write to the topic too.
+ * same rules again, since other producers write to the topic too. Each write names its principal,
+ * the name of the API key that asked for it ({@code null} when the API is open or the service
+ * itself writes): the event carries it ({@link EventPublisher#PRINCIPAL_HEADER}).
  */
 public final class WriteService {
 
@@ -48,7 +50,7 @@ public final class WriteService {
         this.limits = limits;
     }
 
-    public Written createLibrary(final JsonNode body) {
+    public Written createLibrary(final String principal, final JsonNode body) {
         if (body.isObject() && !body.has("dimension") && !body.has("model")) {
             // The schema says it with anyOf, whose first branch alone would be reported.
             throw Refusal.badRequest("dimension is required, unless the library names a model (which gives it)",
@@ -78,10 +80,10 @@ public final class WriteService {
         }
         // Another create of the same id may be published meanwhile: the stream applies only the first.
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, id, null, null, payload)
-                .expecting(-1)), id, null, null, true);
+                .expecting(-1), principal), id, null, null, true);
     }
 
-    public Written patchLibrary(final String libraryId, final JsonNode patch) {
+    public Written patchLibrary(final String principal, final String libraryId, final JsonNode patch) {
         Validation.requireWithinLimits(limits, patch, Limits.Kind.LIBRARY);
         Validation.requireValid(Schema.LIBRARY_PATCH, patch);
         LibraryRecord current = reader.requireLibrary(libraryId).library();
@@ -104,23 +106,24 @@ public final class WriteService {
         // The unchanged fields come from the version read here: applied only if no other write
         // changed the library meanwhile, whose change this one would otherwise undo.
         return new Written(publisher.publish(Event.of(EventType.LIBRARY_UPSERTED, libraryId, null, null, payload)
-                .expecting(current.version())), libraryId, null, null, false);
+                .expecting(current.version()), principal), libraryId, null, null, false);
     }
 
     /** Asks every shard to rebuild (and, for IVF, retrain) the library's index now. */
-    public Written requestIndexBuild(final String libraryId) {
+    public Written requestIndexBuild(final String principal, final String libraryId) {
         reader.requireLibraryRecord(libraryId);
-        return new Written(publisher.publish(Event.of(EventType.LIBRARY_INDEX_REQUESTED, libraryId, null, null, null)),
-                libraryId, null, null, false);
+        Event event = Event.of(EventType.LIBRARY_INDEX_REQUESTED, libraryId, null, null, null);
+        return new Written(publisher.publish(event, principal), libraryId, null, null, false);
     }
 
-    public Written deleteLibrary(final String libraryId) {
+    public Written deleteLibrary(final String principal, final String libraryId) {
         reader.requireLibraryRecord(libraryId);
-        return new Written(publisher.publish(Event.of(EventType.LIBRARY_DELETED, libraryId, null, null, null)),
-                libraryId, null, null, false);
+        Event event = Event.of(EventType.LIBRARY_DELETED, libraryId, null, null, null);
+        return new Written(publisher.publish(event, principal), libraryId, null, null, false);
     }
 
-    public Written putDocument(final String libraryId, final String documentId, final JsonNode body) {
+    public Written putDocument(final String principal, final String libraryId, final String documentId,
+                               final JsonNode body) {
         Validation.requireWithinLimits(limits, body, Limits.Kind.DOCUMENT);
         Validation.requireValid(Schema.DOCUMENT, body);
         requireMatchingId(body, documentId);
@@ -141,17 +144,18 @@ public final class WriteService {
             }
         }
         boolean created = reader.document(libraryId, documentId).isEmpty();
-        return new Written(publisher.publish(Event.of(EventType.DOCUMENT_UPSERTED, libraryId, documentId, null, body)),
-                libraryId, documentId, null, created);
+        Event event = Event.of(EventType.DOCUMENT_UPSERTED, libraryId, documentId, null, body);
+        return new Written(publisher.publish(event, principal), libraryId, documentId, null, created);
     }
 
-    public Written deleteDocument(final String libraryId, final String documentId) {
+    public Written deleteDocument(final String principal, final String libraryId, final String documentId) {
         reader.requireDocument(libraryId, documentId);
-        return new Written(publisher.publish(Event.of(EventType.DOCUMENT_DELETED, libraryId, documentId, null, null)),
-                libraryId, documentId, null, false);
+        Event event = Event.of(EventType.DOCUMENT_DELETED, libraryId, documentId, null, null);
+        return new Written(publisher.publish(event, principal), libraryId, documentId, null, false);
     }
 
-    public Written putChunk(final String libraryId, final String documentId, final String chunkId,
+    public Written putChunk(final String principal, final String libraryId, final String documentId,
+                            final String chunkId,
                             final JsonNode body) {
         Validation.requireWithinLimits(limits, body, Limits.Kind.CHUNK);
         Validation.requireValid(Schema.CHUNK, body);
@@ -163,14 +167,15 @@ public final class WriteService {
         if (created) { // a rewrite takes no more memory
             Validation.requireIndexMemory(libraryId, IndexMemory.perVector(library.dimension()));
         }
-        return new Written(publisher.publish(Event.of(EventType.CHUNK_UPSERTED, libraryId, documentId, chunkId, body)),
-                libraryId, documentId, chunkId, created);
+        Event event = Event.of(EventType.CHUNK_UPSERTED, libraryId, documentId, chunkId, body);
+        return new Written(publisher.publish(event, principal), libraryId, documentId, chunkId, created);
     }
 
-    public Written deleteChunk(final String libraryId, final String documentId, final String chunkId) {
+    public Written deleteChunk(final String principal, final String libraryId, final String documentId,
+                               final String chunkId) {
         reader.requireChunk(libraryId, documentId, chunkId);
-        return new Written(publisher.publish(Event.of(EventType.CHUNK_DELETED, libraryId, documentId, chunkId, null)),
-                libraryId, documentId, chunkId, false);
+        Event event = Event.of(EventType.CHUNK_DELETED, libraryId, documentId, chunkId, null);
+        return new Written(publisher.publish(event, principal), libraryId, documentId, chunkId, false);
     }
 
     private static LibraryBody toLibrary(final JsonNode json) {

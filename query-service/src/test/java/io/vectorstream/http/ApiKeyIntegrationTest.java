@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.security.ApiKeys;
 import io.vectorstream.security.ApiKeys.Scope;
+import io.vectorstream.testing.KafkaFixture;
 import io.vectorstream.util.Directories;
 import io.vectorstream.util.Pause;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -78,6 +81,25 @@ class ApiKeyIntegrationTest {
             }
             expect(200, anonymous.get("/observe/health/live"));
 
+            // Metrics, guarded here: a key of scope metrics or admin, no other.
+            ApiKeys.Created scraper = ApiKeys.none().create("scraper", Scope.METRICS, Set.of());
+            keys = keys.with(scraper.key());
+            keys.write(file);
+            ApiClient asScraper = anonymous.withHeader("X-Api-Key", scraper.secret());
+            awaitStatus(200, asScraper, "/observe/metrics");
+            expect(401, anonymous.get("/observe/metrics"));
+            expect(403, asReader.get("/observe/metrics"));
+            expect(200, asAdmin.get("/observe/metrics"));
+            expect(403, asScraper.get("/v1/libraries"));
+
+            // The event log is the audit trail: each event names the key that asked for it.
+            List<String> principals = KafkaFixture.readAll(service.ingest().settings().bootstrapServers(),
+                    service.ingest().settings().topics().events()).stream()
+                    .map(r -> r.headers().lastHeader("vectorstream.principal"))
+                    .map(h -> h == null ? "(none)" : new String(h.value(), StandardCharsets.UTF_8)).toList();
+            assertEquals(List.of("admin", "admin", "writer"), principals.stream().sorted().toList(),
+                    "the two libraries the admin created and the writer's document");
+
             // Admin may do everything.
             expect(200, asAdmin.patch("/v1/libraries/lib-b?wait=true", "{\"name\": \"renamed\"}"));
             expect(200, asAdmin.delete("/v1/libraries/lib-b?wait=true"));
@@ -92,6 +114,14 @@ class ApiKeyIntegrationTest {
             assertEquals(401, status, "a revoked key is refused");
             expect(200, asWriter.get("/v1/libraries"));
         }
+    }
+
+    private static void awaitStatus(final int status, final ApiClient client, final String path) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (client.get(path).status() != status && System.nanoTime() < deadline) {
+            Pause.millis(200, "the service to read the keys again");
+        }
+        expect(status, client.get(path));
     }
 
     private static void expect(final int status, final ApiClient.Response response) {

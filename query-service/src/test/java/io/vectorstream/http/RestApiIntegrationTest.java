@@ -10,11 +10,11 @@ import io.vectorstream.schema.Embeddings;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.SchemaValidator.Schema;
+import io.vectorstream.testing.KafkaFixture;
 import io.vectorstream.testing.SyntheticData;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -25,12 +25,10 @@ import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -426,27 +424,9 @@ class RestApiIntegrationTest {
 
     /** Every event on the service's events topic whose key is {@code libraryId}. */
     private static List<String> eventsOf(final String libraryId) {
-        Properties props = new Properties();
-        props.put("bootstrap.servers", service.ingest().settings().bootstrapServers());
-        List<String> found = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<String, String>(props,
-                new StringDeserializer(),
-                new StringDeserializer())) {
-            String topic = service.ingest().settings().topics().events();
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            var end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    if (libraryId.equals(r.key())) {
-                        found.add(r.value());
-                    }
-                });
-            }
-        }
-        return found;
+        return KafkaFixture.readAll(service.ingest().settings().bootstrapServers(),
+                service.ingest().settings().topics().events()).stream()
+                .filter(r -> libraryId.equals(r.key())).map(ConsumerRecord::value).toList();
     }
 
     private static void assertError(final ApiClient.Response response, final int status, final String field) {

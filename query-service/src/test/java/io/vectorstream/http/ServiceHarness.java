@@ -24,10 +24,10 @@ final class ServiceHarness {
         return service;
     }
 
-    /** Started and ready, its API guarded by the keys in {@code apiKeys}. */
+    /** Started and ready, its API and its metrics guarded by the keys in {@code apiKeys}. */
     static QueryService startWithKeys(final Path apiKeys) {
         QueryService service = QueryService.start(settings(), QueryService.Http.of("127.0.0.1", 0)
-                .withApiKeys(new ApiKeyFile(apiKeys)));
+                .withSecurity(new QueryService.Security(new ApiKeyFile(apiKeys), true)));
         service.awaitReady(Duration.ofSeconds(60));
         return service;
     }

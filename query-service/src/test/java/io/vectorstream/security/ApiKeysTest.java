@@ -53,6 +53,10 @@ class ApiKeysTest {
         assertTrue(Scope.ADMIN.allows(Scope.WRITE) && Scope.ADMIN.allows(Scope.READ) && Scope.WRITE.allows(Scope.READ));
         assertFalse(Scope.READ.allows(Scope.WRITE) || Scope.WRITE.allows(Scope.ADMIN));
         assertEquals(Scope.WRITE, Scope.of(" Write "));
+        // Metrics is a scope of its own: a scraper's key reads nothing else, only admin includes it.
+        assertTrue(Scope.METRICS.allows(Scope.METRICS) && Scope.ADMIN.allows(Scope.METRICS));
+        assertFalse(Scope.METRICS.allows(Scope.READ) || Scope.READ.allows(Scope.METRICS)
+                || Scope.WRITE.allows(Scope.METRICS));
         assertThrows(IllegalArgumentException.class, () -> Scope.of("root"));
     }
 

@@ -28,6 +28,7 @@ class RouteScopesTest {
         "POST, /v1/libraries/search/search, READ",
         "POST, /v1/libraries/lib/documents/search, WRITE",
         "POST, /v1/unknown, ADMIN",
+        "GET, /observe/metrics, METRICS",
     })
     void eachRouteNeedsItsScope(final String method, final String path, final Scope scope) {
         assertEquals(scope, RouteScopes.needed(method, path), method + " " + path);
