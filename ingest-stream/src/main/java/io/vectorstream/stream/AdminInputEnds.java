@@ -34,9 +34,10 @@ final class AdminInputEnds implements InputEnds {
     private static final long DESCRIBE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private boolean closed;
 
-    AdminInputEnds(final String bootstrapServers, final String topic) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "vectorstream-input-ends"));
+    AdminInputEnds(final Map<String, Object> kafka, final String topic) {
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, "vectorstream-input-ends");
+        this.admin = Admin.create(config);
         this.topic = topic;
         this.reader = Thread.ofPlatform().daemon().name("vectorstream-input-ends").start(this::readWhenAsked);
     }

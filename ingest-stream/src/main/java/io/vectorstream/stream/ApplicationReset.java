@@ -84,7 +84,7 @@ public final class ApplicationReset {
         }
         deleteTopics(admin, derived);
         progress.accept("deleted " + derived.size() + " derived topics " + derived);
-        topics.ensureExist(admin, shards, settings.replicationFactor());
+        topics.ensureExist(admin, shards, IngestStreams.replication(admin, settings.replicationFactor()));
         progress.accept("created " + topics.chunks() + " again with " + shards + " partitions");
 
         Path state = settings.stateDir().resolve(applicationId);

@@ -15,10 +15,11 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -27,6 +28,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the topology: creates missing topics, then starts a Kafka Streams instance with the
@@ -34,6 +37,7 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
  */
 public final class IngestStreams implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(IngestStreams.class);
     /** Kafka Streams' application id: the consumer group and the prefix of internal topics. */
     public static final String DEFAULT_APPLICATION_ID = "vectorstream";
     /** Kafka Streams threads of an instance unless its settings' overrides name another number. */
@@ -120,6 +124,14 @@ public final class IngestStreams implements AutoCloseable {
             return threads == null ? DEFAULT_STREAM_THREADS : Integer.parseInt(threads.toString());
         }
 
+        /**
+         * What a plain Kafka client of the instance (an admin client, the API's producer) needs:
+         * the bootstrap servers and the overrides every client knows (security, SASL, TLS).
+         */
+        public Map<String, Object> clientConfig() {
+            return KafkaClients.config(bootstrapServers, overrides);
+        }
+
         Properties streamsProperties() {
             Properties props = new Properties();
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -127,7 +139,9 @@ public final class IngestStreams implements AutoCloseable {
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
-            props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+            if (replicationFactor != Replication.AUTO) { // else decided once the brokers are counted (start)
+                props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replicationFactor);
+            }
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
             // Interactive queries read the stores directly; a short commit interval bounds how long
             // a write waits in an open transaction before other consumers see it.
@@ -173,7 +187,7 @@ public final class IngestStreams implements AutoCloseable {
         // no broker: it runs while the topic checks below wait for theirs.
         CompletableFuture<Topology> topology =
                 new CompletableFuture<>();
-        InputEnds inputEnds = new AdminInputEnds(settings.bootstrapServers(), settings.topics().events());
+        InputEnds inputEnds = new AdminInputEnds(settings.clientConfig(), settings.topics().events());
         ExecutorService embeddingThreads = EventProcessor.embeddingThreads(settings.streamThreads());
         Thread.ofPlatform().daemon().name("topology-build").start(() -> {
             try {
@@ -186,8 +200,13 @@ public final class IngestStreams implements AutoCloseable {
         int shardCount;
         KafkaStreams streams;
         try {
-            shardCount = prepareTopics(settings);
+            PreparedTopics prepared = prepareTopics(settings);
+            shardCount = prepared.shardCount();
             Properties props = settings.streamsProperties();
+            // Kafka Streams' changelogs and repartition topics as durable as ours.
+            props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) prepared.replication().factor());
+            props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+                    prepared.replication().minInsync());
             props.putIfAbsent(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                     staticMemberId(settings.stateDir()));
             props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
@@ -218,14 +237,40 @@ public final class IngestStreams implements AutoCloseable {
      *
      * @throws Topics.MisconfiguredException naming a setting that an existing topic has wrong
      */
-    public static int prepareTopics(final Settings settings) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                settings.bootstrapServers()))) {
-            settings.topics().ensureExist(admin, settings.partitions(), settings.replicationFactor());
+    public static PreparedTopics prepareTopics(final Settings settings) {
+        try (Admin admin = Admin.create(settings.clientConfig())) {
+            Replication replication = replication(admin, settings.replicationFactor());
+            settings.topics().ensureExist(admin, settings.partitions(), replication);
             settings.topics().correctChangelogs(admin, settings.applicationId());
-            settings.topics().verifyConfigs(admin, settings.bootstrapServers());
-            return settings.topics().shardCount(admin);
+            settings.topics().verifyConfigs(admin, settings.bootstrapServers(), replication);
+            return new PreparedTopics(settings.topics().shardCount(admin), replication);
         }
+    }
+
+    /**
+     * What {@link #prepareTopics} found and chose.
+     *
+     * @param shardCount  partitions of the chunks topic: the shards
+     * @param replication what the topics the application creates get (Kafka Streams' too)
+     */
+    public record PreparedTopics(int shardCount, Replication replication) {
+    }
+
+    /**
+     * The replication {@code configured} comes to on the cluster {@code admin} reaches; with {@link
+     * Replication#AUTO} on fewer brokers than a production deployment has, a warning says what that costs.
+     */
+    static Replication replication(final Admin admin, final short configured) {
+        int brokers = Topics.onceTopicsAreKnown("describe the cluster",
+                () -> admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).size();
+        Replication replication = Replication.forCluster(configured, brokers);
+        if (configured == Replication.AUTO && replication.belowDefault()) {
+            LOG.warn("the Kafka cluster has {} broker{}: new topics get {} replica{} (min.insync.replicas {}); with"
+                    + " {} brokers they get {} (min.insync.replicas 2), and survive the loss of a broker", brokers,
+                    brokers == 1 ? "" : "s", replication.factor(), replication.factor() == 1 ? "" : "s",
+                    replication.minInsync(), Replication.DEFAULT_FACTOR, Replication.DEFAULT_FACTOR);
+        }
+        return replication;
     }
 
     private static Topology built(

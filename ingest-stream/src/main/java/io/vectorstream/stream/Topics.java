@@ -2,6 +2,7 @@ package io.vectorstream.stream;
 
 import io.vectorstream.util.Pause;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -209,15 +211,16 @@ public record Topics(String events, String chunks, String deadLetter) {
      * Existing topics are left as they are, except the chunks and dead-letter topics, whose
      * configurations are corrected.
      */
-    public void ensureExist(final Admin admin, final int partitions, final short replicationFactor) {
+    public void ensureExist(final Admin admin, final int partitions, final Replication replication) {
         List<NewTopic> wanted = new ArrayList<>();
-        wanted.add(new NewTopic(events, partitions, replicationFactor).configs(Map.of(
+        wanted.add(new NewTopic(events, partitions, replication.factor()).configs(with(replication, Map.of(
                 TopicConfig.RETENTION_MS_CONFIG, "-1",
                 TopicConfig.RETENTION_BYTES_CONFIG, "-1",
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES))));
-        wanted.add(new NewTopic(chunks, partitions, replicationFactor).configs(CHUNKS_CONFIGS));
-        wanted.add(new NewTopic(deadLetter, partitions, replicationFactor).configs(DEAD_LETTER_CONFIGS));
+                TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_EVENT_BYTES)))));
+        wanted.add(new NewTopic(chunks, partitions, replication.factor()).configs(with(replication, CHUNKS_CONFIGS)));
+        wanted.add(new NewTopic(deadLetter, partitions, replication.factor())
+                .configs(with(replication, DEAD_LETTER_CONFIGS)));
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             for (String topic : List.of(chunks, deadLetter)) {
@@ -252,6 +255,12 @@ public record Topics(String events, String chunks, String deadLetter) {
         }
     }
 
+    private static Map<String, String> with(final Replication replication, final Map<String, String> configs) {
+        Map<String, String> all = new HashMap<>(configs);
+        all.putAll(replication.topicConfigs());
+        return all;
+    }
+
     /**
      * Checks the configurations the product's guarantees rest on, for topics that existed before
      * (created by hand or by an older version):
@@ -261,13 +270,16 @@ public record Topics(String events, String chunks, String deadLetter) {
      *       only the last event per library key;</li>
      *   <li>chunks: corrected by {@link #ensureExist} instead;</li>
      *   <li>every topic: {@code max.message.bytes} at least {@value #MAX_EVENT_BYTES}, or large
-     *       writes the HTTP API accepts would fail later.</li>
+     *       writes the HTTP API accepts would fail later;</li>
+     *   <li>every topic: {@code min.insync.replicas} no more than its replicas, or every write
+     *       (acks=all) would fail. Fewer replicas or in-sync replicas than {@code replication}
+     *       asks for are logged as a warning: the data is there, only less safe.</li>
      * </ul>
      *
      * @throws MisconfiguredException naming every wrong setting, the value found, the value needed
      *                                and the command that fixes it
      */
-    public void verifyConfigs(final Admin admin, final String bootstrapServers) {
+    public void verifyConfigs(final Admin admin, final String bootstrapServers, final Replication replication) {
         List<ConfigResource> resources = List.of(events, chunks, deadLetter).stream()
                 .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
         Map<ConfigResource, Config> configs = onceTopicsAreKnown("read the configurations of " + this,
@@ -277,6 +289,22 @@ public record Topics(String events, String chunks, String deadLetter) {
             require(problems, resource.name(), configs.get(resource), TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
                     Integer.toString(MAX_EVENT_BYTES), value -> Long.parseLong(value) >= MAX_EVENT_BYTES,
                     "the HTTP API accepts writes this large");
+        }
+        Map<String, TopicDescription> descriptions = onceTopicsAreKnown("describe " + this,
+                () -> admin.describeTopics(List.of(events, chunks, deadLetter)).allTopicNames().get(30, TimeUnit.SECONDS));
+        for (ConfigResource resource : resources) {
+            int replicas = descriptions.get(resource.name()).partitions().getFirst().replicas().size();
+            ConfigEntry entry = configs.get(resource).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+            int minInsync = entry == null ? 1 : Integer.parseInt(entry.value());
+            if (minInsync > replicas) {
+                problems.add(resource.name() + ": " + TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG + " is " + minInsync
+                        + ", needs at most its " + replicas + " replicas (every write would fail)");
+            } else if (replicas < replication.factor() || minInsync < replication.minInsync()) {
+                LOG.warn("{} has {} replicas with min.insync.replicas {}; kafka.replication asks for {} with {}"
+                        + " (an existing topic keeps what it has: kafka-reassign-partitions.sh and kafka-configs.sh"
+                        + " change it)", resource.name(), replicas, minInsync, replication.factor(),
+                        replication.minInsync());
+            }
         }
         throwIfAny(problems, bootstrapServers);
     }

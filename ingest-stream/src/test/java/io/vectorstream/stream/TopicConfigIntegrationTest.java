@@ -60,7 +60,7 @@ class TopicConfigIntegrationTest {
     void createdTopicsHaveTheConfigurationsReplayAndRestoreNeed() throws Exception {
         Topics topics = uniqueTopics();
         try (Admin admin = admin()) {
-            topics.ensureExist(admin, 3, (short) 1);
+            topics.ensureExist(admin, 3, new Replication((short) 1, 1));
             assertEquals("-1", config(admin, topics.events(), TopicConfig.RETENTION_MS_CONFIG));
             assertEquals("-1", config(admin, topics.events(), TopicConfig.RETENTION_BYTES_CONFIG));
             assertEquals("delete", config(admin, topics.events(), TopicConfig.CLEANUP_POLICY_CONFIG));
@@ -69,7 +69,7 @@ class TopicConfigIntegrationTest {
             assertEquals("-1", config(admin, topics.chunks(), TopicConfig.RETENTION_BYTES_CONFIG));
             assertEquals(Integer.toString(Topics.MAX_DEAD_LETTER_BYTES),
                     config(admin, topics.deadLetter(), TopicConfig.MAX_MESSAGE_BYTES_CONFIG));
-            assertDoesNotThrow(() -> topics.verifyConfigs(admin, "broker:9092"));
+            assertDoesNotThrow(() -> topics.verifyConfigs(admin, "broker:9092", new Replication((short) 1, 1)));
         }
     }
 
@@ -77,11 +77,12 @@ class TopicConfigIntegrationTest {
     void existingTopicsThatWouldLoseDataAreReportedSettingBySetting() throws Exception {
         Topics topics = uniqueTopics();
         try (Admin admin = admin()) {
-            // As someone might have made them by hand, or an older version: a week of events,
-            // a compacted chunks topic.
+            // As someone might have made them by hand, or an older version: a week of events that
+            // wants more in-sync replicas than it has, a compacted chunks topic.
             admin.createTopics(List.of(
                     new NewTopic(topics.events(), 3, (short) 1).configs(Map.of(
                             TopicConfig.RETENTION_MS_CONFIG, "604800000",
+                            TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2",
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES))),
                     new NewTopic(topics.chunks(), 3, (short) 1).configs(Map.of(
                             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
@@ -90,7 +91,7 @@ class TopicConfigIntegrationTest {
                             TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_EVENT_BYTES)))))
                     .all().get(30, TimeUnit.SECONDS);
             // Leaves the events topic as it is, corrects the (derived) chunks and dead-letter topics.
-            topics.ensureExist(admin, 3, (short) 1);
+            topics.ensureExist(admin, 3, new Replication((short) 1, 1));
             assertEquals(Integer.toString(Topics.MAX_DEAD_LETTER_BYTES), configOnceChanged(admin, topics.deadLetter(),
                     TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(Topics.MAX_DEAD_LETTER_BYTES)),
                     "a dead letter of the largest event, with its headers, fits");
@@ -99,10 +100,12 @@ class TopicConfigIntegrationTest {
             assertEquals("-1", configOnceChanged(admin, topics.chunks(), TopicConfig.RETENTION_MS_CONFIG, "-1"));
 
             IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> topics.verifyConfigs(admin, "broker:9092"));
+                    () -> topics.verifyConfigs(admin, "broker:9092", new Replication((short) 1, 1)));
             String message = e.getMessage();
             assertTrue(message.contains(topics.events() + ": retention.ms is 604800000, needs -1"), message);
             assertFalse(message.contains("retention.bytes"), "the broker default, -1, is fine: " + message);
+            assertTrue(message.contains(topics.events() + ": min.insync.replicas is 2, needs at most its 1 replicas"),
+                    "acks=all writes would all fail: " + message);
             assertFalse(message.contains(topics.chunks() + ":"), "the chunks topic was corrected: " + message);
             assertTrue(message.contains("kafka-configs.sh --bootstrap-server broker:9092"), message);
             assertFalse(message.contains(topics.deadLetter() + ":"), "the DLQ was corrected: " + message);

@@ -1,6 +1,7 @@
 package io.vectorstream.cli;
 
 import io.vectorstream.stream.DeadLetters;
+import io.vectorstream.stream.KafkaClients;
 import io.vectorstream.stream.Topics;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -53,20 +54,24 @@ final class DeadLetterCommand {
         }
     }
 
-    /** {@link #run(List, PrintStream, String)} with dev's broker as the default bootstrap. */
+    /** {@link #run(List, PrintStream, String, Map)} with dev's broker as the default bootstrap. */
     static void run(final List<String> args, final PrintStream out) {
-        run(args, out, Main.LOCAL_KAFKA);
+        run(args, out, Main.LOCAL_KAFKA, Map.of());
     }
 
-    /** @param defaultKafka the bootstrap without {@code --kafka} */
-    static void run(final List<String> args, final PrintStream out, final String defaultKafka) {
+    /**
+     * @param defaultKafka     the bootstrap without {@code --kafka}
+     * @param clientProperties the Kafka client settings of the configuration ({@code kafka.client-properties})
+     */
+    static void run(final List<String> args, final PrintStream out, final String defaultKafka,
+                    final Map<String, String> clientProperties) {
         if (args.isEmpty() || !Set.of("count", "list", "replay").contains(args.getFirst())) {
             throw new Options.UsageException("dlq needs count, list or replay");
         }
         String action = args.getFirst();
         Options options = new Options(args.subList(1, args.size()), Set.of("kafka", "topic", "events-topic", "reason",
                 "source", "limit"), Set.of("all", "values"));
-        String kafka = options.get("kafka", defaultKafka);
+        Map<String, Object> kafka = KafkaClients.config(options.get("kafka", defaultKafka), clientProperties);
         String topic = options.get("topic", Topics.DEFAULT.deadLetter());
         Predicate<DeadLetter> chosen = selection(options);
         // Each command takes the letters as they are read and keeps only what it prints: the topic
@@ -116,9 +121,9 @@ final class DeadLetterCommand {
     }
 
     /** Hands every dead letter the topic holds now to {@code each}, in order per partition. */
-    static void read(final String kafka, final String topic, final Consumer<DeadLetter> each) {
+    static void read(final Map<String, Object> kafka, final String topic, final Consumer<DeadLetter> each) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        props.putAll(kafka);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_DEAD_LETTER_BYTES);
@@ -246,9 +251,9 @@ final class DeadLetterCommand {
         private final Map<String, Integer> skipped = new TreeMap<>();
         private long sent;
 
-        Replay(final String kafka, final String eventsTopic, final PrintStream out) {
+        Replay(final Map<String, Object> kafka, final String eventsTopic, final PrintStream out) {
             Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            props.putAll(kafka);
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
             props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_EVENT_BYTES);

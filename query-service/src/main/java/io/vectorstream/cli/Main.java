@@ -8,6 +8,7 @@ import io.vectorstream.store.IndexMemory;
 import io.vectorstream.store.ShardStoreOptions;
 import io.vectorstream.stream.ApplicationReset;
 import io.vectorstream.stream.IngestStreams;
+import io.vectorstream.stream.KafkaClients;
 import io.vectorstream.stream.Topics;
 import io.vectorstream.stream.VectorstreamTopology;
 import java.io.PrintStream;
@@ -121,7 +122,7 @@ public final class Main {
             Map.entry("cluster-secret", "cluster.secret"), Map.entry("standby-replicas", "cluster.standby-replicas"));
     /** dev is one process and one instance: on loopback, and no standby copies (no other instance to keep them). */
     private static final Map<String, String> DEV_DEFAULTS = Map.of("http.host", "127.0.0.1",
-            "cluster.standby-replicas", "0");
+            "cluster.standby-replicas", "0", "kafka.replication", "1");
     /** What the bare Kafka tools (publish, dlq) use without a configured bootstrap: dev's broker. */
     static final String LOCAL_KAFKA = "127.0.0.1:9092";
 
@@ -153,12 +154,16 @@ public final class Main {
                         Set.of()), Map.of()));
                 case "dlq" -> {
                     quietLogging();
-                    DeadLetterCommand.run(rest, System.out, defaultKafka());
+                    ServiceConfig.Kafka kafka = toolKafka();
+                    DeadLetterCommand.run(rest, System.out, kafka.bootstrap().orElse(LOCAL_KAFKA),
+                            kafka.clientProperties());
                 }
                 case "publish" -> {
                     quietLogging();
                     Options options = new Options(rest, Set.of("kafka", "topic"), Set.of());
-                    PublishCommand.run(options.get("kafka", defaultKafka()),
+                    ServiceConfig.Kafka kafka = toolKafka();
+                    PublishCommand.run(KafkaClients.config(options.get("kafka", kafka.bootstrap().orElse(LOCAL_KAFKA)),
+                                    kafka.clientProperties()),
                             options.get("topic", Topics.DEFAULT.events()), System.in, System.out);
                 }
                 default -> throw new Options.UsageException("unknown command '" + args[0] + "'");
@@ -214,10 +219,10 @@ public final class Main {
         return config;
     }
 
-    /** The bootstrap of publish and dlq without --kafka: the configured one, else dev's broker. */
-    private static String defaultKafka() {
+    /** The Kafka settings of publish and dlq: without --kafka, the configured bootstrap, else dev's broker. */
+    private static ServiceConfig.Kafka toolKafka() {
         return ServiceConfig.from(ConfigLoader.load(Map.of(), null, Map.of(), System.getenv(), System.getProperties()))
-                .kafka().bootstrap().orElse(LOCAL_KAFKA);
+                .kafka();
     }
 
     /** The bare Kafka tools print their own results; the clients' chatter stays out of them. */
@@ -315,8 +320,15 @@ public final class Main {
         return new IngestStreams.Settings(kafka, config.dataDir().resolve("streams"), applicationServer,
                 Topics.DEFAULT, IngestStreams.DEFAULT_APPLICATION_ID, config.kafka().partitions(),
                 config.kafka().replication(), ShardStoreOptions.DEFAULT, models, config.limits(),
-                Map.of(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads(),
-                        StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.cluster().standbyReplicas()));
+                streamsOverrides(config));
+    }
+
+    /** Threads, standby copies, and the Kafka client settings Kafka Streams passes to each of its clients. */
+    private static Map<String, Object> streamsOverrides(final ServiceConfig config) {
+        Map<String, Object> overrides = new LinkedHashMap<>(config.kafka().clientProperties());
+        overrides.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        overrides.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.cluster().standbyReplicas());
+        return overrides;
     }
 
     private static void waitForever() {

@@ -2,6 +2,7 @@ package io.vectorstream.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.schema.Json;
+import io.vectorstream.stream.KafkaClients;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +11,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -33,9 +35,11 @@ final class PublishCommand {
     private static final int IN_FLIGHT = 1_000;
     private static final int PROGRESS_EVERY = 10_000;
 
-    static void run(final String bootstrap, final String topic, final InputStream input, final PrintStream out) {
+    /** @param kafka the producer's connection ({@link KafkaClients#config}) */
+    static void run(final Map<String, Object> kafka, final String topic, final InputStream input,
+                    final PrintStream out) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         // A broker that does not answer, or a topic that does not exist: fail within 15 s, not after
@@ -71,7 +75,7 @@ final class PublishCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("publishing to " + topic + " at " + bootstrap + " failed: "
+            throw new IllegalStateException("publishing to " + topic + " at " + kafka.get("bootstrap.servers") + " failed: "
                     + e.getCause().getMessage(), e);
         }
         System.err.println("published " + sent + " event(s) to " + topic);

@@ -130,7 +130,7 @@ public final class QueryService implements AutoCloseable {
         String host = http.host();
         int port = http.port();
         IngestStreams ingest = IngestStreams.start(settings);
-        EventPublisher publisher = new EventPublisher(settings.bootstrapServers(), settings.topics().events());
+        EventPublisher publisher = new EventPublisher(settings.clientConfig(), settings.topics().events());
         PeerClient peers = new PeerClient(http.cluster().secret());
         ClusterShards shards = new ClusterShards(ingest.shards(), peers, http.cluster().secret());
         ServiceMetrics metrics = new ServiceMetrics(ingest.shards(), ingest.streams()::metrics);

@@ -10,9 +10,7 @@ import io.vectorstream.util.Pause;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * {@code rebuild}: resets the application ({@link ApplicationReset}) and runs the topology in
@@ -53,8 +51,7 @@ final class RebuildCommand {
     }
 
     static void rebuild(final IngestStreams.Settings settings, final PrintStream out) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                settings.bootstrapServers()))) {
+        try (Admin admin = Admin.create(settings.clientConfig())) {
             out.println("Resetting application '" + settings.applicationId() + "' on " + settings.bootstrapServers()
                     + " (the events topic is kept):");
             ApplicationReset.reset(admin, settings, line -> out.println("  " + line));

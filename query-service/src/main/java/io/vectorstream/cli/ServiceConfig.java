@@ -7,9 +7,12 @@ import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.embed.Precision;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.store.IndexMemory;
+import io.vectorstream.stream.KafkaClients;
+import io.vectorstream.stream.Replication;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -26,8 +29,13 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                      int streamThreads, ModelOptions model, int modelHttpThreads, Limits limits,
                      IndexMemory.Budget memory, Logging logging, Path apiKeysFile, boolean metricsNeedKey) {
 
-    /** @param bootstrap empty when none is configured (dev and rebuild then start the embedded broker) */
-    record Kafka(Optional<String> bootstrap, int partitions, short replication) {
+    /**
+     * @param bootstrap        empty when none is configured (dev and rebuild then start the embedded broker)
+     * @param replication      replicas of the topics an instance creates; {@link Replication#AUTO}: as
+     *                         many as the cluster has brokers, up to 3
+     * @param clientProperties settings of every Kafka client (security, SASL, TLS), from {@code kafka.client-properties}
+     */
+    record Kafka(Optional<String> bootstrap, int partitions, short replication, Map<String, String> clientProperties) {
     }
 
     /**
@@ -93,8 +101,8 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
             String keysFile = text(config, "security.api-keys-file").strip();
             return new ServiceConfig(
                     new Kafka(bootstrap.isBlank() ? Optional.empty() : Optional.of(bootstrap.strip()),
-                            atLeast(config, "kafka.partitions", 1), (short) between(config, "kafka.replication", 1,
-                            Short.MAX_VALUE)),
+                            atLeast(config, "kafka.partitions", 1), (short) between(config, "kafka.replication", 0,
+                            Short.MAX_VALUE), clientProperties(config)),
                     new Http(host, port(config, "http.port"),
                             advertised.isBlank() ? ("0.0.0.0".equals(host) ? "localhost" : host) : advertised,
                             !advertised.isBlank(),
@@ -119,6 +127,18 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                     bool(config, "security.metrics-need-key"));
         } catch (ConfigException e) {
             throw new Options.UsageException("configuration: " + e.getMessage());
+        }
+    }
+
+    private static Map<String, String> clientProperties(final Config config) {
+        String file = text(config, "kafka.client-properties").strip();
+        if (file.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return KafkaClients.load(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("kafka.client-properties: " + e.getMessage());
         }
     }
 

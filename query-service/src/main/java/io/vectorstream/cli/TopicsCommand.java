@@ -26,8 +26,9 @@ final class TopicsCommand {
         String kafka = config.kafka().bootstrap().orElseThrow(() -> new Options.UsageException(
                 "--kafka BOOTSTRAP is required (or kafka.bootstrap in the configuration, VECTORSTREAM_KAFKA_BOOTSTRAP)"));
         IngestStreams.Settings settings = Main.settings(kafka, config, "localhost:0", Models.none()).withTopics(topics);
-        int shards = IngestStreams.prepareTopics(settings);
-        out.printf("Topics ready on %s: %s, %s (%d shards), %s.%n", kafka, topics.events(), topics.chunks(), shards,
-                topics.deadLetter());
+        IngestStreams.PreparedTopics prepared = IngestStreams.prepareTopics(settings);
+        out.printf("Topics ready on %s: %s, %s (%d shards), %s; %d replicas, min.insync.replicas %d.%n", kafka,
+                topics.events(), topics.chunks(), prepared.shardCount(), topics.deadLetter(),
+                prepared.replication().factor(), prepared.replication().minInsync());
     }
 }

@@ -6,6 +6,7 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.stream.ConsistencyToken;
 import io.vectorstream.stream.Topics;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,9 +39,10 @@ public final class EventPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
 
-    public EventPublisher(final String bootstrapServers, final String topic) {
+    /** @param kafka the connection's settings ({@code IngestStreams.Settings#clientConfig}) */
+    public EventPublisher(final Map<String, Object> kafka, final String topic) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(kafka);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);

@@ -133,6 +133,34 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void kafkaClientPropertiesComeFromTheirFileAndOnlySettingsEveryClientKnows() throws IOException {
+        Path client = Files.writeString(dir.resolve("client.properties"), """
+                security.protocol=SASL_SSL
+                sasl.mechanism=SCRAM-SHA-512
+                ssl.truststore.type=PKCS12
+                ssl.truststore.location=/keys/truststore.p12
+                """);
+        ServiceConfig config = typed(Map.of(), null, Map.of(), Map.of("VECTORSTREAM_KAFKA_CLIENT_PROPERTIES",
+                client.toString()), new Properties());
+        assertEquals("SASL_SSL", config.kafka().clientProperties().get("security.protocol"));
+        assertEquals(4, config.kafka().clientProperties().size());
+        assertEquals(Map.of(), defaults().kafka().clientProperties());
+        assertEquals(0, defaults().kafka().replication(), "as many replicas as brokers, up to 3");
+
+        for (String wrong : new String[] {"num.stream.threads=4", "bootstrap.servers=other:9092", "securty.protocol=SSL"}) {
+            Path file = Files.writeString(dir.resolve("wrong.properties"), wrong);
+            Options.UsageException e = assertThrows(Options.UsageException.class, () -> typed(Map.of(), null,
+                    Map.of(), Map.of("VECTORSTREAM_KAFKA_CLIENT_PROPERTIES", file.toString()), new Properties()));
+            assertTrue(e.getMessage().startsWith("kafka.client-properties: ")
+                    && e.getMessage().contains(wrong.substring(0, wrong.indexOf('='))), e.getMessage());
+        }
+        Options.UsageException missing = assertThrows(Options.UsageException.class, () -> typed(Map.of(), null,
+                Map.of(), Map.of("VECTORSTREAM_KAFKA_CLIENT_PROPERTIES", dir.resolve("none").toString()),
+                new Properties()));
+        assertTrue(missing.getMessage().contains("cannot read"), missing.getMessage());
+    }
+
+    @Test
     void everyKeyHasItsVariable() {
         Config defaults = ConfigLoader.load(Map.of(), null, Map.of(), Map.of(), new Properties());
         assertEquals("VECTORSTREAM_LIMITS_INDEX_MEMORY_BYTES", ConfigLoader.variableOf("limits.index-memory-bytes"));

@@ -2,22 +2,17 @@ package io.vectorstream.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.vectorstream.stream.KafkaClients;
 import io.vectorstream.testing.KafkaFixture;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -41,29 +36,15 @@ class PublishCommandIntegrationTest {
                     .append(i).append("\"}\n");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PublishCommand.run(KafkaFixture.bootstrapServers(), topic,
+        PublishCommand.run(KafkaClients.config(KafkaFixture.bootstrapServers(), Map.of()), topic,
                 new ByteArrayInputStream(lines.toString().getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8));
         List<String> tokens = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(2_500, tokens.size());
 
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers());
-        List<String> landed = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new StringDeserializer())) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (values.size() < 2_500 && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-                    landed.add(r.partition() + ":" + r.offset());
-                    values.add(r.value());
-                });
-            }
-        }
+        List<ConsumerRecord<String, String>> records = KafkaFixture.readAll(KafkaFixture.bootstrapServers(), topic);
+        List<String> landed = records.stream().map(r -> r.partition() + ":" + r.offset()).toList();
+        List<String> values = records.stream().map(ConsumerRecord::value).toList();
         assertEquals(lines.toString().lines().toList(), values, "the events, in input order");
         assertEquals(landed, tokens, "each token is where its event landed");
     }

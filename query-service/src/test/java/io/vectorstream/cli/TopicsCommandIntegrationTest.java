@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vectorstream.stream.Topics;
 import io.vectorstream.testing.KafkaFixture;
+import io.vectorstream.util.Directories;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +34,9 @@ class TopicsCommandIntegrationTest {
         for (int run = 0; run < 2; run++) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             TopicsCommand.run(config, topics, new PrintStream(out, true, StandardCharsets.UTF_8));
-            assertTrue(out.toString(StandardCharsets.UTF_8).contains("(5 shards)"), out.toString(StandardCharsets.UTF_8));
+            String printed = out.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.contains("(5 shards)"), printed);
+            assertTrue(printed.contains("1 replicas, min.insync.replicas 1"), "auto on one broker: " + printed);
         }
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", KafkaFixture.bootstrapServers()))) {
             Map<String, TopicDescription> described = admin.describeTopics(List.of(topics.events(), topics.chunks(),
@@ -49,5 +54,24 @@ class TopicsCommandIntegrationTest {
                             StandardCharsets.UTF_8)));
             assertTrue(refused.getMessage().contains("retention.ms"), refused.getMessage());
         }
+    }
+
+    @Test
+    void everyClientTakesTheConfiguredClientProperties() throws Exception {
+        // A value Kafka refuses proves the setting reaches the client (a SASL broker is not at hand).
+        Path file = Files.writeString(Directories.temporary("client-properties").resolve("client.properties"),
+                "security.protocol=PIGEON\n");
+        ServiceConfig config = Main.config(new Options(List.of("--kafka", KafkaFixture.bootstrapServers(),
+                "--config", Files.writeString(file.resolveSibling("settings.yaml"),
+                        "kafka:\n  client-properties: \"" + file + "\"\n").toString()),
+                Set.of("kafka", "config"), Set.of()), Map.of());
+        Topics topics = new Topics("never.events", "never.chunks", "never.events.dlq");
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> TopicsCommand.run(config, topics,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+        String chain = "";
+        for (Throwable t = refused; t != null; t = t.getCause()) {
+            chain += t.getMessage() + " / ";
+        }
+        assertTrue(chain.contains("PIGEON"), chain);
     }
 }
