@@ -122,7 +122,7 @@ public final class Main {
             Map.entry("cluster-secret", "cluster.secret"), Map.entry("standby-replicas", "cluster.standby-replicas"));
     /** dev is one process and one instance: on loopback, and no standby copies (no other instance to keep them). */
     private static final Map<String, String> DEV_DEFAULTS = Map.of("http.host", "127.0.0.1",
-            "cluster.standby-replicas", "0", "kafka.replication", "1");
+            "cluster.standby-replicas", "0", "kafka.replication", "1", "http.allowed-hosts", "localhost,127.0.0.1,::1");
     /** What the bare Kafka tools (publish, dlq) use without a configured bootstrap: dev's broker. */
     static final String LOCAL_KAFKA = "127.0.0.1:9092";
 
@@ -249,7 +249,8 @@ public final class Main {
             System.out.println("Created the example library '" + ExampleData.LIBRARY_ID + "'.");
         }
         System.out.println("vectorstream is ready.");
-        System.out.println("  HTTP:            http://localhost:" + service.port() + "/v1/libraries");
+        System.out.println("  HTTP:            " + (config.tls().isPresent() ? "https" : "http") + "://localhost:"
+                + service.port() + "/v1/libraries");
         System.out.println("  Kafka bootstrap: " + broker.bootstrapServers() + " (topic vectorstream.events)");
         System.out.println("  Data:            " + dataDir.toAbsolutePath());
         System.out.println("  Log:             " + logFile.toAbsolutePath());
@@ -311,7 +312,7 @@ public final class Main {
                 ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
                 http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads(),
                 config.cluster().forService(), new QueryService.Security(new ApiKeyFile(config.apiKeysFile()),
-                config.metricsNeedKey())));
+                config.metricsNeedKey(), config.tls().orElse(null), http.allowedHosts())));
     }
 
     /** The settings of the product's stream application on {@code kafka}, with state under the data folder. */

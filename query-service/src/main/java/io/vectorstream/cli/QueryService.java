@@ -4,7 +4,9 @@ import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.vectorstream.cluster.ClusterSecret;
@@ -12,8 +14,10 @@ import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.cluster.PeerClient;
 import io.vectorstream.embed.KnownModel;
 import io.vectorstream.security.ApiKeyFile;
+import io.vectorstream.security.TlsStores;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
+import io.vectorstream.http.HostGuard;
 import io.vectorstream.observe.HttpMetricsFilter;
 import io.vectorstream.observe.ServiceMetrics;
 import io.vectorstream.service.EmbeddingService;
@@ -27,6 +31,7 @@ import io.vectorstream.stream.ProcessingFailures;
 import io.vectorstream.stream.ProductionFailures;
 import io.vectorstream.util.Pause;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -69,15 +74,21 @@ public final class QueryService implements AutoCloseable {
     }
 
     /**
-     * Who may use the instance ({@code security.*}).
+     * Who may use the instance and how its HTTP is protected ({@code security.*}, {@code http.tls.*}).
      *
      * @param apiKeys        the keys; while the file holds none, the API is open
      * @param metricsNeedKey whether {@code /observe/metrics} needs a key (of scope metrics or admin)
+     * @param tls            HTTPS, for clients and between instances; null: plain HTTP
+     * @param allowedHosts   the {@code Host} names requests may name; empty: any
      */
-    public record Security(ApiKeyFile apiKeys, boolean metricsNeedKey) {
+    public record Security(ApiKeyFile apiKeys, boolean metricsNeedKey, TlsStores tls, Set<String> allowedHosts) {
 
-        /** No keys: the API and the metrics are open. */
-        public static final Security OPEN = new Security(ApiKeyFile.disabled(), false);
+        /** No keys: the API and the metrics are open, over plain HTTP, for any host name. */
+        public static final Security OPEN = new Security(ApiKeyFile.disabled(), false, null, Set.of());
+
+        public Security {
+            allowedHosts = Set.copyOf(allowedHosts);
+        }
     }
 
     /**
@@ -131,7 +142,8 @@ public final class QueryService implements AutoCloseable {
         int port = http.port();
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.clientConfig(), settings.topics().events());
-        PeerClient peers = new PeerClient(http.cluster().secret());
+        TlsStores tls = http.security().tls();
+        PeerClient peers = new PeerClient(http.cluster().secret(), tls == null ? null : tls.clientContext());
         ClusterShards shards = new ClusterShards(ingest.shards(), peers, http.cluster().secret());
         ServiceMetrics metrics = new ServiceMetrics(ingest.shards(), ingest.streams()::metrics);
         ShardReader reader = new ShardReader(shards, ingest.inputEnds(), http.cluster().readDeadline(),
@@ -153,7 +165,11 @@ public final class QueryService implements AutoCloseable {
                 .detail("indexMemoryBytes", IndexMemory.used())
                 .detail("indexMemoryBudgetBytes", IndexMemory.budget().instanceBytes())
                 .build());
-        WebServer server = WebServer.builder()
+        WebServerConfig.Builder builder = WebServer.builder();
+        if (tls != null) {
+            builder.tls(Tls.builder().sslContext(tls.serverContext()).build());
+        }
+        WebServer server = builder
                 .host(host)
                 .port(port)
                 // A declared body past the limit is refused before a byte of it is read (413), a
@@ -171,6 +187,9 @@ public final class QueryService implements AutoCloseable {
                         .build())
                 .routing(routing -> {
                     routing.addFilter(new HttpMetricsFilter(metrics.registry()));
+                    if (!http.security().allowedHosts().isEmpty()) {
+                        routing.addFilter(new HostGuard(http.security().allowedHosts()));
+                    }
                     ApiRouting.registerMetrics(routing, metrics::scrape, http.security().apiKeys(),
                             http.security().metricsNeedKey());
                     ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,

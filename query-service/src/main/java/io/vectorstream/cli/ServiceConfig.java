@@ -6,15 +6,19 @@ import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.embed.Precision;
 import io.vectorstream.schema.Limits;
+import io.vectorstream.security.TlsStores;
 import io.vectorstream.store.IndexMemory;
 import io.vectorstream.stream.KafkaClients;
 import io.vectorstream.stream.Replication;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The settings of a command, typed once at start-up from the configuration ({@link ConfigLoader})
@@ -24,10 +28,12 @@ import java.util.Set;
  * @param streamThreads    Kafka Streams threads of this instance
  * @param modelHttpThreads PyTorch threads per operation of the HTTP service's model calls
  * @param metricsNeedKey   whether {@code /observe/metrics} needs an API key while there are keys
+ * @param tls              HTTPS ({@code http.tls.*}), if configured
  */
 record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path modelDir, Dev dev,
                      int streamThreads, ModelOptions model, int modelHttpThreads, Limits limits,
-                     IndexMemory.Budget memory, Logging logging, Path apiKeysFile, boolean metricsNeedKey) {
+                     IndexMemory.Budget memory, Logging logging, Path apiKeysFile, boolean metricsNeedKey,
+                     Optional<TlsStores> tls) {
 
     /**
      * @param bootstrap        empty when none is configured (dev and rebuild then start the embedded broker)
@@ -43,7 +49,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
      * @param advertisedExplicitly whether it was configured (several instances) rather than derived
      */
     record Http(String host, int port, String advertisedHost, boolean advertisedExplicitly, int maxConcurrentRequests,
-                int maxQueuedRequests) {
+                int maxQueuedRequests, Set<String> allowedHosts) {
     }
 
     /**
@@ -107,7 +113,9 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                             advertised.isBlank() ? ("0.0.0.0".equals(host) ? "localhost" : host) : advertised,
                             !advertised.isBlank(),
                             atLeast(config, "http.max-concurrent-requests", 1),
-                            atLeast(config, "http.max-queued-requests", 0)),
+                            atLeast(config, "http.max-queued-requests", 0),
+                            Arrays.stream(text(config, "http.allowed-hosts").split(",")).map(String::strip)
+                                    .filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet())),
                     new Cluster(secret.isBlank() ? Optional.empty() : Optional.of(secret), bool(config, "cluster.insecure"),
                             between(config, "cluster.standby-replicas", 0, 10),
                             Duration.ofMillis(atLeastLong(config, "cluster.read-deadline-ms", 1)),
@@ -124,10 +132,28 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                             libraryBytes == 0 ? defaults.libraryBytes() : libraryBytes),
                     new Logging(level, logFile.isBlank() ? Optional.empty() : Optional.of(Path.of(logFile))),
                     keysFile.isBlank() ? Path.of(text(config, "data-dir")).resolve(API_KEYS_FILE) : Path.of(keysFile),
-                    bool(config, "security.metrics-need-key"));
+                    bool(config, "security.metrics-need-key"), tls(config));
         } catch (ConfigException e) {
             throw new Options.UsageException("configuration: " + e.getMessage());
         }
+    }
+
+    private static Optional<TlsStores> tls(final Config config) {
+        String keystore = text(config, "http.tls.keystore").strip();
+        String truststore = text(config, "http.tls.truststore").strip();
+        if (keystore.isEmpty()) {
+            if (!truststore.isEmpty()) {
+                throw new Options.UsageException("http.tls.truststore is set without http.tls.keystore");
+            }
+            return Optional.empty();
+        }
+        for (String file : new String[] {keystore, truststore}) {
+            if (!file.isEmpty() && !Files.isReadable(Path.of(file))) {
+                throw new Options.UsageException("http.tls: cannot read " + file);
+            }
+        }
+        return Optional.of(new TlsStores(Path.of(keystore), text(config, "http.tls.keystore-password"),
+                truststore.isEmpty() ? null : Path.of(truststore), text(config, "http.tls.truststore-password")));
     }
 
     private static Map<String, String> clientProperties(final Config config) {

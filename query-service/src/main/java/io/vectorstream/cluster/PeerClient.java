@@ -17,6 +17,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import org.apache.kafka.streams.state.HostInfo;
 
 /**
@@ -49,11 +53,19 @@ public final class PeerClient implements AutoCloseable {
     private static final int MAX_HEADER_BYTES = 64 << 10;
 
     private final ClusterSecret secret;
+    private final SSLSocketFactory tls;
     private final Map<HostInfo, Deque<Connection>> idle = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /** A client of peers that speak plain HTTP. */
     public PeerClient(final ClusterSecret secret) {
+        this(secret, null);
+    }
+
+    /** @param tls what peers' certificates are checked against (their host names too); null: plain HTTP */
+    public PeerClient(final ClusterSecret secret, final SSLContext tls) {
         this.secret = secret;
+        this.tls = tls == null ? null : tls.getSocketFactory();
     }
 
     /** A request on its way to a peer; its answer is read by {@link #answer}. */
@@ -74,9 +86,9 @@ public final class PeerClient implements AutoCloseable {
         Deque<Connection> pool = idle.get(peer);
         Connection reused = pool == null ? null : pool.pollFirst();
         try {
-            Connection connection = reused != null ? reused : Connection.open(peer, deadline);
+            Connection connection = reused != null ? reused : Connection.open(peer, deadline, tls);
             if (!connection.write(message) && reused != null) {
-                connection = Connection.open(peer, deadline); // the idle one was closed by the peer
+                connection = Connection.open(peer, deadline, tls); // the idle one was closed by the peer
                 if (!connection.write(message)) {
                     throw new IOException("the connection was closed while the request was written");
                 }
@@ -102,7 +114,7 @@ public final class PeerClient implements AutoCloseable {
                 }
                 // An idle connection the peer had closed: the write went nowhere. Once more, on a new one.
                 current.close();
-                current = Connection.open(peer, deadline);
+                current = Connection.open(peer, deadline, tls);
                 if (!current.write(message)) {
                     throw new IOException("the connection was closed while the request was written");
                 }
@@ -194,7 +206,8 @@ public final class PeerClient implements AutoCloseable {
             this.in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
         }
 
-        static Connection open(final HostInfo peer, final long deadline) throws IOException {
+        static Connection open(final HostInfo peer, final long deadline, final SSLSocketFactory tls)
+                throws IOException {
             Socket socket = new Socket();
             try {
                 socket.setTcpNoDelay(true); // a request is one write; its answer must not wait for an ACK
@@ -202,7 +215,16 @@ public final class PeerClient implements AutoCloseable {
                 long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
                 socket.connect(new InetSocketAddress(peer.host(), peer.port()),
                         (int) Math.min(left, CONNECT_TIMEOUT.toMillis()));
-                return new Connection(socket);
+                if (tls == null) {
+                    return new Connection(socket);
+                }
+                SSLSocket secured = (SSLSocket) tls.createSocket(socket, peer.host(), peer.port(), true);
+                SSLParameters parameters = secured.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the peer
+                secured.setSSLParameters(parameters);
+                secured.setSoTimeout((int) Math.min(left, CONNECT_TIMEOUT.toMillis()));
+                secured.startHandshake();
+                return new Connection(secured);
             } catch (IOException e) {
                 socket.close();
                 throw e;

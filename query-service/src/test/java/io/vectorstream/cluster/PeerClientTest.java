@@ -3,23 +3,29 @@ package io.vectorstream.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.helidon.common.tls.Tls;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
+import io.vectorstream.security.TlsStores;
 import io.vectorstream.store.ShardQuery;
 import io.vectorstream.stream.ShardAnswers;
+import io.vectorstream.testing.TestCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The client of the internal endpoint against a real Helidon server, and against sockets that misbehave. */
 class PeerClientTest {
@@ -53,6 +59,35 @@ class PeerClientTest {
             ShardAnswers<Map<Integer, Long>> refused = stranger.send(peer, WATERMARKS, Duration.ofSeconds(5)).answer();
             assertEquals(Set.of(1, 2), refused.missing());
             assertTrue(refused.why().contains("answered 401") && refused.why().contains("--cluster-secret"), refused.why());
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void overTlsPeersAreReachedWhenTheirCertificateIsTrustedAndNamesThem(@TempDir final Path dir) throws Exception {
+        TlsStores stores = new TlsStores(TestCertificates.selfSigned(dir, "peer"), TestCertificates.PASSWORD, null, null);
+        byte[] answer = ShardWire.encode(new ShardQuery.Watermarks(),
+                new ShardAnswers<>(Map.of(1, Map.of(0, 3L), 2, Map.of(0, 4L)), Set.of(), null));
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(Tls.builder().sslContext(stores.serverContext()).build())
+                .routing(r -> r.post(PeerClient.PATH, (req, res) -> res.send(answer)))
+                .build().start();
+        try (PeerClient trusting = new PeerClient(ClusterSecret.insecure(), stores.clientContext());
+             PeerClient plain = new PeerClient(ClusterSecret.insecure());
+             PeerClient defaultTrust = new PeerClient(ClusterSecret.insecure(), SSLContext.getDefault())) {
+            for (String host : new String[] {"127.0.0.1", "localhost"}) {
+                HostInfo peer = new HostInfo(host, server.port());
+                for (int i = 0; i < 5; i++) { // the TLS connection is kept alive and reused too
+                    assertEquals(Map.of(1, Map.of(0, 3L), 2, Map.of(0, 4L)),
+                            trusting.send(peer, WATERMARKS, Duration.ofSeconds(5)).answer().results());
+                }
+            }
+            HostInfo peer = new HostInfo("127.0.0.1", server.port());
+            assertEquals(Set.of(1, 2), plain.send(peer, WATERMARKS, Duration.ofSeconds(5)).answer().missing(),
+                    "plain HTTP to a TLS peer is no answer");
+            assertEquals(Set.of(1, 2), defaultTrust.send(peer, WATERMARKS, Duration.ofSeconds(5)).answer().missing(),
+                    "a certificate the client does not trust is no answer");
         } finally {
             server.stop();
         }

@@ -11,6 +11,7 @@ import io.vectorstream.testing.KafkaFixture;
 import io.vectorstream.util.Directories;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /** The whole service (stream processor + HTTP) on the shared test broker, with topics of its own. */
 final class ServiceHarness {
@@ -26,8 +27,13 @@ final class ServiceHarness {
 
     /** Started and ready, its API and its metrics guarded by the keys in {@code apiKeys}. */
     static QueryService startWithKeys(final Path apiKeys) {
+        return start(new QueryService.Security(new ApiKeyFile(apiKeys), true, null, Set.of()));
+    }
+
+    /** Started and ready, with {@code security}. */
+    static QueryService start(final QueryService.Security security) {
         QueryService service = QueryService.start(settings(), QueryService.Http.of("127.0.0.1", 0)
-                .withSecurity(new QueryService.Security(new ApiKeyFile(apiKeys), true)));
+                .withSecurity(security));
         service.awaitReady(Duration.ofSeconds(60));
         return service;
     }
