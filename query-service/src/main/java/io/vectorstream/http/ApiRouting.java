@@ -10,6 +10,7 @@ import io.helidon.http.RequestException;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpService;
 import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.schema.Json;
@@ -18,6 +19,7 @@ import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Refusal;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -55,6 +57,30 @@ public final class ApiRouting {
         routing.get(MetricsResource.PATH, new MetricsResource(scrape));
     }
 
+    /**
+     * A resource at its root.
+     *
+     * @param gated whether it answers only while the stream processor runs (503 before)
+     */
+    record Mounted(String root, HttpService service, boolean gated) {
+    }
+
+    /**
+     * Every resource of the API, each at its own root with its routes relative to it; the most
+     * specific roots first, since a root that matches a request's prefix but none of its routes
+     * passes it on. (OpenApiRouteCoverageTest reads the routes from here.)
+     */
+    static List<Mounted> resources(final ShardReader reader, final WriteService writes,
+                                   final EmbeddingService embeddings, final Cluster cluster) {
+        return List.of(
+                new Mounted(ClusterResource.ROOT, new ClusterResource(cluster.shards(), cluster.state()), false),
+                new Mounted(InternalResource.ROOT, new InternalResource(cluster.shards(), cluster.secret()), false),
+                new Mounted(ChunkResource.ROOT, new ChunkResource(reader, writes), true),
+                new Mounted(DocumentResource.ROOT, new DocumentResource(reader, writes), true),
+                new Mounted(LibraryResource.ROOT, new LibraryResource(reader, writes, embeddings), true),
+                new Mounted("/v1", new EmbedResource(embeddings), true));
+    }
+
     /** The header of an API key ({@code Authorization: Bearer} works too). */
     public static final String API_KEY_HEADER = ApiKeyGuard.HEADER;
 
@@ -68,21 +94,18 @@ public final class ApiRouting {
                                 final Cluster cluster, final ApiKeyFile apiKeys) {
         // First of all: a request without the key it needs learns nothing, not even that the service starts.
         routing.any("/v1/*", new ApiKeyGuard(apiKeys));
+        List<Mounted> resources = resources(reader, writes, embeddings, cluster);
         // Before the gate below: what an instance sees of its cluster helps most while it starts.
-        routing.register(ClusterResource.ROOT, new ClusterResource(cluster.shards(), cluster.state()));
-        routing.register(InternalResource.ROOT, new InternalResource(cluster.shards(), cluster.secret()));
+        resources.stream().filter(r -> !r.gated()).forEach(r -> routing.register(r.root(), r.service()));
         routing.any("/v1/*", (req, res) -> {
             if (!running.getAsBoolean()) {
                 throw ApiException.unavailable("the stream processor is not running yet; retry shortly");
             }
             res.next();
         });
-        // Each resource at its own root, its routes relative to it; the most specific roots first,
-        // since a root that matches a request's prefix but none of its routes passes it on.
-        routing.register(ChunkResource.ROOT, new ChunkResource(reader, writes));
-        routing.register(DocumentResource.ROOT, new DocumentResource(reader, writes));
-        routing.register(LibraryResource.ROOT, new LibraryResource(reader, writes, embeddings));
-        routing.register("/v1", new EmbedResource(embeddings));
+        resources.stream().filter(Mounted::gated).forEach(r -> routing.register(r.root(), r.service()));
+        String openApi = OpenApiDocument.build().toPrettyString();
+        routing.get(OpenApiDocument.PATH, (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send(openApi));
         routing.any("/v1/*", (req, res) -> {
             throw new ApiException(404, "not_found", "no such endpoint: " + req.prologue().method().text() + " "
                     + req.path().path(), null);
