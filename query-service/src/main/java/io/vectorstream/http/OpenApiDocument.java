@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.vectorstream.cluster.PeerClient;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import java.io.IOException;
@@ -112,12 +113,16 @@ public final class OpenApiDocument {
         info.put("description", "A stream-native vector database: libraries of documents of chunks, written as"
                 + " events to Kafka and searched by k nearest neighbours. Writes answer 202 with a consistency token"
                 + " (X-Consistency-Token) unless ?wait=true. With API keys, send X-Api-Key or Authorization: Bearer.");
+        doc.putArray("servers").addObject().put("url", "/").put("description", "this instance");
         ObjectNode security = doc.putObject("components").putObject("securitySchemes");
         security.putObject("apiKey").put("type", "apiKey").put("in", "header").put("name", ApiKeyGuard.HEADER);
         security.putObject("bearer").put("type", "http").put("scheme", "bearer");
+        security.putObject("clusterSecret").put("type", "apiKey").put("in", "header")
+                .put("name", PeerClient.SECRET_HEADER);
         ObjectNode schemas = ((ObjectNode) doc.get("components")).putObject("schemas");
         for (Schema schema : Schema.values()) {
-            if (!schema.resource().contains("#")) {
+            // The event envelope is what Kafka producers write, not an HTTP body (README, "Events").
+            if (!schema.resource().contains("#") && schema != Schema.EVENT) {
                 schemas.set(componentOf(schema.resource()), localised(read(schema.resource())));
             }
         }
@@ -187,10 +192,17 @@ public final class OpenApiDocument {
             responses.putObject("default").put("description", "an error (4xx names the field)")
                     .putObject("content").putObject("application/json").putObject("schema")
                     .put("$ref", "#/components/schemas/error");
-            ArrayNode securityNeeded = node.putArray("security");
+        }
+        ArrayNode securityNeeded = node.putArray("security");
+        if (op.path().startsWith("/internal/")) {
+            securityNeeded.addObject().putArray("clusterSecret");
+        } else if (op.path().startsWith("/v1/") || op.path().equals(MetricsResource.PATH)) {
+            // A key while the deployment has keys (the metrics when security.metrics-need-key says so).
             securityNeeded.addObject().putArray("apiKey");
             securityNeeded.addObject().putArray("bearer");
-            securityNeeded.addObject(); // none, while the deployment has no keys
+            securityNeeded.addObject();
+        } else {
+            securityNeeded.addObject(); // open
         }
         return node;
     }
