@@ -2,8 +2,9 @@
 # The docker-compose smoke test, where a container engine runs: builds and starts the stack, waits
 # until both instances are healthy and share the shards, creates a library with the built-in model,
 # writes text chunks through instance 1, searches them by text through instance 2, then down and up
-# (the data must survive), searches again, and down -v; on the way it creates an API key in one
-# instance's container and checks that the other refuses requests without it. Prints each step
+# (the data must survive), searches again, and down -v; on the way it reads the metrics and the
+# OpenAPI description, creates an API key in one instance's container and checks that the other
+# refuses requests without it. Prints each step
 # with its time.
 #   scripts/compose-smoke-test.sh            (COMPOSE="docker compose" for Compose v2)
 set -euo pipefail
@@ -65,6 +66,13 @@ written=$(json -X PUT "$I1/v1/libraries/smoke/documents/trip?wait=true" -d '{"ch
 [[ "$written" == *'"chunkCount":3'* ]] || fail "chunks not written: $written"
 step "three text chunks written through instance 1 (embedded by the stream)"
 await_search
+
+# What an operator scrapes and reads: the search above in instance 2's metrics, the API description.
+metrics=$(curl -fs "$I2/observe/metrics" || true)
+[[ "$metrics" == *'vectorstream_search_seconds_count{index="flat",partial="false"}'* ]] \
+  || fail "instance 2's metrics do not count the search"
+curl -fs "$I1/openapi" | grep -q '"openapi" : "3.1.0"' || fail "no OpenAPI description at $I1/openapi"
+step "instance 2's metrics count the search; $I1/openapi describes the API"
 
 # An API key, made in instance 1's container, guards both instances (one keys file).
 secret=$($COMPOSE exec -T vectorstream-1 /app/vectorstream api-key create --name smoke --scope admin | grep '^vs_' || true)
