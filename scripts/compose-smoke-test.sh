@@ -4,7 +4,7 @@
 # writes text chunks through instance 1, searches them by text through instance 2, then down and up
 # (the data must survive), searches again, and down -v; on the way it reads the metrics and the
 # OpenAPI description, creates an API key in one instance's container and checks that the other
-# refuses requests without it. Prints each step
+# refuses requests without it, and scales out by one more instance. Prints each step
 # with its time.
 #   scripts/compose-smoke-test.sh            (COMPOSE="docker compose" for Compose v2)
 set -euo pipefail
@@ -87,6 +87,23 @@ done
 KEY_HEADER=(-H "X-Api-Key: $secret")
 step "instance 2 refuses requests without the key (401) and answers with it"
 await_search
+
+step "docker-compose --profile scale up -d --scale vectorstream-more=1"
+$COMPOSE --profile scale up -d --scale vectorstream-more=1
+MORE=http://localhost:$($COMPOSE port --index=1 vectorstream-more 8080 | cut -d: -f2)
+for _ in $(seq 1 90); do
+  body=$(json -X POST "$MORE/v1/libraries/smoke/search" -d '{"text": "when does the train leave", "k": 1}' || true)
+  cluster=$(curl -fs ${KEY_HEADER[@]+"${KEY_HEADER[@]}"} "$MORE/v1/cluster" || true)
+  if [[ "$body" == *'"chunkId":"train"'* && "$body" == *'"partial":false'* && "$cluster" == *'"unassigned":[]'* \
+        && $(grep -o '"active":\[[0-9]' <<< "$cluster" | wc -l) -ge 3 ]]; then
+    break
+  fi
+  sleep 2
+done
+[[ "$body" == *'"chunkId":"train"'* && $(grep -o '"active":\[[0-9]' <<< "$cluster" | wc -l) -ge 3 ]] \
+  || fail "a third instance ($MORE) did not join and answer: $body $cluster"
+step "a third instance ($MORE) holds shards and finds it: $cluster"
+$COMPOSE --profile scale rm -s -f vectorstream-more
 
 step "docker-compose down (volumes kept)"
 $COMPOSE down

@@ -59,6 +59,16 @@ class ComposeFileTest {
         assertEquals(2, ports.size(), "each instance on its own host port: " + ports);
         assertEquals(2, volumes.size(), "each instance with its own state: " + volumes);
         assertTrue(services.at("/kafka/volumes").toString().contains("/var/lib/kafka/data"), "Kafka's log in a volume");
+
+        // --scale: instances that advertise their own address, on host ports and state of their own.
+        JsonNode more = services.get("vectorstream-more");
+        assertEquals("scale", more.at("/profiles/0").asText(), "started only with --profile scale");
+        assertTrue(more.at("/command/0").asText().contains("--advertised-host \"$$(hostname -i"), more.toString());
+        JsonNode port = more.at("/ports/0"); // "8080" as written, {target: 8080} as docker-compose prints it
+        assertTrue(port.isObject() ? port.path("target").asInt() == 8080 && !port.has("published")
+                : port.asText().equals("8080"), "no fixed host port: " + more.get("ports"));
+        assertFalse(more.get("volumes").toString().contains("/data"), "no shared state volume: " + more.get("volumes"));
+        assertEquals(secret, more.at("/environment/VECTORSTREAM_CLUSTER_SECRET").asText(), "the same secret");
     }
 
     /**
