@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -231,7 +232,7 @@ public final class DjlEmbedder implements Embedder {
                 }
                 long passStart = System.nanoTime();
                 runBatch(encodings, order, start, end, vectors, FORWARD_PARAMS.get(inPrecision));
-                PipelineMeters.modelPass(manifest.modelId(), purpose == Purpose.QUERY ? "query" : "document",
+                PipelineMeters.modelPass(manifest.modelId(), purpose.name().toLowerCase(Locale.ROOT),
                         end - start, Duration.ofNanos(System.nanoTime() - passStart));
                 start = end;
             }

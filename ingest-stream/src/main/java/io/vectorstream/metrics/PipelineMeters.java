@@ -88,7 +88,8 @@ public final class PipelineMeters {
     /**
      * One forward pass of a model over {@code texts} texts.
      *
-     * @param purpose {@code document} (the stream) or {@code query} (search and {@code /v1/embed})
+     * @param purpose {@code passage} (texts to index: the stream's, {@code /v1/embed} with that
+     *                purpose) or {@code query} (search texts, {@code /v1/embed} by default)
      */
     public static void modelPass(final String model, final String purpose, final int texts, final Duration took) {
         Counter.builder("vectorstream.embeddings.computed").description("Texts embedded by the model")

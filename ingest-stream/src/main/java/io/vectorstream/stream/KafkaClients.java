@@ -25,9 +25,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class KafkaClients {
 
-    /** The settings a producer, a consumer and an admin client all know: what a connection needs. */
+    /**
+     * The settings a producer, a consumer and an admin client all know: what a connection needs.
+     * Not {@code client.id}: each client of the instance names itself, and one id for all of them
+     * would merge their quotas and metrics.
+     */
     private static final Set<String> COMMON = AdminClientConfig.configNames().stream()
             .filter(ProducerConfig.configNames()::contains).filter(ConsumerConfig.configNames()::contains)
+            .filter(name -> !name.equals(CommonClientConfigs.CLIENT_ID_CONFIG))
             .collect(Collectors.toUnmodifiableSet());
 
     private KafkaClients() {

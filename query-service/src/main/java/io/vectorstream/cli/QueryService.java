@@ -32,6 +32,7 @@ import io.vectorstream.stream.ProductionFailures;
 import io.vectorstream.util.Pause;
 import java.time.Duration;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 import java.util.function.Supplier;
 
 /**
@@ -140,10 +141,13 @@ public final class QueryService implements AutoCloseable {
     public static QueryService start(final IngestStreams.Settings settings, final Http http) {
         String host = http.host();
         int port = http.port();
+        // Before anything starts: stores that cannot be read must not leave a half-started instance.
+        TlsStores tls = http.security().tls();
+        SSLContext serverTls = tls == null ? null : tls.serverContext();
+        SSLContext peerTls = tls == null ? null : tls.clientContext();
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.clientConfig(), settings.topics().events());
-        TlsStores tls = http.security().tls();
-        PeerClient peers = new PeerClient(http.cluster().secret(), tls == null ? null : tls.clientContext());
+        PeerClient peers = new PeerClient(http.cluster().secret(), peerTls);
         ClusterShards shards = new ClusterShards(ingest.shards(), peers, http.cluster().secret());
         ServiceMetrics metrics = new ServiceMetrics(ingest.shards(), ingest.streams()::metrics);
         ShardReader reader = new ShardReader(shards, ingest.inputEnds(), http.cluster().readDeadline(),
@@ -166,8 +170,8 @@ public final class QueryService implements AutoCloseable {
                 .detail("indexMemoryBudgetBytes", IndexMemory.budget().instanceBytes())
                 .build());
         WebServerConfig.Builder builder = WebServer.builder();
-        if (tls != null) {
-            builder.tls(Tls.builder().sslContext(tls.serverContext()).build());
+        if (serverTls != null) {
+            builder.tls(Tls.builder().sslContext(serverTls).build());
         }
         WebServer server = builder
                 .host(host)

@@ -152,8 +152,15 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                 throw new Options.UsageException("http.tls: cannot read " + file);
             }
         }
-        return Optional.of(new TlsStores(Path.of(keystore), text(config, "http.tls.keystore-password"),
-                truststore.isEmpty() ? null : Path.of(truststore), text(config, "http.tls.truststore-password")));
+        TlsStores stores = new TlsStores(Path.of(keystore), text(config, "http.tls.keystore-password"),
+                truststore.isEmpty() ? null : Path.of(truststore), text(config, "http.tls.truststore-password"));
+        try { // a wrong password or format stops the command now, before anything starts
+            stores.serverContext();
+            stores.clientContext();
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(e.getMessage());
+        }
+        return Optional.of(stores);
     }
 
     private static Map<String, String> clientProperties(final Config config) {

@@ -13,9 +13,12 @@ import java.util.stream.Collectors;
  * Answers only requests whose {@code Host} is one of the allowed names ({@code http.allowed-hosts};
  * dev: the loopback names), others with a 403. A service on loopback is still reached by any web
  * page the user opens: through DNS rebinding, a page of another site can send requests to
- * {@code 127.0.0.1} under its own host name, which this refuses.
+ * {@code 127.0.0.1} under its own host name, which this refuses. Requests of other instances
+ * ({@code /internal/}) name this one by its advertised host and carry the cluster secret: they pass.
  */
 public final class HostGuard implements Filter {
+
+    private static final String INTERNAL = "/internal/";
 
     private final Set<String> allowed;
 
@@ -28,7 +31,8 @@ public final class HostGuard implements Filter {
     @Override
     public void filter(final FilterChain chain, final RoutingRequest req, final RoutingResponse res) {
         String host = hostOf(req.headers().first(HeaderNames.HOST).orElse(""));
-        if (allowed.contains(host)) {
+        // Other instances name this one by its advertised host; the cluster secret guards them.
+        if (allowed.contains(host) || req.path().path().startsWith(INTERNAL)) {
             chain.proceed();
             return;
         }

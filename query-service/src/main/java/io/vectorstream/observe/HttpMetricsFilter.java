@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vectorstream.metrics.LatencyBuckets;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * {@code http_server_requests_seconds{method,route,status}}: every request's time, by the route
@@ -15,6 +16,9 @@ import java.time.Duration;
  * not become series) and status. A request no route matched counts under {@code route="unmatched"}.
  */
 public final class HttpMetricsFilter implements Filter {
+
+    private static final Set<String> STANDARD_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+            "OPTIONS", "TRACE", "CONNECT");
 
     private final MeterRegistry registry;
 
@@ -29,7 +33,7 @@ public final class HttpMetricsFilter implements Filter {
             chain.proceed();
         } finally {
             Timer.builder("http.server.requests").description("HTTP requests by route and status")
-                    .tag("method", req.prologue().method().text())
+                    .tag("method", methodLabel(req.prologue().method().text()))
                     .tag("route", req.matchingPattern().map(HttpMetricsFilter::withoutTrailingSlash)
                             .orElse("unmatched"))
                     .tag("status", Integer.toString(res.status().code()))
@@ -37,6 +41,14 @@ public final class HttpMetricsFilter implements Filter {
                     .register(registry)
                     .record(Duration.ofNanos(System.nanoTime() - start));
         }
+    }
+
+    /**
+     * The method as a label: the standard ones, and {@code OTHER} for any other token a client
+     * sends (each would be a series of its own, kept for ever: a way to fill the heap).
+     */
+    static String methodLabel(final String method) {
+        return STANDARD_METHODS.contains(method) ? method : "OTHER";
     }
 
     /** A service's root route reads {@code /v1/libraries/}: the same route as the path without the slash. */

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.helidon.config.Config;
 import io.vectorstream.embed.Precision;
+import io.vectorstream.embed.Models;
 import io.vectorstream.schema.Limits;
+import io.vectorstream.stream.IngestStreams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,9 +147,16 @@ class ConfigLoaderTest {
         assertEquals("SASL_SSL", config.kafka().clientProperties().get("security.protocol"));
         assertEquals(4, config.kafka().clientProperties().size());
         assertEquals(Map.of(), defaults().kafka().clientProperties());
+        // Kafka Streams gets them as overrides, the plain clients (producer, admin) in their configuration.
+        IngestStreams.Settings settings = Main.settings("broker:9093", config, "localhost:0", Models.none());
+        assertEquals("SASL_SSL", settings.overrides().get("security.protocol"));
+        assertEquals("SASL_SSL", settings.clientConfig().get("security.protocol"));
+        assertEquals("broker:9093", settings.clientConfig().get("bootstrap.servers"));
+        assertEquals(null, settings.clientConfig().get("num.stream.threads"), "no Streams setting for a plain client");
         assertEquals(0, defaults().kafka().replication(), "as many replicas as brokers, up to 3");
 
-        for (String wrong : new String[] {"num.stream.threads=4", "bootstrap.servers=other:9092", "securty.protocol=SSL"}) {
+        for (String wrong : new String[] {"num.stream.threads=4", "bootstrap.servers=other:9092", "securty.protocol=SSL",
+            "client.id=one-for-all"}) {
             Path file = Files.writeString(dir.resolve("wrong.properties"), wrong);
             Options.UsageException e = assertThrows(Options.UsageException.class, () -> typed(Map.of(), null,
                     Map.of(), Map.of("VECTORSTREAM_KAFKA_CLIENT_PROPERTIES", file.toString()), new Properties()));

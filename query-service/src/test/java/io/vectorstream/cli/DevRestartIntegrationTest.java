@@ -32,6 +32,9 @@ class DevRestartIntegrationTest {
         try (CliProcess first = CliProcess.dev(dataDir, httpPort, kafkaPort, models)) {
             first.awaitReady(Duration.ofMinutes(2));
             assertTrue(first.output().contains("127.0.0.1:" + kafkaPort), "prints the Kafka bootstrap address");
+            String rebound = ApiClient.rawGet(httpPort, "/v1/libraries", "attacker.example");
+            assertTrue(rebound.startsWith("HTTP/1.1 403") && rebound.contains("host_not_allowed"),
+                    "dev answers its loopback names only (DNS rebinding): " + rebound);
             JsonNode example = api.get("/v1/libraries/example").body();
             assertEquals(ExampleData.chunkCount(), example.get("chunkCount").asInt(), example.toString());
             JsonNode search = api.post("/v1/libraries/example/search",

@@ -91,6 +91,20 @@ class PeerClientTest {
         } finally {
             server.stop();
         }
+        // A trusted certificate that names another host: the peer is not the one asked for.
+        TlsStores otherName = new TlsStores(TestCertificates.selfSigned(dir, "elsewhere", "dns:elsewhere.example"),
+                TestCertificates.PASSWORD, null, null);
+        WebServer misnamed = WebServer.builder().host("127.0.0.1").port(0)
+                .tls(Tls.builder().sslContext(otherName.serverContext()).build())
+                .routing(r -> r.post(PeerClient.PATH, (req, res) -> res.send(answer)))
+                .build().start();
+        try (PeerClient client = new PeerClient(ClusterSecret.insecure(), otherName.clientContext())) {
+            ShardAnswers<Map<Integer, Long>> refused = client.send(new HostInfo("127.0.0.1", misnamed.port()),
+                    WATERMARKS, Duration.ofSeconds(5)).answer();
+            assertEquals(Set.of(1, 2), refused.missing(), "a certificate for another name is no answer");
+        } finally {
+            misnamed.stop();
+        }
     }
 
     @Test

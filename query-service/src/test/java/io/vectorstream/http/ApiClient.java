@@ -3,12 +3,19 @@ package io.vectorstream.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.schema.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /** A thin HTTP client for the API in tests: JSON in, status and JSON out. */
 public final class ApiClient {
@@ -24,23 +31,30 @@ public final class ApiClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
     private final String base;
     /** A header every request carries (an API key), or null. */
     private final String[] header;
 
     public ApiClient(final int port) {
-        this("http://127.0.0.1:" + port, null);
+        this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http://127.0.0.1:" + port, null);
     }
 
-    private ApiClient(final String base, final String[] header) {
+    private ApiClient(final HttpClient http, final String base, final String[] header) {
+        this.http = http;
         this.base = base;
         this.header = header;
     }
 
+    /** A client of {@code https://localhost:port} that trusts what {@code tls} trusts. */
+    public static ApiClient https(final int port, final SSLContext tls) {
+        return new ApiClient(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).sslContext(tls).build(),
+                "https://localhost:" + port, null);
+    }
+
     /** This client with {@code name: value} on every request (an API key). */
     public ApiClient withHeader(final String name, final String value) {
-        return new ApiClient(base, new String[] {name, value});
+        return new ApiClient(http, base, new String[] {name, value});
     }
 
     public Response get(final String path) {
@@ -100,5 +114,32 @@ public final class ApiClient {
 
     public URI uri(final String path) {
         return URI.create(base + path);
+    }
+
+    /**
+     * A GET of {@code path} on 127.0.0.1 naming {@code host} in its Host header (the JDK's client
+     * will not send another host than it connects to): the raw answer, head and body.
+     */
+    public static String rawGet(final int port, final String path, final String host) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    break;
+                }
+                head.append((char) b);
+            }
+            Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            byte[] body = length.find() ? in.readNBytes(Integer.parseInt(length.group(1))) : new byte[0];
+            return head + new String(body, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

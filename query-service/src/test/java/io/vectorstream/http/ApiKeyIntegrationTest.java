@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.security.ApiKeys;
 import io.vectorstream.security.ApiKeys.Scope;
-import io.vectorstream.security.RouteScopes;
+import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.testing.KafkaFixture;
 import io.vectorstream.util.Directories;
 import io.vectorstream.util.Pause;
@@ -17,6 +17,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -96,17 +97,22 @@ class ApiKeyIntegrationTest {
             expect(200, asAdmin.get("/observe/metrics"));
             expect(403, asScraper.get("/v1/libraries"));
 
+            // Admin may do everything.
+            expect(200, asAdmin.patch("/v1/libraries/lib-b?wait=true", "{\"name\": \"renamed\"}"));
+            expect(200, asAdmin.delete("/v1/libraries/lib-b?wait=true"));
+            expect(201, asWriter.put("/v1/libraries/lib-a/documents/d/chunks/c2?wait=true",
+                    "{\"embedding\": [0, 1, 0]}"));
+            expect(200, asWriter.delete("/v1/libraries/lib-a/documents/d/chunks/c2?wait=true"));
+            expect(202, asAdmin.post("/v1/libraries/lib-a/index", "{}"));
+
             // The event log is the audit trail: each event names the key that asked for it.
             List<String> principals = KafkaFixture.readAll(service.ingest().settings().bootstrapServers(),
                     service.ingest().settings().topics().events()).stream()
                     .map(r -> r.headers().lastHeader("vectorstream.principal"))
                     .map(h -> h == null ? "(none)" : new String(h.value(), StandardCharsets.UTF_8)).toList();
-            assertEquals(List.of("admin", "admin", "writer"), principals.stream().sorted().toList(),
-                    "the two libraries the admin created and the writer's document");
-
-            // Admin may do everything.
-            expect(200, asAdmin.patch("/v1/libraries/lib-b?wait=true", "{\"name\": \"renamed\"}"));
-            expect(200, asAdmin.delete("/v1/libraries/lib-b?wait=true"));
+            assertEquals(List.of("admin", "admin", "admin", "admin", "admin", "writer", "writer", "writer"),
+                    principals.stream().sorted().toList(), "two creates, a change, a delete and an index request by"
+                    + " the admin; a document and a chunk written and the chunk deleted by the writer");
 
             // Revoked in the file: refused within seconds, no restart.
             keys.without("reader").write(file);
@@ -120,11 +126,28 @@ class ApiKeyIntegrationTest {
         }
     }
 
+    /** The scope each operation needs, written out here rather than asked of the code under test. */
+    private static final String LIB = "/v1/libraries/{lib}";
+    private static final String DOCS = LIB + "/documents";
+    private static final Map<String, Scope> NEEDED = Map.ofEntries(
+            Map.entry("POST /v1/libraries", Scope.ADMIN), Map.entry("GET /v1/libraries", Scope.READ),
+            Map.entry("GET " + LIB, Scope.READ), Map.entry("PATCH " + LIB, Scope.ADMIN),
+            Map.entry("DELETE " + LIB, Scope.ADMIN), Map.entry("POST " + LIB + "/search", Scope.READ),
+            Map.entry("POST " + LIB + "/index", Scope.ADMIN), Map.entry("GET " + LIB + "/index", Scope.READ),
+            Map.entry("PUT " + DOCS + "/{doc}", Scope.WRITE), Map.entry("GET " + DOCS, Scope.READ),
+            Map.entry("GET " + DOCS + "/{doc}", Scope.READ), Map.entry("DELETE " + DOCS + "/{doc}", Scope.WRITE),
+            Map.entry("PUT " + DOCS + "/{doc}/chunks/{chunk}", Scope.WRITE),
+            Map.entry("GET " + DOCS + "/{doc}/chunks", Scope.READ),
+            Map.entry("GET " + DOCS + "/{doc}/chunks/{chunk}", Scope.READ),
+            Map.entry("DELETE " + DOCS + "/{doc}/chunks/{chunk}", Scope.WRITE),
+            Map.entry("POST /v1/embed", Scope.READ), Map.entry("GET /v1/models", Scope.READ),
+            Map.entry("GET /v1/cluster", Scope.READ));
+
     /**
      * The matrix: every operation of the OpenAPI description (so every route) against no key, an
-     * unknown key, a key of each scope and a key of another library. The guard answers before
-     * any handler, so the ids name nothing and nothing is written: a request it lets through
-     * meets a 400 or 404 of the handler, never a 401 or 403.
+     * unknown key, a key of each scope and a key of another library; the metrics open, as by
+     * default. The guard answers before any handler, so the ids name nothing and nothing is
+     * written: a request it lets through meets a 400 or 404 of the handler, never a 401 or 403.
      */
     @Test
     void everyDescribedRouteAgainstEveryKindOfKey() throws Exception {
@@ -137,16 +160,19 @@ class ApiKeyIntegrationTest {
         }
         ApiKeys.Created ofOtherLibrary = ApiKeys.none().create("admin-of-b", Scope.ADMIN, Set.of("lib-b"));
         keys.with(ofOtherLibrary.key()).write(file);
-        try (QueryService service = ServiceHarness.startWithKeys(file)) {
+        try (QueryService service = ServiceHarness.start(new QueryService.Security(new ApiKeyFile(file), false, null,
+                Set.of()))) {
             ApiClient anonymous = new ApiClient(service.port());
+            assertEquals(NEEDED.keySet(), OpenApiDocument.OPERATIONS.stream().map(op -> op.method() + " " + op.path())
+                    .filter(op -> op.contains(" /v1/")).collect(Collectors.toSet()), "every /v1 route has its scope here");
             int checked = 0;
             for (OpenApiDocument.Operation op : OpenApiDocument.OPERATIONS) {
                 if (op.path().startsWith("/internal/")) {
                     continue; // the cluster secret guards it (InternalResource, PeerClientTest)
                 }
                 String path = op.path().replace("{lib}", "lib-a").replace("{doc}", "d").replace("{chunk}", "c");
-                boolean guarded = path.startsWith("/v1/") || path.equals(MetricsResource.PATH);
-                Scope needed = RouteScopes.needed(op.method(), path);
+                boolean guarded = path.startsWith("/v1/");
+                Scope needed = NEEDED.get(op.method() + " " + op.path());
                 String what = op.method() + " " + path;
                 int anonymousStatus = call(anonymous, op.method(), path).status();
                 assertEquals(guarded, anonymousStatus == 401, what + " without a key: " + anonymousStatus);

@@ -51,6 +51,8 @@ class MetricsIntegrationTest {
                         .status());
             }
             assertEquals(404, api.get("/v1/libraries/no-such-library").status());
+            api.send(HttpRequest.newBuilder(api.uri("/v1/libraries")).method("FOO1", HttpRequest.BodyPublishers.noBody()),
+                    null);
             Properties props = new Properties();
             props.put("bootstrap.servers", service.ingest().settings().bootstrapServers());
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
@@ -81,6 +83,9 @@ class MetricsIntegrationTest {
             assertTrue(after.keySet().stream().anyMatch(series -> series.startsWith("jvm_memory_used_bytes{")));
             assertTrue(after.keySet().stream().noneMatch(series -> series.contains("no-such-library")),
                     "no series per path");
+            assertTrue(after.keySet().stream().noneMatch(series -> series.contains("FOO1"))
+                    && after.keySet().stream().anyMatch(series -> series.contains("method=\"OTHER\"")),
+                    "a method of the client's invention counts as OTHER, not as a series of its own");
         }
     }
 

@@ -20,10 +20,15 @@ public final class TestCertificates {
      * {@code localhost} and {@code 127.0.0.1}, valid for a day.
      */
     public static Path selfSigned(final Path dir, final String name) {
+        return selfSigned(dir, name, "dns:localhost,ip:127.0.0.1");
+    }
+
+    /** A self-signed keystore whose certificate names only {@code subjectAlternativeNames} ({@code dns:x,ip:y}). */
+    public static Path selfSigned(final Path dir, final String name, final String subjectAlternativeNames) {
         Path store = dir.resolve(name + ".p12");
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         List<String> command = List.of(keytool.toString(), "-genkeypair", "-alias", name, "-keyalg", "EC",
-                "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+                "-groupname", "secp256r1", "-dname", "CN=localhost", "-ext", "SAN=" + subjectAlternativeNames,
                 "-validity", "1", "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", PASSWORD,
                 "-keypass", PASSWORD);
         try {
