@@ -2,6 +2,7 @@ package io.vectorstream.store;
 
 import io.vectorstream.index.BackgroundTraining;
 import io.vectorstream.index.Hit;
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
@@ -197,21 +198,41 @@ final class ShardContents {
         if (index == null || index.dimension() != q.vector().length) {
             return new ShardQuery.KnnAnswer(List.of(), "flat"); // none yet, or mid-change of dimension
         }
-        String answeredBy = q.params().exact() || !index.isTrained() ? "flat" : index.kind();
+        ChunkFilter filter = q.filterJson() == null ? null
+                : ChunkFilter.of(q.filterJson(), ref -> chunk(q.libraryId(), ref.documentId(), ref.chunkId()),
+                        documentId -> {
+                            DocumentRecord document = document(q.libraryId(), documentId);
+                            return document == null ? null : document.metadataJson();
+                        });
+        boolean exact = q.params().exact() || !index.isTrained();
+        List<ScoredChunk> out = knn(q, index, q.params(), filter);
+        if (filter != null && out.size() < q.k() && !exact) {
+            // The index looked at part of the library: the matches it missed may be there still.
+            // A filtered search never answers fewer than k while the shard has k matching chunks.
+            out = knn(q, index, SearchParams.EXACT, filter);
+            exact = true;
+        }
+        return new ShardQuery.KnnAnswer(out, exact ? "flat" : index.kind());
+    }
+
+    private List<ScoredChunk> knn(final ShardQuery.Knn q, final VectorIndex<ChunkRef> index, final SearchParams params,
+                                  final ChunkFilter filter) {
         List<ScoredChunk> out = new ArrayList<>(Math.max(0, q.k()));
         // A few more than k: a chunk deleted between the index scan and the record read below is
         // skipped, and the answer should still hold k chunks when the shard has them.
-        for (Hit<ChunkRef> hit : index.search(q.vector(), q.k() + DELETED_MARGIN, q.params(), null)) {
+        for (Hit<ChunkRef> hit : index.search(q.vector(), q.k() + DELETED_MARGIN, params, filter)) {
             if (out.size() == q.k()) {
                 break;
             }
-            ChunkRecord chunk = chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId());
+            ChunkRecord chunk = filter == null ? chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId())
+                    : filter.recordOf(hit.key());
             if (chunk != null) { // null: deleted between the scan and this read
                 out.add(new ScoredChunk(chunk, hit.score()));
             }
         }
-        return new ShardQuery.KnnAnswer(out, answeredBy);
+        return out;
     }
+
 
     private static LibraryStats stats(final LibraryShard shard) {
         return new LibraryStats(shard.library(), shard.documentCount(), shard.chunkCount());

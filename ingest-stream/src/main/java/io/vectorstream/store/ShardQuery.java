@@ -39,8 +39,19 @@ public sealed interface ShardQuery<R> extends Query<R> {
     record KnnAnswer(List<ScoredChunk> hits, String index) {
     }
 
-    /** The {@code k} chunks of a library closest to {@code vector}, best first. */
-    record Knn(String libraryId, float[] vector, int k, SearchParams params) implements ShardQuery<KnnAnswer> {
+    /**
+     * The {@code k} chunks of a library closest to {@code vector} that match the filter, best first.
+     *
+     * @param filterJson a filter ({@link io.vectorstream.schema.filter.FilterParser}) as JSON, checked
+     *                   by the caller; null: every chunk
+     */
+    record Knn(String libraryId, float[] vector, int k, SearchParams params, String filterJson)
+            implements ShardQuery<KnnAnswer> {
+
+        /** Without a filter. */
+        public Knn(final String libraryId, final float[] vector, final int k, final SearchParams params) {
+            this(libraryId, vector, k, params, null);
+        }
     }
 
     /** The state of a library's index in this shard, if the shard has the library. */

@@ -89,7 +89,8 @@ final class LibraryResource implements HttpService {
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
                 body.path("exact").asBoolean(false));
         long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();
-        ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector, k, params,
+        String filter = Requests.filter(body.get("filter"));
+        ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector, k, params, filter,
                 body.path("allowPartial").asBoolean(true), maxLag);
         Responses.json(res, 200, Views.search(result, (System.nanoTime() - start) / 1e6));
     }

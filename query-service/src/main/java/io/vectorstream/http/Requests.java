@@ -8,6 +8,8 @@ import io.helidon.http.RequestException;
 import io.helidon.webserver.http.ServerRequest;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
+import io.vectorstream.schema.filter.FilterException;
+import io.vectorstream.schema.filter.FilterParser;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.stream.ConsistencyToken;
 import java.io.IOException;
@@ -82,6 +84,23 @@ final class Requests {
 
     private static ApiException tooLarge() {
         return new ApiException(413, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES + " bytes", null);
+    }
+
+    /**
+     * A search's {@code filter}, checked, as compact JSON for the shards; null without one.
+     *
+     * @throws ApiException 400 naming the path of what is wrong ({@code filter.$or[1].year.$gte})
+     */
+    static String filter(final JsonNode filter) {
+        if (filter == null || filter.isNull()) {
+            return null;
+        }
+        try {
+            FilterParser.parse(filter, "filter");
+        } catch (FilterException e) {
+            throw ApiException.badRequest("filter: " + e.getMessage(), e.path());
+        }
+        return filter.toString();
     }
 
     /** The name of the API key that made the request, or {@code null} when the API is open. */

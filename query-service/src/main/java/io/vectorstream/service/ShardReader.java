@@ -210,9 +210,10 @@ public final class ShardReader {
      *                      records behind may answer for a shard whose active copy cannot
      */
     public SearchResult search(final String libraryId, final Metric metric, final float[] vector, final int k,
-                               final SearchParams params, final boolean allowPartial, final long maxLagOffsets) {
+                               final SearchParams params, final String filterJson, final boolean allowPartial,
+                               final long maxLagOffsets) {
         long start = System.nanoTime();
-        ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(new ShardQuery.Knn(libraryId, vector, k, params), null,
+        ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(new ShardQuery.Knn(libraryId, vector, k, params, filterJson), null,
                 ReadOptions.fresh(deadline).withMaxLag(maxLagOffsets));
         if (!allowPartial) {
             complete(answers);

@@ -49,11 +49,13 @@ class ShardWireTest {
             assertEquals(1500, read.waitMillis());
             assertEquals(-1, read.maxLagOffsets());
         }
-        ShardQuery.Knn knn = new ShardQuery.Knn("lib", new float[] {0.5f, -1, 3}, 10, new SearchParams(4, 2, true));
+        ShardQuery.Knn knn = new ShardQuery.Knn("lib", new float[] {0.5f, -1, 3}, 10, new SearchParams(4, 2, true),
+                "{\"year\":{\"$gte\":2020}}");
         PeerRequest<?> read = ShardWire.decodeRequest(ShardWire.encode(new PeerRequest<>(knn, Set.of(1), null, 0, 500)));
         ShardQuery.Knn back = (ShardQuery.Knn) read.query();
         assertArrayEquals(knn.vector(), back.vector());
-        assertEquals(List.of(knn.libraryId(), knn.k(), knn.params()), List.of(back.libraryId(), back.k(), back.params()));
+        assertEquals(List.of(knn.libraryId(), knn.k(), knn.params(), knn.filterJson()),
+                List.of(back.libraryId(), back.k(), back.params(), back.filterJson()));
         assertEquals(null, read.token());
         assertEquals(500, read.maxLagOffsets());
     }
@@ -105,7 +107,7 @@ class ShardWireTest {
         assertThrows(ShardWire.MalformedException.class, () -> ShardWire.decodeRequest(Arrays.copyOf(body,
                 body.length + 1)));
         byte[] otherVersion = body.clone();
-        otherVersion[0] = 2;
+        otherVersion[0] = 1; // before filters travelled with a search
         ShardWire.MalformedException e = assertThrows(ShardWire.MalformedException.class,
                 () -> ShardWire.decodeRequest(otherVersion));
         assertEquals(true, e.getMessage().contains("different versions"), e.getMessage());
