@@ -94,8 +94,8 @@ final class IvfSearcher<K> {
                           final Predicate<? super K> allow) {
         for (int i = 0; i < n; i++) {
             @SuppressWarnings("unchecked") K key = (K) keys[i];
-            if (key != null && (allow == null || allow.test(key))) {
-                top.offer(key, scores[i]);
+            if (key != null) {
+                top.offer(key, scores[i], allow);
             }
             keys[i] = null;
         }
@@ -175,8 +175,8 @@ final class IvfSearcher<K> {
                 return 1;
             });
             @SuppressWarnings("unchecked") K key = (K) found[0];
-            if (live == 1 && (allow == null || allow.test(key))) {
-                top.offer(key, exactScore[0]);
+            if (live == 1) {
+                top.offer(key, exactScore[0], allow);
             }
         }
         return distinct(top.drainBestFirst(metric), k);

@@ -220,9 +220,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
             });
             for (int i = 0; i < n; i++) {
                 @SuppressWarnings("unchecked") K key = (K) keys[i];
-                if (allow == null || allow.test(key)) {
-                    top.offer(key, scores[i]);
-                }
+                top.offer(key, scores[i], allow);
                 keys[i] = null;
             }
         }

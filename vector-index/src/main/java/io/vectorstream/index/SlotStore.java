@@ -126,9 +126,7 @@ final class SlotStore<K> {
                     from, to, scores, found));
             for (int i = 0; i < n; i++) {
                 @SuppressWarnings("unchecked") K key = (K) found[i];
-                if (allow == null || allow.test(key)) {
-                    top.offer(key, scores[i]);
-                }
+                top.offer(key, scores[i], allow);
                 found[i] = null;
             }
         }

@@ -3,6 +3,7 @@ package io.vectorstream.index;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The k best (highest internal score) items seen so far: a binary min-heap on primitive scores,
@@ -24,6 +25,21 @@ final class TopK<K> {
     /** The score a candidate must beat to enter, or negative infinity while not full. */
     float threshold() {
         return size < k ? Float.NEGATIVE_INFINITY : scores[0];
+    }
+
+    /**
+     * Offers {@code key} if {@code allow} accepts it, asking {@code allow} only when the score would
+     * enter: a filter that reads records runs for the few candidates that could be kept, not for
+     * every vector a scan scores.
+     */
+    void offer(final K key, final float score, final Predicate<? super K> allow) {
+        if (allow == null || wouldKeep(score) && allow.test(key)) {
+            offer(key, score);
+        }
+    }
+
+    private boolean wouldKeep(final float score) {
+        return !Float.isNaN(score) && k > 0 && (size < k || score > scores[0]);
     }
 
     void offer(final K key, final float score) {

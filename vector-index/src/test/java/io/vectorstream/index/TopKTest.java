@@ -202,4 +202,31 @@ class TopKTest {
         }
         assertEquals(List.of(100, 101, 102), top.drainBestFirst(Metric.DOT).stream().map(Hit::key).toList());
     }
+
+    @Test
+    void aFilterIsAskedOnlyAboutCandidatesThatWouldBeKeptAndKeepsTheBestMatches() {
+        Random random = new Random(5);
+        for (int trial = 0; trial < 50; trial++) {
+            int k = 1 + random.nextInt(20);
+            TopK<Integer> filtered = new TopK<>(k);
+            TopK<Integer> ofMatches = new TopK<>(k);
+            Set<Integer> asked = new HashSet<>();
+            int n = 3_000;
+            for (int i = 0; i < n; i++) {
+                float score = random.nextFloat();
+                int key = i;
+                float threshold = filtered.threshold();
+                filtered.offer(key, score, candidate -> {
+                    assertTrue(score > threshold, "asked about " + candidate + " that could not enter");
+                    asked.add(candidate);
+                    return candidate % 7 == 0;
+                });
+                if (key % 7 == 0) {
+                    ofMatches.offer(key, score);
+                }
+            }
+            assertEquals(ofMatches.drainBestFirst(Metric.DOT), filtered.drainBestFirst(Metric.DOT), "k=" + k);
+            assertTrue(asked.size() < n / 2, "the filter ran for " + asked.size() + " of " + n + " candidates");
+        }
+    }
 }
