@@ -46,6 +46,7 @@ final class ChunkFilter implements Predicate<ChunkRef> {
         return new ChunkFilter(FilterParser.parse(tree(filterJson), "filter"), records, documentMetadata);
     }
 
+    /** Whether the chunk matches, keeping its record for {@link #recordOf} (a search's few hits). */
     @Override
     public boolean test(final ChunkRef ref) {
         ChunkRecord chunk = records.apply(ref);
@@ -54,6 +55,12 @@ final class ChunkFilter implements Predicate<ChunkRef> {
         }
         accepted.put(ref, chunk);
         return true;
+    }
+
+    /** Whether the chunk matches, keeping nothing (a count of many). */
+    boolean matches(final ChunkRef ref) {
+        ChunkRecord chunk = records.apply(ref);
+        return chunk != null && filter.test(new Target(chunk));
     }
 
     /** The record of an accepted chunk, as it was tested. */

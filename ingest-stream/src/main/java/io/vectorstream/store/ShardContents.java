@@ -184,9 +184,38 @@ final class ShardContents {
             case ShardQuery.GetChunk q -> Optional.ofNullable(chunk(q.libraryId(), q.documentId(), q.chunkId()));
             case ShardQuery.ListChunks q -> listChunks(q);
             case ShardQuery.Watermarks q -> Map.copyOf(watermarks);
+            case ShardQuery.Count q -> count(q);
             case ShardQuery.IndexReport q -> Optional.ofNullable(libraries.get(q.libraryId()))
                     .map(LibraryShard::index).map(VectorIndex::stats);
         };
+    }
+
+    private long count(final ShardQuery.Count q) {
+        LibraryShard shard = libraries.get(q.libraryId());
+        if (shard == null || shard.library() == null) {
+            return 0;
+        }
+        if (q.filterJson() == null) {
+            return shard.chunkCount();
+        }
+        ChunkFilter filter = filterOf(q.libraryId(), q.filterJson());
+        long count = 0;
+        for (Map.Entry<String, NavigableSet<String>> document : shard.documents().entrySet()) {
+            for (String chunkId : document.getValue()) {
+                if (filter.matches(new ChunkRef(document.getKey(), chunkId))) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    private ChunkFilter filterOf(final String libraryId, final String filterJson) {
+        return ChunkFilter.of(filterJson, ref -> chunk(libraryId, ref.documentId(), ref.chunkId()),
+                documentId -> {
+                    DocumentRecord document = document(libraryId, documentId);
+                    return document == null ? null : document.metadataJson();
+                });
     }
 
     /** Extra index hits a k-NN query asks for, to stand in for chunks deleted meanwhile. */
@@ -198,12 +227,7 @@ final class ShardContents {
         if (index == null || index.dimension() != q.vector().length) {
             return new ShardQuery.KnnAnswer(List.of(), "flat"); // none yet, or mid-change of dimension
         }
-        ChunkFilter filter = q.filterJson() == null ? null
-                : ChunkFilter.of(q.filterJson(), ref -> chunk(q.libraryId(), ref.documentId(), ref.chunkId()),
-                        documentId -> {
-                            DocumentRecord document = document(q.libraryId(), documentId);
-                            return document == null ? null : document.metadataJson();
-                        });
+        ChunkFilter filter = q.filterJson() == null ? null : filterOf(q.libraryId(), q.filterJson());
         boolean exact = q.params().exact() || !index.isTrained();
         List<ScoredChunk> out = knn(q, index, q.params(), filter);
         if (filter != null && out.size() < q.k() && !exact) {

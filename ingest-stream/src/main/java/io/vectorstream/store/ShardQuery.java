@@ -54,6 +54,10 @@ public sealed interface ShardQuery<R> extends Query<R> {
         }
     }
 
+    /** How many of a library's chunks in this shard match the filter (null: all of them). */
+    record Count(String libraryId, String filterJson) implements ShardQuery<Long> {
+    }
+
     /** The state of a library's index in this shard, if the shard has the library. */
     record IndexReport(String libraryId) implements ShardQuery<Optional<IndexStats>> {
     }

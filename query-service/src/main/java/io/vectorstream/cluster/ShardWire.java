@@ -158,6 +158,11 @@ public final class ShardWire {
                 out.writeInt(q.limit());
             }
             case ShardQuery.Watermarks q -> out.writeByte(9);
+            case ShardQuery.Count q -> {
+                out.writeByte(10);
+                writeString(out, q.libraryId());
+                writeNullable(out, q.filterJson());
+            }
         }
     }
 
@@ -174,6 +179,7 @@ public final class ShardWire {
             case 7 -> new ShardQuery.GetChunk(readString(in), readString(in), readString(in));
             case 8 -> new ShardQuery.ListChunks(readString(in), readString(in), readNullable(in), in.readInt());
             case 9 -> new ShardQuery.Watermarks();
+            case 10 -> new ShardQuery.Count(readString(in), readNullable(in));
             default -> throw new IOException("unknown query tag " + tag);
         };
     }
@@ -210,6 +216,7 @@ public final class ShardWire {
                     out.writeLong(e.getValue());
                 }
             }
+            case ShardQuery.Count q -> out.writeLong((Long) result);
         }
     }
 
@@ -239,6 +246,7 @@ public final class ShardWire {
                 }
                 yield marks;
             }
+            case ShardQuery.Count q -> in.readLong();
         };
         return (R) result;
     }

@@ -6,6 +6,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.vectorstream.record.LibraryRecord;
+import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Page;
@@ -40,6 +41,7 @@ final class LibraryResource implements HttpService {
                 .patch("/{lib}", this::update)
                 .delete("/{lib}", this::delete)
                 .post("/{lib}/search", this::search)
+                .post("/{lib}/count", this::count)
                 .post("/{lib}/index", this::buildIndex)
                 .get("/{lib}/index", this::indexReport);
     }
@@ -93,6 +95,15 @@ final class LibraryResource implements HttpService {
         ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector, k, params, filter,
                 body.path("allowPartial").asBoolean(true), maxLag);
         Responses.json(res, 200, Views.search(result, (System.nanoTime() - start) / 1e6));
+    }
+
+    private void count(final ServerRequest req, final ServerResponse res) {
+        JsonNode body = Requests.jsonBody(req);
+        Validation.requireValid(Schema.COUNT_REQUEST, body);
+        Requests.awaitToken(req, reader);
+        String lib = Requests.path(req, "lib");
+        long count = reader.count(lib, Requests.filter(body.get("filter")));
+        Responses.json(res, 200, Json.MAPPER.createObjectNode().put("count", count));
     }
 
     private void buildIndex(final ServerRequest req, final ServerResponse res) {

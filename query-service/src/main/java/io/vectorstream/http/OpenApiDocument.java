@@ -59,6 +59,8 @@ public final class OpenApiDocument {
                     202, null, false, WRITE),
             new Operation("POST", "/v1/libraries/{lib}/search", "k nearest chunks to a vector or a text",
                     Schema.SEARCH_REQUEST, 200, Schema.SEARCH_RESPONSE, false, READ),
+            new Operation("POST", "/v1/libraries/{lib}/count", "The exact number of chunks that match a filter",
+                    Schema.COUNT_REQUEST, 200, Schema.COUNT_RESPONSE, false, READ),
             new Operation("POST", "/v1/libraries/{lib}/index", "Rebuild (and for IVF retrain) the library's index",
                     null, 202, null, false, WRITE),
             new Operation("GET", "/v1/libraries/{lib}/index", "The state of the library's index in each shard", null,

@@ -25,7 +25,7 @@ public final class RouteScopes {
             return Scope.READ;
         }
         if ("POST".equals(method) && ("/v1/embed".equals(path) || path.startsWith(LIBRARIES + "/")
-                && path.endsWith("/search") && segments(path) == 4)) {
+                && (path.endsWith("/search") || path.endsWith("/count")) && segments(path) == 4)) {
             return Scope.READ;
         }
         if (path.startsWith(LIBRARIES + "/") && path.contains("/documents")) {

@@ -256,6 +256,15 @@ public final class ShardReader {
         return ShardPartitioner.shardOf(libraryId, documentId, shards.shardCount());
     }
 
+    /**
+     * The exact number of a library's chunks that match {@code filterJson} (null: all), over every
+     * shard (503 while one cannot answer: a count is never a part of one).
+     */
+    public long count(final String libraryId, final String filterJson) {
+        requireLibraryRecord(libraryId);
+        return every(new ShardQuery.Count(libraryId, filterJson)).values().stream().mapToLong(Long::longValue).sum();
+    }
+
     /** Every shard's answer, or 503. */
     private <R> Map<Integer, R> every(final ShardQuery<R> query) {
         return complete(shards.ask(query, null, ReadOptions.fresh(deadline))).results();

@@ -64,6 +64,10 @@ class ShardWireTest {
     void everyAnswerReadsBackAsItWasWritten() {
         assertAnswer(new ShardQuery.GetLibrary("lib"), Optional.of(new LibraryStats(LIBRARY, 2, 5)));
         assertAnswer(new ShardQuery.GetLibrary("lib"), Optional.empty());
+        assertAnswer(new ShardQuery.Count("lib", "{\"tag\":\"rare\"}"), 42L);
+        ShardQuery.Count count = new ShardQuery.Count("lib", null);
+        assertEquals(count, ShardWire.decodeRequest(ShardWire.encode(new PeerRequest<>(count, Set.of(0), null, 0, -1)))
+                .query());
         assertAnswer(new ShardQuery.ListLibraries(null, 2), List.of(new LibraryStats(LIBRARY, 0, 0)));
         assertAnswer(new ShardQuery.GetDocument("lib", "doc"), Optional.of(new DocumentStats(DOCUMENT, 4)));
         assertAnswer(new ShardQuery.ListDocuments("lib", null, 2), List.of(new DocumentStats(DOCUMENT, 1)));

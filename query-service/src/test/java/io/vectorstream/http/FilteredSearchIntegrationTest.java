@@ -78,12 +78,27 @@ class FilteredSearchIntegrationTest {
                         + " {\"id\": {\"$ne\": \"c0\"}}]}", 10, hit -> Set.of("d0", "d1")
                         .contains(hit.path("documentId").asText()) && !hit.path("chunkId").asText().equals("c0"));
                 assertMatches(api, lib, query, "{\"tag\": \"none\"}", 0, hit -> false);
+                // Count: the exact number of matches over every shard.
+                assertCount(api, lib, "{}", DOCUMENTS * CHUNKS_PER_DOCUMENT);
+                assertCount(api, lib, "{\"filter\": {\"tag\": \"rare\"}}", 6);
+                assertCount(api, lib, "{\"filter\": {\"n\": {\"$lt\": 40}}}", 40);
+                assertCount(api, lib, "{\"filter\": {\"document.lang\": \"en\", \"tag\": \"rare\"}}", rareInEnglish);
             }
             ApiClient.Response refused = api.post("/v1/libraries/filtered-flat/search",
                     "{\"vector\": [1, 0, 0, 0, 0, 0, 0, 0], \"filter\": {\"$or\": [{\"n\": 1}, {\"n\": {\"$between\": 1}}]}}");
             assertEquals(400, refused.status(), refused.body().toString());
             assertEquals("filter.$or[1].n.$between", refused.errorField());
+            ApiClient.Response badCount = api.post("/v1/libraries/filtered-flat/count", "{\"filter\": {\"n\": []}}");
+            assertEquals(400, badCount.status(), badCount.body().toString());
+            assertEquals("filter.n", badCount.errorField());
+            assertEquals(404, api.post("/v1/libraries/no-such/count", "{}").status());
         }
+    }
+
+    private static void assertCount(final ApiClient api, final String lib, final String body, final long expected) {
+        ApiClient.Response count = api.post("/v1/libraries/" + lib + "/count", body);
+        assertEquals(200, count.status(), count.body().toString());
+        assertEquals(expected, count.body().get("count").asLong(), lib + " " + body);
     }
 
     private static long countRare(final Set<String> documents) {

@@ -17,6 +17,8 @@ class RouteScopesTest {
         "GET, /v1/cluster, READ",
         "POST, /v1/libraries/lib/search, READ",
         "POST, /v1/embed, READ",
+        "POST, /v1/libraries/lib/count, READ",
+        "POST, /v1/libraries/lib/documents/count, WRITE",
         "PUT, /v1/libraries/lib/documents/d, WRITE",
         "DELETE, /v1/libraries/lib/documents/d, WRITE",
         "PUT, /v1/libraries/lib/documents/d/chunks/c, WRITE",

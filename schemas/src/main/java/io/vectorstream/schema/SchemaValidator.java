@@ -30,6 +30,8 @@ public final class SchemaValidator {
         DOCUMENT("document.json"),
         CHUNK("chunk.json"),
         SEARCH_REQUEST("search-request.json"),
+        COUNT_REQUEST("count-request.json"),
+        COUNT_RESPONSE("count-response.json"),
         LIBRARY_RESPONSE("library-response.json"),
         DOCUMENT_RESPONSE("document-response.json"),
         CHUNK_RESPONSE("chunk-response.json"),
