@@ -5,6 +5,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator.Schema;
@@ -84,16 +85,24 @@ final class LibraryResource implements HttpService {
         Requests.awaitToken(req, reader);
         long start = System.nanoTime();
         LibraryRecord library = reader.requireLibraryRecord(Requests.path(req, "lib"));
-        float[] vector = body.hasNonNull("text")
-                ? embeddings.embedQuery(library, body.get("text").asText(), "text")
+        JsonNode like = body.get("like");
+        ChunkRecord example = like == null ? null : reader.chunk(library.id(), like.get("documentId").asText(),
+                like.get("chunkId").asText()).orElseThrow(() -> new ApiException(404, "not_found", "no chunk '"
+                + like.get("chunkId").asText() + "' in document '" + like.get("documentId").asText() + "'", "like"));
+        float[] vector = example != null ? example.vector()
+                : body.hasNonNull("text") ? embeddings.embedQuery(library, body.get("text").asText(), "text")
                 : Validation.requireVector(library, body.get("vector"), "vector");
         int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
                 body.path("exact").asBoolean(false));
         long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();
         String filter = Requests.filter(body.get("filter"));
-        ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector, k, params, filter,
-                body.path("allowPartial").asBoolean(true), maxLag);
+        // Search by example: one more, since the example itself is likely among the nearest.
+        ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector,
+                example == null ? k : k + 1, params, filter, body.path("allowPartial").asBoolean(true), maxLag);
+        if (example != null) {
+            result = result.without(example.documentId(), example.id(), k);
+        }
         Responses.json(res, 200, Views.search(result, (System.nanoTime() - start) / 1e6));
     }
 

@@ -240,6 +240,14 @@ public final class ShardReader {
      */
     public record SearchResult(ShardQuery.KnnAnswer answer, Set<Integer> answered, Set<Integer> missing, String why) {
 
+        /** This answer without one chunk (a search by example leaves out the example), at most {@code k} hits. */
+        public SearchResult without(final String documentId, final String chunkId, final int k) {
+            List<ShardQuery.ScoredChunk> hits = answer.hits().stream()
+                    .filter(hit -> !(hit.chunk().documentId().equals(documentId) && hit.chunk().id().equals(chunkId)))
+                    .limit(k).toList();
+            return new SearchResult(new ShardQuery.KnnAnswer(hits, answer.index()), answered, missing, why);
+        }
+
         public boolean partial() {
             return !missing.isEmpty();
         }

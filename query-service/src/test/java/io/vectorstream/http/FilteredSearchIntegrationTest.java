@@ -88,6 +88,27 @@ class FilteredSearchIntegrationTest {
                     "{\"vector\": [1, 0, 0, 0, 0, 0, 0, 0], \"filter\": {\"$or\": [{\"n\": 1}, {\"n\": {\"$between\": 1}}]}}");
             assertEquals(400, refused.status(), refused.body().toString());
             assertEquals("filter.$or[1].n.$between", refused.errorField());
+            // Search by example: the nearest to a stored chunk's vector, the chunk itself left out,
+            // as a search with that vector finds them.
+            ApiClient.Response example = api.get("/v1/libraries/filtered-flat/documents/d3/chunks/c5?include=embedding");
+            String vector = example.body().get("embedding").toString();
+            ApiClient.Response byVector = api.post("/v1/libraries/filtered-flat/search", "{\"vector\": " + vector
+                    + ", \"k\": 6, \"filter\": {\"tag\": \"common\"}}");
+            ApiClient.Response like = api.post("/v1/libraries/filtered-flat/search", "{\"like\": {\"documentId\": \"d3\","
+                    + " \"chunkId\": \"c5\"}, \"k\": 5, \"filter\": {\"tag\": \"common\"}}");
+            assertEquals(200, like.status(), like.body().toString());
+            List<String> expected = new ArrayList<>();
+            byVector.body().get("results").forEach(hit -> expected.add(hit.path("documentId").asText() + "/"
+                    + hit.path("chunkId").asText()));
+            assertEquals("d3/c5", expected.getFirst(), "the example is its own nearest: " + byVector.body());
+            List<String> found = new ArrayList<>();
+            like.body().get("results").forEach(hit -> found.add(hit.path("documentId").asText() + "/"
+                    + hit.path("chunkId").asText()));
+            assertEquals(expected.subList(1, 6), found, like.body().toString());
+            ApiClient.Response unknownExample = api.post("/v1/libraries/filtered-flat/search",
+                    "{\"like\": {\"documentId\": \"d3\", \"chunkId\": \"none\"}}");
+            assertEquals(404, unknownExample.status(), unknownExample.body().toString());
+            assertEquals("like", unknownExample.errorField());
             ApiClient.Response badCount = api.post("/v1/libraries/filtered-flat/count", "{\"filter\": {\"n\": []}}");
             assertEquals(400, badCount.status(), badCount.body().toString());
             assertEquals("filter.n", badCount.errorField());
