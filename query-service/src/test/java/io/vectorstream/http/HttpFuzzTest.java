@@ -167,14 +167,19 @@ class HttpFuzzTest {
             "/v1/libraries/kept/search", "/v1/libraries/kept/documents", "/v1/libraries/kept/documents/d",
             "/v1/libraries/kept/documents/d/chunks", "/v1/libraries/kept/documents/d/chunks/a",
             "/v1/libraries/kept/index", "/v1/embed", "/v1/models", "/observe/health/ready", "/v1/libraries/fz",
-            "/v1/libraries/fz/documents/x/chunks/y", "/v1/nope", "/", "/v1/cluster", "/internal/v1/shards");
+            "/v1/libraries/fz/documents/x/chunks/y", "/v1/nope", "/", "/v1/cluster", "/internal/v1/shards",
+            "/v1/libraries/kept/count", "/observe/metrics", "/openapi");
     private static final List<String> BODIES = List.of(
             "{\"vector\":[1,0,0],\"k\":3}", "{\"text\":\"hello\",\"k\":1}",
             "{\"vector\":[1,0,0],\"k\":2,\"allowPartial\":false,\"maxLagOffsets\":5}",
             "{\"id\":\"fz\",\"name\":\"F\",\"dimension\":3,\"metadata\":{\"k\":[\"a\"]}}",
             "{\"metadata\":{\"n\":1},\"chunks\":[{\"id\":\"c\",\"embedding\":[1,2,3],\"text\":\"t\"}]}",
             "{\"text\":\"t\",\"embedding\":[0.1,0.2,0.3]}", "{\"texts\":[\"a\",\"b\"],\"purpose\":\"query\"}",
-            "{\"name\":\"renamed\"}", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"nlist\":4}}}");
+            "{\"name\":\"renamed\"}", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"nlist\":4}}}",
+            "{\"vector\":[1,0,0],\"k\":3,\"filter\":{\"n\":{\"$gte\":1},\"$or\":[{\"tag\":\"a\"},"
+                    + "{\"document.lang\":{\"$in\":[\"en\"]}}],\"$not\":{\"x\":{\"$exists\":true}}}}",
+            "{\"like\":{\"documentId\":\"d\",\"chunkId\":\"a\"},\"k\":2,\"filter\":{\"n\":{\"$lt\":2}}}",
+            "{\"filter\":{\"createdAt\":{\"$gt\":\"2026-01-01T00:00:00Z\"},\"tags\":{\"$contains\":\"x\"}}}");
     private static final List<String> VALUES = List.of("null", "-1", "0", "1e400", "-1e400", "\"\"", "\"x\"", "[]",
             "{}", "[[[[[[[[[[]]]]]]]]]]", "true", "9223372036854775808", "\"\\u0000\"", "\"\\ud800\"", "1.5",
             "\"" + "y".repeat(70_000) + "\"", "[" + "1,".repeat(5_000) + "1]", "\"AAAA\"", "\"../../etc\"");
@@ -218,9 +223,9 @@ class HttpFuzzTest {
         };
     }
 
-    /** Writes go to other libraries than the one kept, or are searches of it (which change nothing). */
+    /** Writes go to other libraries than the one kept, or are searches or counts of it (which change nothing). */
     private static String writablePath(final Random random, final String path) {
-        if (path.startsWith("/v1/libraries/kept") && !path.endsWith("/search")) {
+        if (path.startsWith("/v1/libraries/kept") && !path.endsWith("/search") && !path.endsWith("/count")) {
             return path.replace("/kept", "/fz" + random.nextInt(20));
         }
         return path;
