@@ -1,6 +1,5 @@
 package io.vectorstream.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -43,7 +42,7 @@ final class ChunkFilter implements Predicate<ChunkRef> {
      */
     static ChunkFilter of(final String filterJson, final Function<ChunkRef, ChunkRecord> records,
                           final Function<String, String> documentMetadata) {
-        return new ChunkFilter(FilterParser.parse(tree(filterJson), "filter"), records, documentMetadata);
+        return new ChunkFilter(FilterParser.parse(Json.tree(filterJson), "filter"), records, documentMetadata);
     }
 
     /** Whether the chunk matches, keeping its record for {@link #recordOf} (a search's few hits). */
@@ -72,16 +71,8 @@ final class ChunkFilter implements Predicate<ChunkRef> {
     private JsonNode document(final String documentId) {
         return documents.computeIfAbsent(documentId, id -> {
             String json = documentMetadata.apply(id);
-            return json == null ? MissingNode.getInstance() : tree(json);
+            return json == null ? MissingNode.getInstance() : Json.tree(json);
         });
-    }
-
-    private static JsonNode tree(final String json) {
-        try {
-            return Json.MAPPER.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("stored or checked JSON that does not parse: " + e.getMessage(), e);
-        }
     }
 
     /** One chunk as the filter sees it; its metadata parsed on first use. */
@@ -103,7 +94,7 @@ final class ChunkFilter implements Predicate<ChunkRef> {
                         yield document(chunk.documentId()).path(name.substring(FilterParser.DOCUMENT_PREFIX.length()));
                     }
                     if (metadata == null) {
-                        metadata = chunk.metadataJson() == null ? MissingNode.getInstance() : tree(chunk.metadataJson());
+                        metadata = chunk.metadataJson() == null ? MissingNode.getInstance() : Json.tree(chunk.metadataJson());
                     }
                     yield metadata.path(name);
                 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.schema.Json;
-import java.io.IOException;
 import java.time.Instant;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,10 +20,10 @@ class FilterTest {
      * document {@code d1}, created 2026-12-01T10:00:00Z.
      */
     private static final FilterTarget CHUNK = new FilterTarget() {
-        private final JsonNode metadata = tree("""
+        private final JsonNode metadata = Json.tree("""
                 {"year": 2021, "title": "Night trains of Europe", "tags": ["rail", "travel"], "draft": false,
                  "score": 4.5, "editor": null}""");
-        private final JsonNode document = tree("{\"lang\": \"en\"}");
+        private final JsonNode document = Json.tree("{\"lang\": \"en\"}");
 
         @Override
         public JsonNode field(final String name) {
@@ -80,7 +79,7 @@ class FilterTest {
         "{'year': 2021, 'draft': true}                    | false",
     })
     void matches(final String filter, final boolean expected) {
-        assertEquals(expected, FilterParser.parse(tree(filter.replace('\'', '"')), "filter").test(CHUNK), filter);
+        assertEquals(expected, FilterParser.parse(Json.tree(filter.replace('\'', '"')), "filter").test(CHUNK), filter);
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
@@ -105,7 +104,7 @@ class FilterTest {
     })
     void refusalsNameThePath(final String filter, final String path) {
         FilterException e = assertThrows(FilterException.class,
-                () -> FilterParser.parse(tree(filter.replace('\'', '"')), "filter"), filter);
+                () -> FilterParser.parse(Json.tree(filter.replace('\'', '"')), "filter"), filter);
         assertEquals(path, e.path(), e.getMessage());
     }
 
@@ -124,14 +123,6 @@ class FilterTest {
         } else {
             FilterException e = assertThrows(FilterException.class, () -> FilterParser.parse(deepest, "filter"));
             assertEquals("filter" + ".$not".repeat(16), e.path());
-        }
-    }
-
-    private static JsonNode tree(final String json) {
-        try {
-            return Json.MAPPER.readTree(json);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(json, e);
         }
     }
 }
