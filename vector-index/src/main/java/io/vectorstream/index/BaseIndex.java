@@ -56,6 +56,21 @@ abstract class BaseIndex<K> implements VectorIndex<K> {
         return searchPrepared(metric == Metric.COSINE ? Similarity.normalized(query) : query, k, params, allow);
     }
 
+    @Override
+    public final List<Hit<K>> searchAmong(final float[] query, final int k, final Iterable<? extends K> keys) {
+        checkDimension(query);
+        if (k <= 0) {
+            return List.of();
+        }
+        TopK<K> top = new TopK<>(k);
+        slotStore().scoreKeysInto(lock, metric, metric == Metric.COSINE ? Similarity.normalized(query) : query,
+                keys, top);
+        return top.drainBestFirst(metric); // each key once: no duplicates to drop
+    }
+
+    /** Where the index keeps its vectors, under {@link #lock}. */
+    protected abstract SlotStore<K> slotStore();
+
     /**
      * Extra results a search keeps so that the duplicates of {@link #distinct} can be dropped and
      * still leave {@code k}.

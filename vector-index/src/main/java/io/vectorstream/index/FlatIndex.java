@@ -83,4 +83,9 @@ public final class FlatIndex<K> extends BaseIndex<K> {
         }
     }
 
+
+    @Override
+    protected SlotStore<K> slotStore() {
+        return slots;
+    }
 }

@@ -373,4 +373,9 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         long bytes = current.memoryBytes() + storage.memoryBytes();
         return new IndexStats("ivf", storage.size(), current.trained(), current.nlist(), bytes, lastBuildMillis);
     }
+
+    @Override
+    protected SlotStore<K> slotStore() {
+        return storage.store();
+    }
 }

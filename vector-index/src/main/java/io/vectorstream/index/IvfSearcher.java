@@ -51,8 +51,8 @@ final class IvfSearcher<K> {
             return searchAll(q, k, allow);
         }
         ScalarQuantizer.Query prepared = current.quantizer() != null ? current.quantizer().prepare(q, metric) : null;
-        int[] probe = closestLists(q, prepared, current,
-                searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current));
+        int nprobe = searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current);
+        int[] probe = closestLists(q, prepared, current, searchParams.widened(nprobe, current.nlist()));
         if (prepared != null) {
             return searchCodes(q, prepared, k, current, probe, allow);
         }
@@ -109,6 +109,7 @@ final class IvfSearcher<K> {
                                      final IvfLayout current, final int[] probe, final Predicate<? super K> allow) {
         TopK<Long> candidates = new TopK<>((int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
         float[] scores = new float[BLOCK_SLOTS];
+        Object[] keys = new Object[BLOCK_SLOTS];
         int[] slots = new int[BLOCK_SLOTS];
         float[] four = new float[4];
         // The list objects as this search found them: a candidate is (probe index, entry) in one of
@@ -126,6 +127,7 @@ final class IvfSearcher<K> {
                     byte[] codes = postings.codes;
                     float[] norms = postings.squaredNorms;
                     int[] entrySlots = postings.slots;
+                    Object[] entryKeys = allow == null ? null : keys;
                     int found = 0;
                     int entry = from;
                     // Four entries at a time (tombstones are scored too, and dropped): the query is
@@ -135,6 +137,9 @@ final class IvfSearcher<K> {
                         for (int j = 0; j < 4; j++) {
                             if (entrySlots[entry + j] != PostingList.TOMBSTONE) {
                                 scores[found] = four[j];
+                                if (entryKeys != null) {
+                                    entryKeys[found] = store.keyAt(entrySlots[entry + j]);
+                                }
                                 slots[found++] = entry + j;
                             }
                         }
@@ -143,15 +148,21 @@ final class IvfSearcher<K> {
                         if (entrySlots[entry] != PostingList.TOMBSTONE) {
                             scores[found] = ScalarQuantizer.score(prepared, codes, entry * dimension,
                                     norms == null ? 0f : norms[entry]);
+                            if (entryKeys != null) {
+                                entryKeys[found] = store.keyAt(entrySlots[entry]);
+                            }
                             slots[found++] = entry;
                         }
                     }
                     return found;
                 });
                 for (int i = 0; i < n; i++) {
-                    if (scores[i] > candidates.threshold()) {
+                    // A filter is applied here, to the codes' candidates, and not only to the few
+                    // re-ranked: else a selective filter leaves almost none of them.
+                    if (scores[i] > candidates.threshold() && (allow == null || accepts(allow, keys[i]))) {
                         candidates.offer(pack(p, slots[i]), scores[i]);
                     }
+                    keys[i] = null;
                 }
             }
         }
@@ -180,6 +191,11 @@ final class IvfSearcher<K> {
             }
         }
         return distinct(top.drainBestFirst(metric), k);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <K> boolean accepts(final Predicate<? super K> allow, final Object key) {
+        return key != null && allow.test((K) key);
     }
 
     /** The nprobe used when a query does not set one. */

@@ -133,7 +133,8 @@ public final class LshIndex<K> extends BaseIndex<K> {
         if (searchParams.exact() || bucketsPending) {
             return exact(q, k, allow);
         }
-        int probes = searchParams.probes() > 0 ? searchParams.probes() : params.probes();
+        int probes = searchParams.widened(searchParams.probes() > 0 ? searchParams.probes() : params.probes(),
+                LshParams.MAX_PROBES);
         return rank(q, candidates(hash(project(q)), probes), k, allow);
     }
 
@@ -430,5 +431,10 @@ public final class LshIndex<K> extends BaseIndex<K> {
         } finally {
             lock.unlockRead(stamp);
         }
+    }
+
+    @Override
+    protected SlotStore<K> slotStore() {
+        return slots;
     }
 }

@@ -3,11 +3,15 @@ package io.vectorstream.index;
 /**
  * Per-query tuning. Zero means "the index's default".
  *
- * @param nprobe IVF: how many inverted lists to scan
- * @param probes LSH: how many buckets to visit per table (1 = only the query's own bucket)
- * @param exact  search every vector exactly, whatever the index
+ * @param nprobe      IVF: how many inverted lists to scan
+ * @param probes      LSH: how many buckets to visit per table (1 = only the query's own)
+ * @param exact       search every vector exactly, whatever the index
+ * @param selectivity the share of the vectors the search's allow-predicate accepts, in (0, 1] (1:
+ *                    no filter): an index looks that much wider (IVF scans {@code nprobe /
+ *                    selectivity} lists, LSH visits {@code probes / selectivity} buckets), so that
+ *                    about as many accepted candidates are scored as an unfiltered search scores
  */
-public record SearchParams(int nprobe, int probes, boolean exact) {
+public record SearchParams(int nprobe, int probes, boolean exact, double selectivity) {
 
     public static final SearchParams DEFAULT = new SearchParams(0, 0, false);
     public static final SearchParams EXACT = new SearchParams(0, 0, true);
@@ -16,5 +20,23 @@ public record SearchParams(int nprobe, int probes, boolean exact) {
         if (nprobe < 0 || probes < 0) {
             throw new IllegalArgumentException("nprobe and probes must not be negative");
         }
+        if (!(selectivity > 0 && selectivity <= 1)) {
+            throw new IllegalArgumentException("selectivity must be in (0, 1], not " + selectivity);
+        }
+    }
+
+    /** Without a filter. */
+    public SearchParams(final int nprobe, final int probes, final boolean exact) {
+        this(nprobe, probes, exact, 1.0);
+    }
+
+    /** These parameters for a search whose filter accepts {@code share} of the vectors. */
+    public SearchParams withSelectivity(final double share) {
+        return new SearchParams(nprobe, probes, exact, Math.min(1.0, Math.max(share, Double.MIN_NORMAL)));
+    }
+
+    /** {@code base} structures to visit widened by the selectivity, at most {@code max}. */
+    int widened(final int base, final int max) {
+        return (int) Math.min(max, Math.ceil(base / selectivity));
     }
 }

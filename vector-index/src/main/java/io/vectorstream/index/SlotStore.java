@@ -132,6 +132,45 @@ final class SlotStore<K> {
         }
     }
 
+    /** Keys {@link #scoreKeysInto} looks up under one optimistic stamp. */
+    private static final int KEY_BLOCK = 64;
+
+    /**
+     * Scores exactly the stored ones of {@code keys} against {@code query} and offers them to
+     * {@code top}: each key's slot is looked up and scored under one optimistic stamp of the
+     * owning index's {@code lock}, {@value #KEY_BLOCK} keys at a time.
+     */
+    void scoreKeysInto(final StampedLock lock, final Metric metric, final float[] query,
+                       final Iterable<? extends K> keys, final TopK<K> top) {
+        Object[] block = new Object[KEY_BLOCK];
+        float[] scores = new float[KEY_BLOCK];
+        int n = 0;
+        for (K key : keys) {
+            block[n++] = key;
+            if (n == KEY_BLOCK) {
+                scoreBlock(lock, metric, query, block, n, scores, top);
+                n = 0;
+            }
+        }
+        scoreBlock(lock, metric, query, block, n, scores, top);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void scoreBlock(final StampedLock lock, final Metric metric, final float[] query, final Object[] block,
+                            final int n, final float[] scores, final TopK<K> top) {
+        Optimistic.read(lock, () -> {
+            for (int i = 0; i < n; i++) {
+                int slot = slotOf.get(block[i]);
+                scores[i] = slot < 0 ? Float.NaN : score(metric, query, slot); // NaN: not held, never kept
+            }
+            return n;
+        });
+        for (int i = 0; i < n; i++) {
+            top.offer((K) block[i], scores[i]);
+            block[i] = null;
+        }
+    }
+
     long memoryBytes() {
         long bytes = slotOf.memoryBytes();
         for (Object[] segment : keys) {

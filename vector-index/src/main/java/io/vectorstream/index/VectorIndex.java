@@ -40,6 +40,13 @@ public interface VectorIndex<K> {
     List<Hit<K>> search(float[] query, int k, SearchParams params, Predicate<? super K> allow);
 
     /**
+     * The {@code k} best of {@code keys} for {@code query}, each scored exactly, best first; keys
+     * the index does not hold are skipped. What a filter that matches few vectors searches: its
+     * matches, without the index's structure, every one of them considered.
+     */
+    List<Hit<K>> searchAmong(float[] query, int k, Iterable<? extends K> keys);
+
+    /**
      * Starts loading many vectors at once (an index built from a shard's stored records): any
      * training the inserts would start is held back until {@link #endBulkLoad}.
      */
