@@ -5,6 +5,7 @@ import io.vectorstream.cli.Options;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.Metric;
 import io.vectorstream.schema.Json;
+import io.vectorstream.testing.SyntheticData;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -36,10 +37,15 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability", "cluster")
+        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability", "cluster", "filter")
                 .contains(args.getFirst())) {
             throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability|cluster"
-                    + " ...");
+                    + "|filter ...");
+        }
+        if ("filter".equals(args.getFirst())) {
+            filter(new Options(args.subList(1, args.size()), Set.of("generate", "index", "metric", "query-count", "seed",
+                    "spread"), Set.of("json")), out, progress);
+            return;
         }
         if ("cluster".equals(args.getFirst())) {
             ClusterBenchmark.run(new Options(args.subList(1, args.size()), ClusterBenchmark.OPTIONS, Set.of("json")), out,
@@ -154,6 +160,54 @@ final class BenchCommand {
         DurabilityBenchmark.run(events, warmup, dimension, index, kafka, progress, report,
                 (bootstrap, dataDir, libraries, chunks) -> KilledRestartBenchmark.run(kills, bootstrap, dataDir,
                         libraries, chunks, progress, logDir, report));
+    }
+
+    /** Filtered search against the same index unfiltered and exact search ({@link FilterBenchmark}). */
+    private static void filter(final Options options, final PrintStream out, final PrintStream progress) {
+        List<String> kinds = FilterBenchmark.kinds(options.get("index", null));
+        if (!IndexFactory.KINDS.containsAll(kinds)) {
+            throw new Options.UsageException("--index takes kinds of " + IndexFactory.KINDS + ", comma-separated");
+        }
+        String[] size = options.get("generate", "200000,384").split(",");
+        String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");
+        int n = Integer.parseInt(size[0].trim());
+        int dimension = Integer.parseInt(size[1].trim());
+        long seed = Long.parseLong(options.get("seed", "7"));
+        SyntheticData data = new SyntheticData(dimension, Math.max(4, (int) Math.sqrt(n)), Double.parseDouble(spread[0]),
+                Double.parseDouble(spread[1]), seed);
+        progress.printf("generating %,d x %d vectors%n", n, dimension);
+        float[][] base = data.vectors(n, seed + 1);
+        float[][] queries = data.vectors(Integer.parseInt(options.get("query-count", "200")), seed + 2);
+        boolean json = options.flag("json");
+        if (!json) {
+            out.printf("%-5s %-62s %8s %9s %9s %8s %8s %11s %9s  %s%n", "index", "filter", "matches", "q/s",
+                    "recall@10", "results", "x exact", "unfiltered", "exact q/s", "strategies");
+        }
+        FilterBenchmark.run(base, queries, Metric.fromWireName(options.get("metric", "cosine")), kinds, progress,
+                result -> {
+                    if (json) {
+                        ObjectNode node = Json.MAPPER.createObjectNode();
+                        node.put("index", result.index());
+                        node.put("filter", result.filter());
+                        node.put("selectivity", result.selectivity());
+                        node.put("matches", result.matches());
+                        node.put("qps", round(result.qps(), 1));
+                        node.put("recall_at_10", round(result.recallAt10(), 4));
+                        node.put("average_results", round(result.averageResults(), 2));
+                        node.put("strategies", result.strategies());
+                        node.put("unfiltered_qps", round(result.unfilteredQps(), 1));
+                        node.put("exact_qps", round(result.exactQps(), 1));
+                        node.put("x_exact", round(result.qps() / result.exactQps(), 2));
+                        node.put("x_unfiltered", round(result.qps() / result.unfilteredQps(), 2));
+                        out.println(node);
+                    } else {
+                        out.printf("%-5s %-62s %,8d %9.0f %9.3f %8.2f %8.1f %11.0f %9.1f  %s%n", result.index(),
+                                result.filter(), result.matches(), result.qps(), result.recallAt10(),
+                                result.averageResults(), result.qps() / result.exactQps(), result.unfilteredQps(),
+                                result.exactQps(), result.strategies());
+                    }
+                    out.flush();
+                });
     }
 
     /** The streaming runbook ({@link StreamingRunbook}) on generated data. */

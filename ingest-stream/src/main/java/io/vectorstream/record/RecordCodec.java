@@ -24,7 +24,8 @@ public final class RecordCodec {
         return new Out(64 + r.name().length() + r.metadataJson().length() + r.indexJson().length())
                 .str(r.id()).str(r.name()).str(r.metadataJson()).i32(r.dimension()).i32(r.metric().ordinal())
                 .str(r.indexJson()).i64(r.version()).i64(r.createdAt()).i64(r.updatedAt())
-                .str(r.model() == null ? "" : r.model()).bytes();
+                .str(r.model() == null ? "" : r.model())
+                .str(r.metadataSchemaJson() == null ? "" : r.metadataSchemaJson()).bytes();
     }
 
     /**
@@ -43,10 +44,13 @@ public final class RecordCodec {
         }
         LibraryRecord r = new LibraryRecord(id, name, metadata, dimension, Metric.values()[metric],
                 in.str(), in.i64(), in.i64(), in.i64(), null);
-        // The model came later, as a trailing field: records written before it have none.
+        // The model and the metadata schema came later, as trailing fields: records written before
+        // them have none.
         String model = in.hasMore() ? in.str() : "";
-        return model.isEmpty() ? r : new LibraryRecord(r.id(), r.name(), r.metadataJson(), r.dimension(),
-                r.metric(), r.indexJson(), r.version(), r.createdAt(), r.updatedAt(), model);
+        String metadataSchema = in.hasMore() ? in.str() : "";
+        return new LibraryRecord(r.id(), r.name(), r.metadataJson(), r.dimension(), r.metric(), r.indexJson(),
+                r.version(), r.createdAt(), r.updatedAt(), model.isEmpty() ? null : model,
+                metadataSchema.isEmpty() ? null : metadataSchema);
     }
 
     public static byte[] encode(final DocumentRecord r) {

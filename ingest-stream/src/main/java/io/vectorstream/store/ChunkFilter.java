@@ -12,60 +12,26 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Predicate;
 
 /**
- * A search filter over one shard's chunks, for one query: the index calls it for each candidate
- * it would keep; it reads the chunk's record (and its document's metadata, once per document) and
- * keeps what it read for {@link #recordOf}, so that an accepted hit is not read twice.
- * Not thread-safe: one query's scan.
+ * A filter tested against a chunk's record (and its document's metadata, read once per
+ * document): the check of a search's few results, which the {@link FieldIndex} found, against the
+ * records they are answered with. Not thread-safe: one query's.
  */
-final class ChunkFilter implements Predicate<ChunkRef> {
+final class ChunkFilter {
 
     private final Filter filter;
-    private final Function<ChunkRef, ChunkRecord> records;
     private final Function<String, String> documentMetadata;
-    private final Map<ChunkRef, ChunkRecord> accepted = new HashMap<>();
     private final Map<String, JsonNode> documents = new HashMap<>();
 
-    private ChunkFilter(final Filter filter, final Function<ChunkRef, ChunkRecord> records,
-                        final Function<String, String> documentMetadata) {
+    /** @param documentMetadata a document's metadata JSON, or null */
+    ChunkFilter(final Filter filter, final Function<String, String> documentMetadata) {
         this.filter = filter;
-        this.records = records;
         this.documentMetadata = documentMetadata;
     }
 
-    /**
-     * @param filterJson       a filter the caller has checked (a malformed one here is a bug)
-     * @param records          a chunk's record, or null when it is gone
-     * @param documentMetadata a document's metadata JSON, or null
-     */
-    static ChunkFilter of(final String filterJson, final Function<ChunkRef, ChunkRecord> records,
-                          final Function<String, String> documentMetadata) {
-        return new ChunkFilter(FilterParser.parse(Json.tree(filterJson), "filter"), records, documentMetadata);
-    }
-
-    /** Whether the chunk matches, keeping its record for {@link #recordOf} (a search's few hits). */
-    @Override
-    public boolean test(final ChunkRef ref) {
-        ChunkRecord chunk = records.apply(ref);
-        if (chunk == null || !filter.test(new Target(chunk))) {
-            return false;
-        }
-        accepted.put(ref, chunk);
-        return true;
-    }
-
-    /** Whether the chunk matches, keeping nothing (a count of many). */
-    boolean matches(final ChunkRef ref) {
-        ChunkRecord chunk = records.apply(ref);
-        return chunk != null && filter.test(new Target(chunk));
-    }
-
-    /** The record of an accepted chunk, as it was tested. */
-    ChunkRecord recordOf(final ChunkRef ref) {
-        ChunkRecord chunk = accepted.get(ref);
-        return chunk != null ? chunk : records.apply(ref);
+    boolean test(final ChunkRecord chunk) {
+        return filter.test(new Target(chunk));
     }
 
     private JsonNode document(final String documentId) {

@@ -1,5 +1,5 @@
 package io.vectorstream.store;
 
 /** A chunk's identity inside one library shard: the key its vector is indexed under. */
-record ChunkRef(String documentId, String chunkId) {
+public record ChunkRef(String documentId, String chunkId) {
 }

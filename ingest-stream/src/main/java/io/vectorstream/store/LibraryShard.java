@@ -4,9 +4,12 @@ import io.vectorstream.index.BackgroundTraining;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.IvfIndex;
 import io.vectorstream.index.VectorIndex;
+import io.vectorstream.record.ChunkRecord;
+import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +31,8 @@ final class LibraryShard {
     private final ConcurrentSkipListMap<String, NavigableSet<String>> chunkIdsByDocument = new ConcurrentSkipListMap<>();
     private final AtomicInteger documentCount = new AtomicInteger();
     private volatile VectorIndex<ChunkRef> index;
+    /** The chunks' metadata by field, for filters. */
+    private final FieldIndex fields = new FieldIndex();
     /** While the shard is loaded from its stored records: indexes train once, at {@link #endLoading}. */
     private boolean loading;
     /** An index request was among the loaded records: train after loading whatever the size. */
@@ -318,18 +323,28 @@ final class LibraryShard {
         return chunkIdsByDocument;
     }
 
-    void addDocument(final String documentId) {
-        chunkIdsOf(documentId);
+    void addDocument(final DocumentRecord document) {
+        fields.putDocument(document.id(), document.metadataJson(), chunkIdsOf(document.id()));
     }
 
     void removeDocument(final String documentId) {
-        if (chunkIdsByDocument.remove(documentId) != null) {
+        NavigableSet<String> chunks = chunkIdsByDocument.remove(documentId);
+        if (chunks != null) {
             documentCount.decrementAndGet();
         }
+        fields.putDocument(documentId, null, chunks == null ? Set.of() : chunks);
     }
 
-    void addChunk(final String documentId, final String chunkId, final float[] vector) {
+    FieldIndex fields() {
+        return fields;
+    }
+
+    void addChunk(final ChunkRecord chunk) {
+        String documentId = chunk.documentId();
+        String chunkId = chunk.id();
+        float[] vector = chunk.vector();
         chunkIdsOf(documentId).add(chunkId);
+        fields.putChunk(chunk);
         VectorIndex<ChunkRef> current = index;
         if (current != null && vector.length == current.dimension()) {
             if (keptTraining != null && !loading) {
@@ -351,6 +366,7 @@ final class LibraryShard {
         if (chunks != null) {
             chunks.remove(chunkId);
         }
+        fields.removeChunk(new ChunkRef(documentId, chunkId));
         VectorIndex<ChunkRef> current = index;
         if (current != null) {
             current.remove(new ChunkRef(documentId, chunkId));

@@ -1,8 +1,6 @@
 package io.vectorstream.store;
 
 import io.vectorstream.index.BackgroundTraining;
-import io.vectorstream.index.Hit;
-import io.vectorstream.index.SearchParams;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
@@ -15,7 +13,6 @@ import io.vectorstream.record.RecordKey.LibraryKey;
 import io.vectorstream.record.RecordKey.WatermarkKey;
 import io.vectorstream.store.ShardQuery.DocumentStats;
 import io.vectorstream.store.ShardQuery.LibraryStats;
-import io.vectorstream.store.ShardQuery.ScoredChunk;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,9 +72,8 @@ final class ShardContents {
         switch (key) {
             case LibraryKey k -> shardOf(k.libraryId()).library(RecordCodec.decodeLibrary(value),
                     (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId));
-            case DocumentKey k -> shardOf(k.libraryId()).addDocument(k.documentId());
-            case ChunkKey k -> shardOf(k.libraryId()).addChunk(k.documentId(), k.chunkId(),
-                    RecordCodec.vectorOfChunk(value));
+            case DocumentKey k -> shardOf(k.libraryId()).addDocument(RecordCodec.decodeDocument(value));
+            case ChunkKey k -> shardOf(k.libraryId()).addChunk(RecordCodec.decodeChunk(value));
             case WatermarkKey k -> {
                 watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
                 WatermarkSignal.moved();
@@ -195,68 +191,20 @@ final class ShardContents {
         if (shard == null || shard.library() == null) {
             return 0;
         }
-        if (q.filterJson() == null) {
-            return shard.chunkCount();
-        }
-        ChunkFilter filter = filterOf(q.libraryId(), q.filterJson());
-        long count = 0;
-        for (Map.Entry<String, NavigableSet<String>> document : shard.documents().entrySet()) {
-            for (String chunkId : document.getValue()) {
-                if (filter.matches(new ChunkRef(document.getKey(), chunkId))) {
-                    count++;
-                }
-            }
-        }
-        return count;
+        return q.filterJson() == null ? shard.chunkCount() : shard.fields().matches(ShardSearch.filter(q.filterJson(), shard.library())).getCardinality();
     }
-
-    private ChunkFilter filterOf(final String libraryId, final String filterJson) {
-        return ChunkFilter.of(filterJson, ref -> chunk(libraryId, ref.documentId(), ref.chunkId()),
-                documentId -> {
-                    DocumentRecord document = document(libraryId, documentId);
-                    return document == null ? null : document.metadataJson();
-                });
-    }
-
-    /** Extra index hits a k-NN query asks for, to stand in for chunks deleted meanwhile. */
-    static final int DELETED_MARGIN = 4;
 
     private ShardQuery.KnnAnswer knn(final ShardQuery.Knn q) {
         LibraryShard shard = libraries.get(q.libraryId());
         VectorIndex<ChunkRef> index = shard == null ? null : shard.index();
         if (index == null || index.dimension() != q.vector().length) {
-            return new ShardQuery.KnnAnswer(List.of(), "flat"); // none yet, or mid-change of dimension
+            return ShardSearch.empty(); // none yet, or mid-change of dimension
         }
-        ChunkFilter filter = q.filterJson() == null ? null : filterOf(q.libraryId(), q.filterJson());
-        boolean exact = q.params().exact() || !index.isTrained();
-        List<ScoredChunk> out = knn(q, index, q.params(), filter);
-        if (filter != null && out.size() < q.k() && !exact) {
-            // The index looked at part of the library: the matches it missed may be there still.
-            // A filtered search never answers fewer than k while the shard has k matching chunks.
-            out = knn(q, index, SearchParams.EXACT, filter);
-            exact = true;
-        }
-        return new ShardQuery.KnnAnswer(out, exact ? "flat" : index.kind());
+        return new ShardSearch(shard, ref -> chunk(q.libraryId(), ref.documentId(), ref.chunkId()), documentId -> {
+            DocumentRecord document = document(q.libraryId(), documentId);
+            return document == null ? null : document.metadataJson();
+        }).answer(q, index);
     }
-
-    private List<ScoredChunk> knn(final ShardQuery.Knn q, final VectorIndex<ChunkRef> index, final SearchParams params,
-                                  final ChunkFilter filter) {
-        List<ScoredChunk> out = new ArrayList<>(Math.max(0, q.k()));
-        // A few more than k: a chunk deleted between the index scan and the record read below is
-        // skipped, and the answer should still hold k chunks when the shard has them.
-        for (Hit<ChunkRef> hit : index.search(q.vector(), q.k() + DELETED_MARGIN, params, filter)) {
-            if (out.size() == q.k()) {
-                break;
-            }
-            ChunkRecord chunk = filter == null ? chunk(q.libraryId(), hit.key().documentId(), hit.key().chunkId())
-                    : filter.recordOf(hit.key());
-            if (chunk != null) { // null: deleted between the scan and this read
-                out.add(new ScoredChunk(chunk, hit.score()));
-            }
-        }
-        return out;
-    }
-
 
     private static LibraryStats stats(final LibraryShard shard) {
         return new LibraryStats(shard.library(), shard.documentCount(), shard.chunkCount());

@@ -1,10 +1,12 @@
 package io.vectorstream.store;
 
 import io.vectorstream.index.IndexStats;
+import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,28 +31,53 @@ public sealed interface ShardQuery<R> extends Query<R> {
 
     /** A search hit. */
     record ScoredChunk(ChunkRecord chunk, float score) {
+
+        /**
+         * Best first by the metric (cosine and dot: higher is closer; l2 distance: lower is), equal
+         * scores in the order of document and chunk id: the same hits give the same list whichever
+         * instance or shard orders them.
+         */
+        public static Comparator<ScoredChunk> order(final Metric metric) {
+            Comparator<ScoredChunk> byScore = Comparator.comparingDouble(ScoredChunk::score);
+            return (metric == Metric.L2 ? byScore : byScore.reversed())
+                    .thenComparing(hit -> hit.chunk().documentId())
+                    .thenComparing(hit -> hit.chunk().id());
+        }
     }
 
     /**
-     * A shard's search answer.
+     * A shard's search answer (or several merged).
      *
-     * @param index what answered: the library's index kind, or {@code flat} when the search was exact
+     * @param index      what answered: the library's index kind, or {@code flat} when the search was exact
+     * @param strategy   how: {@code exact} or {@code index} without a filter; with one,
+     *                   {@code exact-matches} (every match scored) or {@code index-filtered} (the index
+     *                   searched with the filter); merged answers join theirs with {@code +}
+     * @param exhaustive whether every chunk that could be a result was considered
      */
-    record KnnAnswer(List<ScoredChunk> hits, String index) {
+    record KnnAnswer(List<ScoredChunk> hits, String index, String strategy, boolean exhaustive) {
     }
 
     /**
-     * The {@code k} chunks of a library closest to {@code vector} that match the filter, best first.
+     * The {@code k} chunks of a library closest to {@code vector} that match the filter, best first;
+     * or, grouped, the {@code k} documents with the closest chunks, each with its {@code groupSize}
+     * best (a group's hits one after the other, groups best first; a document lives in one shard).
      *
      * @param filterJson a filter ({@link io.vectorstream.schema.filter.FilterParser}) as JSON, checked
      *                   by the caller; null: every chunk
+     * @param groupSize  chunks per document when grouped by document; 0: not grouped
      */
-    record Knn(String libraryId, float[] vector, int k, SearchParams params, String filterJson)
+    record Knn(String libraryId, float[] vector, int k, SearchParams params, String filterJson, int groupSize)
             implements ShardQuery<KnnAnswer> {
 
         /** Without a filter. */
         public Knn(final String libraryId, final float[] vector, final int k, final SearchParams params) {
-            this(libraryId, vector, k, params, null);
+            this(libraryId, vector, k, params, null, 0);
+        }
+
+        /** Not grouped. */
+        public Knn(final String libraryId, final float[] vector, final int k, final SearchParams params,
+                   final String filterJson) {
+            this(libraryId, vector, k, params, filterJson, 0);
         }
     }
 

@@ -22,6 +22,7 @@ import io.vectorstream.schema.Limits;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.VectorRules;
 import io.vectorstream.schema.Violation;
+import io.vectorstream.schema.filter.MetadataSchema;
 import io.vectorstream.store.IndexSpecs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -125,7 +126,8 @@ public final class EventTranslator {
             return null;
         }
         LibraryRecord library = libraries.apply(chunk.libraryId());
-        if (library == null || limits.metadataViolation(Limits.utf8Length(chunk.metadataJson()), "") != null
+        if (library == null || library.metadataSchemaJson() != null // the general path checks the metadata's types
+                || limits.metadataViolation(Limits.utf8Length(chunk.metadataJson()), "") != null
                 || (chunk.text() != null && limits.textViolation(chunk.text(), "") != null)) {
             return null;
         }
@@ -305,7 +307,9 @@ public final class EventTranslator {
             return new Rejected(indexProblem.message(), indexProblem.field("payload.index"));
         }
         LibraryRecord record = new LibraryRecord(event.libraryId(), body.name(), json(body.metadata()),
-                dimension, body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time, body.model());
+                dimension, body.metric(), Json.MAPPER.writeValueAsString(index), offset, time, time, body.model(),
+                body.metadataSchema() == null || body.metadataSchema().isEmpty() ? null
+                        : Json.MAPPER.writeValueAsString(body.metadataSchema()));
         return accept(new ShardRecord(new RecordKey.LibraryKey(event.libraryId()), RecordCodec.encode(record)));
     }
 
@@ -352,8 +356,14 @@ public final class EventTranslator {
                                            final long time) throws VectorRules.InvalidVector, JsonProcessingException {
         float[][] vectors = new float[bodies.size()][];
         List<Integer> toEmbed = new ArrayList<>();
+        MetadataSchema schema = library.metadataSchema();
         for (int i = 0; i < bodies.size(); i++) {
             ChunkBody body = bodies.get(i);
+            Violation wrongType = schema.isEmpty() || body.metadata() == null ? null
+                    : schema.violation(Json.MAPPER.valueToTree(body.metadata()), paths.get(i) + ".metadata");
+            if (wrongType != null) {
+                throw new VectorRules.InvalidVector(wrongType.message(), wrongType.field()); // before any embedding
+            }
             if (body.embedding() != null) {
                 vectors[i] = VectorRules.checked(library.dimension(), library.metric(), body.embedding(), paths.get(i) + ".embedding");
             } else if (library.model() == null) {

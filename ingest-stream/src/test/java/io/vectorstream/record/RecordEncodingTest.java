@@ -101,8 +101,13 @@ class RecordEncodingTest {
         LibraryRecord withModel = new LibraryRecord("l", "Name", "{}", 384, Metric.COSINE, "{\"kind\":\"flat\"}", 5,
                 10, 20, "all-minilm-l6-v2");
         assertEquals(withModel, RecordCodec.decodeLibrary(RecordCodec.encode(withModel)));
-        // A library written before models existed (no trailing field) still decodes, without one.
+        LibraryRecord typed = new LibraryRecord("l", "Name", "{}", 384, Metric.COSINE, "{\"kind\":\"flat\"}", 5,
+                10, 20, null, "{\"year\":\"number\"}");
+        assertEquals(typed, RecordCodec.decodeLibrary(RecordCodec.encode(typed)));
+        // A library written before models (or metadata schemas) existed, without the trailing
+        // fields, still decodes, without them.
         byte[] encoded = RecordCodec.encode(library);
+        assertEquals(library, RecordCodec.decodeLibrary(Arrays.copyOf(encoded, encoded.length - 2 * Integer.BYTES)));
         assertEquals(library, RecordCodec.decodeLibrary(Arrays.copyOf(encoded, encoded.length - Integer.BYTES)));
 
         DocumentRecord document = new DocumentRecord("l", "d", "{}", 6, 11, 21);

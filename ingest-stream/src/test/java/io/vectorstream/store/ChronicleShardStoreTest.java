@@ -448,6 +448,35 @@ class ChronicleShardStoreTest {
     }
 
     @Test
+    void filtersCountTheSameAfterAReopenWhateverOrderTheRecordsAreReadIn() throws Exception {
+        File dir = Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = open(dir);
+        putLibrary(store, "lib", 2);
+        for (int d = 0; d < 20; d++) {
+            store.put(Bytes.wrap(new RecordKey.DocumentKey("lib", "d" + d).encode()), RecordCodec.encode(
+                    new DocumentRecord("lib", "d" + d, "{\"lang\": \"" + (d % 4 == 0 ? "en" : "de") + "\"}", 0, 0, 0)));
+            for (int c = 0; c < 15; c++) {
+                store.put(Bytes.wrap(new RecordKey.ChunkKey("lib", "d" + d, "c" + c).encode()), RecordCodec.encode(
+                        new ChunkRecord("lib", "d" + d, "c" + c, "t", new float[] {c, 1}, "{\"c\": " + c + "}", 0, 0, 0)));
+            }
+        }
+        // A rewrite, a delete and a document whose metadata changed.
+        store.put(Bytes.wrap(new RecordKey.ChunkKey("lib", "d0", "c0").encode()), RecordCodec.encode(
+                new ChunkRecord("lib", "d0", "c0", "t", new float[] {0, 1}, "{\"c\": 99}", 1, 0, 0)));
+        store.delete(Bytes.wrap(new RecordKey.ChunkKey("lib", "d4", "c1").encode()));
+        store.put(Bytes.wrap(new RecordKey.DocumentKey("lib", "d1").encode()), RecordCodec.encode(
+                new DocumentRecord("lib", "d1", "{\"lang\": \"en\"}", 1, 0, 0)));
+        List<String> filters = List.of("{\"document.lang\": \"en\"}", "{\"c\": {\"$lt\": 2}}",
+                "{\"c\": 99}", "{\"$and\": [{\"document.lang\": \"en\"}, {\"c\": {\"$gte\": 1}}]}");
+        List<Long> before = filters.stream().map(f -> query(store, new ShardQuery.Count("lib", f))).toList();
+        assertEquals(List.of(6L * 15 - 1, 2L * 20 - 2, 1L, 6L * 14 + 1 - 1), before);
+        store.close();
+        ChronicleShardStore reopened = open(dir);
+        assertEquals(before, filters.stream().map(f -> query(reopened, new ShardQuery.Count("lib", f))).toList());
+        reopened.close();
+    }
+
+    @Test
     void chunksRestoredBeforeTheirLibraryAreIndexedWhenItArrives() throws Exception {
         // A compacted changelog may replay a library's only surviving record after its chunks.
         ChronicleShardStore store = open(Directories.temporary("shard-store").toFile());

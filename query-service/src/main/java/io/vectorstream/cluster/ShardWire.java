@@ -35,7 +35,7 @@ import java.util.TreeMap;
  */
 public final class ShardWire {
 
-    static final byte FORMAT = 2;
+    static final byte FORMAT = 3;
     /** Larger counts in a body are damage, not data: no query asks for more. */
     private static final int MAX_COUNT = 1 << 20;
 
@@ -119,6 +119,7 @@ public final class ShardWire {
                 out.writeInt(q.params().probes());
                 out.writeBoolean(q.params().exact());
                 writeNullable(out, q.filterJson());
+                out.writeInt(q.groupSize());
             }
             case ShardQuery.IndexReport q -> {
                 out.writeByte(2);
@@ -170,7 +171,7 @@ public final class ShardWire {
         int tag = in.readByte();
         return switch (tag) {
             case 1 -> new ShardQuery.Knn(readString(in), readFloats(in), in.readInt(),
-                    new SearchParams(in.readInt(), in.readInt(), in.readBoolean()), readNullable(in));
+                    new SearchParams(in.readInt(), in.readInt(), in.readBoolean()), readNullable(in), in.readInt());
             case 2 -> new ShardQuery.IndexReport(readString(in));
             case 3 -> new ShardQuery.GetLibrary(readString(in));
             case 4 -> new ShardQuery.ListLibraries(readNullable(in), in.readInt());
@@ -198,6 +199,8 @@ public final class ShardWire {
                     out.writeFloat(hit.score());
                 }
                 writeString(out, answer.index());
+                writeString(out, answer.strategy());
+                out.writeBoolean(answer.exhaustive());
             }
             case ShardQuery.IndexReport q -> writeOptional(out, (Optional<IndexStats>) result, ShardWire::writeStats);
             case ShardQuery.GetLibrary q -> writeOptional(out, (Optional<LibraryStats>) result, ShardWire::writeLibrary);
@@ -229,7 +232,7 @@ public final class ShardWire {
                 for (int i = 0; i < hits; i++) {
                     list.add(new ScoredChunk(RecordCodec.decodeChunk(readBytes(in)), in.readFloat()));
                 }
-                yield new KnnAnswer(list, readString(in));
+                yield new KnnAnswer(list, readString(in), readString(in), in.readBoolean());
             }
             case ShardQuery.IndexReport q -> readOptional(in, ShardWire::readStats);
             case ShardQuery.GetLibrary q -> readOptional(in, ShardWire::readLibrary);

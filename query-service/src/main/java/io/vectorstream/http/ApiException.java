@@ -79,6 +79,19 @@ public final class ApiException extends RuntimeException {
         return closesConnection;
     }
 
+    /**
+     * This error as one part of a request ({@code searches[3]} of a batch) names it: the field
+     * below that path, the message starting with it.
+     */
+    public ApiException within(final String path) {
+        String message = field != null && getMessage().startsWith(field) ? path + "." + getMessage()
+                : path + ": " + getMessage();
+        ApiException within = new ApiException(status, code, message, field == null ? path : path + "." + field,
+                closesConnection);
+        within.setStackTrace(getStackTrace());
+        return within;
+    }
+
     public int status() {
         return status;
     }

@@ -1,20 +1,24 @@
 package io.vectorstream.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator.Schema;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Page;
+import io.vectorstream.service.Refusal;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
 import io.vectorstream.service.WriteService;
-import io.vectorstream.index.SearchParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 /** {@code /v1/libraries}: create, list, read, update, delete libraries, and search one. */
 final class LibraryResource implements HttpService {
@@ -25,12 +29,12 @@ final class LibraryResource implements HttpService {
     private final ShardReader reader;
     private final WriteService writes;
     private final WriteResponder responder;
-    private final EmbeddingService embeddings;
+    private final Searches searches;
 
     LibraryResource(final ShardReader reader, final WriteService writes, final EmbeddingService embeddings) {
         this.reader = reader;
         this.writes = writes;
-        this.embeddings = embeddings;
+        this.searches = new Searches(reader, embeddings);
         this.responder = new WriteResponder(reader);
     }
 
@@ -42,6 +46,7 @@ final class LibraryResource implements HttpService {
                 .patch("/{lib}", this::update)
                 .delete("/{lib}", this::delete)
                 .post("/{lib}/search", this::search)
+                .post("/{lib}/search/batch", this::searchBatch)
                 .post("/{lib}/count", this::count)
                 .post("/{lib}/index", this::buildIndex)
                 .get("/{lib}/index", this::indexReport);
@@ -85,33 +90,52 @@ final class LibraryResource implements HttpService {
         Requests.awaitToken(req, reader);
         long start = System.nanoTime();
         LibraryRecord library = reader.requireLibraryRecord(Requests.path(req, "lib"));
-        JsonNode like = body.get("like");
-        ChunkRecord example = like == null ? null : reader.chunk(library.id(), like.get("documentId").asText(),
-                like.get("chunkId").asText()).orElseThrow(() -> new ApiException(404, "not_found", "no chunk '"
-                + like.get("chunkId").asText() + "' in document '" + like.get("documentId").asText() + "'", "like"));
-        float[] vector = example != null ? example.vector()
-                : body.hasNonNull("text") ? embeddings.embedQuery(library, body.get("text").asText(), "text")
-                : Validation.requireVector(library, body.get("vector"), "vector");
-        int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
-        SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
-                body.path("exact").asBoolean(false));
-        long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();
-        String filter = Requests.filter(body.get("filter"));
-        // Search by example: one more, since the example itself is likely among the nearest.
-        ShardReader.SearchResult result = reader.search(library.id(), library.metric(), vector,
-                example == null ? k : k + 1, params, filter, body.path("allowPartial").asBoolean(true), maxLag);
-        if (example != null) {
-            result = result.without(example.documentId(), example.id(), k);
+        Responses.json(res, 200, searches.run(library, searches.prepare(library, body), start));
+    }
+
+    /**
+     * Up to 100 searches of one library, answered in order. Every search is checked (and its
+     * query embedded) before any runs: one that is wrong is the answer, naming its index
+     * ({@code searches[3].filter.year.$gte}).
+     */
+    private void searchBatch(final ServerRequest req, final ServerResponse res) {
+        JsonNode body = Requests.jsonBody(req);
+        Validation.requireValid(Schema.SEARCH_BATCH_REQUEST, body);
+        Requests.awaitToken(req, reader);
+        LibraryRecord library = reader.requireLibraryRecord(Requests.path(req, "lib"));
+        JsonNode asked = body.get("searches");
+        List<Searches.Prepared> prepared = new ArrayList<>(asked.size());
+        for (int i = 0; i < asked.size(); i++) {
+            int at = i;
+            prepared.add(naming(at, () -> searches.prepare(library, asked.get(at))));
         }
-        Responses.json(res, 200, Views.search(result, (System.nanoTime() - start) / 1e6));
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        ArrayNode responses = answer.putArray("responses");
+        for (int i = 0; i < prepared.size(); i++) {
+            Searches.Prepared search = prepared.get(i);
+            long start = System.nanoTime();
+            responses.add(naming(i, () -> searches.run(library, search, start)));
+        }
+        Responses.json(res, 200, answer);
+    }
+
+    /** What {@code work} returns; its error naming the search of the batch it is about. */
+    private static <T> T naming(final int search, final Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (Refusal refusal) {
+            throw ApiException.of(refusal).within("searches[" + search + "]");
+        } catch (ApiException e) {
+            throw e.within("searches[" + search + "]");
+        }
     }
 
     private void count(final ServerRequest req, final ServerResponse res) {
         JsonNode body = Requests.jsonBody(req);
         Validation.requireValid(Schema.COUNT_REQUEST, body);
         Requests.awaitToken(req, reader);
-        String lib = Requests.path(req, "lib");
-        long count = reader.count(lib, Requests.filter(body.get("filter")));
+        LibraryRecord library = reader.requireLibraryRecord(Requests.path(req, "lib"));
+        long count = reader.count(library.id(), Requests.filter(body.get("filter"), library.metadataSchema()));
         Responses.json(res, 200, Json.MAPPER.createObjectNode().put("count", count));
     }
 

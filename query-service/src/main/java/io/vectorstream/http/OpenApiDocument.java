@@ -59,6 +59,8 @@ public final class OpenApiDocument {
                     202, null, false, WRITE),
             new Operation("POST", "/v1/libraries/{lib}/search", "k nearest chunks to a vector or a text",
                     Schema.SEARCH_REQUEST, 200, Schema.SEARCH_RESPONSE, false, READ),
+            new Operation("POST", "/v1/libraries/{lib}/search/batch", "Up to 100 searches of a library in one call,"
+                    + " answered in order", Schema.SEARCH_BATCH_REQUEST, 200, Schema.SEARCH_BATCH_RESPONSE, false, READ),
             new Operation("POST", "/v1/libraries/{lib}/count", "The exact number of chunks that match a filter",
                     Schema.COUNT_REQUEST, 200, Schema.COUNT_RESPONSE, false, READ),
             new Operation("POST", "/v1/libraries/{lib}/index", "Rebuild (and for IVF retrain) the library's index",
@@ -125,10 +127,10 @@ public final class OpenApiDocument {
         for (Schema schema : Schema.values()) {
             // The event envelope is what Kafka producers write, not an HTTP body (README, "Events").
             if (!schema.resource().contains("#") && schema != Schema.EVENT) {
-                schemas.set(componentOf(schema.resource()), localised(read(schema.resource())));
+                schemas.set(componentOf(schema.resource()), localised(read(schema.resource()), schema.resource()));
             }
         }
-        schemas.set("common", localised(read("schemas/common.json")));
+        schemas.set("common", localised(read("schemas/common.json"), "common.json"));
         ObjectNode paths = doc.putObject("paths");
         for (Operation op : OPERATIONS) {
             ObjectNode path = paths.has(op.path()) ? (ObjectNode) paths.get(op.path()) : paths.putObject(op.path());
@@ -228,19 +230,20 @@ public final class OpenApiDocument {
 
     /**
      * A schema file as a component: without {@code $schema} and {@code $id}, its references to
-     * other files ({@code common.json#/$defs/id}, {@code page.json}) pointing into the document.
+     * other files ({@code common.json#/$defs/id}, {@code page.json}) and within itself
+     * ({@code #/$defs/hit}) pointing into the document.
      */
-    private static JsonNode localised(final JsonNode schema) {
+    private static JsonNode localised(final JsonNode schema, final String file) {
         JsonNode copy = schema.deepCopy();
         if (copy instanceof ObjectNode object) {
             object.remove("$schema");
             object.remove("$id");
         }
-        rewriteReferences(copy);
+        rewriteReferences(copy, file);
         return copy;
     }
 
-    private static void rewriteReferences(final JsonNode node) {
+    private static void rewriteReferences(final JsonNode node, final String self) {
         if (node instanceof ObjectNode object) {
             JsonNode ref = object.get("$ref");
             if (ref != null && ref.isTextual()) {
@@ -248,15 +251,14 @@ public final class OpenApiDocument {
                 int hash = target.indexOf('#');
                 String file = hash < 0 ? target : target.substring(0, hash);
                 String pointer = hash < 0 ? "" : target.substring(hash + 1);
-                if (!file.isEmpty()) {
-                    object.set("$ref", TextNode.valueOf("#/components/schemas/" + componentOf(file) + pointer));
-                }
+                object.set("$ref", TextNode.valueOf("#/components/schemas/" + componentOf(file.isEmpty() ? self : file)
+                        + pointer));
             }
             for (Iterator<JsonNode> children = object.elements(); children.hasNext();) {
-                rewriteReferences(children.next());
+                rewriteReferences(children.next(), self);
             }
         } else if (node instanceof ArrayNode array) {
-            array.forEach(OpenApiDocument::rewriteReferences);
+            array.forEach(child -> rewriteReferences(child, self));
         }
     }
 }

@@ -10,6 +10,7 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.schema.SchemaValidator;
 import io.vectorstream.schema.filter.FilterException;
 import io.vectorstream.schema.filter.FilterParser;
+import io.vectorstream.schema.filter.MetadataSchema;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.stream.ConsistencyToken;
 import java.io.IOException;
@@ -89,14 +90,16 @@ final class Requests {
     /**
      * A search's {@code filter}, checked, as compact JSON for the shards; null without one.
      *
+     * @param schema the library's metadata schema, whose declared fields the filter must compare
+     *               with values of their types
      * @throws ApiException 400 naming the path of what is wrong ({@code filter.$or[1].year.$gte})
      */
-    static String filter(final JsonNode filter) {
+    static String filter(final JsonNode filter, final MetadataSchema schema) {
         if (filter == null || filter.isNull()) {
             return null;
         }
         try {
-            FilterParser.parse(filter, "filter");
+            FilterParser.parse(filter, "filter", schema);
         } catch (FilterException e) {
             throw ApiException.badRequest("filter: " + e.getMessage(), e.path());
         }

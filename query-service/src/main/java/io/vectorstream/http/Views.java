@@ -12,6 +12,7 @@ import io.vectorstream.store.ShardQuery.LibraryStats;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.store.ShardQuery.ScoredChunk;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -32,6 +33,9 @@ public final class Views {
         node.set("index", Json.tree(r.indexJson()));
         if (r.model() != null) {
             node.put("model", r.model());
+        }
+        if (r.metadataSchemaJson() != null) {
+            node.set("metadataSchema", Json.tree(r.metadataSchemaJson()));
         }
         node.put("documentCount", stats.documentCount());
         node.put("chunkCount", stats.chunkCount());
@@ -114,9 +118,20 @@ public final class Views {
 
     public static ObjectNode search(final ShardReader.SearchResult result, final double tookMs) {
         ObjectNode node = Json.MAPPER.createObjectNode();
-        ArrayNode results = node.putArray("results");
-        result.answer().hits().forEach(hit -> results.add(searchHit(hit)));
+        if (result.grouped()) {
+            ArrayNode groups = node.putArray("groups");
+            for (List<ScoredChunk> group : result.groups()) {
+                ObjectNode g = groups.addObject().put("documentId", group.getFirst().chunk().documentId());
+                ArrayNode hits = g.putArray("hits");
+                group.forEach(hit -> hits.add(searchHit(hit)));
+            }
+        } else {
+            ArrayNode results = node.putArray("results");
+            result.answer().hits().forEach(hit -> results.add(searchHit(hit)));
+        }
         node.put("index", result.answer().index());
+        node.put("strategy", result.answer().strategy());
+        node.put("exhaustive", result.answer().exhaustive());
         node.put("tookMs", Math.round(tookMs * 1000) / 1000.0);
         node.put("partial", result.partial());
         result.answered().forEach(node.putArray("answeredShards")::add);

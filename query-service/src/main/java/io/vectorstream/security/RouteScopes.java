@@ -25,7 +25,8 @@ public final class RouteScopes {
             return Scope.READ;
         }
         if ("POST".equals(method) && ("/v1/embed".equals(path) || path.startsWith(LIBRARIES + "/")
-                && (path.endsWith("/search") || path.endsWith("/count")) && segments(path) == 4)) {
+                && ((path.endsWith("/search") || path.endsWith("/count")) && segments(path) == 4
+                || path.endsWith("/search/batch") && segments(path) == 5))) {
             return Scope.READ;
         }
         if (path.startsWith(LIBRARIES + "/") && path.contains("/documents")) {

@@ -7,7 +7,6 @@ import io.vectorstream.cluster.ReadOptions;
 import io.vectorstream.index.IndexStats;
 import io.vectorstream.metrics.LatencyBuckets;
 import io.vectorstream.index.Metric;
-import io.vectorstream.index.SearchParams;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.store.ShardQuery;
@@ -202,18 +201,19 @@ public final class ShardReader {
     }
 
     /**
-     * The k best chunks over the shards that answered, best first, what answered ({@code flat} when
-     * any shard searched exactly, for example an IVF shard not trained yet), and which shards did not.
+     * The k best chunks (grouped: documents) over the shards that answered, best first, what
+     * answered ({@code flat} when any shard searched exactly, for example an IVF shard not trained
+     * yet), and which shards did not.
      *
-     * @param allowPartial whether an answer without some shards is an answer (saying so) or a 503
+     * @param metric        the library's, by which the shards' answers are merged
+     * @param allowPartial  whether an answer without some shards is an answer (saying so) or a 503
      * @param maxLagOffsets -1: active shards only; otherwise a standby copy at most this many
      *                      records behind may answer for a shard whose active copy cannot
      */
-    public SearchResult search(final String libraryId, final Metric metric, final float[] vector, final int k,
-                               final SearchParams params, final String filterJson, final boolean allowPartial,
+    public SearchResult search(final ShardQuery.Knn query, final Metric metric, final boolean allowPartial,
                                final long maxLagOffsets) {
         long start = System.nanoTime();
-        ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(new ShardQuery.Knn(libraryId, vector, k, params, filterJson), null,
+        ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(query, null,
                 ReadOptions.fresh(deadline).withMaxLag(maxLagOffsets));
         if (!allowPartial) {
             complete(answers);
@@ -221,8 +221,11 @@ public final class ShardReader {
         if (answers.results().isEmpty()) {
             throw Refusal.unavailable("no shard answered: " + answers.why());
         }
-        SearchResult result = new SearchResult(SearchMerge.topK(answers.results().values(), metric, k),
-                new TreeSet<>(answers.results().keySet()), new TreeSet<>(answers.missing()), answers.why());
+        ShardQuery.KnnAnswer merged = query.groupSize() > 0
+                ? SearchMerge.topGroups(answers.results().values(), metric, query.k())
+                : SearchMerge.topK(answers.results().values(), metric, query.k());
+        SearchResult result = new SearchResult(merged, query.groupSize() > 0, new TreeSet<>(answers.results().keySet()),
+                new TreeSet<>(answers.missing()), answers.why());
         Timer.builder("vectorstream.search").description("Searches across the shards of every instance, by what"
                         + " answered: the index kind, or flat for an exact search")
                 .tag("index", result.answer().index()).tag("partial", Boolean.toString(result.partial()))
@@ -234,18 +237,32 @@ public final class ShardReader {
     /**
      * A search's answer.
      *
+     * @param grouped  whether the hits are groups of one document's, one after the other ({@link #groups})
      * @param answered the shards whose hits are merged
      * @param missing  the shards that did not answer (the answer is partial when there are any)
      * @param why      why they did not, or null
      */
-    public record SearchResult(ShardQuery.KnnAnswer answer, Set<Integer> answered, Set<Integer> missing, String why) {
+    public record SearchResult(ShardQuery.KnnAnswer answer, boolean grouped, Set<Integer> answered,
+                               Set<Integer> missing, String why) {
 
-        /** This answer without one chunk (a search by example leaves out the example), at most {@code k} hits. */
-        public SearchResult without(final String documentId, final String chunkId, final int k) {
-            List<ShardQuery.ScoredChunk> hits = answer.hits().stream()
+        /**
+         * This answer without one chunk (a search by example leaves out the example): at most
+         * {@code k} hits, or grouped, at most {@code k} groups of at most {@code groupSize}.
+         */
+        public SearchResult without(final String documentId, final String chunkId, final int k, final int groupSize) {
+            List<ShardQuery.ScoredChunk> kept = answer.hits().stream()
                     .filter(hit -> !(hit.chunk().documentId().equals(documentId) && hit.chunk().id().equals(chunkId)))
-                    .limit(k).toList();
-            return new SearchResult(new ShardQuery.KnnAnswer(hits, answer.index()), answered, missing, why);
+                    .toList();
+            List<ShardQuery.ScoredChunk> hits = grouped
+                    ? SearchMerge.groups(kept).stream().limit(k).flatMap(group -> group.stream().limit(groupSize)).toList()
+                    : kept.stream().limit(k).toList();
+            return new SearchResult(new ShardQuery.KnnAnswer(hits, answer.index(), answer.strategy(), answer.exhaustive()),
+                    grouped, answered, missing, why);
+        }
+
+        /** A grouped answer's groups: each one document's hits, best first. */
+        public List<List<ShardQuery.ScoredChunk>> groups() {
+            return SearchMerge.groups(answer.hits());
         }
 
         public boolean partial() {
@@ -269,7 +286,6 @@ public final class ShardReader {
      * shard (503 while one cannot answer: a count is never a part of one).
      */
     public long count(final String libraryId, final String filterJson) {
-        requireLibraryRecord(libraryId);
         return every(new ShardQuery.Count(libraryId, filterJson)).values().stream().mapToLong(Long::longValue).sum();
     }
 

@@ -65,13 +65,19 @@ public final class Validation {
     }
 
     /**
-     * Checks that a chunk body has what the library needs: a vector it can take, or text its
-     * model can embed.
+     * Checks that a chunk body has what the library needs: metadata of the types its
+     * {@code metadataSchema} declares, and a vector it can take or text its model can embed.
      *
      * @param prefix the chunk's path in the request ({@code chunks[3].}), or empty
      * @throws Refusal an invalid request naming the field
      */
     public static void requireChunkContent(final LibraryRecord library, final JsonNode chunk, final String prefix) {
+        if (library.metadataSchemaJson() != null) {
+            Violation wrongType = library.metadataSchema().violation(chunk.get("metadata"), prefix + "metadata");
+            if (wrongType != null) {
+                throw Refusal.badRequest(wrongType.field() + ": " + wrongType.message(), wrongType.field());
+            }
+        }
         if (chunk.hasNonNull("embedding")) {
             requireVector(library, chunk.get("embedding"), prefix + "embedding");
         } else if (library.model() == null) {

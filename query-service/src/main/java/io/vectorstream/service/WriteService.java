@@ -98,6 +98,10 @@ public final class WriteService {
         }
         payload.set("index", patch.hasNonNull("index") ? patch.get("index")
                 : IndexSpecs.tolerated(current.indexJson(), current.dimension()));
+        if (patch.has("metadataSchema") || current.metadataSchemaJson() != null) {
+            payload.set("metadataSchema", patch.has("metadataSchema") ? patch.get("metadataSchema")
+                    : Json.tree(current.metadataSchemaJson()));
+        }
         IndexSpec index = toLibrary(payload).index();
         Validation.requireIndex(index, current.dimension(), "index");
         Validation.requireIndexMemory(libraryId, Math.max(0, IndexSpecs.fixedBytes(index, current.dimension())

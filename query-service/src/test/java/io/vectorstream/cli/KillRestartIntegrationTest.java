@@ -49,6 +49,7 @@ class KillRestartIntegrationTest {
     private static final int DOCUMENTS = 40;
     private static final int BAD_EVERY = 2_000;
     private static final int DIMENSION = 8;
+    private static final int BUCKETS = 7;
 
     @Test
     void aServiceKilledWhileEventsArriveKeepsEveryChunkExactlyOnce() throws Exception {
@@ -82,6 +83,7 @@ class KillRestartIntegrationTest {
                 assertEveryChunkIsTheLatest(api, published);
                 assertEquals(published.vectors.size(), library.get("chunkCount").asInt(), library.toString());
                 assertEquals(DOCUMENTS, library.get("documentCount").asInt(), library.toString());
+                assertFilterCounts(api, published.buckets, BUCKETS);
                 second.stop(Duration.ofSeconds(60));
             }
             assertEquals(published.bad, deadLetterCount(bootstrap), "dead letters: only the bad events sent");
@@ -92,6 +94,8 @@ class KillRestartIntegrationTest {
     private static final class Published {
         final Map<String, float[]> vectors = new ConcurrentHashMap<>();
         final Map<String, Long> versions = new ConcurrentHashMap<>();
+        /** Each chunk's latest metadata field {@code bucket}: what a filter counts after the restart. */
+        final Map<String, Integer> buckets = new ConcurrentHashMap<>();
         final Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
         volatile int bad;
 
@@ -130,11 +134,12 @@ class KillRestartIntegrationTest {
                 vector[d] = random.nextFloat();
             }
             String json = """
-                    {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"%s","payload":{"text":"t%d","embedding":%s}}"""
-                    .formatted(n % DOCUMENTS, chunk, i, Arrays.toString(vector));
+                    {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"%s","payload":{"text":"t%d","embedding":%s,"metadata":{"bucket":%d}}}"""
+                    .formatted(n % DOCUMENTS, chunk, i, Arrays.toString(vector), i % BUCKETS);
             RecordMetadata meta = published.send(producer, "lib", json);
             published.vectors.put(chunk, vector);
             published.versions.put(chunk, meta.offset());
+            published.buckets.put(chunk, i % BUCKETS);
             if (i % 500 == 499) {
                 Pause.millis(50, "the service"); // spread the stream over a few seconds, so the kill lands in the middle of it
             }
@@ -167,6 +172,19 @@ class KillRestartIntegrationTest {
         missing.removeAll(seen);
         assertTrue(missing.isEmpty(), "missing chunks: " + missing.stream().map(id -> id + "@" + published.versions.get(id))
                 .toList());
+    }
+
+    /**
+     * The chunks whose latest metadata has each {@code bucket}, counted through the field index the
+     * restarted (or rebuilt) shards derived from their records.
+     */
+    static void assertFilterCounts(final ApiClient api, final Map<String, Integer> buckets, final int count) {
+        for (int bucket = 0; bucket < count; bucket++) {
+            int b = bucket;
+            long expected = buckets.values().stream().filter(v -> v == b).count();
+            JsonNode answer = api.post("/v1/libraries/lib/count", "{\"filter\": {\"bucket\": " + bucket + "}}").body();
+            assertEquals(expected, answer.path("count").asLong(), "chunks in bucket " + bucket + ": " + answer);
+        }
     }
 
     /** A read with the token of everything published, again while it is not applied yet (503). */

@@ -32,6 +32,7 @@ class RebuildKillIntegrationTest {
 
     private static final int CHUNKS = 30_000;
     private static final int DOCUMENTS = 30;
+    private static final int BUCKETS = 7;
     private static final int DIMENSION = 4;
 
     @Test
@@ -42,12 +43,13 @@ class RebuildKillIntegrationTest {
         String bootstrap = "127.0.0.1:" + kafkaPort;
         ApiClient api = new ApiClient(httpPort);
         Map<String, float[]> latest = new HashMap<>();
+        Map<String, Integer> buckets = new HashMap<>();
         try (CliProcess broker = CliProcess.broker(data, kafkaPort)) {
             broker.awaitReady(Duration.ofMinutes(1));
 
             try (CliProcess service = CliProcess.serve(bootstrap, data, httpPort)) {
                 service.awaitReady(Duration.ofMinutes(2));
-                publish(bootstrap, latest);
+                publish(bootstrap, latest, buckets);
                 service.awaitChunkCount(api, count -> count == latest.size(), Duration.ofMinutes(2));
                 service.stop(Duration.ofSeconds(60));
             }
@@ -80,6 +82,7 @@ class RebuildKillIntegrationTest {
                         assertTrue(Arrays.equals(latest.get(id), actual), id + " is not its latest version");
                     }
                 }
+                KillRestartIntegrationTest.assertFilterCounts(api, buckets, BUCKETS);
                 service.stop(Duration.ofSeconds(60));
             }
         }
@@ -90,8 +93,12 @@ class RebuildKillIntegrationTest {
                 data.resolve("service").toString(), "--model-dir", data.resolve("no-models").toString()));
     }
 
-    /** A library and 30,000 chunk events, a tenth of them rewriting earlier chunks; records the latest vectors. */
-    private static void publish(final String bootstrap, final Map<String, float[]> latest) {
+    /**
+     * A library and 30,000 chunk events, a tenth of them rewriting earlier chunks (with another
+     * metadata {@code bucket}); records the latest vectors and buckets.
+     */
+    private static void publish(final String bootstrap, final Map<String, float[]> latest,
+                                final Map<String, Integer> buckets) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
@@ -105,9 +112,10 @@ class RebuildKillIntegrationTest {
                 int n = i % 10 == 9 ? random.nextInt(i) : i;
                 float[] vector = {random.nextFloat(), random.nextFloat(), random.nextFloat(), random.nextFloat()};
                 latest.put("c" + n, vector);
+                buckets.put("c" + n, i % BUCKETS);
                 producer.send(new ProducerRecord<>("vectorstream.events", "lib", """
-                        {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"c%d","payload":{"embedding":%s}}"""
-                        .formatted(n % DOCUMENTS, n, Arrays.toString(vector))));
+                        {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"c%d","payload":{"embedding":%s,"metadata":{"bucket":%d}}}"""
+                        .formatted(n % DOCUMENTS, n, Arrays.toString(vector), i % BUCKETS)));
             }
         }
     }

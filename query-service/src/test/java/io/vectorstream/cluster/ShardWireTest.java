@@ -50,12 +50,12 @@ class ShardWireTest {
             assertEquals(-1, read.maxLagOffsets());
         }
         ShardQuery.Knn knn = new ShardQuery.Knn("lib", new float[] {0.5f, -1, 3}, 10, new SearchParams(4, 2, true),
-                "{\"year\":{\"$gte\":2020}}");
+                "{\"year\":{\"$gte\":2020}}", 3);
         PeerRequest<?> read = ShardWire.decodeRequest(ShardWire.encode(new PeerRequest<>(knn, Set.of(1), null, 0, 500)));
         ShardQuery.Knn back = (ShardQuery.Knn) read.query();
         assertArrayEquals(knn.vector(), back.vector());
-        assertEquals(List.of(knn.libraryId(), knn.k(), knn.params(), knn.filterJson()),
-                List.of(back.libraryId(), back.k(), back.params(), back.filterJson()));
+        assertEquals(List.of(knn.libraryId(), knn.k(), knn.params(), knn.filterJson(), knn.groupSize()),
+                List.of(back.libraryId(), back.k(), back.params(), back.filterJson(), back.groupSize()));
         assertEquals(null, read.token());
         assertEquals(500, read.maxLagOffsets());
     }
@@ -84,9 +84,11 @@ class ShardWireTest {
     @Test
     void searchHitsTravelWithoutTheirVectors() {
         ShardQuery.Knn knn = new ShardQuery.Knn("lib", new float[] {1, 0, 0}, 2, SearchParams.DEFAULT);
-        KnnAnswer answer = new KnnAnswer(List.of(new ScoredChunk(CHUNK, 0.25f)), "ivf");
+        KnnAnswer answer = new KnnAnswer(List.of(new ScoredChunk(CHUNK, 0.25f)), "ivf", "index-filtered", false);
         KnnAnswer read = roundTrip(knn, Map.of(2, answer)).results().get(2);
         assertEquals("ivf", read.index());
+        assertEquals("index-filtered", read.strategy());
+        assertEquals(false, read.exhaustive());
         assertEquals(0.25f, read.hits().getFirst().score());
         ChunkRecord hit = read.hits().getFirst().chunk();
         assertEquals(List.of(CHUNK.id(), CHUNK.text(), CHUNK.metadataJson()), List.of(hit.id(), hit.text(),

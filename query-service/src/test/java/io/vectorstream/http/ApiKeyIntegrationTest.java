@@ -133,7 +133,7 @@ class ApiKeyIntegrationTest {
             Map.entry("POST /v1/libraries", Scope.ADMIN), Map.entry("GET /v1/libraries", Scope.READ),
             Map.entry("GET " + LIB, Scope.READ), Map.entry("PATCH " + LIB, Scope.ADMIN),
             Map.entry("DELETE " + LIB, Scope.ADMIN), Map.entry("POST " + LIB + "/search", Scope.READ),
-            Map.entry("POST " + LIB + "/count", Scope.READ),
+            Map.entry("POST " + LIB + "/count", Scope.READ), Map.entry("POST " + LIB + "/search/batch", Scope.READ),
             Map.entry("POST " + LIB + "/index", Scope.ADMIN), Map.entry("GET " + LIB + "/index", Scope.READ),
             Map.entry("PUT " + DOCS + "/{doc}", Scope.WRITE), Map.entry("GET " + DOCS, Scope.READ),
             Map.entry("GET " + DOCS + "/{doc}", Scope.READ), Map.entry("DELETE " + DOCS + "/{doc}", Scope.WRITE),

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.cli.QueryService;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -83,6 +87,18 @@ class FilteredSearchIntegrationTest {
                 assertCount(api, lib, "{\"filter\": {\"tag\": \"rare\"}}", 6);
                 assertCount(api, lib, "{\"filter\": {\"n\": {\"$lt\": 40}}}", 40);
                 assertCount(api, lib, "{\"filter\": {\"document.lang\": \"en\", \"tag\": \"rare\"}}", rareInEnglish);
+                // How each searched: the few matches scored exactly; without a filter, the index.
+                JsonNode rare = api.post("/v1/libraries/" + lib + "/search", "{" + query
+                        + ", \"filter\": {\"tag\": \"rare\"}}").body();
+                assertEquals(List.of("exact-matches", true), List.of(rare.get("strategy").asText(),
+                        rare.get("exhaustive").asBoolean()), rare.toString());
+                JsonNode all = api.post("/v1/libraries/" + lib + "/search", "{" + query + "}").body();
+                assertEquals(kind.equals("flat") ? List.of("exact", true) : List.of("index", false),
+                        List.of(all.get("strategy").asText(), all.get("exhaustive").asBoolean()), all.toString());
+                // An approximate index may pick other documents than brute force: those search exactly.
+                String exactUnlessFlat = kind.equals("flat") ? "" : ", \"exact\": true";
+                assertGroups(api, lib, query, exactUnlessFlat, 3, 2);
+                assertGroups(api, lib, query, exactUnlessFlat + ", \"filter\": {\"n\": {\"$gte\": 300}}", 4, 3);
             }
             ApiClient.Response refused = api.post("/v1/libraries/filtered-flat/search",
                     "{\"vector\": [1, 0, 0, 0, 0, 0, 0, 0], \"filter\": {\"$or\": [{\"n\": 1}, {\"n\": {\"$between\": 1}}]}}");
@@ -113,7 +129,70 @@ class FilteredSearchIntegrationTest {
             assertEquals(400, badCount.status(), badCount.body().toString());
             assertEquals("filter.n", badCount.errorField());
             assertEquals(404, api.post("/v1/libraries/no-such/count", "{}").status());
+            assertBatch(api);
         }
+    }
+
+    /** A batch answers each search as the search alone does, in order; a wrong one is named by its index. */
+    private static void assertBatch(final ApiClient api) {
+        String batch = "/v1/libraries/filtered-flat/search/batch";
+        String vector = "\"vector\": [0.3, -0.2, 0.9, 0.1, -0.5, 0.4, 0.2, -0.1]";
+        List<String> searches = List.of("{" + vector + ", \"k\": 3}",
+                "{" + vector + ", \"k\": 4, \"filter\": {\"tag\": \"rare\"}}",
+                "{\"like\": {\"documentId\": \"d3\", \"chunkId\": \"c5\"}, \"k\": 2}",
+                "{" + vector + ", \"k\": 2, \"groupBy\": \"documentId\", \"groupSize\": 2}");
+        ApiClient.Response answer = api.post(batch, "{\"searches\": [" + String.join(", ", searches) + "]}");
+        assertEquals(200, answer.status(), answer.body().toString());
+        assertEquals(searches.size(), answer.body().get("responses").size());
+        for (int i = 0; i < searches.size(); i++) {
+            ObjectNode alone = (ObjectNode) api.post("/v1/libraries/filtered-flat/search", searches.get(i)).body();
+            ObjectNode inBatch = (ObjectNode) answer.body().get("responses").get(i);
+            alone.remove("tookMs");
+            inBatch.remove("tookMs");
+            assertEquals(alone, inBatch, "search " + i);
+        }
+        assertRefused(api, batch, "{\"searches\": [" + searches.getFirst() + ", {" + vector
+                + ", \"filter\": {\"n\": {\"$between\": 1}}}]}", 400, "searches[1].filter.n.$between");
+        assertRefused(api, batch, "{\"searches\": [" + searches.getFirst() + ", " + searches.getFirst() + ", {" + vector
+                + ", \"k\": 0}]}", 400, "searches[2].k");
+        assertRefused(api, batch, "{\"searches\": [{\"like\": {\"documentId\": \"d3\", \"chunkId\": \"none\"}}]}", 404,
+                "searches[0].like");
+        assertRefused(api, batch, "{\"searches\": [" + String.join(", ", Collections.nCopies(101,
+                searches.getFirst())) + "]}", 400, "searches");
+        assertRefused(api, batch, "{\"searches\": []}", 400, "searches");
+    }
+
+    private static void assertRefused(final ApiClient api, final String path, final String body, final int status,
+                                      final String field) {
+        ApiClient.Response refused = api.post(path, body);
+        assertEquals(status, refused.status(), refused.body().toString());
+        assertEquals(field, refused.errorField(), refused.body().toString());
+    }
+
+    /**
+     * Grouped by document: the best {@code groups} documents, each with its best {@code size}
+     * chunks, exactly as an exact search of every chunk, grouped here, gives them.
+     */
+    private static void assertGroups(final ApiClient api, final String lib, final String query, final String filter,
+                                     final int groups, final int size) {
+        JsonNode grouped = api.post("/v1/libraries/" + lib + "/search", "{" + query.replace("\"k\": 10", "\"k\": "
+                + groups) + filter + ", \"groupBy\": \"documentId\", \"groupSize\": " + size + "}").body();
+        JsonNode every = api.post("/v1/libraries/" + lib + "/search", "{" + query.replace("\"k\": 10", "\"k\": 1000")
+                + filter.replace(", \"exact\": true", "") + ", \"exact\": true}").body();
+        Map<String, List<String>> byDocument = new LinkedHashMap<>();
+        every.get("results").forEach(hit -> byDocument.computeIfAbsent(hit.path("documentId").asText(),
+                d -> new ArrayList<>()).add(hit.path("chunkId").asText()));
+        List<String> expected = new ArrayList<>();
+        byDocument.entrySet().stream().limit(groups).forEach(e -> expected.add(e.getKey() + ":"
+                + e.getValue().subList(0, Math.min(size, e.getValue().size()))));
+        List<String> actual = new ArrayList<>();
+        grouped.get("groups").forEach(group -> {
+            List<String> chunks = new ArrayList<>();
+            group.get("hits").forEach(hit -> chunks.add(hit.path("chunkId").asText()));
+            actual.add(group.get("documentId").asText() + ":" + chunks);
+        });
+        assertEquals(expected, actual, lib + " grouped" + filter + ": " + grouped);
+        assertTrue(grouped.path("results").isMissingNode(), grouped.toString());
     }
 
     private static void assertCount(final ApiClient api, final String lib, final String body, final long expected) {

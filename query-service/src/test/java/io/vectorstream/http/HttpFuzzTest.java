@@ -168,7 +168,7 @@ class HttpFuzzTest {
             "/v1/libraries/kept/documents/d/chunks", "/v1/libraries/kept/documents/d/chunks/a",
             "/v1/libraries/kept/index", "/v1/embed", "/v1/models", "/observe/health/ready", "/v1/libraries/fz",
             "/v1/libraries/fz/documents/x/chunks/y", "/v1/nope", "/", "/v1/cluster", "/internal/v1/shards",
-            "/v1/libraries/kept/count", "/observe/metrics", "/openapi");
+            "/v1/libraries/kept/count", "/observe/metrics", "/openapi", "/v1/libraries/kept/search/batch");
     private static final List<String> BODIES = List.of(
             "{\"vector\":[1,0,0],\"k\":3}", "{\"text\":\"hello\",\"k\":1}",
             "{\"vector\":[1,0,0],\"k\":2,\"allowPartial\":false,\"maxLagOffsets\":5}",
@@ -179,7 +179,10 @@ class HttpFuzzTest {
             "{\"vector\":[1,0,0],\"k\":3,\"filter\":{\"n\":{\"$gte\":1},\"$or\":[{\"tag\":\"a\"},"
                     + "{\"document.lang\":{\"$in\":[\"en\"]}}],\"$not\":{\"x\":{\"$exists\":true}}}}",
             "{\"like\":{\"documentId\":\"d\",\"chunkId\":\"a\"},\"k\":2,\"filter\":{\"n\":{\"$lt\":2}}}",
-            "{\"filter\":{\"createdAt\":{\"$gt\":\"2026-01-01T00:00:00Z\"},\"tags\":{\"$contains\":\"x\"}}}");
+            "{\"filter\":{\"createdAt\":{\"$gt\":\"2026-01-01T00:00:00Z\"},\"tags\":{\"$contains\":\"x\"}}}",
+            "{\"vector\":[1,0,0],\"k\":2,\"groupBy\":\"documentId\",\"groupSize\":2}",
+            "{\"searches\":[{\"vector\":[1,0,0],\"k\":1},{\"like\":{\"documentId\":\"d\",\"chunkId\":\"a\"},"
+                    + "\"groupBy\":\"documentId\"}]}");
     private static final List<String> VALUES = List.of("null", "-1", "0", "1e400", "-1e400", "\"\"", "\"x\"", "[]",
             "{}", "[[[[[[[[[[]]]]]]]]]]", "true", "9223372036854775808", "\"\\u0000\"", "\"\\ud800\"", "1.5",
             "\"" + "y".repeat(70_000) + "\"", "[" + "1,".repeat(5_000) + "1]", "\"AAAA\"", "\"../../etc\"");
@@ -225,7 +228,8 @@ class HttpFuzzTest {
 
     /** Writes go to other libraries than the one kept, or are searches or counts of it (which change nothing). */
     private static String writablePath(final Random random, final String path) {
-        if (path.startsWith("/v1/libraries/kept") && !path.endsWith("/search") && !path.endsWith("/count")) {
+        if (path.startsWith("/v1/libraries/kept") && !path.endsWith("/search") && !path.endsWith("/count")
+                && !path.endsWith("/search/batch")) {
             return path.replace("/kept", "/fz" + random.nextInt(20));
         }
         return path;

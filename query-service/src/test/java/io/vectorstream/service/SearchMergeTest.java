@@ -27,6 +27,19 @@ class SearchMergeTest {
     }
 
     @Test
+    void groupsMergeWholeByTheirBestHitAndStrategiesAndExhaustivenessAddUp() {
+        KnnAnswer a = new KnnAnswer(List.of(hit("d1", "a", 0.9f), hit("d1", "b", 0.2f), hit("d3", "e", 0.6f)),
+                "flat", "exact-matches", true);
+        KnnAnswer b = new KnnAnswer(List.of(hit("d2", "c", 0.7f), hit("d2", "d", 0.65f)), "ivf", "index-filtered", false);
+        KnnAnswer merged = SearchMerge.topGroups(List.of(b, a), Metric.COSINE, 2);
+        assertEquals(List.of("a", "b", "c", "d"), ids(merged));
+        assertEquals("exact-matches+index-filtered", merged.strategy());
+        assertEquals(false, merged.exhaustive());
+        assertEquals(List.of("e", "c", "d", "a", "b"), ids(SearchMerge.topGroups(List.of(a, b), Metric.L2, 3)));
+        assertEquals(true, SearchMerge.topK(List.of(a), Metric.COSINE, 1).exhaustive());
+    }
+
+    @Test
     void kLargerThanAllHitsGivesEveryHit() {
         KnnAnswer a = answer("flat", hit("d1", "a", 0.9f));
         KnnAnswer empty = answer("flat");
@@ -48,7 +61,7 @@ class SearchMergeTest {
     }
 
     private static KnnAnswer answer(final String index, final ScoredChunk... hits) {
-        return new KnnAnswer(List.of(hits), index);
+        return new KnnAnswer(List.of(hits), index, "index", false);
     }
 
     private static ScoredChunk hit(final String documentId, final String chunkId, final float score) {

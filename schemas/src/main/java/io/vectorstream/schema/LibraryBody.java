@@ -14,7 +14,8 @@ public record LibraryBody(
         Integer dimension,
         Metric metric,
         IndexSpec index,
-        String model) {
+        String model,
+        Map<String, String> metadataSchema) {
 
     /**
      * The same library with defaults filled in: cosine, flat index, empty metadata. (A library
@@ -22,6 +23,6 @@ public record LibraryBody(
      */
     public LibraryBody withDefaults() {
         return new LibraryBody(id, name, metadata == null ? Map.of() : metadata, dimension,
-                metric == null ? Metric.COSINE : metric, index == null ? IndexSpec.FLAT : index, model);
+                metric == null ? Metric.COSINE : metric, index == null ? IndexSpec.FLAT : index, model, metadataSchema);
     }
 }

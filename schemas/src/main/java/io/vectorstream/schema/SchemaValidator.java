@@ -30,6 +30,8 @@ public final class SchemaValidator {
         DOCUMENT("document.json"),
         CHUNK("chunk.json"),
         SEARCH_REQUEST("search-request.json"),
+        SEARCH_BATCH_REQUEST("search-batch-request.json"),
+        SEARCH_BATCH_RESPONSE("search-batch-response.json"),
         COUNT_REQUEST("count-request.json"),
         COUNT_RESPONSE("count-response.json"),
         LIBRARY_RESPONSE("library-response.json"),

@@ -98,6 +98,19 @@ public sealed interface Filter {
         }
     }
 
+    /**
+     * A metadata field declared {@code timestamp} ({@link MetadataSchema}) against an instant: its
+     * value, an RFC 3339 string, compares as the instant it names.
+     */
+    record CompareInstant(String field, Comparison op, Instant value) implements Filter {
+        @Override
+        public boolean test(final FilterTarget chunk) {
+            JsonNode actual = chunk.field(field);
+            Instant at = actual.isTextual() ? MetadataSchema.instant(actual.textValue()) : null;
+            return at != null && op.holds(at.compareTo(value));
+        }
+    }
+
     /** The field equals one of the values ({@code $nin} is a {@link Not} of it). */
     record In(String field, List<JsonNode> values) implements Filter {
         @Override

@@ -37,9 +37,6 @@ public final class FilterParser {
             "$gt", Filter.Comparison.GT, "$gte", Filter.Comparison.GTE, "$lt", Filter.Comparison.LT,
             "$lte", Filter.Comparison.LTE);
 
-    private FilterParser() {
-    }
-
     /**
      * The filter of {@code json} (null or missing: every chunk).
      *
@@ -47,13 +44,27 @@ public final class FilterParser {
      * @throws FilterException naming the path of what is wrong
      */
     public static Filter parse(final JsonNode json, final String path) {
+        return parse(json, path, MetadataSchema.NONE);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, String)}, with the chunk metadata fields {@code schema} declares
+     * checked against their types (a {@code timestamp} field compares as instants).
+     */
+    public static Filter parse(final JsonNode json, final String path, final MetadataSchema schema) {
         if (json == null || json.isMissingNode() || json.isNull()) {
             return Filter.ALL;
         }
-        return object(json, path, 1);
+        return new FilterParser(schema).object(json, path, 1);
     }
 
-    private static Filter object(final JsonNode json, final String path, final int depth) {
+    private final MetadataSchema schema;
+
+    private FilterParser(final MetadataSchema schema) {
+        this.schema = schema;
+    }
+
+    private Filter object(final JsonNode json, final String path, final int depth) {
         if (depth > MAX_DEPTH) {
             throw new FilterException(path, "filters nest deeper than " + MAX_DEPTH + " levels");
         }
@@ -93,7 +104,7 @@ public final class FilterParser {
         return all.size() == 1 ? all.getFirst() : new Filter.And(List.copyOf(all));
     }
 
-    private static Filter field(final String field, final JsonNode condition, final String path) {
+    private Filter field(final String field, final JsonNode condition, final String path) {
         if (field.isBlank() || field.equals(DOCUMENT_PREFIX.substring(0, DOCUMENT_PREFIX.length() - 1))
                 || field.equals(DOCUMENT_PREFIX)) {
             throw new FilterException(path, "names no field");
@@ -117,7 +128,14 @@ public final class FilterParser {
         return operator(field, "$eq", condition, path);
     }
 
-    private static Filter operator(final String field, final String op, final JsonNode operand, final String path) {
+    private Filter operator(final String field, final String op, final JsonNode operand, final String path) {
+        MetadataSchema.Type declared = TIMES.contains(field) || BUILT_INS.contains(field)
+                || field.startsWith(DOCUMENT_PREFIX) ? null : schema.type(field);
+        return declared != null ? declared(field, declared, op, operand, path) : untyped(field, op, operand, path);
+    }
+
+    /** An operator as the language has it, whatever types the field holds. */
+    private static Filter untyped(final String field, final String op, final JsonNode operand, final String path) {
         boolean time = TIMES.contains(field);
         switch (op) {
             case "$eq", "$ne", "$gt", "$gte", "$lt", "$lte" -> {
@@ -164,6 +182,64 @@ public final class FilterParser {
             }
             default -> throw new FilterException(path, "unknown operator " + op + " ($eq, $ne, $gt, $gte, $lt, $lte,"
                     + " $in, $nin, $exists, $contains)");
+        }
+    }
+
+    /** The built-in fields that are text. */
+    private static final Set<String> BUILT_INS = Set.of("id", "documentId");
+
+    /** An operator on a field the library's metadata schema declares: its operand checked against the type. */
+    private Filter declared(final String field, final MetadataSchema.Type type, final String op, final JsonNode operand,
+                            final String path) {
+        String declaredAs = field + " is declared " + type.wireName() + " in the library's metadataSchema";
+        boolean list = type == MetadataSchema.Type.STRING_LIST;
+        switch (op) {
+            case "$exists" -> {
+                return untyped(field, op, operand, path);
+            }
+            case "$contains" -> {
+                if (type != MetadataSchema.Type.STRING && !list) {
+                    throw new FilterException(path, declaredAs + ": $contains applies to string and string[] fields");
+                }
+                return untyped(field, op, operand, path);
+            }
+            case "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin" -> {
+                if (list) {
+                    throw new FilterException(path, declaredAs + ": filter it with $contains or $exists");
+                }
+                if (type == MetadataSchema.Type.TIMESTAMP) {
+                    if (op.equals("$in") || op.equals("$nin")) {
+                        throw new FilterException(path, declaredAs + ": it compares with $eq, $ne, $gt, $gte, $lt"
+                                + " and $lte");
+                    }
+                    Instant at = operand.isTextual() ? MetadataSchema.instant(operand.textValue()) : null;
+                    if (at == null) {
+                        throw new FilterException(path, declaredAs + ": compare it with an RFC 3339 time"
+                                + " (2026-12-07T10:00:00Z)");
+                    }
+                    Filter compare = new Filter.CompareInstant(field, COMPARISONS.getOrDefault(op, Filter.Comparison.EQ),
+                            at);
+                    return op.equals("$ne") ? new Filter.Not(compare) : compare;
+                }
+                if (operand.isArray()) {
+                    for (int i = 0; i < operand.size(); i++) {
+                        requireOfType(type, operand.get(i), path + "[" + i + "]", declaredAs);
+                    }
+                } else {
+                    requireOfType(type, operand, path, declaredAs);
+                }
+                return untyped(field, op, operand, path);
+            }
+            default -> {
+                return untyped(field, op, operand, path);
+            }
+        }
+    }
+
+    private static void requireOfType(final MetadataSchema.Type type, final JsonNode value, final String path,
+                                      final String declaredAs) {
+        if (!value.isNull() && !value.isContainerNode() && !type.admits(value)) {
+            throw new FilterException(path, declaredAs + ": compare it with " + type.described());
         }
     }
 
