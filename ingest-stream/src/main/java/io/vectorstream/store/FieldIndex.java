@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.PrimitiveIterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -54,17 +55,21 @@ public final class FieldIndex {
     private int freeCount;
     private int highWater;
 
-    /** Indexes a chunk that was written (new, or replacing its previous record). */
-    public void putChunk(final ChunkRecord chunk) {
-        ChunkRef ref = new ChunkRef(chunk.documentId(), chunk.id());
+    /**
+     * Indexes a chunk that was written (new, or replacing its previous record).
+     *
+     * @return the chunk's reference with its ordinal, to index its vector under
+     */
+    public ChunkRef putChunk(final ChunkRecord chunk) {
         lock.writeLock().lock();
         try {
-            Integer existing = ordinals.get(ref);
+            Integer existing = ordinals.get(new ChunkRef(chunk.documentId(), chunk.id()));
             int ordinal = existing != null ? existing : allocate();
             if (existing != null) {
                 unindex(chunkPostings, ordinal);
                 unindex(documentPostings, ordinal);
             }
+            ChunkRef ref = new ChunkRef(chunk.documentId(), chunk.id(), ordinal);
             refs[ordinal] = ref;
             createdAt[ordinal] = chunk.createdAt();
             updatedAt[ordinal] = chunk.updatedAt();
@@ -73,9 +78,33 @@ public final class FieldIndex {
                     documents.getOrDefault(chunk.documentId(), MissingNode.getInstance()));
             live.add(ordinal);
             ordinals.put(ref, ordinal);
+            return ref;
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** The reference of an indexed chunk with its ordinal (without one when the chunk is not indexed). */
+    public ChunkRef refOf(final String documentId, final String chunkId) {
+        ChunkRef ref = new ChunkRef(documentId, chunkId);
+        Integer ordinal = ordinals.get(ref);
+        return ordinal == null ? ref : new ChunkRef(documentId, chunkId, ordinal);
+    }
+
+    /** The ordinals of a bitmap, as the vector index takes them ({@link io.vectorstream.index.VectorIndex#searchAmongOrdinals}). */
+    public static PrimitiveIterator.OfInt ordinalsOf(final RoaringBitmap matches) {
+        PeekableIntIterator it = matches.getIntIterator();
+        return new PrimitiveIterator.OfInt() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public int nextInt() {
+                return it.next();
+            }
+        };
     }
 
     public void removeChunk(final ChunkRef ref) {
@@ -163,6 +192,9 @@ public final class FieldIndex {
 
     /** Whether the chunk is among {@code matches} (ordinals from {@link #matches}); no lock taken. */
     public boolean isAmong(final ChunkRef ref, final RoaringBitmap matches) {
+        if (ref.ordinal() >= 0) {
+            return matches.contains(ref.ordinal()); // the vector index's keys carry it
+        }
         Integer ordinal = ordinals.get(ref);
         return ordinal != null && matches.contains(ordinal);
     }

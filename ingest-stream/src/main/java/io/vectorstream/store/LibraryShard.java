@@ -167,7 +167,7 @@ final class LibraryShard {
         chunkIdsByDocument.forEach((documentId, chunkIds) -> chunkIds.forEach(chunkId -> {
             float[] vector = vectors.apply(documentId, chunkId);
             if (vector != null && vector.length == record.dimension()) {
-                fresh.put(new ChunkRef(documentId, chunkId), vector);
+                fresh.put(fields.refOf(documentId, chunkId), vector);
             }
         }));
         if (!loading) {
@@ -344,17 +344,17 @@ final class LibraryShard {
         String chunkId = chunk.id();
         float[] vector = chunk.vector();
         chunkIdsOf(documentId).add(chunkId);
-        fields.putChunk(chunk);
+        ChunkRef ref = fields.putChunk(chunk);
         VectorIndex<ChunkRef> current = index;
         if (current != null && vector.length == current.dimension()) {
             if (keptTraining != null && !loading) {
                 adoptKeptTraining(current); // before the new vector, which then goes to its nearest kept centroid
             }
-            current.put(new ChunkRef(documentId, chunkId), vector);
+            current.put(ref, vector);
             if (rebuilding == null) {
                 keepTrainingIfNew(library, current); // an insert may have (re)trained it
             } else {
-                rebuilding.put(new ChunkRef(documentId, chunkId), vector);
+                rebuilding.put(ref, vector);
                 swapInRebuiltIfReady();
             }
             account();

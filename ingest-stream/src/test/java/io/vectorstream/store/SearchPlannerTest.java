@@ -58,11 +58,10 @@ class SearchPlannerTest {
         Random random = new Random(13);
         index.beginBulkLoad();
         for (int i = 0; i < SIZE; i++) {
-            ChunkRef ref = new ChunkRef("d" + i / 10, "c" + i);
+            ChunkRef ref = fields.putChunk(new ChunkRecord("lib", "d" + i / 10, "c" + i, "", vectors[i],
+                    "{\"r\": " + random.nextInt(RANGE) + "}", 1, 0, 0));
             index.put(ref, vectors[i]);
             truth.put(ref, vectors[i]);
-            fields.putChunk(new ChunkRecord("lib", ref.documentId(), ref.chunkId(), "", vectors[i],
-                    "{\"r\": " + random.nextInt(RANGE) + "}", 1, 0, 0));
         }
         index.endBulkLoad(false);
         assertTrue(index.isTrained());
@@ -101,10 +100,8 @@ class SearchPlannerTest {
         VectorIndex<ChunkRef> index = IndexFactory.create(kind, DIMENSION, metric, params);
         FieldIndex fields = new FieldIndex();
         for (int i = 0; i < SIZE; i++) {
-            ChunkRef ref = new ChunkRef("d", "c" + i);
-            index.put(ref, vectors[i]);
-            fields.putChunk(new ChunkRecord("lib", "d", ref.chunkId(), "", vectors[i], "{\"even\": " + (i % 2 == 0)
-                    + ", \"i\": " + i + "}", 1, 0, 0));
+            index.put(fields.putChunk(new ChunkRecord("lib", "d", "c" + i, "", vectors[i], "{\"even\": " + (i % 2 == 0)
+                    + ", \"i\": " + i + "}", 1, 0, 0)), vectors[i]);
         }
         float[] query = data.vectors(1, 3)[0];
         SearchPlanner.Found half = SearchPlanner.search(index, fields,

@@ -3,6 +3,7 @@ package io.vectorstream.index;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.PrimitiveIterator;
 import java.util.Set;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
@@ -66,6 +67,19 @@ abstract class BaseIndex<K> implements VectorIndex<K> {
         slotStore().scoreKeysInto(lock, metric, metric == Metric.COSINE ? Similarity.normalized(query) : query,
                 keys, top);
         return top.drainBestFirst(metric); // each key once: no duplicates to drop
+    }
+
+    @Override
+    public final List<Hit<K>> searchAmongOrdinals(final float[] query, final int k,
+                                                  final PrimitiveIterator.OfInt ordinals) {
+        checkDimension(query);
+        if (k <= 0) {
+            return List.of();
+        }
+        TopK<K> top = new TopK<>(k);
+        slotStore().scoreOrdinalsInto(lock, metric, metric == Metric.COSINE ? Similarity.normalized(query) : query,
+                ordinals, top);
+        return top.drainBestFirst(metric);
     }
 
     /** Where the index keeps its vectors, under {@link #lock}. */

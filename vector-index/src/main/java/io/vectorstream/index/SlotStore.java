@@ -1,6 +1,7 @@
 package io.vectorstream.index;
 
 import java.util.Arrays;
+import java.util.PrimitiveIterator;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 
@@ -28,6 +29,8 @@ final class SlotStore<K> {
     private int size;
     private final KeySlotMap<K> slotOf = new KeySlotMap<>(this::keyAt);
     private int[] freeSlots = new int[16];
+    /** The slot of each {@link Ordinal} key by its ordinal; -1 where none is held. */
+    private int[] slotByOrdinal = new int[0];
     private int freeCount;
 
     SlotStore(final int dimension) {
@@ -52,6 +55,16 @@ final class SlotStore<K> {
             slotOf.put(key, slot); // after the key is in its slot: the map reads keys from there
             size++;
         }
+        if (key instanceof Ordinal o && o.ordinal() >= 0) {
+            if (o.ordinal() >= slotByOrdinal.length) {
+                // Copied and swapped whole: a reader under an optimistic stamp sees the old array or the new.
+                int[] grown = Arrays.copyOf(slotByOrdinal, Math.max(16, Math.max(o.ordinal() + 1,
+                        slotByOrdinal.length * 2)));
+                Arrays.fill(grown, slotByOrdinal.length, grown.length, -1);
+                slotByOrdinal = grown;
+            }
+            slotByOrdinal[o.ordinal()] = slot;
+        }
         // -1 - slot, not -slot: slot 0 must be told apart too.
         return existing >= 0 ? -1 - slot : slot;
     }
@@ -61,6 +74,10 @@ final class SlotStore<K> {
         int slot = slotOf.remove(key);
         if (slot < 0) {
             return -1;
+        }
+        if (keyAt(slot) instanceof Ordinal o && o.ordinal() >= 0 && o.ordinal() < slotByOrdinal.length
+                && slotByOrdinal[o.ordinal()] == slot) {
+            slotByOrdinal[o.ordinal()] = -1;
         }
         keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS] = null;
         if (freeCount == freeSlots.length) {
@@ -155,6 +172,41 @@ final class SlotStore<K> {
         scoreBlock(lock, metric, query, block, n, scores, top);
     }
 
+    /**
+     * As {@link #scoreKeysInto}, with the keys given by their ordinals ({@link Ordinal}): each
+     * one's slot is an array read.
+     */
+    @SuppressWarnings("unchecked")
+    void scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
+                           final PrimitiveIterator.OfInt ordinals, final TopK<K> top) {
+        int[] block = new int[KEY_BLOCK];
+        float[] scores = new float[KEY_BLOCK];
+        Object[] keys = new Object[KEY_BLOCK];
+        while (ordinals.hasNext()) {
+            int n = 0;
+            while (n < KEY_BLOCK && ordinals.hasNext()) {
+                block[n++] = ordinals.nextInt();
+            }
+            int count = n;
+            Optimistic.read(lock, () -> {
+                int[] slots = slotByOrdinal;
+                for (int i = 0; i < count; i++) {
+                    int ordinal = block[i];
+                    int slot = ordinal < slots.length ? slots[ordinal] : -1;
+                    keys[i] = slot < 0 ? null : keyAt(slot);
+                    scores[i] = keys[i] == null ? Float.NaN : score(metric, query, slot); // NaN: never kept
+                }
+                return count;
+            });
+            for (int i = 0; i < count; i++) {
+                if (keys[i] != null) {
+                    top.offer((K) keys[i], scores[i]);
+                    keys[i] = null;
+                }
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private void scoreBlock(final StampedLock lock, final Metric metric, final float[] query, final Object[] block,
                             final int n, final float[] scores, final TopK<K> top) {
@@ -172,7 +224,7 @@ final class SlotStore<K> {
     }
 
     long memoryBytes() {
-        long bytes = slotOf.memoryBytes();
+        long bytes = slotOf.memoryBytes() + (long) slotByOrdinal.length * Integer.BYTES;
         for (Object[] segment : keys) {
             bytes += (long) segment.length * (dimension * Float.BYTES + 8L);
         }

@@ -1,6 +1,7 @@
 package io.vectorstream.index;
 
 import java.util.List;
+import java.util.PrimitiveIterator;
 import java.util.function.Predicate;
 
 /**
@@ -45,6 +46,12 @@ public interface VectorIndex<K> {
      * matches, without the index's structure, every one of them considered.
      */
     List<Hit<K>> searchAmong(float[] query, int k, Iterable<? extends K> keys);
+
+    /**
+     * As {@link #searchAmong}, with the keys given by their {@link Ordinal ordinals}: each one's
+     * vector is found by an array read. Ordinals of no key held are skipped.
+     */
+    List<Hit<K>> searchAmongOrdinals(float[] query, int k, PrimitiveIterator.OfInt ordinals);
 
     /**
      * Starts loading many vectors at once (an index built from a shard's stored records): any

@@ -41,6 +41,44 @@ class SearchAmongTest {
         }
     }
 
+    /** A key with an ordinal, equal by its name alone. */
+    private record Named(String name, int ordinal) implements Ordinal {
+        @Override
+        public boolean equals(final Object other) {
+            return other instanceof Named that && name.equals(that.name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"flat", "ivf", "lsh"})
+    void keysGivenByTheirOrdinalsAreFoundAsTheKeysThemselves(final String kind) {
+        float[][] vectors = SyntheticData.forSize(2_000, 8, 3).vectors(2_000, 4);
+        Map<String, Number> params = kind.equals("ivf") ? Map.of("trainThreshold", 500) : Map.of();
+        VectorIndex<Named> index = IndexFactory.create(kind, 8, Metric.L2, params);
+        for (int i = 0; i < vectors.length; i++) {
+            index.put(new Named("k" + i, i), vectors[i]);
+        }
+        index.remove(new Named("k3", -1)); // removed by a key without its ordinal: the ordinal is freed too
+        index.put(new Named("k5", 5), vectors[6]); // rewritten in place
+        List<Named> keys = new ArrayList<>();
+        List<Integer> ordinals = new ArrayList<>();
+        for (int i = 1; i < vectors.length; i += 3) {
+            keys.add(new Named("k" + i, i));
+            ordinals.add(i);
+        }
+        ordinals.add(50_000); // past every ordinal held
+        float[] query = vectors[6];
+        List<Hit<Named>> byKey = index.searchAmong(query, 15, keys);
+        List<Hit<Named>> byOrdinal = index.searchAmongOrdinals(query, 15, ordinals.stream().mapToInt(i -> i).iterator());
+        assertEquals(byKey, byOrdinal, kind);
+        assertEquals(List.of(), index.searchAmongOrdinals(query, 5, List.of(3).stream().mapToInt(i -> i).iterator()));
+    }
+
     @Test
     void aFilterWidensTheSearchInProportionAndSelectivityIsAShare() {
         SearchParams tenth = SearchParams.DEFAULT.withSelectivity(0.1);
