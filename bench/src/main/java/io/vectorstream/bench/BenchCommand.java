@@ -43,8 +43,8 @@ final class BenchCommand {
                     + "|filter ...");
         }
         if ("filter".equals(args.getFirst())) {
-            filter(new Options(args.subList(1, args.size()), Set.of("generate", "index", "metric", "query-count", "seed",
-                    "spread"), Set.of("json")), out, progress);
+            filter(new Options(args.subList(1, args.size()), Set.of("generate", "base", "queries", "index", "metric",
+                    "query-count", "seed", "spread"), Set.of("json")), out, progress);
             return;
         }
         if ("cluster".equals(args.getFirst())) {
@@ -168,20 +168,33 @@ final class BenchCommand {
         if (!IndexFactory.KINDS.containsAll(kinds)) {
             throw new Options.UsageException("--index takes kinds of " + IndexFactory.KINDS + ", comma-separated");
         }
-        String[] size = options.get("generate", "200000,384").split(",");
-        String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");
-        int n = Integer.parseInt(size[0].trim());
-        int dimension = Integer.parseInt(size[1].trim());
-        long seed = Long.parseLong(options.get("seed", "7"));
-        SyntheticData data = new SyntheticData(dimension, Math.max(4, (int) Math.sqrt(n)), Double.parseDouble(spread[0]),
-                Double.parseDouble(spread[1]), seed);
-        progress.printf("generating %,d x %d vectors%n", n, dimension);
-        float[][] base = data.vectors(n, seed + 1);
-        float[][] queries = data.vectors(Integer.parseInt(options.get("query-count", "200")), seed + 2);
+        int queryCount = Integer.parseInt(options.get("query-count", "200"));
+        float[][] base;
+        float[][] queries;
+        if (options.get("base", null) != null) {
+            try {
+                base = VectorFiles.readFvecs(Path.of(options.get("base", null)), 0);
+                queries = VectorFiles.readFvecs(Path.of(options.require("queries")), queryCount);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            progress.printf("read %,d base vectors and %d queries%n", base.length, queries.length);
+        } else {
+            String[] size = options.get("generate", "200000,384").split(",");
+            String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");
+            int n = Integer.parseInt(size[0].trim());
+            int dimension = Integer.parseInt(size[1].trim());
+            long seed = Long.parseLong(options.get("seed", "7"));
+            SyntheticData data = new SyntheticData(dimension, Math.max(4, (int) Math.sqrt(n)),
+                    Double.parseDouble(spread[0]), Double.parseDouble(spread[1]), seed);
+            progress.printf("generating %,d x %d vectors%n", n, dimension);
+            base = data.vectors(n, seed + 1);
+            queries = data.vectors(queryCount, seed + 2);
+        }
         boolean json = options.flag("json");
         if (!json) {
-            out.printf("%-5s %-62s %8s %9s %9s %8s %8s %11s %9s  %s%n", "index", "filter", "matches", "q/s",
-                    "recall@10", "results", "x exact", "unfiltered", "exact q/s", "strategies");
+            out.printf("%-5s %-62s %8s %9s %9s %8s %8s %11s %9s %8s  %s%n", "index", "filter", "matches", "q/s",
+                    "recall@10", "results", "x exact", "unfiltered", "exact q/s", "eval us", "strategies");
         }
         FilterBenchmark.run(base, queries, Metric.fromWireName(options.get("metric", "cosine")), kinds, progress,
                 result -> {
@@ -199,12 +212,13 @@ final class BenchCommand {
                         node.put("exact_qps", round(result.exactQps(), 1));
                         node.put("x_exact", round(result.qps() / result.exactQps(), 2));
                         node.put("x_unfiltered", round(result.qps() / result.unfilteredQps(), 2));
+                        node.put("evaluation_us", round(result.evaluationMicros(), 1));
                         out.println(node);
                     } else {
-                        out.printf("%-5s %-62s %,8d %9.0f %9.3f %8.2f %8.1f %11.0f %9.1f  %s%n", result.index(),
+                        out.printf("%-5s %-62s %,8d %9.0f %9.3f %8.2f %8.1f %11.0f %9.1f %8.1f  %s%n", result.index(),
                                 result.filter(), result.matches(), result.qps(), result.recallAt10(),
                                 result.averageResults(), result.qps() / result.exactQps(), result.unfilteredQps(),
-                                result.exactQps(), result.strategies());
+                                result.exactQps(), result.evaluationMicros(), result.strategies());
                     }
                     out.flush();
                 });

@@ -13,7 +13,7 @@ import org.roaringbitmap.RoaringBitmap;
  * the filter's matches, which the {@link FieldIndex} knows before any vector is read:
  * <ul>
  *   <li>{@link Strategy#EXACT_MATCHES}: few match (or the index scans everything anyway and
- *       the matches are at most half of it): score exactly each match and nothing else;</li>
+ *       the matches are at most 30% of it): score exactly each match and nothing else;</li>
  *   <li>{@link Strategy#INDEX_FILTERED}: many match: the index searches with the matches as its
  *       allow-predicate, looking as much wider as the filter is selective (IVF probes more lists,
  *       LSH more buckets); when that still finds fewer than {@code min(k, matches)}, the matches
@@ -49,10 +49,11 @@ public final class SearchPlanner {
      */
     static final double INDEX_EXACT_SHARE = 0.15;
     /**
-     * An exact index's share up to which scoring the matches beats scanning all: a match is looked
-     * up by key before it is scored, about twice the cost of a scanned vector.
+     * An exact index's share up to which scoring the matches beats scanning all: a match, read
+     * where it lies rather than streamed, costs two to three scanned vectors (bench filter: at
+     * half of a flat shard, scoring the matches ran at 0.8x a whole scan; at a tenth, 3.2x).
      */
-    static final double SCAN_EXACT_SHARE = 0.5;
+    static final double SCAN_EXACT_SHARE = 0.3;
 
     /** A search's index hits and how they were found. */
     public record Found(List<Hit<ChunkRef>> hits, Strategy strategy, boolean exhaustive) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -46,6 +47,8 @@ class ClusterIntegrationTest {
     private static final int DOCUMENTS = 200;
     private static final int CHUNKS = 10_000;
     private static final int DIMENSION = 8;
+    /** Chunk c has metadata {@code m = c % BUCKETS}. */
+    private static final int BUCKETS = 10;
     private static final String SECRET = "cluster-test-secret";
     private static final Duration FULL_AGAIN_WITHIN = Duration.ofSeconds(30);
 
@@ -94,6 +97,7 @@ class ClusterIntegrationTest {
                     assertEquals(exact, ids(answer), "every instance answers with the exact top 10");
                 }
             }
+            assertFilteredAndGroupedThroughTheFanOut(apis, vectors, queries.getFirst());
 
             // A write through the first instance, read with its token through the third.
             float[] writtenVector = randomVector(random);
@@ -223,8 +227,8 @@ class ClusterIntegrationTest {
                 String chunk = "c" + c;
                 vectors.put(chunk, vector);
                 sent.add(producer.send(new ProducerRecord<>("vectorstream.events", "lib", """
-                        {"type":"chunk.upserted","libraryId":"lib","documentId":"%s","chunkId":"%s","payload":{"text":"t%d","embedding":%s}}"""
-                        .formatted(documentId(c % DOCUMENTS), chunk, c, Arrays.toString(vector)))));
+                        {"type":"chunk.upserted","libraryId":"lib","documentId":"%s","chunkId":"%s","payload":{"text":"t%d","embedding":%s,"metadata":{"m":%d}}}"""
+                        .formatted(documentId(c % DOCUMENTS), chunk, c, Arrays.toString(vector), c % BUCKETS))));
             }
             for (var future : sent) {
                 RecordMetadata meta = future.get();
@@ -305,6 +309,40 @@ class ClusterIntegrationTest {
         throw new AssertionError("no full answer within " + timeout + ": " + answer.body());
     }
 
+    /**
+     * A filter, a count and a grouped search answered through every instance (each asks its peers
+     * for the shards it does not hold) equal brute force over the chunks published.
+     */
+    private static void assertFilteredAndGroupedThroughTheFanOut(final List<ApiClient> apis,
+                                                                  final Map<String, float[]> vectors, final float[] query) {
+        Map<String, float[]> inBucket3 = new HashMap<>();
+        vectors.forEach((chunk, vector) -> {
+            if (Integer.parseInt(chunk.substring(1)) % BUCKETS == 3) {
+                inBucket3.put(chunk, vector);
+            }
+        });
+        List<String> exact = bruteForce(inBucket3, query, 10);
+        // The best 4 documents by their best chunk, each with its 2 best chunks.
+        Map<String, List<String>> byDocument = new LinkedHashMap<>();
+        bruteForce(vectors, query, vectors.size()).forEach(chunk -> byDocument.computeIfAbsent(
+                documentId(Integer.parseInt(chunk.substring(1)) % DOCUMENTS), d -> new ArrayList<>()).add(chunk));
+        List<String> groups = byDocument.entrySet().stream().limit(4)
+                .map(e -> e.getKey() + ":" + e.getValue().subList(0, 2)).toList();
+        for (ApiClient api : apis) {
+            JsonNode filtered = api.post("/v1/libraries/lib/search", "{\"vector\":" + Arrays.toString(query)
+                    + ",\"k\":10,\"filter\":{\"m\":3}}").body();
+            assertEquals(exact, ids(filtered), filtered.toString());
+            assertEquals(CHUNKS / BUCKETS, api.post("/v1/libraries/lib/count", "{\"filter\":{\"m\":3}}").body()
+                    .get("count").asInt());
+            JsonNode grouped = api.post("/v1/libraries/lib/search", "{\"vector\":" + Arrays.toString(query)
+                    + ",\"k\":4,\"groupBy\":\"documentId\",\"groupSize\":2}").body();
+            List<String> found = new ArrayList<>();
+            grouped.get("groups").forEach(group -> found.add(group.get("documentId").asText() + ":"
+                    + ids(group.get("hits"))));
+            assertEquals(groups, found, grouped.toString());
+        }
+    }
+
     private static List<String> bruteForce(final Map<String, float[]> vectors, final float[] query, final int k) {
         return vectors.entrySet().stream()
                 .sorted(Comparator.comparingDouble((Map.Entry<String, float[]> e) -> distance(e.getValue(), query)))
@@ -320,9 +358,10 @@ class ClusterIntegrationTest {
         return sum;
     }
 
+    /** The chunk ids of a search answer's results, or of a list of hits. */
     private static List<String> ids(final JsonNode answer) {
         List<String> ids = new ArrayList<>();
-        answer.get("results").forEach(hit -> ids.add(hit.get("chunkId").asText()));
+        (answer.isArray() ? answer : answer.get("results")).forEach(hit -> ids.add(hit.get("chunkId").asText()));
         return ids;
     }
 
