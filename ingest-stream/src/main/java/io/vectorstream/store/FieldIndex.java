@@ -54,6 +54,17 @@ public final class FieldIndex {
     private int[] free = new int[16];
     private int freeCount;
     private int highWater;
+    /** Values per block of a field's sorted values ({@link SortedPostings}). */
+    private final int blockSize;
+
+    public FieldIndex() {
+        this(64);
+    }
+
+    /** With sorted values in blocks of {@code blockSize} (tests make many blocks of few values). */
+    FieldIndex(final int blockSize) {
+        this.blockSize = blockSize;
+    }
 
     /**
      * Indexes a chunk that was written (new, or replacing its previous record).
@@ -301,7 +312,7 @@ public final class FieldIndex {
             if (prefix.isEmpty() && (isBuiltIn(name) || name.startsWith(FilterParser.DOCUMENT_PREFIX))) {
                 continue;
             }
-            postings.addAll(fields.computeIfAbsent(name, n -> new FieldValues()).add(ordinal, field.getValue()));
+            postings.addAll(fields.computeIfAbsent(name, n -> new FieldValues(blockSize)).add(ordinal, field.getValue()));
         }
         return postings;
     }

@@ -37,7 +37,8 @@ class FieldIndexTest {
         "\"yesterday\"", "5", "null"};
 
     private final Random random = new Random(20261207);
-    private final FieldIndex fields = new FieldIndex();
+    /** Blocks of two values: ranges cut blocks, cover blocks, and blocks split and vanish under churn. */
+    private final FieldIndex fields = new FieldIndex(2);
     private final Map<ChunkRef, ChunkRecord> chunks = new LinkedHashMap<>();
     private final Map<String, String> documents = new HashMap<>();
 
@@ -70,6 +71,34 @@ class FieldIndexTest {
                 "{\"published\": \"2026-05-28T22:26:40+02:00\"}", "{\"published\": {\"$gt\": \"2026-05-28T20:26:40Z\"}}",
                 "{\"published\": {\"$lte\": \"2026-05-28T20:26:39.999999Z\"}}")) {
             assertSame(FilterParser.parse(Json.tree(json), "filter", SCHEMA));
+        }
+    }
+
+    @Test
+    void rangesOverManyDistinctValuesAgreeWhileBlocksSplitAndEmpty() {
+        for (int round = 0; round < 5; round++) {
+            for (int i = 0; i < 400; i++) {
+                ChunkRef ref = new ChunkRef("d", "c" + random.nextInt(500));
+                if (random.nextInt(4) == 0) {
+                    chunks.remove(ref);
+                    fields.removeChunk(ref);
+                } else {
+                    // Values from -50 to 250 in quarters (as numbers, or as their text), some shared.
+                    String value = Double.toString(random.nextInt(1_200) / 4.0 - 50);
+                    ChunkRecord chunk = chunk("d", ref.chunkId(), "{\"n\": " + (random.nextInt(5) == 0 ? "\"" + value + "\""
+                            : value) + "}");
+                    chunks.put(ref, chunk);
+                    fields.putChunk(chunk);
+                }
+            }
+            for (int i = 0; i < 200; i++) {
+                String op = new String[] {"$gt", "$gte", "$lt", "$lte", "$eq", "$ne"}[random.nextInt(6)];
+                String bound = Double.toString(random.nextInt(1_400) / 4.0 - 100);
+                String operand = random.nextInt(5) == 0 ? "\"" + bound + "\"" : bound;
+                String json = random.nextBoolean() ? "{\"n\": {\"" + op + "\": " + operand + "}}"
+                        : "{\"n\": {\"$gte\": " + bound + ", \"$lt\": " + (Double.parseDouble(bound) + random.nextInt(200)) + "}}";
+                assertSame(FilterParser.parse(Json.tree(json), "filter"));
+            }
         }
     }
 

@@ -109,8 +109,8 @@ final class IvfSearcher<K> {
                                      final IvfLayout current, final int[] probe, final Predicate<? super K> allow) {
         TopK<Long> candidates = new TopK<>((int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
         float[] scores = new float[BLOCK_SLOTS];
-        Object[] keys = new Object[BLOCK_SLOTS];
-        int[] slots = new int[BLOCK_SLOTS];
+        int[] storeSlots = new int[BLOCK_SLOTS];
+        int[] entries = new int[BLOCK_SLOTS];
         float[] four = new float[4];
         // The list objects as this search found them: a candidate is (probe index, entry) in one of
         // these, which stays valid even if the index swaps in a compacted copy meanwhile.
@@ -127,7 +127,6 @@ final class IvfSearcher<K> {
                     byte[] codes = postings.codes;
                     float[] norms = postings.squaredNorms;
                     int[] entrySlots = postings.slots;
-                    Object[] entryKeys = allow == null ? null : keys;
                     int found = 0;
                     int entry = from;
                     // Four entries at a time (tombstones are scored too, and dropped): the query is
@@ -137,10 +136,8 @@ final class IvfSearcher<K> {
                         for (int j = 0; j < 4; j++) {
                             if (entrySlots[entry + j] != PostingList.TOMBSTONE) {
                                 scores[found] = four[j];
-                                if (entryKeys != null) {
-                                    entryKeys[found] = store.keyAt(entrySlots[entry + j]);
-                                }
-                                slots[found++] = entry + j;
+                                storeSlots[found] = entrySlots[entry + j];
+                                entries[found++] = entry + j;
                             }
                         }
                     }
@@ -148,21 +145,21 @@ final class IvfSearcher<K> {
                         if (entrySlots[entry] != PostingList.TOMBSTONE) {
                             scores[found] = ScalarQuantizer.score(prepared, codes, entry * dimension,
                                     norms == null ? 0f : norms[entry]);
-                            if (entryKeys != null) {
-                                entryKeys[found] = store.keyAt(entrySlots[entry]);
-                            }
-                            slots[found++] = entry;
+                            storeSlots[found] = entrySlots[entry];
+                            entries[found++] = entry;
                         }
                     }
                     return found;
                 });
                 for (int i = 0; i < n; i++) {
                     // A filter is applied here, to the codes' candidates, and not only to the few
-                    // re-ranked: else a selective filter leaves almost none of them.
-                    if (scores[i] > candidates.threshold() && (allow == null || accepts(allow, keys[i]))) {
-                        candidates.offer(pack(p, slots[i]), scores[i]);
+                    // re-ranked: else a selective filter leaves almost none of them. Only a candidate
+                    // that would be kept has its key read (a read outside the stamp: a slot reused
+                    // meanwhile can mislead the filter once, and the re-ranking reads it again).
+                    if (scores[i] > candidates.threshold()
+                            && (allow == null || accepts(allow, store.keyAt(storeSlots[i])))) {
+                        candidates.offer(pack(p, entries[i]), scores[i]);
                     }
-                    keys[i] = null;
                 }
             }
         }

@@ -36,8 +36,20 @@ class SearchAmongTest {
             float[] query = SyntheticData.forSize(3_000, 16, 5).vectors(1, 9)[0];
             List<Hit<Integer>> among = index.searchAmong(query, 10, keys);
             List<Hit<Integer>> exact = index.search(query, 10, SearchParams.EXACT, given::contains);
-            assertEquals(exact, among, kind + " " + metric);
+            assertSameHits(exact, among, kind + " " + metric);
             assertEquals(List.of(), index.searchAmong(query, 10, List.of(30, -1)));
+        }
+    }
+
+    /**
+     * The same keys in the same order with the same scores up to rounding: the Vector API's lane
+     * sum is ordered differently compiled than interpreted, so one vector's score can differ in its
+     * last bits between two calls.
+     */
+    private static <K> void assertSameHits(final List<Hit<K>> expected, final List<Hit<K>> actual, final String what) {
+        assertEquals(expected.stream().map(Hit::key).toList(), actual.stream().map(Hit::key).toList(), what);
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i).score(), actual.get(i).score(), 1e-5, what);
         }
     }
 
@@ -75,7 +87,7 @@ class SearchAmongTest {
         float[] query = vectors[6];
         List<Hit<Named>> byKey = index.searchAmong(query, 15, keys);
         List<Hit<Named>> byOrdinal = index.searchAmongOrdinals(query, 15, ordinals.stream().mapToInt(i -> i).iterator());
-        assertEquals(byKey, byOrdinal, kind);
+        assertSameHits(byKey, byOrdinal, kind);
         assertEquals(List.of(), index.searchAmongOrdinals(query, 5, List.of(3).stream().mapToInt(i -> i).iterator()));
     }
 
