@@ -115,6 +115,10 @@ class SearchPlannerTest {
         assertTrue(few.exhaustive());
         List<Hit<ChunkRef>> all = index.searchAmong(query, K, fields.chunksOf(
                 fields.matches(FilterParser.parse(Json.tree("{\"i\": {\"$lt\": 100}}"), "filter"))));
-        assertEquals(all, few.hits());
+        // The same chunks, scores equal up to rounding (four matches are scored side by side).
+        assertEquals(all.stream().map(Hit::key).toList(), few.hits().stream().map(Hit::key).toList());
+        for (int i = 0; i < all.size(); i++) {
+            assertEquals(all.get(i).score(), few.hits().get(i).score(), 1e-5);
+        }
     }
 }

@@ -22,6 +22,18 @@ interface Kernels {
      */
     void dotBytes4(float[] a, byte[] codes, int offset, int stride, float[] out);
 
+    /**
+     * Inner products of {@code a} with four vectors at once, {@code bj[oj .. oj + a.length)}, into
+     * {@code out[0..3]}: four vectors that lie apart in memory are read side by side, so that their
+     * cache misses overlap instead of coming one after the other (scoring a filter's scattered
+     * matches).
+     */
+    void dot4(float[] a, float[] b0, int o0, float[] b1, int o1, float[] b2, int o2, float[] b3, int o3, float[] out);
+
+    /** Squared Euclidean distances of {@code a} to four vectors at once, as {@link #dot4}. */
+    void squaredDistance4(float[] a, float[] b0, int o0, float[] b1, int o1, float[] b2, int o2, float[] b3, int o3,
+                          float[] out);
+
     /** A short name for logs and benchmark reports. */
     String name();
 }

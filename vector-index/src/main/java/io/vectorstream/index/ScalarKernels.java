@@ -70,6 +70,24 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void dot4(final float[] a, final float[] b0, final int o0, final float[] b1, final int o1, final float[] b2,
+                     final int o2, final float[] b3, final int o3, final float[] out) {
+        out[0] = dot(a, b0, o0);
+        out[1] = dot(a, b1, o1);
+        out[2] = dot(a, b2, o2);
+        out[3] = dot(a, b3, o3);
+    }
+
+    @Override
+    public void squaredDistance4(final float[] a, final float[] b0, final int o0, final float[] b1, final int o1,
+                                 final float[] b2, final int o2, final float[] b3, final int o3, final float[] out) {
+        out[0] = squaredDistance(a, b0, o0);
+        out[1] = squaredDistance(a, b1, o1);
+        out[2] = squaredDistance(a, b2, o2);
+        out[3] = squaredDistance(a, b3, o3);
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

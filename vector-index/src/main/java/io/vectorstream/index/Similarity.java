@@ -35,6 +35,22 @@ public final class Similarity {
         return metric == Metric.L2 ? -squaredDistance(query, data, offset) : dot(query, data, offset);
     }
 
+    /**
+     * Internal scores of {@code query} against four stored vectors at once ({@link Kernels#dot4}),
+     * into {@code out[0..3]}.
+     */
+    static void score4(final Metric metric, final float[] query, final float[] b0, final int o0, final float[] b1,
+                       final int o1, final float[] b2, final int o2, final float[] b3, final int o3, final float[] out) {
+        if (metric == Metric.L2) {
+            KERNELS.squaredDistance4(query, b0, o0, b1, o1, b2, o2, b3, o3, out);
+            for (int j = 0; j < 4; j++) {
+                out[j] = -out[j];
+            }
+        } else {
+            KERNELS.dot4(query, b0, o0, b1, o1, b2, o2, b3, o3, out);
+        }
+    }
+
     /** The score reported to callers for an internal score. */
     public static float toUserScore(final Metric metric, final float internal) {
         return metric == Metric.L2 ? (float) Math.sqrt(Math.max(0f, -internal)) : internal;

@@ -61,6 +61,78 @@ final class VectorApiKernels implements Kernels {
         return sum;
     }
 
+    @Override
+    public void dot4(final float[] a, final float[] b0, final int o0, final float[] b1, final int o1, final float[] b2,
+                     final int o2, final float[] b3, final int o3, final float[] out) {
+        int n = a.length;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector q = FloatVector.fromArray(SPECIES, a, i);
+            acc0 = q.fma(FloatVector.fromArray(SPECIES, b0, o0 + i), acc0);
+            acc1 = q.fma(FloatVector.fromArray(SPECIES, b1, o1 + i), acc1);
+            acc2 = q.fma(FloatVector.fromArray(SPECIES, b2, o2 + i), acc2);
+            acc3 = q.fma(FloatVector.fromArray(SPECIES, b3, o3 + i), acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD);
+        float s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD);
+        float s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s0 += a[i] * b0[o0 + i];
+            s1 += a[i] * b1[o1 + i];
+            s2 += a[i] * b2[o2 + i];
+            s3 += a[i] * b3[o3 + i];
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+    }
+
+    @Override
+    public void squaredDistance4(final float[] a, final float[] b0, final int o0, final float[] b1, final int o1,
+                                 final float[] b2, final int o2, final float[] b3, final int o3, final float[] out) {
+        int n = a.length;
+        FloatVector acc0 = FloatVector.zero(SPECIES);
+        FloatVector acc1 = FloatVector.zero(SPECIES);
+        FloatVector acc2 = FloatVector.zero(SPECIES);
+        FloatVector acc3 = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector q = FloatVector.fromArray(SPECIES, a, i);
+            FloatVector d0 = q.sub(FloatVector.fromArray(SPECIES, b0, o0 + i));
+            FloatVector d1 = q.sub(FloatVector.fromArray(SPECIES, b1, o1 + i));
+            FloatVector d2 = q.sub(FloatVector.fromArray(SPECIES, b2, o2 + i));
+            FloatVector d3 = q.sub(FloatVector.fromArray(SPECIES, b3, o3 + i));
+            acc0 = d0.fma(d0, acc0);
+            acc1 = d1.fma(d1, acc1);
+            acc2 = d2.fma(d2, acc2);
+            acc3 = d3.fma(d3, acc3);
+        }
+        float s0 = acc0.reduceLanes(VectorOperators.ADD);
+        float s1 = acc1.reduceLanes(VectorOperators.ADD);
+        float s2 = acc2.reduceLanes(VectorOperators.ADD);
+        float s3 = acc3.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d0 = a[i] - b0[o0 + i];
+            float d1 = a[i] - b1[o1 + i];
+            float d2 = a[i] - b2[o2 + i];
+            float d3 = a[i] - b3[o3 + i];
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        out[0] = s0;
+        out[1] = s1;
+        out[2] = s2;
+        out[3] = s3;
+    }
+
     /** Bytes with as many lanes as {@link #SPECIES} has floats, widened to floats lane by lane. */
     private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class,
             VectorShape.forBitSize(LANES * Byte.SIZE));

@@ -37,6 +37,20 @@ class KernelsTest {
                 assertEquals(scalar.dotBytes(a, codes, (1 + j) * dimension), four[j], tolerance * 128,
                         "dotBytes4[" + j + "] " + dimension);
             }
+            // Four vectors apart, in two arrays, at offsets in any order.
+            float[] other = b.clone();
+            int[] offsets = {2 * dimension, 0, dimension, 1};
+            for (Kernels kernels : new Kernels[] {vector, scalar}) {
+                kernels.dot4(a, b, offsets[0], other, offsets[1], b, offsets[2], other, offsets[3], four);
+                float[] distances = new float[4];
+                kernels.squaredDistance4(a, b, offsets[0], other, offsets[1], b, offsets[2], other, offsets[3],
+                        distances);
+                for (int j = 0; j < 4; j++) {
+                    assertEquals(scalar.dot(a, b, offsets[j]), four[j], tolerance, kernels.name() + " dot4 " + j);
+                    assertEquals(scalar.squaredDistance(a, b, offsets[j]), distances[j], tolerance,
+                            kernels.name() + " squaredDistance4 " + j);
+                }
+            }
         }
     }
 }
