@@ -102,6 +102,19 @@ public final class RecordCodec {
     }
 
     /**
+     * An encoded chunk as the shard's view indexes it: everything but its text (left empty, never
+     * built: a text may be kilobytes, and every chunk is read this way on each open and write).
+     */
+    public static ChunkRecord decodeChunkWithoutText(final byte[] bytes) {
+        In in = new In(bytes);
+        String libraryId = in.str();
+        String documentId = in.str();
+        String id = in.str();
+        in.skipStr();
+        return new ChunkRecord(libraryId, documentId, id, "", in.floats(), in.str(), in.i64(), in.i64(), in.i64());
+    }
+
+    /**
      * Reads only the vector of an encoded chunk, without building strings for text and metadata:
      * the index rebuild on store open needs nothing else.
      */

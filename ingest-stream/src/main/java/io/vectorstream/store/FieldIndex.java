@@ -326,7 +326,8 @@ public final class FieldIndex {
     }
 
     private static JsonNode metadata(final String json) {
-        return json == null ? MissingNode.getInstance() : Json.tree(json);
+        // Most chunks carry none: no parse for them (every chunk is indexed on each open).
+        return json == null || json.isEmpty() || json.equals("{}") ? MissingNode.getInstance() : Json.tree(json);
     }
 
     private int allocate() {

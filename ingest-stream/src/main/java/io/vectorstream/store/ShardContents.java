@@ -73,7 +73,7 @@ final class ShardContents {
             case LibraryKey k -> shardOf(k.libraryId()).library(RecordCodec.decodeLibrary(value),
                     (documentId, chunkId) -> vectorOf(k.libraryId(), documentId, chunkId));
             case DocumentKey k -> shardOf(k.libraryId()).addDocument(RecordCodec.decodeDocument(value));
-            case ChunkKey k -> shardOf(k.libraryId()).addChunk(RecordCodec.decodeChunk(value));
+            case ChunkKey k -> shardOf(k.libraryId()).addChunk(RecordCodec.decodeChunkWithoutText(value));
             case WatermarkKey k -> {
                 watermarks.merge(k.inputPartition(), RecordCodec.decodeOffset(value), Math::max);
                 WatermarkSignal.moved();

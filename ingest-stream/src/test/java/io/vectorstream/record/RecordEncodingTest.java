@@ -125,6 +125,11 @@ class RecordEncodingTest {
         assertEquals(chunk.metadataJson(), decoded.metadataJson());
         assertEquals(7, decoded.version());
         assertArrayEquals(vector, RecordCodec.vectorOfChunk(RecordCodec.encode(chunk)));
+        ChunkRecord withoutText = RecordCodec.decodeChunkWithoutText(RecordCodec.encode(chunk));
+        assertEquals(List.of("l", "d", "c", "", chunk.metadataJson(), 7L, 12L, 22L), List.of(withoutText.libraryId(),
+                withoutText.documentId(), withoutText.id(), withoutText.text(), withoutText.metadataJson(),
+                withoutText.version(), withoutText.createdAt(), withoutText.updatedAt()));
+        assertArrayEquals(vector, withoutText.vector());
     }
 
     @Test
