@@ -68,7 +68,7 @@ final class Searches {
                 search.maxLagOffsets());
         if (search.example() != null) {
             result = result.without(search.example().documentId(), search.example().id(), search.k(),
-                    search.groupSize());
+                    search.groupSize(), library.metric());
         }
         return Views.search(result, (System.nanoTime() - startNanos) / 1e6);
     }

@@ -247,15 +247,22 @@ public final class ShardReader {
 
         /**
          * This answer without one chunk (a search by example leaves out the example): at most
-         * {@code k} hits, or grouped, at most {@code k} groups of at most {@code groupSize}.
+         * {@code k} hits, or grouped, at most {@code k} groups of at most {@code groupSize}, the
+         * example's group placed again by its best remaining hit.
          */
-        public SearchResult without(final String documentId, final String chunkId, final int k, final int groupSize) {
+        public SearchResult without(final String documentId, final String chunkId, final int k, final int groupSize,
+                                    final Metric metric) {
             List<ShardQuery.ScoredChunk> kept = answer.hits().stream()
                     .filter(hit -> !(hit.chunk().documentId().equals(documentId) && hit.chunk().id().equals(chunkId)))
                     .toList();
-            List<ShardQuery.ScoredChunk> hits = grouped
-                    ? SearchMerge.groups(kept).stream().limit(k).flatMap(group -> group.stream().limit(groupSize)).toList()
-                    : kept.stream().limit(k).toList();
+            List<ShardQuery.ScoredChunk> hits;
+            if (grouped) {
+                Comparator<ShardQuery.ScoredChunk> order = ShardQuery.ScoredChunk.order(metric);
+                hits = SearchMerge.groups(kept).stream().sorted((a, b) -> order.compare(a.getFirst(), b.getFirst()))
+                        .limit(k).flatMap(group -> group.stream().limit(groupSize)).toList();
+            } else {
+                hits = kept.stream().limit(k).toList();
+            }
             return new SearchResult(new ShardQuery.KnnAnswer(hits, answer.index(), answer.strategy(), answer.exhaustive()),
                     grouped, answered, missing, why);
         }

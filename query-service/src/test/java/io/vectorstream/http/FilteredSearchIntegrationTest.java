@@ -121,6 +121,7 @@ class FilteredSearchIntegrationTest {
             like.body().get("results").forEach(hit -> found.add(hit.path("documentId").asText() + "/"
                     + hit.path("chunkId").asText()));
             assertEquals(expected.subList(1, 6), found, like.body().toString());
+            assertGroupedLike(api, vector);
             ApiClient.Response unknownExample = api.post("/v1/libraries/filtered-flat/search",
                     "{\"like\": {\"documentId\": \"d3\", \"chunkId\": \"none\"}}");
             assertEquals(404, unknownExample.status(), unknownExample.body().toString());
@@ -131,6 +132,35 @@ class FilteredSearchIntegrationTest {
             assertEquals(404, api.post("/v1/libraries/no-such/count", "{}").status());
             assertBatch(api);
         }
+    }
+
+    /**
+     * Grouped search by example: the best two documents by their best chunk other than the
+     * example, each with its two best such chunks, as brute force over every chunk groups them
+     * (the example's document placed by its best remaining chunk).
+     */
+    private static void assertGroupedLike(final ApiClient api, final String exampleVector) {
+        JsonNode every = api.post("/v1/libraries/filtered-flat/search", "{\"vector\": " + exampleVector
+                + ", \"k\": 1000, \"exact\": true}").body();
+        Map<String, List<String>> byDocument = new LinkedHashMap<>();
+        every.get("results").forEach(hit -> {
+            if (!(hit.path("documentId").asText().equals("d3") && hit.path("chunkId").asText().equals("c5"))) {
+                byDocument.computeIfAbsent(hit.path("documentId").asText(), d -> new ArrayList<>())
+                        .add(hit.path("chunkId").asText());
+            }
+        });
+        List<String> expected = new ArrayList<>();
+        byDocument.entrySet().stream().limit(2).forEach(e -> expected.add(e.getKey() + ":" + e.getValue().subList(0,
+                Math.min(2, e.getValue().size()))));
+        JsonNode grouped = api.post("/v1/libraries/filtered-flat/search", "{\"like\": {\"documentId\": \"d3\","
+                + " \"chunkId\": \"c5\"}, \"k\": 2, \"groupBy\": \"documentId\", \"groupSize\": 2}").body();
+        List<String> actual = new ArrayList<>();
+        grouped.get("groups").forEach(group -> {
+            List<String> chunks = new ArrayList<>();
+            group.get("hits").forEach(hit -> chunks.add(hit.path("chunkId").asText()));
+            actual.add(group.get("documentId").asText() + ":" + chunks);
+        });
+        assertEquals(expected, actual, grouped.toString());
     }
 
     /** A batch answers each search as the search alone does, in order; a wrong one is named by its index. */
