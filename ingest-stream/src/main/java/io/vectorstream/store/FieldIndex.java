@@ -257,7 +257,7 @@ public final class FieldIndex {
     }
 
     private static boolean isBuiltIn(final String field) {
-        return field.equals("id") || field.equals("documentId");
+        return FilterParser.TEXT_BUILT_INS.contains(field);
     }
 
     /** The chunks a leaf on built-in fields accepts, each tested through the filter's own comparison. */

@@ -170,10 +170,15 @@ final class FieldValues {
         if (element != null) {
             found.add(element.chunks);
         }
-        return switch (found.size()) {
+        return union(found);
+    }
+
+    /** The union of bitmaps, as a new one. */
+    static RoaringBitmap union(final List<RoaringBitmap> bitmaps) {
+        return switch (bitmaps.size()) {
             case 0 -> new RoaringBitmap();
-            case 1 -> found.getFirst().clone();
-            default -> FastAggregation.or(found.iterator());
+            case 1 -> bitmaps.getFirst().clone();
+            default -> FastAggregation.or(bitmaps.iterator());
         };
     }
 

@@ -93,7 +93,7 @@ public final class SearchPlanner {
     }
 
     /** Whether the index scores every vector for these parameters. */
-    static boolean scansAll(final VectorIndex<ChunkRef> index, final SearchParams params) {
+    private static boolean scansAll(final VectorIndex<ChunkRef> index, final SearchParams params) {
         return params.exact() || !index.isTrained() || index instanceof FlatIndex;
     }
 

@@ -76,14 +76,14 @@ final class ShardSearch {
         }
         SearchPlanner.Found found = SearchPlanner.search(index, shard.fields(), matches, q.vector(),
                 q.k() + DELETED_MARGIN, q.params());
-        return answer(records(found.hits(), check, q.k()), found, index, q.params());
+        return answer(records(found.hits(), check, q.k()), found, index);
     }
 
+    /** What answered: the index kind where it searched approximately, {@code flat} where every candidate was scored. */
     private static KnnAnswer answer(final List<ScoredChunk> hits, final SearchPlanner.Found found,
-                                    final VectorIndex<ChunkRef> index, final SearchParams params) {
-        boolean usedIndex = (found.strategy() == SearchPlanner.Strategy.INDEX
-                || found.strategy() == SearchPlanner.Strategy.INDEX_FILTERED) && !params.exact() && index.isTrained();
-        return new KnnAnswer(hits, usedIndex ? index.kind() : "flat", found.strategy().label(), found.exhaustive());
+                                    final VectorIndex<ChunkRef> index) {
+        return new KnnAnswer(hits, found.exhaustive() ? "flat" : index.kind(), found.strategy().label(),
+                found.exhaustive());
     }
 
     /**
@@ -124,7 +124,7 @@ final class ShardSearch {
         groups.sort((a, b) -> order.compare(a.getFirst(), b.getFirst()));
         List<ScoredChunk> hits = new ArrayList<>();
         groups.forEach(hits::addAll);
-        return answer(hits, found, index, params);
+        return answer(hits, found, index);
     }
 
     private static Set<String> documentsOf(final List<Hit<ChunkRef>> hits, final int k) {

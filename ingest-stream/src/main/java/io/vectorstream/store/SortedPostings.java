@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import org.roaringbitmap.FastAggregation;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
@@ -115,11 +114,7 @@ final class SortedPostings<V extends Comparable<V>> implements FieldValues.Owner
             }
             cut.values().forEach(posting -> parts.add(posting.chunks()));
         }
-        return switch (parts.size()) {
-            case 0 -> new RoaringBitmap();
-            case 1 -> parts.getFirst().clone();
-            default -> FastAggregation.or(parts.iterator());
-        };
+        return FieldValues.union(parts);
     }
 
     /** The entry of the block {@code value} belongs to; the first block takes a value below every key. */

@@ -30,6 +30,8 @@ public final class FilterParser {
     public static final int MAX_DEPTH = 16;
     /** The built-in fields that are times. */
     public static final Set<String> TIMES = Set.of("createdAt", "updatedAt");
+    /** The built-in fields that are text: the chunk's id and its document's (a metadata field of that name is never read). */
+    public static final Set<String> TEXT_BUILT_INS = Set.of("id", "documentId");
     /** The prefix of a document's metadata field. */
     public static final String DOCUMENT_PREFIX = "document.";
 
@@ -129,7 +131,7 @@ public final class FilterParser {
     }
 
     private Filter operator(final String field, final String op, final JsonNode operand, final String path) {
-        MetadataSchema.Type declared = TIMES.contains(field) || BUILT_INS.contains(field)
+        MetadataSchema.Type declared = TIMES.contains(field) || TEXT_BUILT_INS.contains(field)
                 || field.startsWith(DOCUMENT_PREFIX) ? null : schema.type(field);
         return declared != null ? declared(field, declared, op, operand, path) : untyped(field, op, operand, path);
     }
@@ -184,9 +186,6 @@ public final class FilterParser {
                     + " $in, $nin, $exists, $contains)");
         }
     }
-
-    /** The built-in fields that are text. */
-    private static final Set<String> BUILT_INS = Set.of("id", "documentId");
 
     /** An operator on a field the library's metadata schema declares: its operand checked against the type. */
     private Filter declared(final String field, final MetadataSchema.Type type, final String op, final JsonNode operand,
