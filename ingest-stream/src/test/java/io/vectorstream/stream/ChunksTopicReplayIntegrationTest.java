@@ -14,6 +14,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The chunks topic is a log kept whole, so shards rebuilt from it alone hold exactly what they held
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * chunks and changed creation times: see {@link Topics#CHUNKS_CONFIGS}.)
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own topics and state: runs beside other tests
 class ChunksTopicReplayIntegrationTest {
 
     @Test

@@ -38,6 +38,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * No record on any topic the topology reads can stop a stream thread, make a restart fail or take
@@ -46,6 +48,7 @@ import org.junit.jupiter.api.Test;
  * lost on the way.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own topics and state: runs beside other tests
 class PoisonPillIntegrationTest {
 
     /** Texts are kept small here, so that the text limit is reached within the schema's 65,536 characters. */

@@ -23,6 +23,8 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Resetting the application and replaying the events topic gives back the same libraries,
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * under a running instance.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own topics and state: runs beside other tests
 class RebuildIntegrationTest {
 
     @Test

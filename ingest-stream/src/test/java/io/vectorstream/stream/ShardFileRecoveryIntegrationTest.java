@@ -18,6 +18,8 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A restarted instance reopens its shard files when they were closed cleanly and are intact, and
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * (real broker, exactly-once, restart on the same state folder).
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own topics and state: runs beside other tests
 class ShardFileRecoveryIntegrationTest {
 
     private static final int CHUNKS = 40;

@@ -21,6 +21,8 @@ import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Text chunks through the real topology on a real broker: the stream embeds them with the model,
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * of the events by a fresh application takes every vector from the embedding cache.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own topics and state: runs beside other tests
 class TextEmbeddingPipelineIntegrationTest {
 
     private static final String MODEL = "all-minilm-l6-v2";

@@ -33,6 +33,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Three {@code serve} instances of one application, each its own process, with a broker in a
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * wants the secret, and searches survive one instance's SIGKILL and its return.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own processes: runs beside other tests
 class ClusterIntegrationTest {
 
     private static final int INSTANCES = 3;

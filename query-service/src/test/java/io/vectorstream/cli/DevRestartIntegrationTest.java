@@ -12,12 +12,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * `vectorstream dev` as a real process: example data on first start, and a restart after SIGTERM
  * keeps everything and reopens the shard files warm.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own processes: runs beside other tests
 class DevRestartIntegrationTest {
 
     @Test

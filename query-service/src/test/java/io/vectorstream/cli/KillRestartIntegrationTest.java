@@ -34,6 +34,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * A service process killed with SIGKILL while events stream in loses nothing and duplicates
@@ -42,6 +44,7 @@ import org.junit.jupiter.api.Test;
  * exactly the bad events that were sent. Broker, service and test are three processes.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own processes: runs beside other tests
 class KillRestartIntegrationTest {
 
     private static final int EVENTS = 20_000;

@@ -20,6 +20,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * {@code rebuild} killed with SIGKILL in the middle of its replay, then run again at once: the
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * in separate processes).
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own processes: runs beside other tests
 class RebuildKillIntegrationTest {
 
     private static final int CHUNKS = 30_000;

@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Two {@code serve} processes with {@code http.tls.*}: clients reach them over HTTPS, and each asks
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * themselves), so a search through either answers from every shard.
  */
 @Tag("integration")
+@Execution(ExecutionMode.CONCURRENT) // its own processes: runs beside other tests
 class TlsClusterIntegrationTest {
 
     @Test
