@@ -27,10 +27,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -42,7 +49,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       the instances: queries/second, p50 and p99 latency;</li>
  *   <li>hop: one client thread searches a library of 60 vectors on the first instance, where the
  *       search itself costs next to nothing: with one instance every shard is local, with more the
- *       first instance asks its peers, so the difference of the p50s is what a hop costs.</li>
+ *       first instance asks its peers, so the difference of the p50s is what a hop costs;</li>
+ *   <li>waited writes: one client writes a chunk at a time with {@code ?wait=true}, round-robin
+ *       over the instances (each write answered once every shard that holds it applied it), against
+ *       a bare Kafka round trip on the same broker (a producer's record until a consumer has it).</li>
  * </ul>
  */
 final class ClusterBenchmark {
@@ -55,6 +65,8 @@ final class ClusterBenchmark {
     private static final int HOP_QUERIES = 1_000;
     private static final int HOP_WARM_UP = 2_000;
     private static final int K = 10;
+    private static final int WRITES = 200;
+    private static final int WRITE_WARM_UP = 20;
 
     private final int chunks;
     private final int dimension;
@@ -77,7 +89,8 @@ final class ClusterBenchmark {
      *                       fan-out without the client's HTTP exchange
      */
     record Result(int instances, int localShards, double qps, double p50Ms, double p99Ms, double hopP50Ms,
-                  double hopP99Ms, double hopServerP50Ms) {
+                  double hopP99Ms, double hopServerP50Ms, double writeP50Ms, double writeP99Ms,
+                  double kafkaRoundTripP50Ms) {
     }
 
     static void run(final Options options, final PrintStream out, final PrintStream progress) {
@@ -116,6 +129,13 @@ final class ClusterBenchmark {
                     r.localShards() + " of " + partitions, r.qps(), r.p50Ms(), r.p99Ms(), r.hopP50Ms(), r.hopP99Ms(),
                     r.hopP50Ms() - alone, r.hopServerP50Ms(), r.hopServerP50Ms() - aloneInServer);
         }
+        out.printf("%nwrites with ?wait=true, one at a time (%d, after %d not measured), and a bare Kafka round trip:%n",
+                WRITES, WRITE_WARM_UP);
+        out.printf("%-9s %14s %14s %20s%n", "instances", "write p50 ms", "write p99 ms", "Kafka round trip p50");
+        for (Result r : results) {
+            out.printf("%-9d %14.1f %14.1f %20.2f%n", r.instances(), r.writeP50Ms(), r.writeP99Ms(),
+                    r.kafkaRoundTripP50Ms());
+        }
     }
 
     private List<Result> measure(final int instanceCount, final int queries, final int threads, final Path logDir) {
@@ -145,7 +165,10 @@ final class ClusterBenchmark {
                 double[] load = latencies(ports, "big", threads, queries);
                 latencies(List.of(ports.getFirst()), "tiny", 1, HOP_WARM_UP);
                 double[] hop = latencies(List.of(ports.getFirst()), "tiny", 1, HOP_QUERIES);
-                results.add(new Result(n, localShards, load[0], load[1], load[2], hop[1], hop[2], hop[3]));
+                double[] writes = waitedWrites(ports, n);
+                double kafka = kafkaRoundTripP50(bootstrap, n);
+                results.add(new Result(n, localShards, load[0], load[1], load[2], hop[1], hop[2], hop[3], writes[0],
+                        writes[1], kafka));
             }
         } finally {
             instances.forEach(ServiceProcess::stop);
@@ -298,6 +321,75 @@ final class ClusterBenchmark {
                 throw new IllegalStateException("interrupted", e);
             }
         }
+    }
+
+    /**
+     * {@link #WRITES} chunk writes with {@code ?wait=true}, one at a time, round-robin over {@code
+     * ports}, after {@link #WRITE_WARM_UP} not measured: p50 and p99 in ms.
+     */
+    private double[] waitedWrites(final List<Integer> ports, final int round) {
+        progress.printf("%d instance(s): %d writes with ?wait=true%n", ports.size(), WRITES);
+        long[] nanos = new long[WRITES];
+        for (int i = -WRITE_WARM_UP; i < WRITES; i++) {
+            // Into a document of "tiny" that publish() made: a chunk's document must exist.
+            String path = "/v1/libraries/tiny/documents/d" + chunks % 500 + "/chunks/r" + round + "-w"
+                    + (i + WRITE_WARM_UP) + "?wait=true";
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri(ports.get(Math.floorMod(i, ports.size())), path))
+                    .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
+                            "{\"text\":\"w\",\"embedding\":" + Arrays.toString(vector()) + "}"));
+            long begin = System.nanoTime();
+            HttpResponse<String> response = send(request);
+            long took = System.nanoTime() - begin;
+            if (response == null || response.statusCode() != 201) {
+                throw new IllegalStateException("a waited write failed: "
+                        + (response == null ? "no answer" : response.statusCode() + " " + response.body()));
+            }
+            if (i >= 0) {
+                nanos[i] = took;
+            }
+        }
+        Arrays.sort(nanos);
+        return new double[] {nanos[WRITES / 2] / 1e6, nanos[(int) (WRITES * 0.99)] / 1e6};
+    }
+
+    /**
+     * The reference for a waited write: {@link #WRITES} records, one at a time, from a producer
+     * (acks=all) to a consumer of a topic of their own on the same broker; p50 in ms.
+     */
+    private double kafkaRoundTripP50(final String bootstrap, final int round) {
+        String topic = "bench.round-trip-" + round;
+        Properties producerProps = new Properties();
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        Properties consumerProps = new Properties();
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        long[] nanos = new long[WRITES];
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
+                new StringSerializer());
+             KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+                     new StringDeserializer())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            for (int i = -WRITE_WARM_UP; i < WRITES; i++) {
+                long begin = System.nanoTime();
+                producer.send(new ProducerRecord<>(topic, "k", "r" + i)).get();
+                int received = 0;
+                while (received == 0) {
+                    received = consumer.poll(Duration.ofSeconds(5)).count();
+                }
+                if (i >= 0) {
+                    nanos[i] = System.nanoTime() - begin;
+                }
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("the Kafka round trip failed", e);
+        }
+        Arrays.sort(nanos);
+        return nanos[WRITES / 2] / 1e6;
     }
 
     private HttpResponse<String> send(final HttpRequest.Builder request) {

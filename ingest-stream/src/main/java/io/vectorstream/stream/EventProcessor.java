@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
@@ -62,7 +61,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Watermarks.</b> Every {@value #WATERMARK_INTERVAL_MS} ms, if it has processed anything new,
  * it publishes to every shard a record saying "input partition p is processed up to offset o"
- * (and at once for the first event after such an interval without one).
+ * (and at once, with a commit, for the first event after a quiet spell).
  * Under exactly-once it is written in the same transaction as, and after, the records of those
  * events, so a shard that has applied it has applied everything of partition p up to o that was
  * meant for it. That is what read-your-writes tokens wait for.
@@ -70,7 +69,8 @@ import org.slf4j.LoggerFactory;
 final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final long WATERMARK_INTERVAL_MS = 50;
-    private static final long WATERMARK_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(WATERMARK_INTERVAL_MS);
+    /** No watermark sent for this long (the commit interval): the next event is a lone write. */
+    static final long QUIET_MS = 100;
     private static final Logger LOG = LoggerFactory.getLogger(EventProcessor.class);
 
     private final PrefetchedEmbedding embedding;
@@ -87,6 +87,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
                 .factory());
     }
 
+    private final InputEnds inputEnds;
     /** The task's held events and their batches for the model. */
     private final EmbeddingBatcher batcher;
     private ProcessorContext<byte[], byte[]> context;
@@ -100,8 +101,11 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     private byte[] lastLibraryBytes;
     private LibraryRecord lastLibrary;
     private long lastWatermarkSent = -1;
-    /** When the last watermark was sent ({@link System#nanoTime}). */
-    private long lastWatermarkNanos = System.nanoTime();
+    /**
+     * When the last watermark was sent, or the task initialised: the stream thread's wall clock
+     * ({@link ProcessorContext#currentSystemTimeMs}, read once per loop, no system call).
+     */
+    private long lastWatermarkMs;
     private Cancellable punctuation;
 
     static final String PROCESSED = "processed";
@@ -109,16 +113,22 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
 
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
                    final TextEmbedding models, final Limits limits) {
-        this(librariesStoreName, pendingStoreName, progressStoreName, models, limits, embeddingThreads(1));
+        this(librariesStoreName, pendingStoreName, progressStoreName, models, limits, embeddingThreads(1),
+                InputEnds.unchecked());
     }
 
+    /**
+     * @param inputEnds the events topic's ends, which the shards of this instance check watermarks
+     *                  against: asked for a new reading when a lone write comes, so that the
+     *                  reading is there before its watermark reaches them
+     */
     EventProcessor(final String librariesStoreName, final String pendingStoreName, final String progressStoreName,
                    final TextEmbedding models, final Limits limits,
-                   final ExecutorService embeddingThreads) {
-
+                   final ExecutorService embeddingThreads, final InputEnds inputEnds) {
         this.librariesStoreName = librariesStoreName;
         this.pendingStoreName = pendingStoreName;
         this.progressStoreName = progressStoreName;
+        this.inputEnds = inputEnds;
         this.embedding = new PrefetchedEmbedding(models);
         this.batcher = new EmbeddingBatcher(embedding, embeddingThreads, this::forwardHeld);
         this.translator = new EventTranslator(embedding, limits);
@@ -132,6 +142,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
     public void init(final ProcessorContext<byte[], byte[]> processorContext) {
         resetMemory();
         this.context = processorContext;
+        lastWatermarkMs = processorContext.currentSystemTimeMs();
         this.libraries = processorContext.getStateStore(librariesStoreName);
         this.pendingStore = processorContext.getStateStore(pendingStoreName);
         this.progress = processorContext.getStateStore(progressStoreName);
@@ -233,11 +244,17 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         }
         lastOffset = meta.offset();
         progress.put(PROCESSED, RecordCodec.encodeOffset(lastOffset));
-        // The first event after a quiet spell gets its watermark at once rather than at the next
-        // punctuation: a lone write waited for with ?wait=true or a token is then visible after the
-        // next commit. Under load this sends no more than the punctuation would.
-        if (System.nanoTime() - lastWatermarkNanos >= WATERMARK_INTERVAL_NANOS) {
+        // The first event after a quiet spell (a lone write waited for with ?wait=true or a token)
+        // gets its watermark at once and asks for the commit that lets the shards read it, rather
+        // than waiting up to 50 ms for the punctuation and 100 ms for the commit; and a new
+        // reading of the input's ends, which the commit (30-50 ms) gives time to arrive before
+        // the watermark reaches this instance's shards, so that they need not hold it. Under load
+        // the punctuation sends a watermark every 50 ms: no spell is quiet, Kafka Streams commits
+        // every 100 ms as before, and the shards ask for readings as they need them.
+        if (context.currentSystemTimeMs() - lastWatermarkMs >= QUIET_MS) {
+            inputEnds.requestReading();
             sendWatermark();
+            context.commit();
         }
     }
 
@@ -375,7 +392,7 @@ final class EventProcessor implements Processor<byte[], byte[], byte[], byte[]> 
         context.forward(new Record<>(new RecordKey.WatermarkKey(inputPartition).encode(),
                 RecordCodec.encodeOffset(processedUpTo), System.currentTimeMillis()), VectorstreamTopology.SHARDS_SINK);
         lastWatermarkSent = processedUpTo;
-        lastWatermarkNanos = System.nanoTime();
+        lastWatermarkMs = context.currentSystemTimeMs();
         progress.put(WATERMARKED, RecordCodec.encodeOffset(processedUpTo));
     }
 }

@@ -69,7 +69,7 @@ public final class VectorstreamTopology {
 
         topology.addSource("events", bytesIn, bytesIn, topics.events());
         topology.addProcessor("validate", () -> new EventProcessor(LIBRARY_SETTINGS_STORE, PENDING_EMBEDDING_STORE,
-                VALIDATION_PROGRESS_STORE, embedding, limits, embeddingThreads), "events");
+                VALIDATION_PROGRESS_STORE, embedding, limits, embeddingThreads, inputEnds), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(LIBRARY_SETTINGS_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Topics.changelogConfigs(LIBRARY_SETTINGS_STORE)),
                 "validate");

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Events held for a batch when a task stops are in the pending store; whoever initialises the
  * task next (a new processor after a restart, or the same one revived) processes each exactly once.
+ * And when watermarks go out: at once, with a commit, for a lone write; by the punctuation under load.
  */
 class EventProcessorRestartTest {
 
@@ -57,6 +58,7 @@ class EventProcessorRestartTest {
 
     private MockProcessorContext<byte[], byte[]> context() {
         MockProcessorContext<byte[], byte[]> context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(0); // the stream thread's clock: still unless a test moves it
         libraries.init(context.getStateStoreContext(), libraries);
         pending.init(context.getStateStoreContext(), pending);
         progress.init(context.getStateStoreContext(), progress);
@@ -187,6 +189,35 @@ class EventProcessorRestartTest {
                 .filter(forward -> RecordKey.decode((byte[]) forward.record().key()) instanceof RecordKey.WatermarkKey)
                 .map(forward -> RecordCodec.decodeOffset((byte[]) forward.record().value()))
                 .toList();
+    }
+
+    @Test
+    void aLoneWriteHasItsWatermarkSentAtOnceWithACommitAndABusyTaskLeavesThemToThePunctuation() {
+        MockProcessorContext<byte[], byte[]> context = context();
+        context.setCurrentSystemTimeMs(10_000);
+        EventProcessor processor = processor(context);
+        String library = """
+                {"type":"library.upserted","libraryId":"v","payload":{"name":"v","dimension":2,"metric":"l2"}}""";
+        send(processor, context, 0, library);
+        assertEquals(List.of(), watermarksForwarded(context), "just initialised: not a quiet spell");
+        assertFalse(context.committed());
+
+        context.setCurrentSystemTimeMs(10_000 + EventProcessor.QUIET_MS);
+        send(processor, context, 1, library);
+        assertEquals(List.of(1L), watermarksForwarded(context), "after a quiet spell: at once");
+        assertTrue(context.committed(), "and a commit asked for, so that the shards may read it");
+
+        context.resetCommit();
+        context.resetForwards();
+        for (long offset = 2; offset < 6; offset++) {
+            context.setCurrentSystemTimeMs(10_000 + EventProcessor.QUIET_MS + (offset - 1) * 20);
+            send(processor, context, offset, library);
+        }
+        assertEquals(List.of(), watermarksForwarded(context), "events 20 ms apart: no spell is quiet");
+        assertFalse(context.committed(), "commits left to Kafka Streams' interval");
+        punctuateTwice(context);
+        assertEquals(List.of(5L), watermarksForwarded(context), "the punctuation sends them");
+        processor.close();
     }
 
     @Test
