@@ -11,6 +11,7 @@ import io.vectorstream.util.Pause;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -112,6 +114,22 @@ class KillRestartIntegrationTest {
             }
         }
 
+        Future<RecordMetadata> sendAsync(final KafkaProducer<String, String> producer, final String key,
+                                         final String json) {
+            return producer.send(new ProducerRecord<>("vectorstream.events", key, json));
+        }
+
+        /** The metadata of an event {@link #sendAsync} sent, once the broker confirmed it. */
+        RecordMetadata confirmed(final Future<RecordMetadata> sent) {
+            try {
+                RecordMetadata meta = sent.get();
+                lastOffsets.merge(meta.partition(), meta.offset(), Math::max);
+                return meta;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         ConsistencyToken token() {
             return new ConsistencyToken(new HashMap<>(lastOffsets));
         }
@@ -119,31 +137,43 @@ class KillRestartIntegrationTest {
 
     /**
      * 20,000 events: chunks c0 to c15999 (one malformed event instead of every 2,000th), then
-     * rewrites of random earlier ones with other vectors. Each event is confirmed by the broker
-     * before the next is sent, so the test knows every event's offset (a chunk's version).
+     * rewrites of random earlier ones with other vectors, in batches of 500 a moment apart. Every
+     * event of a batch is confirmed by the broker before the next batch is sent (one partition, an
+     * idempotent producer: in the order sent), so the test knows every event's offset (a chunk's
+     * version).
      */
     private static void publishChunks(final KafkaProducer<String, String> producer, final Published published) {
         Random random = new Random(5);
+        record Sent(Future<RecordMetadata> meta, String chunk, float[] vector, int bucket) {
+        }
+        List<Sent> batch = new ArrayList<>();
         for (int i = 0; i < EVENTS; i++) {
             if (i % BAD_EVERY == BAD_EVERY - 1) {
-                published.send(producer, "lib", "{\"type\":\"chunk.upserted\",\"libraryId\":\"lib\", not json");
+                batch.add(new Sent(published.sendAsync(producer, "lib",
+                        "{\"type\":\"chunk.upserted\",\"libraryId\":\"lib\", not json"), null, null, 0));
                 published.bad++;
-                continue;
+            } else {
+                int n = i < DISTINCT_CHUNKS ? i : random.nextInt(DISTINCT_CHUNKS);
+                String chunk = "c" + n;
+                float[] vector = new float[DIMENSION];
+                for (int d = 0; d < DIMENSION; d++) {
+                    vector[d] = random.nextFloat();
+                }
+                String json = """
+                        {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"%s","payload":{"text":"t%d","embedding":%s,"metadata":{"bucket":%d}}}"""
+                        .formatted(n % DOCUMENTS, chunk, i, Arrays.toString(vector), i % BUCKETS);
+                batch.add(new Sent(published.sendAsync(producer, "lib", json), chunk, vector, i % BUCKETS));
             }
-            int n = i < DISTINCT_CHUNKS ? i : random.nextInt(DISTINCT_CHUNKS);
-            String chunk = "c" + n;
-            float[] vector = new float[DIMENSION];
-            for (int d = 0; d < DIMENSION; d++) {
-                vector[d] = random.nextFloat();
-            }
-            String json = """
-                    {"type":"chunk.upserted","libraryId":"lib","documentId":"d%d","chunkId":"%s","payload":{"text":"t%d","embedding":%s,"metadata":{"bucket":%d}}}"""
-                    .formatted(n % DOCUMENTS, chunk, i, Arrays.toString(vector), i % BUCKETS);
-            RecordMetadata meta = published.send(producer, "lib", json);
-            published.vectors.put(chunk, vector);
-            published.versions.put(chunk, meta.offset());
-            published.buckets.put(chunk, i % BUCKETS);
-            if (i % 500 == 499) {
+            if (i % 500 == 499 || i == EVENTS - 1) {
+                for (Sent sent : batch) {
+                    RecordMetadata meta = published.confirmed(sent.meta());
+                    if (sent.chunk() != null) {
+                        published.vectors.put(sent.chunk(), sent.vector());
+                        published.versions.put(sent.chunk(), meta.offset());
+                        published.buckets.put(sent.chunk(), sent.bucket());
+                    }
+                }
+                batch.clear();
                 Pause.millis(50, "the service"); // spread the stream over a few seconds, so the kill lands in the middle of it
             }
         }
