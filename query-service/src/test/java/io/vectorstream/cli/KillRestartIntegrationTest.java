@@ -62,36 +62,39 @@ class KillRestartIntegrationTest {
         int kafkaPort = CliProcess.freePort();
         int httpPort = CliProcess.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
-        try (CliProcess broker = CliProcess.broker(data, kafkaPort);
-             KafkaProducer<String, String> producer = producer(bootstrap)) {
+        try (CliProcess broker = CliProcess.broker(data, kafkaPort)) {
             broker.awaitReady(Duration.ofMinutes(1));
-            ApiClient api = new ApiClient(httpPort);
-            Published published = new Published();
+            // Made once the broker listens, or it logs a failed connection every few milliseconds until then.
+            try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+                ApiClient api = new ApiClient(httpPort);
+                Published published = new Published();
 
-            try (CliProcess first = CliProcess.serve(bootstrap, data, httpPort)) {
-                first.awaitReady(Duration.ofMinutes(2));
-                published.send(producer, "lib", """
-                        {"type":"library.upserted","libraryId":"lib","payload":{"name":"lib","dimension":%d,"metric":"l2"}}"""
-                        .formatted(DIMENSION));
-                CompletableFuture<Void> publishing = CompletableFuture.runAsync(() -> publishChunks(producer, published));
-                // Kill once the service is busy applying what streams in.
-                first.awaitChunkCount(api, count -> count >= 3_000, Duration.ofMinutes(2));
-                first.kill();
-                publishing.get();
-            }
+                try (CliProcess first = CliProcess.serve(bootstrap, data, httpPort)) {
+                    first.awaitReady(Duration.ofMinutes(2));
+                    published.send(producer, "lib", """
+                            {"type":"library.upserted","libraryId":"lib","payload":{"name":"lib","dimension":%d,"metric":"l2"}}"""
+                            .formatted(DIMENSION));
+                    CompletableFuture<Void> publishing =
+                            CompletableFuture.runAsync(() -> publishChunks(producer, published));
+                    // Kill once the service is busy applying what streams in.
+                    first.awaitChunkCount(api, count -> count >= 3_000, Duration.ofMinutes(2));
+                    first.kill();
+                    publishing.get();
+                }
 
-            try (CliProcess second = CliProcess.serve(bootstrap, data, httpPort)) {
-                second.awaitReady(Duration.ofMinutes(2));
-                assertTrue(second.output().contains(": 0 shard records restored from changelogs."),
-                        "the killed instance's shard files are reopened, not restored: " + second.output());
-                JsonNode library = readApplied(api, "/v1/libraries/lib", published.token(), second);
-                assertEveryChunkIsTheLatest(api, published);
-                assertEquals(published.vectors.size(), library.get("chunkCount").asInt(), library.toString());
-                assertEquals(DOCUMENTS, library.get("documentCount").asInt(), library.toString());
-                assertFilterCounts(api, published.buckets, BUCKETS);
-                second.stop(Duration.ofSeconds(60));
+                try (CliProcess second = CliProcess.serve(bootstrap, data, httpPort)) {
+                    second.awaitReady(Duration.ofMinutes(2));
+                    assertTrue(second.output().contains(": 0 shard records restored from changelogs."),
+                            "the killed instance's shard files are reopened, not restored: " + second.output());
+                    JsonNode library = readApplied(api, "/v1/libraries/lib", published.token(), second);
+                    assertEveryChunkIsTheLatest(api, published);
+                    assertEquals(published.vectors.size(), library.get("chunkCount").asInt(), library.toString());
+                    assertEquals(DOCUMENTS, library.get("documentCount").asInt(), library.toString());
+                    assertFilterCounts(api, published.buckets, BUCKETS);
+                    second.stop(Duration.ofSeconds(60));
+                }
+                assertEquals(published.bad, deadLetterCount(bootstrap), "dead letters: only the bad events sent");
             }
-            assertEquals(published.bad, deadLetterCount(bootstrap), "dead letters: only the bad events sent");
         }
     }
 
