@@ -284,8 +284,13 @@ final class ClusterBenchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
         double[] server = inServer.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return new double[] {sorted.length / seconds, sorted[sorted.length / 2] / 1e6,
-            sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))] / 1e6, server[server.length / 2]};
+        return new double[] {sorted.length / seconds, millisAt(sorted, 0.5), millisAt(sorted, 0.99),
+            server[server.length / 2]};
+    }
+
+    /** The {@code quantile} of ascending nanosecond timings, in ms. */
+    private static double millisAt(final long[] sortedNanos, final double quantile) {
+        return sortedNanos[Math.min(sortedNanos.length - 1, (int) (sortedNanos.length * quantile))] / 1e6;
     }
 
     private void run(final List<Integer> ports, final String library, final int threads, final int queries,
@@ -349,7 +354,7 @@ final class ClusterBenchmark {
             }
         }
         Arrays.sort(nanos);
-        return new double[] {nanos[WRITES / 2] / 1e6, nanos[(int) (WRITES * 0.99)] / 1e6};
+        return new double[] {millisAt(nanos, 0.5), millisAt(nanos, 0.99)};
     }
 
     /**
@@ -389,7 +394,7 @@ final class ClusterBenchmark {
             throw new IllegalStateException("the Kafka round trip failed", e);
         }
         Arrays.sort(nanos);
-        return nanos[WRITES / 2] / 1e6;
+        return millisAt(nanos, 0.5);
     }
 
     private HttpResponse<String> send(final HttpRequest.Builder request) {

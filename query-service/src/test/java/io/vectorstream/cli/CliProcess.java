@@ -98,7 +98,11 @@ final class CliProcess implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("@" + jvmOptions);
         command.add("-Xmx1g");
-        command.addAll(fastStart());
+        // The quick JIT only: these processes live for seconds on test-sized data, where the
+        // optimising compiler's work never pays back (serve starts on 5.0 s of CPU instead of 6.5 s,
+        // measured on 2 cores). A class-data-sharing archive would save more, but the JVM cannot
+        // write one for a class path with folders (target/classes). Never used outside the tests.
+        command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
@@ -108,16 +112,6 @@ final class CliProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /**
-     * The quick JIT only: these processes live for seconds on test-sized data, where the
-     * optimising compiler's work never pays back (serve starts on 5.0 s of CPU instead of 6.5 s,
-     * measured on 2 cores). A class-data-sharing archive would save more but cannot be written
-     * for a class path with folders (target/classes). Never used outside the tests.
-     */
-    private static List<String> fastStart() {
-        return List.of("-XX:TieredStopAtLevel=1");
     }
 
     void awaitReady(final Duration timeout) {
