@@ -1,6 +1,7 @@
 package io.vectorstream.bench;
 
 import io.vectorstream.index.FlatIndex;
+import io.vectorstream.index.FlatParams;
 import io.vectorstream.index.Hit;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.IndexStats;
@@ -62,10 +63,13 @@ public final class AnnBenchmark {
         return new Dataset("synthetic-" + n + "x" + dimension, base, query, groundTruth(base, query, metric, progress));
     }
 
-    /** The exact top-{@value #K} of every query, on all cores. */
+    /**
+     * The exact top-{@value #K} of every query, on all cores, from every float (not from the flat
+     * index's codes: the truth the flat index itself is checked against).
+     */
     public static int[][] groundTruth(final float[][] base, final float[][] queries, final Metric metric,
                                       final PrintStream progress) {
-        FlatIndex<Integer> exact = new FlatIndex<>(base[0].length, metric);
+        FlatIndex<Integer> exact = new FlatIndex<>(base[0].length, metric, new FlatParams(false));
         for (int i = 0; i < base.length; i++) {
             exact.put(i, base[i]);
         }

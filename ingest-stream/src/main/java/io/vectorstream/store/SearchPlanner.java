@@ -99,7 +99,7 @@ public final class SearchPlanner {
 
     private static Found exactMatches(final VectorIndex<ChunkRef> index, final FieldIndex fields,
                                       final RoaringBitmap matches, final float[] query, final int wanted) {
-        return new Found(index.searchAmongOrdinals(query, wanted, FieldIndex.ordinalsOf(matches)), Strategy.EXACT_MATCHES,
+        return new Found(index.searchAmongOrdinals(query, wanted, () -> FieldIndex.ordinalsOf(matches)), Strategy.EXACT_MATCHES,
                 true);
     }
 }

@@ -7,6 +7,7 @@ import java.util.PrimitiveIterator;
 import java.util.Set;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * What every index has: its dimension and metric, and the {@link StampedLock} under which one
@@ -71,7 +72,7 @@ abstract class BaseIndex<K> implements VectorIndex<K> {
 
     @Override
     public final List<Hit<K>> searchAmongOrdinals(final float[] query, final int k,
-                                                  final PrimitiveIterator.OfInt ordinals) {
+                                                  final Supplier<PrimitiveIterator.OfInt> ordinals) {
         checkDimension(query);
         if (k <= 0) {
             return List.of();

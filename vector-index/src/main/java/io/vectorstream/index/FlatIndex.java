@@ -6,7 +6,10 @@ import java.util.function.Predicate;
 
 /**
  * Exact (brute-force) vector search over contiguous float arrays ({@link SlotStore}): the ground
- * truth every other index is measured against, and the small-shard path.
+ * truth every other index is measured against, and the small-shard path. With {@code sq8} (the
+ * default) it scans 8-bit codes of the vectors and scores from the floats only those the codes'
+ * error bounds cannot rule out ({@link SlotCodes}): the answers are still exact, for a quarter of
+ * the bytes read.
  *
  * <p>Concurrency: one writer, any number of readers. Writers take a {@link StampedLock}'s write lock
  * only for the few microseconds of one slot's update. A search scans in blocks of
@@ -23,9 +26,14 @@ public final class FlatIndex<K> extends BaseIndex<K> {
 
     private final SlotStore<K> slots;
 
+    /** A flat index with the default parameters (8-bit codes kept). */
     public FlatIndex(final int dimension, final Metric metric) {
+        this(dimension, metric, FlatParams.DEFAULT);
+    }
+
+    public FlatIndex(final int dimension, final Metric metric, final FlatParams params) {
         super(dimension, metric);
-        this.slots = new SlotStore<>(dimension);
+        this.slots = new SlotStore<>(dimension, params.sq8());
     }
 
     @Override

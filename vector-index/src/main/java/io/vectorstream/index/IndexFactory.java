@@ -36,7 +36,8 @@ public final class IndexFactory {
         return switch (parameters(kind, params, dimension)) {
             case IvfParams ivf -> new IvfIndex<>(dimension, metric, ivf, background);
             case LshParams lsh -> new LshIndex<>(dimension, metric, lsh);
-            default -> new FlatIndex<>(dimension, metric);
+            case FlatParams flat -> new FlatIndex<>(dimension, metric, flat);
+            default -> throw new IllegalStateException("no index for " + kind);
         };
     }
 
@@ -51,8 +52,8 @@ public final class IndexFactory {
     }
 
     /**
-     * The kind's parameter record ({@link IvfParams}, {@link LshParams}; flat has none: an empty
-     * string), checked against {@code dimension} where memory depends on it.
+     * The kind's parameter record ({@link FlatParams}, {@link IvfParams}, {@link LshParams}),
+     * checked against {@code dimension} where memory depends on it.
      */
     private static Object parameters(final String kind, final Map<String, ? extends Number> params,
                                      final int dimension) {
@@ -66,8 +67,8 @@ public final class IndexFactory {
     private static Object parameters(final String kind, final Map<String, ? extends Number> params) {
         return switch (kind) {
             case "flat" -> {
-                requireOnly(kind, params, Set.of());
-                yield "";
+                requireOnly(kind, params, Set.of("sq8"));
+                yield new FlatParams(booleanOf(params, "sq8", FlatParams.DEFAULT.sq8()));
             }
             case "ivf" -> {
                 requireOnly(kind, params, Set.of("nlist", "nprobe", "trainThreshold", "retrainGrowth", "samplePerList",

@@ -16,11 +16,12 @@ interface Kernels {
     float dotBytes(float[] a, byte[] codes, int offset);
 
     /**
-     * Inner products of {@code a} with four byte vectors at once, {@code codes[offset + j * stride ..]}
-     * for j = 0..3, into {@code out[0..3]}: the query is read once for all four, and four
-     * independent sums keep the multiply-add units busy instead of waiting on one chain.
+     * Inner products of {@code a} with four byte vectors at once, {@code cj[oj .. oj + a.length)}
+     * for j = 0..3, into {@code out[0..3]}: the query is read once for all four, four independent
+     * sums keep the multiply-add units busy instead of waiting on one chain, and four vectors that
+     * lie apart in memory have their cache misses overlap.
      */
-    void dotBytes4(float[] a, byte[] codes, int offset, int stride, float[] out);
+    void dotBytes4(float[] a, byte[] c0, int o0, byte[] c1, int o1, byte[] c2, int o2, byte[] c3, int o3, float[] out);
 
     /**
      * Inner products of {@code a} with four vectors at once, {@code bj[oj .. oj + a.length)}, into

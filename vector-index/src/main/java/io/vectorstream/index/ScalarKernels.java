@@ -46,10 +46,12 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride, final float[] out) {
-        for (int j = 0; j < 4; j++) {
-            out[j] = dotBytes(a, codes, offset + j * stride);
-        }
+    public void dotBytes4(final float[] a, final byte[] c0, final int o0, final byte[] c1, final int o1,
+                          final byte[] c2, final int o2, final byte[] c3, final int o3, final float[] out) {
+        out[0] = dotBytes(a, c0, o0);
+        out[1] = dotBytes(a, c1, o1);
+        out[2] = dotBytes(a, c2, o2);
+        out[3] = dotBytes(a, c3, o3);
     }
 
     @Override

@@ -74,7 +74,14 @@ public final class Similarity {
     /** {@link Kernels#dotBytes4}: four byte vectors {@code stride} apart, against one query. */
     public static void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride,
                                  final float[] out) {
-        KERNELS.dotBytes4(a, codes, offset, stride, out);
+        KERNELS.dotBytes4(a, codes, offset, codes, offset + stride, codes, offset + 2 * stride, codes,
+                offset + 3 * stride, out);
+    }
+
+    /** {@link Kernels#dotBytes4}: four byte vectors anywhere, against one query. */
+    static void dotBytes4(final float[] a, final byte[] c0, final int o0, final byte[] c1, final int o1,
+                          final byte[] c2, final int o2, final byte[] c3, final int o3, final float[] out) {
+        KERNELS.dotBytes4(a, c0, o0, c1, o1, c2, o2, c3, o3, out);
     }
 
     /** The name of the kernels in use ({@code vector-api-256bit}, {@code scalar}). */

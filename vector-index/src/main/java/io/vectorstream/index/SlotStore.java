@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.PrimitiveIterator;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Vectors in numbered slots: segments of {@value #SEGMENT_SLOTS} slots, each one
@@ -12,6 +13,11 @@ import java.util.function.Predicate;
  * The first segment starts at {@value #FIRST_SLOTS} slots and doubles as it fills: a library that
  * holds a few vectors in a shard takes memory for those few, not 1,024 x dimension floats (16 MiB
  * at 4,096 dimensions, in every shard, however many libraries are created).
+ *
+ * <p>A store made {@code withCodes} keeps each vector's 8-bit codes beside it ({@link SlotCodes}):
+ * its exact searches ({@link #scanInto}, {@link #scoreOrdinalsInto}) read the codes, a quarter of
+ * the bytes, and score from the floats only the few vectors the codes cannot rule out; the
+ * answers are those of scoring every float, for a quarter more memory.
  *
  * <p>Not thread-safe by itself: the owning index mutates it under its write lock, and readers read
  * {@link #vectorSegment}/{@link #keySegment} under an optimistic stamp of that lock.
@@ -32,9 +38,17 @@ final class SlotStore<K> {
     /** The slot of each {@link Ordinal} key by its ordinal; -1 where none is held. */
     private int[] slotByOrdinal = new int[0];
     private int freeCount;
+    /** The vectors' codes, or {@code null} when the store keeps none. */
+    private final SlotCodes codes;
 
+    /** A store without codes (an index that keeps its own, like IVF's lists). */
     SlotStore(final int dimension) {
+        this(dimension, false);
+    }
+
+    SlotStore(final int dimension, final boolean withCodes) {
         this.dimension = dimension;
+        this.codes = withCodes ? new SlotCodes(dimension) : null;
     }
 
     /** Stores a vector under {@code key}; returns its slot, or {@code -1 - slot} when it replaced one. */
@@ -50,6 +64,9 @@ final class SlotStore<K> {
         int segment = slot / SEGMENT_SLOTS;
         int inSegment = slot % SEGMENT_SLOTS;
         System.arraycopy(vector, 0, vectors[segment], inSegment * dimension, dimension);
+        if (codes != null) {
+            codes.encode(segment, inSegment, vector);
+        }
         keys[segment][inSegment] = key;
         if (existing < 0) {
             slotOf.put(key, slot); // after the key is in its slot: the map reads keys from there
@@ -132,6 +149,14 @@ final class SlotStore<K> {
      */
     void scanInto(final StampedLock lock, final Metric metric,
                   final float[] query, final TopK<K> top, final Predicate<? super K> allow) {
+        if (codes == null || !scanCodesInto(lock, metric, query, top, allow)) {
+            top.clear();
+            scanFloatsInto(lock, metric, query, top, allow);
+        }
+    }
+
+    private void scanFloatsInto(final StampedLock lock, final Metric metric,
+                                final float[] query, final TopK<K> top, final Predicate<? super K> allow) {
         float[] scores = new float[SCAN_BLOCK_SLOTS];
         Object[] found = new Object[SCAN_BLOCK_SLOTS];
         int end = Optimistic.read(lock, this::highWater);
@@ -147,6 +172,97 @@ final class SlotStore<K> {
                 found[i] = null;
             }
         }
+    }
+
+    /**
+     * {@link #scanInto} on the codes: each block's code scores and bounds under one stamp, then the
+     * candidates the bounds leave scored exactly. Returns false when a candidate was rewritten
+     * meanwhile ({@link BoundedCandidates#rerankInto}).
+     */
+    private boolean scanCodesInto(final StampedLock lock, final Metric metric, final float[] query, final TopK<K> top,
+                                  final Predicate<? super K> allow) {
+        SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
+        BoundedCandidates candidates = new BoundedCandidates(top.capacity());
+        float[] lowers = new float[SCAN_BLOCK_SLOTS];
+        float[] uppers = new float[SCAN_BLOCK_SLOTS];
+        int[] found = new int[SCAN_BLOCK_SLOTS];
+        Object[] foundKeys = new Object[SCAN_BLOCK_SLOTS];
+        float[] four = new float[4];
+        int end = Optimistic.read(lock, this::highWater);
+        for (int start = 0; start < end; start += SCAN_BLOCK_SLOTS) {
+            final int segment = start / SEGMENT_SLOTS;
+            final int from = start % SEGMENT_SLOTS;
+            final int to = from + Math.min(SCAN_BLOCK_SLOTS, end - start);
+            int n = Optimistic.read(lock, () -> scoreCodeRange(coded, segment, from, to, lowers, uppers, found,
+                    foundKeys, four));
+            offerCandidates(candidates, n, lowers, uppers, found, foundKeys, allow);
+        }
+        return candidates.rerankInto(top, exactScorer(lock, metric, query));
+    }
+
+    /**
+     * The code scores' ranges of the live slots {@code [from, to)} of a segment, four at a time,
+     * with their slots and keys; returns how many.
+     */
+    private int scoreCodeRange(final SlotCodes.Query coded, final int segment, final int from, final int to,
+                               final float[] lowers, final float[] uppers, final int[] found, final Object[] foundKeys,
+                               final float[] four) {
+        byte[] c = codes.codeSegment(segment);
+        float[] facts = codes.factSegment(segment);
+        Object[] k = keys[segment];
+        int n = 0;
+        int slot = from;
+        for (; slot + 4 <= to; slot += 4) {
+            int at = slot * dimension;
+            Similarity.dotBytes4(coded.q(), c, at, c, at + dimension, c, at + 2 * dimension, c, at + 3 * dimension,
+                    four);
+            for (int j = 0; j < 4; j++) {
+                if (k[slot + j] != null) {
+                    n = keepRange(coded, four[j], facts, slot + j, segment * SEGMENT_SLOTS + slot + j, k[slot + j],
+                            n, lowers, uppers, found, foundKeys);
+                }
+            }
+        }
+        for (; slot < to; slot++) {
+            if (k[slot] != null) {
+                n = keepRange(coded, Similarity.dotBytes(coded.q(), c, slot * dimension), facts, slot,
+                        segment * SEGMENT_SLOTS + slot, k[slot], n, lowers, uppers, found, foundKeys);
+            }
+        }
+        return n;
+    }
+
+    private static int keepRange(final SlotCodes.Query coded, final float codeDot, final float[] facts,
+                                 final int inSegment, final int slot, final Object key, final int n,
+                                 final float[] lowers, final float[] uppers, final int[] found,
+                                 final Object[] foundKeys) {
+        float score = coded.score(codeDot, facts, inSegment);
+        float bound = coded.bound(facts, inSegment);
+        lowers[n] = score - bound;
+        uppers[n] = score + bound;
+        found[n] = slot;
+        foundKeys[n] = key;
+        return n + 1;
+    }
+
+    /** Offers the allowed ones of {@code n} scored ranges whose upper end can still enter. */
+    @SuppressWarnings("unchecked")
+    private static <K> void offerCandidates(final BoundedCandidates candidates, final int n, final float[] lowers,
+                                            final float[] uppers, final int[] found, final Object[] foundKeys,
+                                            final Predicate<? super K> allow) {
+        for (int i = 0; i < n; i++) {
+            if (uppers[i] >= candidates.threshold() && (allow == null || allow.test((K) foundKeys[i]))) {
+                candidates.add(found[i], foundKeys[i], lowers[i], uppers[i]);
+            }
+            foundKeys[i] = null;
+        }
+    }
+
+    /** Exact scores of candidates, each under one stamp, NaN for a slot that no longer holds its key. */
+    private BoundedCandidates.ExactScorer exactScorer(final StampedLock lock, final Metric metric,
+                                                      final float[] query) {
+        return (slot, key) -> Float.intBitsToFloat(Optimistic.read(lock, () -> keyAt(slot) == key
+                ? Float.floatToRawIntBits(score(metric, query, slot)) : Float.floatToRawIntBits(Float.NaN)));
     }
 
     /** Keys {@link #scoreKeysInto} looks up under one optimistic stamp. */
@@ -174,11 +290,98 @@ final class SlotStore<K> {
 
     /**
      * As {@link #scoreKeysInto}, with the keys given by their ordinals ({@link Ordinal}): each
-     * one's slot is an array read.
+     * one's slot is an array read. With codes, the codes are scored and only the candidates they
+     * leave from the floats ({@link #scanInto}).
+     *
+     * @param ordinals the ordinals, afresh at each call (a second pass when the codes' pass met a
+     *                 concurrent write)
      */
-    @SuppressWarnings("unchecked")
     void scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
-                           final PrimitiveIterator.OfInt ordinals, final TopK<K> top) {
+                           final Supplier<PrimitiveIterator.OfInt> ordinals, final TopK<K> top) {
+        if (codes == null || !scoreOrdinalCodesInto(lock, metric, query, ordinals.get(), top)) {
+            top.clear();
+            scoreOrdinalFloatsInto(lock, metric, query, ordinals.get(), top);
+        }
+    }
+
+    private boolean scoreOrdinalCodesInto(final StampedLock lock, final Metric metric, final float[] query,
+                                          final PrimitiveIterator.OfInt ordinals, final TopK<K> top) {
+        SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
+        BoundedCandidates candidates = new BoundedCandidates(top.capacity());
+        int[] block = new int[KEY_BLOCK];
+        int[] held = new int[KEY_BLOCK];
+        float[] lowers = new float[KEY_BLOCK];
+        float[] uppers = new float[KEY_BLOCK];
+        Object[] keys = new Object[KEY_BLOCK];
+        float[] four = new float[4];
+        while (ordinals.hasNext()) {
+            int n = 0;
+            while (n < KEY_BLOCK && ordinals.hasNext()) {
+                block[n++] = ordinals.nextInt();
+            }
+            int count = n;
+            int found = Optimistic.read(lock, () -> {
+                int live = liveSlotsOf(block, count, held, keys);
+                scoreCodesOfSlots(coded, held, keys, live, lowers, uppers, four);
+                return live;
+            });
+            offerCandidates(candidates, found, lowers, uppers, held, keys, null);
+        }
+        return candidates.rerankInto(top, exactScorer(lock, metric, query));
+    }
+
+    /**
+     * The code scores' ranges of the vectors in {@code slots[0..n)}, four at a time (they lie apart
+     * in memory: four read side by side overlap their cache misses).
+     */
+    private void scoreCodesOfSlots(final SlotCodes.Query coded, final int[] slots, final Object[] keys, final int n,
+                                   final float[] lowers, final float[] uppers, final float[] four) {
+        int i = 0;
+        for (; i + 4 <= n; i += 4) {
+            int s0 = slots[i];
+            int s1 = slots[i + 1];
+            int s2 = slots[i + 2];
+            int s3 = slots[i + 3];
+            Similarity.dotBytes4(coded.q(), codes.codeSegment(s0 / SEGMENT_SLOTS), (s0 % SEGMENT_SLOTS) * dimension,
+                    codes.codeSegment(s1 / SEGMENT_SLOTS), (s1 % SEGMENT_SLOTS) * dimension,
+                    codes.codeSegment(s2 / SEGMENT_SLOTS), (s2 % SEGMENT_SLOTS) * dimension,
+                    codes.codeSegment(s3 / SEGMENT_SLOTS), (s3 % SEGMENT_SLOTS) * dimension, four);
+            for (int j = 0; j < 4; j++) {
+                int slot = slots[i + j];
+                keepRange(coded, four[j], codes.factSegment(slot / SEGMENT_SLOTS), slot % SEGMENT_SLOTS, slot,
+                        keys[i + j], i + j, lowers, uppers, slots, keys);
+            }
+        }
+        for (; i < n; i++) {
+            int slot = slots[i];
+            keepRange(coded, Similarity.dotBytes(coded.q(), codes.codeSegment(slot / SEGMENT_SLOTS),
+                    (slot % SEGMENT_SLOTS) * dimension), codes.factSegment(slot / SEGMENT_SLOTS), slot % SEGMENT_SLOTS,
+                    slot, keys[i], i, lowers, uppers, slots, keys);
+        }
+    }
+
+    /**
+     * The live slots of the ordinals {@code block[0..count)} into {@code held}, their keys into
+     * {@code keys}; returns how many. Call under a stamp.
+     */
+    private int liveSlotsOf(final int[] block, final int count, final int[] held, final Object[] keys) {
+        int[] slots = slotByOrdinal;
+        int live = 0;
+        for (int i = 0; i < count; i++) {
+            int ordinal = block[i];
+            int slot = ordinal < slots.length ? slots[ordinal] : -1;
+            Object key = slot < 0 ? null : keyAt(slot);
+            if (key != null) {
+                keys[live] = key;
+                held[live++] = slot;
+            }
+        }
+        return live;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void scoreOrdinalFloatsInto(final StampedLock lock, final Metric metric, final float[] query,
+                                        final PrimitiveIterator.OfInt ordinals, final TopK<K> top) {
         int[] block = new int[KEY_BLOCK];
         int[] held = new int[KEY_BLOCK];
         float[] scores = new float[KEY_BLOCK];
@@ -190,17 +393,7 @@ final class SlotStore<K> {
             }
             int count = n;
             int found = Optimistic.read(lock, () -> {
-                int[] slots = slotByOrdinal;
-                int live = 0;
-                for (int i = 0; i < count; i++) {
-                    int ordinal = block[i];
-                    int slot = ordinal < slots.length ? slots[ordinal] : -1;
-                    Object key = slot < 0 ? null : keyAt(slot);
-                    if (key != null) {
-                        keys[live] = key;
-                        held[live++] = slot;
-                    }
-                }
+                int live = liveSlotsOf(block, count, held, keys);
                 scoreSlots(metric, query, held, live, scores);
                 return live;
             });
@@ -252,7 +445,8 @@ final class SlotStore<K> {
     }
 
     long memoryBytes() {
-        long bytes = slotOf.memoryBytes() + (long) slotByOrdinal.length * Integer.BYTES;
+        long bytes = slotOf.memoryBytes() + (long) slotByOrdinal.length * Integer.BYTES
+                + (codes == null ? 0 : codes.memoryBytes());
         for (Object[] segment : keys) {
             bytes += (long) segment.length * (dimension * Float.BYTES + 8L);
         }
@@ -275,6 +469,9 @@ final class SlotStore<K> {
                 grownKeys[segment] = Arrays.copyOf(keys[segment], slots);
                 vectors = grownVectors;
                 keys = grownKeys;
+                if (codes != null) {
+                    codes.ensureSegment(segment, slots);
+                }
             }
             return;
         }
@@ -285,5 +482,8 @@ final class SlotStore<K> {
         grownKeys[segment] = new Object[slots];
         vectors = grownVectors;
         keys = grownKeys;
+        if (codes != null) {
+            codes.ensureSegment(segment, slots);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.vectorstream.index;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Predicate;
@@ -20,6 +21,17 @@ final class TopK<K> {
         this.k = k;
         this.scores = new float[k];
         this.keys = new Object[k];
+    }
+
+    /** How many items it keeps at most. */
+    int capacity() {
+        return k;
+    }
+
+    /** Forgets every item. */
+    void clear() {
+        Arrays.fill(keys, 0, size, null);
+        size = 0;
     }
 
     /** The score a candidate must beat to enter, or negative infinity while not full. */

@@ -159,11 +159,9 @@ final class VectorApiKernels implements Kernels {
     }
 
     @Override
-    public void dotBytes4(final float[] a, final byte[] codes, final int offset, final int stride, final float[] out) {
+    public void dotBytes4(final float[] a, final byte[] c0, final int o0, final byte[] c1, final int o1,
+                          final byte[] c2, final int o2, final byte[] c3, final int o3, final float[] out) {
         int n = a.length;
-        int o1 = offset + stride;
-        int o2 = o1 + stride;
-        int o3 = o2 + stride;
         FloatVector acc0 = FloatVector.zero(SPECIES);
         FloatVector acc1 = FloatVector.zero(SPECIES);
         FloatVector acc2 = FloatVector.zero(SPECIES);
@@ -171,20 +169,20 @@ final class VectorApiKernels implements Kernels {
         int i = 0;
         for (int bound = n - LANES; i <= bound; i += LANES) {
             FloatVector q = FloatVector.fromArray(SPECIES, a, i);
-            acc0 = q.fma(widen(codes, offset + i), acc0);
-            acc1 = q.fma(widen(codes, o1 + i), acc1);
-            acc2 = q.fma(widen(codes, o2 + i), acc2);
-            acc3 = q.fma(widen(codes, o3 + i), acc3);
+            acc0 = q.fma(widen(c0, o0 + i), acc0);
+            acc1 = q.fma(widen(c1, o1 + i), acc1);
+            acc2 = q.fma(widen(c2, o2 + i), acc2);
+            acc3 = q.fma(widen(c3, o3 + i), acc3);
         }
         float s0 = acc0.reduceLanes(VectorOperators.ADD);
         float s1 = acc1.reduceLanes(VectorOperators.ADD);
         float s2 = acc2.reduceLanes(VectorOperators.ADD);
         float s3 = acc3.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            s0 += a[i] * codes[offset + i];
-            s1 += a[i] * codes[o1 + i];
-            s2 += a[i] * codes[o2 + i];
-            s3 += a[i] * codes[o3 + i];
+            s0 += a[i] * c0[o0 + i];
+            s1 += a[i] * c1[o1 + i];
+            s2 += a[i] * c2[o2 + i];
+            s3 += a[i] * c3[o3 + i];
         }
         out[0] = s0;
         out[1] = s1;

@@ -3,6 +3,7 @@ package io.vectorstream.index;
 import java.util.List;
 import java.util.PrimitiveIterator;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * An index of the vectors of one library shard. One writer thread calls {@link #put} and
@@ -50,8 +51,11 @@ public interface VectorIndex<K> {
     /**
      * As {@link #searchAmong}, with the keys given by their {@link Ordinal ordinals}: each one's
      * vector is found by an array read. Ordinals of no key held are skipped.
+     *
+     * @param ordinals gives the ordinals, in any order, at each call: a search may go over them
+     *                 twice (when a concurrent write got in the way of its first pass)
      */
-    List<Hit<K>> searchAmongOrdinals(float[] query, int k, PrimitiveIterator.OfInt ordinals);
+    List<Hit<K>> searchAmongOrdinals(float[] query, int k, Supplier<PrimitiveIterator.OfInt> ordinals);
 
     /**
      * Starts loading many vectors at once (an index built from a shard's stored records): any

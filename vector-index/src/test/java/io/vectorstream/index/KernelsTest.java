@@ -32,10 +32,15 @@ class KernelsTest {
             assertEquals(scalar.dotBytes(a, codes, dimension), vector.dotBytes(a, codes, dimension),
                     tolerance * 128, "dotBytes " + dimension);
             float[] four = new float[4];
-            vector.dotBytes4(a, codes, dimension, dimension, four);
-            for (int j = 0; j < 4; j++) {
-                assertEquals(scalar.dotBytes(a, codes, (1 + j) * dimension), four[j], tolerance * 128,
-                        "dotBytes4[" + j + "] " + dimension);
+            // Four code vectors in two arrays, at offsets in any order, overlapping too.
+            byte[] otherCodes = codes.clone();
+            int[] at = {3 * dimension, dimension, 1, 4 * dimension};
+            for (Kernels kernels : new Kernels[] {vector, scalar}) {
+                kernels.dotBytes4(a, codes, at[0], otherCodes, at[1], codes, at[2], otherCodes, at[3], four);
+                for (int j = 0; j < 4; j++) {
+                    assertEquals(scalar.dotBytes(a, codes, at[j]), four[j], tolerance * 128,
+                            kernels.name() + " dotBytes4[" + j + "] " + dimension);
+                }
             }
             // Four vectors apart, in two arrays, at offsets in any order.
             float[] other = b.clone();
