@@ -56,7 +56,7 @@ class ChunksTopicReplayIntegrationTest {
             try (PipelineHarness rebuilt = pipeline.restartClosed()) {
                 RebuildIntegrationTest.awaitCaughtUp(admin, rebuilt);
                 assertEquals(0, rebuilt.restoredShardRecords(), "nothing came from a changelog");
-                assertEquals(before, ShardState.dump(rebuilt.shards()));
+                assertEquals(before, RebuildIntegrationTest.awaitState(rebuilt, before));
             }
         }
     }
