@@ -109,7 +109,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
         this.params = params;
         this.background = background;
         this.storage = new IvfStorage<>(dimension, metric, lock);
-        this.searcher = new IvfSearcher<>(dimension, metric, params, lock, storage.store());
+        this.searcher = new IvfSearcher<>(dimension, metric, params, lock, storage);
         this.trainer = new IvfTrainer(dimension, metric, params);
         this.policy = new RetrainPolicy(params);
     }

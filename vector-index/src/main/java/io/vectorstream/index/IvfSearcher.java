@@ -6,7 +6,9 @@ import static io.vectorstream.index.IvfLayout.entryOf;
 import static io.vectorstream.index.IvfLayout.listOf;
 import static io.vectorstream.index.IvfLayout.pack;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.PrimitiveIterator;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 
@@ -32,16 +34,18 @@ final class IvfSearcher<K> {
     private final Metric metric;
     private final IvfParams params;
     private final StampedLock lock;
+    private final IvfStorage<K> storage;
     private final SlotStore<K> store;
 
-    /** @param lock the index's lock, under which its writer changes {@code store} and the lists */
+    /** @param lock the index's lock, under which its writer changes {@code storage} */
     IvfSearcher(final int dimension, final Metric metric, final IvfParams params, final StampedLock lock,
-                final SlotStore<K> store) {
+                final IvfStorage<K> storage) {
         this.dimension = dimension;
         this.metric = metric;
         this.params = params;
         this.lock = lock;
-        this.store = store;
+        this.storage = storage;
+        this.store = storage.store();
     }
 
     /** The {@code k >= 1} best for the prepared query {@code q} in {@code current}, the layout the index has now. */
@@ -52,7 +56,16 @@ final class IvfSearcher<K> {
         }
         ScalarQuantizer.Query prepared = current.quantizer() != null ? current.quantizer().prepare(q, metric) : null;
         int nprobe = searchParams.nprobe() > 0 ? searchParams.nprobe() : defaultNprobe(current);
-        int[] probe = closestLists(q, prepared, current, searchParams.widened(nprobe, current.nlist()));
+        int lists = (int) Math.min(current.nlist(),
+                Math.ceil(nprobe / Math.pow(searchParams.selectivity(), FILTER_WIDENING)));
+        if (allow instanceof OrdinalFilter<?> filter && searchParams.selectivity() <= MATCH_SEARCH_SHARE) {
+            List<Hit<K>> found = searchMatches(current, q, prepared, k, lists, filter, allow);
+            if (found != null) {
+                return found;
+            }
+            return search(storage.layout(), q, k, searchParams, allow); // retrained meanwhile: again, on the new lists
+        }
+        int[] probe = closestLists(q, prepared, current, lists);
         if (prepared != null) {
             return searchCodes(q, prepared, k, current, probe, allow);
         }
@@ -190,6 +203,181 @@ final class IvfSearcher<K> {
         return distinct(top.drainBestFirst(metric), k);
     }
 
+    /**
+     * A filter that keeps a share s of the vectors makes a search probe {@code nprobe / s^0.4}
+     * lists. Its k best lie about as deep among all the vectors as an unfiltered search's k / s,
+     * but deeper neighbours still sit mostly in the nearby lists: bench filter on 204k real
+     * embeddings, recall@10 against the exact filtered search: at s = 0.5, 0.975 probing 1 / s
+     * wider (twice the work), 0.962 with 1 / sqrt(s), 0.959 with 1 / s^0.4; at s = 0.1, 0.983
+     * with 1 / sqrt(s), 0.978 with 1 / s^0.4 (20% fewer matches scored).
+     */
+    static final double FILTER_WIDENING = 0.4;
+
+    /**
+     * The largest share of the vectors a filter given by its matches ({@link OrdinalFilter}) may keep
+     * for the search to start from the matches; above it the lists are scanned and the filter
+     * asked of the best candidates. At a share s a search by matches reads s x n positions and
+     * scores s of the probed lists' entries, scattered; a scan reads the probed lists whole, in
+     * order. bench filter, 204k real embeddings: by matches at s = 0.5, 0.44x the unfiltered
+     * q/s; scanning, 0.59-0.65x.
+     */
+    static final double MATCH_SEARCH_SHARE = 0.3;
+
+    /**
+     * A filtered search driven by the filter's matches rather than by the lists: the {@code lists}
+     * lists whose centroids' codes score best are chosen, then each match is taken to its list
+     * (the position the store keeps per slot) and scored only when that list is among them, from
+     * its codes, the best {@code k * rerank} re-ranked exactly. Its cost follows the matches, not
+     * the lists: a filter that keeps a tenth of the shard scores a tenth of what a search of the
+     * same lists would. Returns null when the index was retrained meanwhile (the positions then
+     * name the new lists).
+     */
+    private List<Hit<K>> searchMatches(final IvfLayout current, final float[] q, final ScalarQuantizer.Query prepared,
+                                       final int k, final int lists, final OrdinalFilter<?> filter,
+                                       final Predicate<? super K> allow) {
+        boolean[] probed = probedLists(q, prepared, current, lists);
+        TopK<Integer> candidates = new TopK<>(prepared == null ? k + DUPLICATE_MARGIN
+                : (int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
+        int[] block = new int[MATCH_BLOCK];
+        int[] slots = new int[MATCH_BLOCK];
+        float[] scores = new float[MATCH_BLOCK];
+        PrimitiveIterator.OfInt ordinals = filter.ordinals();
+        while (ordinals.hasNext()) {
+            int n = 0;
+            while (n < MATCH_BLOCK && ordinals.hasNext()) {
+                block[n++] = ordinals.nextInt();
+            }
+            int count = n;
+            int found = Optimistic.read(lock, () -> storage.layout() != current ? -1
+                    : scoreProbedMatches(current, q, prepared, probed, block, count, slots, scores));
+            if (found < 0) {
+                return null;
+            }
+            for (int i = 0; i < found; i++) {
+                if (scores[i] > candidates.threshold()) {
+                    candidates.offer(slots[i], scores[i]);
+                }
+            }
+        }
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        for (Hit<Integer> candidate : candidates.drainBestFirst(Metric.DOT)) {
+            int slot = candidate.key();
+            Object[] key = new Object[1];
+            float[] exact = new float[1];
+            int live = Optimistic.read(lock, () -> {
+                key[0] = store.keyAt(slot);
+                exact[0] = key[0] == null ? Float.NaN : store.score(metric, q, slot);
+                return key[0] == null ? 0 : 1;
+            });
+            if (live == 1) {
+                @SuppressWarnings("unchecked") K held = (K) key[0];
+                top.offer(held, exact[0], allow); // the filter's own word: the slot may hold another key by now
+            }
+        }
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    /**
+     * The {@code wanted} lists whose centroids score best, as flags by list. A search by matches
+     * needs the set, not the order, and a list at the edge matters little: with codes the
+     * centroids' codes alone choose them, without the exact pass over the shortlist that
+     * {@link #closestLists} makes (which, at a filter's widening, would read most centroids' floats).
+     */
+    private boolean[] probedLists(final float[] q, final ScalarQuantizer.Query prepared, final IvfLayout current,
+                                  final int wanted) {
+        boolean[] probed = new boolean[current.nlist()];
+        if (wanted >= current.nlist()) {
+            Arrays.fill(probed, true);
+        } else if (prepared == null) {
+            for (int list : closestLists(q, null, current, wanted)) {
+                probed[list] = true;
+            }
+        } else {
+            for (Hit<Integer> list : byCentroidCodes(prepared, current, wanted).drainBestFirst(Metric.DOT)) {
+                probed[list.key()] = true;
+            }
+        }
+        return probed;
+    }
+
+    /** The {@code wanted} lists whose centroids' codes score best against the query. */
+    private TopK<Integer> byCentroidCodes(final ScalarQuantizer.Query prepared, final IvfLayout current,
+                                          final int wanted) {
+        TopK<Integer> best = new TopK<>(wanted);
+        float[] four = new float[4];
+        int c = 0;
+        for (; c + 4 <= current.nlist(); c += 4) {
+            ScalarQuantizer.score4(prepared, current.centroidCodes(), c * dimension, current.centroidNorms(), c, four);
+            for (int j = 0; j < 4; j++) {
+                if (four[j] > best.threshold()) {
+                    best.offer(c + j, four[j]);
+                }
+            }
+        }
+        for (; c < current.nlist(); c++) {
+            float score = ScalarQuantizer.score(prepared, current.centroidCodes(), c * dimension,
+                    current.centroidNorms()[c]);
+            if (score > best.threshold()) {
+                best.offer(c, score);
+            }
+        }
+        return best;
+    }
+
+    /** Matches read under one optimistic stamp. */
+    private static final int MATCH_BLOCK = 64;
+
+    /**
+     * Of the matches {@code ordinals[0..count)}, those held in a probed list: their slots and
+     * scores (from the codes with sq8, else exact) into {@code slots} and {@code scores}; returns
+     * how many. Call under a stamp.
+     */
+    private int scoreProbedMatches(final IvfLayout current, final float[] q, final ScalarQuantizer.Query prepared,
+                                   final boolean[] probed, final int[] ordinals, final int count, final int[] slots,
+                                   final float[] scores) {
+        PostingList[] lists = current.lists();
+        PostingList[] at = new PostingList[4];
+        int[] entries = new int[4];
+        float[] four = new float[4];
+        int found = 0;
+        int pending = 0;
+        for (int i = 0; i < count; i++) {
+            int slot = store.slotOfOrdinal(ordinals[i]); // -1 once removed
+            if (slot < 0) {
+                continue;
+            }
+            long position = storage.positionOf(slot);
+            PostingList list = lists[listOf(position)];
+            if (!probed[listOf(position)]) {
+                continue;
+            }
+            slots[found] = slot;
+            if (prepared == null) {
+                scores[found++] = store.score(metric, q, slot);
+                continue;
+            }
+            at[pending] = list;
+            entries[pending++] = entryOf(position);
+            found++;
+            if (pending == 4) {
+                // Four matches' codes read side by side: they lie apart, and their cache misses overlap.
+                Similarity.dotBytes4(prepared.scaled(), at[0].codes, entries[0] * dimension, at[1].codes,
+                        entries[1] * dimension, at[2].codes, entries[2] * dimension, at[3].codes,
+                        entries[3] * dimension, four);
+                for (int j = 0; j < 4; j++) {
+                    scores[found - 4 + j] = ScalarQuantizer.fromDot(prepared, four[j],
+                            at[j].squaredNorms == null ? 0f : at[j].squaredNorms[entries[j]]);
+                }
+                pending = 0;
+            }
+        }
+        for (int j = 0; j < pending; j++) {
+            scores[found - pending + j] = ScalarQuantizer.score(prepared, at[j].codes, entries[j] * dimension,
+                    at[j].squaredNorms == null ? 0f : at[j].squaredNorms[entries[j]]);
+        }
+        return found;
+    }
+
     @SuppressWarnings("unchecked")
     private static <K> boolean accepts(final Predicate<? super K> allow, final Object key) {
         return key != null && allow.test((K) key);
@@ -218,25 +406,8 @@ final class IvfSearcher<K> {
                 }
             }
         } else {
-            TopK<Integer> shortlist = new TopK<>(Math.min(current.nlist(), wanted + Math.max(8, wanted / 4)));
-            float[] four = new float[4];
-            int c = 0;
-            for (; c + 4 <= current.nlist(); c += 4) {
-                ScalarQuantizer.score4(prepared, current.centroidCodes(), c * dimension, current.centroidNorms(), c,
-                        four);
-                for (int j = 0; j < 4; j++) {
-                    if (four[j] > shortlist.threshold()) {
-                        shortlist.offer(c + j, four[j]);
-                    }
-                }
-            }
-            for (; c < current.nlist(); c++) {
-                float score = ScalarQuantizer.score(prepared, current.centroidCodes(), c * dimension,
-                        current.centroidNorms()[c]);
-                if (score > shortlist.threshold()) {
-                    shortlist.offer(c, score);
-                }
-            }
+            TopK<Integer> shortlist = byCentroidCodes(prepared, current,
+                    Math.min(current.nlist(), wanted + Math.max(8, wanted / 4)));
             for (Hit<Integer> candidate : shortlist.drainBestFirst(Metric.DOT)) {
                 best.offer(candidate.key(), Similarity.score(metric, q, current.centroids(), candidate.key() * dimension));
             }

@@ -23,7 +23,10 @@ final class IvfStorage<K> {
     private final SlotStore<K> store;
     /** Centroids, lists and the quantiser (when sq8); replaced as a whole when the index is (re)trained. */
     private volatile IvfLayout layout;
-    /** Per slot of the store: the (list, entry) that holds it, packed ({@link IvfLayout#pack}). Writer-side. */
+    /**
+     * Per slot of the store: the (list, entry) that holds it, packed ({@link IvfLayout#pack}).
+     * Changed by the writer under the write lock; read by searches under optimistic stamps.
+     */
     private long[] positions = new long[0];
     private volatile int size;
 
@@ -46,6 +49,11 @@ final class IvfStorage<K> {
 
     int size() {
         return size;
+    }
+
+    /** The packed (list, entry) of a held slot, in the current layout; read under a stamp of the lock. */
+    long positionOf(final int slot) {
+        return positions[slot];
     }
 
     /**

@@ -111,7 +111,8 @@ final class ScalarQuantizer {
         }
     }
 
-    private static float fromDot(final Query query, final float codeDot, final float squaredNorm) {
+    /** The approximate internal score from a dot product of the query's scaled form with a vector's codes. */
+    static float fromDot(final Query query, final float codeDot, final float squaredNorm) {
         float dot = query.offset() + codeDot;
         return query.metric() == Metric.L2 ? -(query.squaredNorm() - 2 * dot + squaredNorm) : dot;
     }

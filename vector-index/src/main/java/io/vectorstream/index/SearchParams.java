@@ -7,9 +7,8 @@ package io.vectorstream.index;
  * @param probes      LSH: how many buckets to visit per table (1 = only the query's own)
  * @param exact       search every vector exactly, whatever the index
  * @param selectivity the share of the vectors the search's allow-predicate accepts, in (0, 1] (1:
- *                    no filter): an index looks that much wider (IVF scans {@code nprobe /
- *                    selectivity} lists, LSH visits {@code probes / selectivity} buckets), so that
- *                    about as many accepted candidates are scored as an unfiltered search scores
+ *                    no filter): an index looks wider for it (IVF probes {@code nprobe /
+ *                    selectivity^0.4} lists, LSH visits {@code probes / selectivity} buckets)
  */
 public record SearchParams(int nprobe, int probes, boolean exact, double selectivity) {
 

@@ -122,6 +122,15 @@ final class SlotStore<K> {
         return keys[segment];
     }
 
+    /**
+     * The slot of the key with this {@link Ordinal ordinal}, or -1 when none is held. Read under
+     * the owning index's stamp: the table is swapped whole when it grows.
+     */
+    int slotOfOrdinal(final int ordinal) {
+        int[] slots = slotByOrdinal;
+        return ordinal >= 0 && ordinal < slots.length ? slots[ordinal] : -1;
+    }
+
     /** The key in a slot, or {@code null} when free. */
     Object keyAt(final int slot) {
         return keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS];

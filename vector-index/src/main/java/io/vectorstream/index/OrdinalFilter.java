@@ -1,0 +1,40 @@
+package io.vectorstream.index;
+
+import java.util.PrimitiveIterator;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * A search's filter given two ways: as a predicate on keys, which has the last word on every
+ * result, and as the {@link Ordinal ordinals} of the keys it accepts. Passed to
+ * {@link VectorIndex#search} as its {@code allow}, it lets an index start from the matches instead
+ * of meeting them among everything it scans: IVF goes from each match to its list and scores the
+ * matches of the lists it would probe, so a filter that keeps a tenth of a shard costs about a
+ * tenth of the scoring, where scanning wider lists for the matches among them would cost all of
+ * it. An index that does not use the ordinals tests keys with it like any other predicate.
+ *
+ * @param <K> the index's key
+ */
+public final class OrdinalFilter<K> implements Predicate<K> {
+
+    private final Predicate<? super K> accepts;
+    private final Supplier<PrimitiveIterator.OfInt> ordinals;
+
+    /**
+     * @param accepts  whether a key passes the filter
+     * @param ordinals the ordinals of the keys {@code accepts} accepts, in any order, afresh at each call
+     */
+    public OrdinalFilter(final Predicate<? super K> accepts, final Supplier<PrimitiveIterator.OfInt> ordinals) {
+        this.accepts = accepts;
+        this.ordinals = ordinals;
+    }
+
+    @Override
+    public boolean test(final K key) {
+        return accepts.test(key);
+    }
+
+    PrimitiveIterator.OfInt ordinals() {
+        return ordinals.get();
+    }
+}
