@@ -3,6 +3,7 @@ package io.vectorstream.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.vectorstream.index.OrdinalBatches;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.schema.Json;
 import io.vectorstream.schema.filter.Filter;
@@ -15,10 +16,10 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.PrimitiveIterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import org.roaringbitmap.BatchIterator;
 import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
@@ -102,20 +103,10 @@ public final class FieldIndex {
         return ordinal == null ? ref : new ChunkRef(documentId, chunkId, ordinal);
     }
 
-    /** The ordinals of a bitmap, as the vector index takes them ({@link io.vectorstream.index.VectorIndex#searchAmongOrdinals}). */
-    public static PrimitiveIterator.OfInt ordinalsOf(final RoaringBitmap matches) {
-        PeekableIntIterator it = matches.getIntIterator();
-        return new PrimitiveIterator.OfInt() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public int nextInt() {
-                return it.next();
-            }
-        };
+    /** The ordinals of a bitmap, in batches, as the vector index takes them ({@link OrdinalBatches}). */
+    public static OrdinalBatches ordinalsOf(final RoaringBitmap matches) {
+        BatchIterator batches = matches.getBatchIterator();
+        return buffer -> batches.hasNext() ? batches.nextBatch(buffer) : 0;
     }
 
     public void removeChunk(final ChunkRef ref) {

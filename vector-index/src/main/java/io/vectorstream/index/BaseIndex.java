@@ -3,7 +3,6 @@ package io.vectorstream.index;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.PrimitiveIterator;
 import java.util.Set;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
@@ -72,7 +71,7 @@ abstract class BaseIndex<K> implements VectorIndex<K> {
 
     @Override
     public final List<Hit<K>> searchAmongOrdinals(final float[] query, final int k,
-                                                  final Supplier<PrimitiveIterator.OfInt> ordinals) {
+                                                  final Supplier<OrdinalBatches> ordinals) {
         checkDimension(query);
         if (k <= 0) {
             return List.of();

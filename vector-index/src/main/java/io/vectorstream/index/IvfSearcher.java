@@ -8,7 +8,6 @@ import static io.vectorstream.index.IvfLayout.pack;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.PrimitiveIterator;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 
@@ -241,13 +240,10 @@ final class IvfSearcher<K> {
         int[] block = new int[MATCH_BLOCK];
         int[] slots = new int[MATCH_BLOCK];
         float[] scores = new float[MATCH_BLOCK];
-        PrimitiveIterator.OfInt ordinals = filter.ordinals();
-        while (ordinals.hasNext()) {
-            int n = 0;
-            while (n < MATCH_BLOCK && ordinals.hasNext()) {
-                block[n++] = ordinals.nextInt();
-            }
-            int count = n;
+        OrdinalBatches ordinals = filter.ordinals();
+        int read;
+        while ((read = ordinals.next(block)) > 0) {
+            int count = read;
             int found = Optimistic.read(lock, () -> storage.layout() != current ? -1
                     : scoreProbedMatches(current, q, prepared, probed, block, count, slots, scores));
             if (found < 0) {

@@ -1,6 +1,5 @@
 package io.vectorstream.index;
 
-import java.util.PrimitiveIterator;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -18,13 +17,13 @@ import java.util.function.Supplier;
 public final class OrdinalFilter<K> implements Predicate<K> {
 
     private final Predicate<? super K> accepts;
-    private final Supplier<PrimitiveIterator.OfInt> ordinals;
+    private final Supplier<OrdinalBatches> ordinals;
 
     /**
      * @param accepts  whether a key passes the filter
      * @param ordinals the ordinals of the keys {@code accepts} accepts, in any order, afresh at each call
      */
-    public OrdinalFilter(final Predicate<? super K> accepts, final Supplier<PrimitiveIterator.OfInt> ordinals) {
+    public OrdinalFilter(final Predicate<? super K> accepts, final Supplier<OrdinalBatches> ordinals) {
         this.accepts = accepts;
         this.ordinals = ordinals;
     }
@@ -34,7 +33,7 @@ public final class OrdinalFilter<K> implements Predicate<K> {
         return accepts.test(key);
     }
 
-    PrimitiveIterator.OfInt ordinals() {
+    OrdinalBatches ordinals() {
         return ordinals.get();
     }
 }

@@ -1,7 +1,6 @@
 package io.vectorstream.index;
 
 import java.util.Arrays;
-import java.util.PrimitiveIterator;
 import java.util.concurrent.locks.StampedLock;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -306,7 +305,7 @@ final class SlotStore<K> {
      *                 concurrent write)
      */
     void scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
-                           final Supplier<PrimitiveIterator.OfInt> ordinals, final TopK<K> top) {
+                           final Supplier<OrdinalBatches> ordinals, final TopK<K> top) {
         if (codes == null || !scoreOrdinalCodesInto(lock, metric, query, ordinals.get(), top)) {
             top.clear();
             scoreOrdinalFloatsInto(lock, metric, query, ordinals.get(), top);
@@ -314,7 +313,7 @@ final class SlotStore<K> {
     }
 
     private boolean scoreOrdinalCodesInto(final StampedLock lock, final Metric metric, final float[] query,
-                                          final PrimitiveIterator.OfInt ordinals, final TopK<K> top) {
+                                          final OrdinalBatches ordinals, final TopK<K> top) {
         SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
         BoundedCandidates candidates = new BoundedCandidates(top.capacity());
         int[] block = new int[KEY_BLOCK];
@@ -323,12 +322,9 @@ final class SlotStore<K> {
         float[] uppers = new float[KEY_BLOCK];
         Object[] keys = new Object[KEY_BLOCK];
         float[] four = new float[4];
-        while (ordinals.hasNext()) {
-            int n = 0;
-            while (n < KEY_BLOCK && ordinals.hasNext()) {
-                block[n++] = ordinals.nextInt();
-            }
-            int count = n;
+        int read;
+        while ((read = ordinals.next(block)) > 0) {
+            int count = read;
             int found = Optimistic.read(lock, () -> {
                 int live = liveSlotsOf(block, count, held, keys);
                 scoreCodesOfSlots(coded, held, keys, live, lowers, uppers, four);
@@ -390,17 +386,14 @@ final class SlotStore<K> {
 
     @SuppressWarnings("unchecked")
     private void scoreOrdinalFloatsInto(final StampedLock lock, final Metric metric, final float[] query,
-                                        final PrimitiveIterator.OfInt ordinals, final TopK<K> top) {
+                                        final OrdinalBatches ordinals, final TopK<K> top) {
         int[] block = new int[KEY_BLOCK];
         int[] held = new int[KEY_BLOCK];
         float[] scores = new float[KEY_BLOCK];
         Object[] keys = new Object[KEY_BLOCK];
-        while (ordinals.hasNext()) {
-            int n = 0;
-            while (n < KEY_BLOCK && ordinals.hasNext()) {
-                block[n++] = ordinals.nextInt();
-            }
-            int count = n;
+        int read;
+        while ((read = ordinals.next(block)) > 0) {
+            int count = read;
             int found = Optimistic.read(lock, () -> {
                 int live = liveSlotsOf(block, count, held, keys);
                 scoreSlots(metric, query, held, live, scores);

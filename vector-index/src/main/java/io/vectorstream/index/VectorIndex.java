@@ -1,7 +1,6 @@
 package io.vectorstream.index;
 
 import java.util.List;
-import java.util.PrimitiveIterator;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -55,7 +54,7 @@ public interface VectorIndex<K> {
      * @param ordinals gives the ordinals, in any order, at each call: a search may go over them
      *                 twice (when a concurrent write got in the way of its first pass)
      */
-    List<Hit<K>> searchAmongOrdinals(float[] query, int k, Supplier<PrimitiveIterator.OfInt> ordinals);
+    List<Hit<K>> searchAmongOrdinals(float[] query, int k, Supplier<OrdinalBatches> ordinals);
 
     /**
      * Starts loading many vectors at once (an index built from a shard's stored records): any

@@ -91,8 +91,8 @@ class FlatCodesTest {
             floats.remove(new Id(12));
             List<Integer> matches = IntStream.range(0, vectors.length).filter(i -> i % 10 == 2).boxed().toList();
             for (float[] query : queries) {
-                assertSameHits(floats.searchAmongOrdinals(query, K, () -> matches.stream().mapToInt(i -> i).iterator()),
-                        coded.searchAmongOrdinals(query, K, () -> matches.stream().mapToInt(i -> i).iterator()),
+                assertSameHits(floats.searchAmongOrdinals(query, K, () -> OrdinalBatches.of(matches.stream().mapToInt(i -> i).iterator())),
+                        coded.searchAmongOrdinals(query, K, () -> OrdinalBatches.of(matches.stream().mapToInt(i -> i).iterator())),
                         "among ordinals " + metric);
             }
         }

@@ -77,7 +77,7 @@ class IvfMatchSearchTest {
         }
         // The ordinals name every vector; the predicate accepts the even ones only.
         OrdinalFilter<Id> lying = new OrdinalFilter<>(id -> id.ordinal() % 2 == 0,
-                () -> IntStream.range(0, SIZE).iterator());
+                () -> OrdinalBatches.of(IntStream.range(0, SIZE).iterator()));
         for (float[] query : SyntheticData.forSize(SIZE, DIMENSION, 7).vectors(10, 23)) {
             for (Hit<Id> hit : index.search(query, K, SearchParams.DEFAULT.withSelectivity(0.5), lying)) {
                 assertEquals(0, hit.key().ordinal() % 2, hit.key() + " is refused by the predicate");
@@ -87,7 +87,7 @@ class IvfMatchSearchTest {
 
     private static OrdinalFilter<Id> filter(final IntPredicate matches, final int ordinals) {
         return new OrdinalFilter<>(id -> matches.test(id.ordinal()),
-                () -> IntStream.range(0, ordinals).filter(matches).iterator());
+                () -> OrdinalBatches.of(IntStream.range(0, ordinals).filter(matches).iterator()));
     }
 
     /** A key that is its own ordinal. */

@@ -86,9 +86,9 @@ class SearchAmongTest {
         ordinals.add(50_000); // past every ordinal held
         float[] query = vectors[6];
         List<Hit<Named>> byKey = index.searchAmong(query, 15, keys);
-        List<Hit<Named>> byOrdinal = index.searchAmongOrdinals(query, 15, () -> ordinals.stream().mapToInt(i -> i).iterator());
+        List<Hit<Named>> byOrdinal = index.searchAmongOrdinals(query, 15, () -> OrdinalBatches.of(ordinals.stream().mapToInt(i -> i).iterator()));
         assertSameHits(byKey, byOrdinal, kind);
-        assertEquals(List.of(), index.searchAmongOrdinals(query, 5, () -> List.of(3).stream().mapToInt(i -> i).iterator()));
+        assertEquals(List.of(), index.searchAmongOrdinals(query, 5, () -> OrdinalBatches.of(List.of(3).stream().mapToInt(i -> i).iterator())));
     }
 
     @Test
