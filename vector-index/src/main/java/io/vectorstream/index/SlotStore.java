@@ -39,6 +39,8 @@ final class SlotStore<K> {
     private int freeCount;
     /** The vectors' codes, or {@code null} when the store keeps none. */
     private final SlotCodes codes;
+    /** The exact searches on the codes, or {@code null} without codes. */
+    private final CodedScan<K> coded;
 
     /** A store without codes (an index that keeps its own, like IVF's lists). */
     SlotStore(final int dimension) {
@@ -48,6 +50,7 @@ final class SlotStore<K> {
     SlotStore(final int dimension, final boolean withCodes) {
         this.dimension = dimension;
         this.codes = withCodes ? new SlotCodes(dimension) : null;
+        this.coded = withCodes ? new CodedScan<>(this, codes, dimension) : null;
     }
 
     /** Stores a vector under {@code key}; returns its slot, or {@code -1 - slot} when it replaced one. */
@@ -157,7 +160,7 @@ final class SlotStore<K> {
      */
     void scanInto(final StampedLock lock, final Metric metric,
                   final float[] query, final TopK<K> top, final Predicate<? super K> allow) {
-        if (codes == null || !scanCodesInto(lock, metric, query, top, allow)) {
+        if (coded == null || !coded.scanInto(lock, metric, query, top, allow)) {
             top.clear();
             scanFloatsInto(lock, metric, query, top, allow);
         }
@@ -182,99 +185,8 @@ final class SlotStore<K> {
         }
     }
 
-    /**
-     * {@link #scanInto} on the codes: each block's code scores and bounds under one stamp, then the
-     * candidates the bounds leave scored exactly. Returns false when a candidate was rewritten
-     * meanwhile ({@link BoundedCandidates#rerankInto}).
-     */
-    private boolean scanCodesInto(final StampedLock lock, final Metric metric, final float[] query, final TopK<K> top,
-                                  final Predicate<? super K> allow) {
-        SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
-        BoundedCandidates candidates = new BoundedCandidates(top.capacity());
-        float[] lowers = new float[SCAN_BLOCK_SLOTS];
-        float[] uppers = new float[SCAN_BLOCK_SLOTS];
-        int[] found = new int[SCAN_BLOCK_SLOTS];
-        Object[] foundKeys = new Object[SCAN_BLOCK_SLOTS];
-        float[] four = new float[4];
-        int end = Optimistic.read(lock, this::highWater);
-        for (int start = 0; start < end; start += SCAN_BLOCK_SLOTS) {
-            final int segment = start / SEGMENT_SLOTS;
-            final int from = start % SEGMENT_SLOTS;
-            final int to = from + Math.min(SCAN_BLOCK_SLOTS, end - start);
-            int n = Optimistic.read(lock, () -> scoreCodeRange(coded, segment, from, to, lowers, uppers, found,
-                    foundKeys, four));
-            offerCandidates(candidates, n, lowers, uppers, found, foundKeys, allow);
-        }
-        return candidates.rerankInto(top, exactScorer(lock, metric, query));
-    }
-
-    /**
-     * The code scores' ranges of the live slots {@code [from, to)} of a segment, four at a time,
-     * with their slots and keys; returns how many.
-     */
-    private int scoreCodeRange(final SlotCodes.Query coded, final int segment, final int from, final int to,
-                               final float[] lowers, final float[] uppers, final int[] found, final Object[] foundKeys,
-                               final float[] four) {
-        byte[] c = codes.codeSegment(segment);
-        float[] facts = codes.factSegment(segment);
-        Object[] k = keys[segment];
-        int n = 0;
-        int slot = from;
-        for (; slot + 4 <= to; slot += 4) {
-            int at = slot * dimension;
-            Similarity.dotBytes4(coded.q(), c, at, c, at + dimension, c, at + 2 * dimension, c, at + 3 * dimension,
-                    four);
-            for (int j = 0; j < 4; j++) {
-                if (k[slot + j] != null) {
-                    n = keepRange(coded, four[j], facts, slot + j, segment * SEGMENT_SLOTS + slot + j, k[slot + j],
-                            n, lowers, uppers, found, foundKeys);
-                }
-            }
-        }
-        for (; slot < to; slot++) {
-            if (k[slot] != null) {
-                n = keepRange(coded, Similarity.dotBytes(coded.q(), c, slot * dimension), facts, slot,
-                        segment * SEGMENT_SLOTS + slot, k[slot], n, lowers, uppers, found, foundKeys);
-            }
-        }
-        return n;
-    }
-
-    private static int keepRange(final SlotCodes.Query coded, final float codeDot, final float[] facts,
-                                 final int inSegment, final int slot, final Object key, final int n,
-                                 final float[] lowers, final float[] uppers, final int[] found,
-                                 final Object[] foundKeys) {
-        float score = coded.score(codeDot, facts, inSegment);
-        float bound = coded.bound(facts, inSegment);
-        lowers[n] = score - bound;
-        uppers[n] = score + bound;
-        found[n] = slot;
-        foundKeys[n] = key;
-        return n + 1;
-    }
-
-    /** Offers the allowed ones of {@code n} scored ranges whose upper end can still enter. */
-    @SuppressWarnings("unchecked")
-    private static <K> void offerCandidates(final BoundedCandidates candidates, final int n, final float[] lowers,
-                                            final float[] uppers, final int[] found, final Object[] foundKeys,
-                                            final Predicate<? super K> allow) {
-        for (int i = 0; i < n; i++) {
-            if (uppers[i] >= candidates.threshold() && (allow == null || allow.test((K) foundKeys[i]))) {
-                candidates.add(found[i], foundKeys[i], lowers[i], uppers[i]);
-            }
-            foundKeys[i] = null;
-        }
-    }
-
-    /** Exact scores of candidates, each under one stamp, NaN for a slot that no longer holds its key. */
-    private BoundedCandidates.ExactScorer exactScorer(final StampedLock lock, final Metric metric,
-                                                      final float[] query) {
-        return (slot, key) -> Float.intBitsToFloat(Optimistic.read(lock, () -> keyAt(slot) == key
-                ? Float.floatToRawIntBits(score(metric, query, slot)) : Float.floatToRawIntBits(Float.NaN)));
-    }
-
     /** Keys {@link #scoreKeysInto} looks up under one optimistic stamp. */
-    private static final int KEY_BLOCK = 64;
+    static final int KEY_BLOCK = 64;
 
     /**
      * Scores exactly the stored ones of {@code keys} against {@code query} and offers them to
@@ -306,62 +218,9 @@ final class SlotStore<K> {
      */
     void scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
                            final Supplier<OrdinalBatches> ordinals, final TopK<K> top) {
-        if (codes == null || !scoreOrdinalCodesInto(lock, metric, query, ordinals.get(), top)) {
+        if (coded == null || !coded.scoreOrdinalsInto(lock, metric, query, ordinals.get(), top)) {
             top.clear();
             scoreOrdinalFloatsInto(lock, metric, query, ordinals.get(), top);
-        }
-    }
-
-    private boolean scoreOrdinalCodesInto(final StampedLock lock, final Metric metric, final float[] query,
-                                          final OrdinalBatches ordinals, final TopK<K> top) {
-        SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
-        BoundedCandidates candidates = new BoundedCandidates(top.capacity());
-        int[] block = new int[KEY_BLOCK];
-        int[] held = new int[KEY_BLOCK];
-        float[] lowers = new float[KEY_BLOCK];
-        float[] uppers = new float[KEY_BLOCK];
-        Object[] keys = new Object[KEY_BLOCK];
-        float[] four = new float[4];
-        int read;
-        while ((read = ordinals.next(block)) > 0) {
-            int count = read;
-            int found = Optimistic.read(lock, () -> {
-                int live = liveSlotsOf(block, count, held, keys);
-                scoreCodesOfSlots(coded, held, keys, live, lowers, uppers, four);
-                return live;
-            });
-            offerCandidates(candidates, found, lowers, uppers, held, keys, null);
-        }
-        return candidates.rerankInto(top, exactScorer(lock, metric, query));
-    }
-
-    /**
-     * The code scores' ranges of the vectors in {@code slots[0..n)}, four at a time (they lie apart
-     * in memory: four read side by side overlap their cache misses).
-     */
-    private void scoreCodesOfSlots(final SlotCodes.Query coded, final int[] slots, final Object[] keys, final int n,
-                                   final float[] lowers, final float[] uppers, final float[] four) {
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            int s0 = slots[i];
-            int s1 = slots[i + 1];
-            int s2 = slots[i + 2];
-            int s3 = slots[i + 3];
-            Similarity.dotBytes4(coded.q(), codes.codeSegment(s0 / SEGMENT_SLOTS), (s0 % SEGMENT_SLOTS) * dimension,
-                    codes.codeSegment(s1 / SEGMENT_SLOTS), (s1 % SEGMENT_SLOTS) * dimension,
-                    codes.codeSegment(s2 / SEGMENT_SLOTS), (s2 % SEGMENT_SLOTS) * dimension,
-                    codes.codeSegment(s3 / SEGMENT_SLOTS), (s3 % SEGMENT_SLOTS) * dimension, four);
-            for (int j = 0; j < 4; j++) {
-                int slot = slots[i + j];
-                keepRange(coded, four[j], codes.factSegment(slot / SEGMENT_SLOTS), slot % SEGMENT_SLOTS, slot,
-                        keys[i + j], i + j, lowers, uppers, slots, keys);
-            }
-        }
-        for (; i < n; i++) {
-            int slot = slots[i];
-            keepRange(coded, Similarity.dotBytes(coded.q(), codes.codeSegment(slot / SEGMENT_SLOTS),
-                    (slot % SEGMENT_SLOTS) * dimension), codes.factSegment(slot / SEGMENT_SLOTS), slot % SEGMENT_SLOTS,
-                    slot, keys[i], i, lowers, uppers, slots, keys);
         }
     }
 
@@ -369,7 +228,7 @@ final class SlotStore<K> {
      * The live slots of the ordinals {@code block[0..count)} into {@code held}, their keys into
      * {@code keys}; returns how many. Call under a stamp.
      */
-    private int liveSlotsOf(final int[] block, final int count, final int[] held, final Object[] keys) {
+    int liveSlotsOf(final int[] block, final int count, final int[] held, final Object[] keys) {
         int[] slots = slotByOrdinal;
         int live = 0;
         for (int i = 0; i < count; i++) {
