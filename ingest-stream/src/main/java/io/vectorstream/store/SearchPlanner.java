@@ -44,9 +44,9 @@ public final class SearchPlanner {
      */
     static final int ALWAYS_EXACT_MATCHES = 2_000;
     /**
-     * An approximate index's share of matches up to which scoring the matches beats searching the
-     * index: an IVF search scores a few per cent of a shard, and a filter that keeps a share s of
-     * it makes it look 1/s wider, so the two cost the same near s = 0.15.
+     * LSH's share of matches up to which scoring the matches beats searching the index: a filter
+     * that keeps a share s makes LSH visit 1/s more buckets and score what it meets there, so the
+     * two cost the same near s = 0.15.
      */
     static final double INDEX_EXACT_SHARE = 0.15;
     /**

@@ -12,16 +12,30 @@ import java.util.Arrays;
  */
 final class BoundedCandidates {
 
+    /** What {@link ExactScorer#scoreIfStill} answers for a slot written since the scan read it. */
+    static final int CHANGED = 0x7f800001; // a NaN's bits that Float.floatToIntBits never returns
+
+    /**
+     * Candidates kept at most: past it the bounds rule out too little (vectors far longer than the
+     * query under l2, where the rounding margin grows with their squared lengths) and the scan
+     * gives up for the floats' ({@link #add} returns false).
+     */
+    static final int MAX_CANDIDATES = 1 << 16;
+
     /** Told to score a slot exactly. */
     interface ExactScorer {
-        /** The exact internal score of the vector in {@code slot}, or NaN when it no longer holds {@code key}. */
-        float scoreIfStill(int slot, Object key);
+        /**
+         * {@code Float.floatToIntBits} of the exact internal score of the vector in {@code slot}, or
+         * {@link #CHANGED} when the slot was written since it held {@code key} at {@code version}.
+         */
+        int scoreIfStill(int slot, Object key, int version);
     }
 
     /** The {@code capacity} best lower ends: its threshold is what an upper end must reach. */
     private final TopK<Void> floor;
     private int[] slots = new int[64];
     private Object[] keys = new Object[64];
+    private int[] versions = new int[64];
     private float[] uppers = new float[64];
     private int size;
 
@@ -34,28 +48,37 @@ final class BoundedCandidates {
         return floor.threshold();
     }
 
-    /** Keeps a vector whose exact score lies in {@code [lower, upper]}. */
-    void add(final int slot, final Object key, final float lower, final float upper) {
+    /**
+     * Keeps a vector whose exact score lies in {@code [lower, upper]}, read from {@code slot} at
+     * {@code version}; returns false when more than {@link #MAX_CANDIDATES} are left.
+     */
+    boolean add(final int slot, final Object key, final int version, final float lower, final float upper) {
         floor.offer(null, lower);
         if (size == slots.length) {
             dropRuledOut();
+            if (size > MAX_CANDIDATES) {
+                return false;
+            }
             if (size > slots.length / 2) {
                 slots = Arrays.copyOf(slots, slots.length * 2);
                 keys = Arrays.copyOf(keys, keys.length * 2);
+                versions = Arrays.copyOf(versions, versions.length * 2);
                 uppers = Arrays.copyOf(uppers, uppers.length * 2);
             }
         }
         slots[size] = slot;
         keys[size] = key;
+        versions[size] = version;
         uppers[size++] = upper;
+        return true;
     }
 
     /**
      * Scores the candidates that may still be among the best exactly and offers them to
      * {@code top} (whose capacity is this one's), best upper end first, stopping when the next
      * upper end cannot enter {@code top}. Returns false, with {@code top} partly filled, when a
-     * candidate's slot no longer holds its key (written since the scan read it): its range, and
-     * so the threshold, may be wrong, and the caller searches again without codes.
+     * candidate's slot was written since the scan read it: its range, and so the threshold, may be
+     * wrong, and the caller searches again without codes.
      */
     @SuppressWarnings("unchecked")
     <K> boolean rerankInto(final TopK<K> top, final ExactScorer scorer) {
@@ -68,14 +91,15 @@ final class BoundedCandidates {
         Arrays.sort(order);
         for (int o = size - 1; o >= 0; o--) {
             int i = (int) order[o];
-            if (uppers[i] < top.threshold()) {
-                break;
+            float worst = top.threshold(); // negative infinity until top is full: then anything enters
+            if (worst != Float.NEGATIVE_INFINITY && uppers[i] <= worst) {
+                break; // an upper end that cannot beat the worst kept: neither can the ones after it
             }
-            float exact = scorer.scoreIfStill(slots[i], keys[i]);
-            if (Float.isNaN(exact)) {
+            int exact = scorer.scoreIfStill(slots[i], keys[i], versions[i]);
+            if (exact == CHANGED) {
                 return false;
             }
-            top.offer((K) keys[i], exact);
+            top.offer((K) keys[i], Float.intBitsToFloat(exact)); // a NaN is never kept
         }
         return true;
     }
@@ -87,6 +111,7 @@ final class BoundedCandidates {
             if (uppers[i] >= threshold) {
                 slots[kept] = slots[i];
                 keys[kept] = keys[i];
+                versions[kept] = versions[i];
                 uppers[kept++] = uppers[i];
             }
         }

@@ -25,17 +25,19 @@ final class CodedScan<K> {
 
     /**
      * {@link SlotStore#scanInto} on the codes: each block's code scores and bounds under one stamp,
-     * then the candidates the bounds leave scored exactly. Returns false when a candidate was rewritten
-     * meanwhile ({@link BoundedCandidates#rerankInto}).
+     * then the candidates the bounds leave scored exactly. Returns false when a candidate was
+     * rewritten meanwhile ({@link BoundedCandidates#rerankInto}) or the bounds rule out too little
+     * ({@link BoundedCandidates#MAX_CANDIDATES}): the caller scans the floats.
      */
     boolean scanInto(final StampedLock lock, final Metric metric, final float[] query, final TopK<K> top,
                      final Predicate<? super K> allow) {
-        SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
+        SlotCodes.Query coded = codes.query(query, metric);
         BoundedCandidates candidates = new BoundedCandidates(top.capacity());
         float[] lowers = new float[SlotStore.SCAN_BLOCK_SLOTS];
         float[] uppers = new float[SlotStore.SCAN_BLOCK_SLOTS];
         int[] found = new int[SlotStore.SCAN_BLOCK_SLOTS];
         Object[] foundKeys = new Object[SlotStore.SCAN_BLOCK_SLOTS];
+        int[] versions = new int[SlotStore.SCAN_BLOCK_SLOTS];
         float[] four = new float[4];
         int end = Optimistic.read(lock, store::highWater);
         for (int start = 0; start < end; start += SlotStore.SCAN_BLOCK_SLOTS) {
@@ -43,8 +45,10 @@ final class CodedScan<K> {
             final int from = start % SEGMENT;
             final int to = from + Math.min(SlotStore.SCAN_BLOCK_SLOTS, end - start);
             int n = Optimistic.read(lock, () -> scoreCodeRange(coded, segment, from, to, lowers, uppers, found,
-                    foundKeys, four));
-            offerCandidates(candidates, n, lowers, uppers, found, foundKeys, allow);
+                    foundKeys, versions, four));
+            if (!offerCandidates(candidates, n, lowers, uppers, found, foundKeys, versions, allow)) {
+                return false;
+            }
         }
         return candidates.rerankInto(top, exactScorer(lock, metric, query));
     }
@@ -55,7 +59,7 @@ final class CodedScan<K> {
      */
     private int scoreCodeRange(final SlotCodes.Query coded, final int segment, final int from, final int to,
                                final float[] lowers, final float[] uppers, final int[] found, final Object[] foundKeys,
-                               final float[] four) {
+                               final int[] versions, final float[] four) {
         byte[] c = codes.codeSegment(segment);
         float[] facts = codes.factSegment(segment);
         Object[] k = store.keySegment(segment);
@@ -69,6 +73,7 @@ final class CodedScan<K> {
                 if (k[slot + j] != null) {
                     range(coded, four[j], facts, slot + j, n, lowers, uppers);
                     found[n] = segment * SEGMENT + slot + j;
+                    versions[n] = codes.version(segment, slot + j);
                     foundKeys[n++] = k[slot + j];
                 }
             }
@@ -77,39 +82,57 @@ final class CodedScan<K> {
             if (k[slot] != null) {
                 range(coded, Similarity.dotBytes(coded.q(), c, slot * dimension), facts, slot, n, lowers, uppers);
                 found[n] = segment * SEGMENT + slot;
+                versions[n] = codes.version(segment, slot);
                 foundKeys[n++] = k[slot];
             }
         }
         return n;
     }
 
-    /** Writes the range of a code score, {@code [lowers[at], uppers[at]]}. */
+    /**
+     * Writes the range of a code score, {@code [lowers[at], uppers[at]]}; an unbounded one when it
+     * is not a number (a squared length past the floats' range under l2), so that the vector is
+     * scored exactly rather than lost.
+     */
     private static void range(final SlotCodes.Query coded, final float codeDot, final float[] facts,
                               final int inSegment, final int at, final float[] lowers, final float[] uppers) {
         float score = coded.score(codeDot, facts, inSegment);
         float bound = coded.bound(facts, inSegment);
-        lowers[at] = score - bound;
-        uppers[at] = score + bound;
+        float lower = score - bound;
+        float upper = score + bound;
+        boolean known = !Float.isNaN(lower) && !Float.isNaN(upper);
+        lowers[at] = known ? lower : Float.NEGATIVE_INFINITY;
+        uppers[at] = known ? upper : Float.POSITIVE_INFINITY;
     }
 
-    /** Offers the allowed ones of {@code n} scored ranges whose upper end can still enter. */
+    /**
+     * Offers the allowed ones of {@code n} scored ranges whose upper end can still enter; returns
+     * false when the candidates overflow ({@link BoundedCandidates#add}).
+     */
     @SuppressWarnings("unchecked")
-    private static <K> void offerCandidates(final BoundedCandidates candidates, final int n, final float[] lowers,
-                                            final float[] uppers, final int[] found, final Object[] foundKeys,
-                                            final Predicate<? super K> allow) {
+    private static <K> boolean offerCandidates(final BoundedCandidates candidates, final int n, final float[] lowers,
+                                               final float[] uppers, final int[] found, final Object[] foundKeys,
+                                               final int[] versions, final Predicate<? super K> allow) {
+        boolean kept = true;
         for (int i = 0; i < n; i++) {
-            if (uppers[i] >= candidates.threshold() && (allow == null || allow.test((K) foundKeys[i]))) {
-                candidates.add(found[i], foundKeys[i], lowers[i], uppers[i]);
+            if (kept && uppers[i] >= candidates.threshold() && (allow == null || allow.test((K) foundKeys[i]))) {
+                kept = candidates.add(found[i], foundKeys[i], versions[i], lowers[i], uppers[i]);
             }
             foundKeys[i] = null;
         }
+        return kept;
     }
 
-    /** Exact scores of candidates, each under one stamp, NaN for a slot that no longer holds its key. */
+    /**
+     * Exact scores of candidates, each under one stamp; {@link BoundedCandidates#CHANGED} for a slot
+     * written since the scan read it (its version moved, even when the same key object was put
+     * again).
+     */
     private BoundedCandidates.ExactScorer exactScorer(final StampedLock lock, final Metric metric,
                                                       final float[] query) {
-        return (slot, key) -> Float.intBitsToFloat(Optimistic.read(lock, () -> store.keyAt(slot) == key
-                ? Float.floatToRawIntBits(store.score(metric, query, slot)) : Float.floatToRawIntBits(Float.NaN)));
+        return (slot, key, version) -> Optimistic.read(lock, () -> store.keyAt(slot) == key
+                && codes.version(slot / SEGMENT, slot % SEGMENT) == version
+                ? Float.floatToIntBits(store.score(metric, query, slot)) : BoundedCandidates.CHANGED);
     }
 
     /**
@@ -119,23 +142,26 @@ final class CodedScan<K> {
      */
     boolean scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
                               final OrdinalBatches ordinals, final TopK<K> top) {
-        SlotCodes.Query coded = SlotCodes.Query.of(query, metric);
+        SlotCodes.Query coded = codes.query(query, metric);
         BoundedCandidates candidates = new BoundedCandidates(top.capacity());
         int[] block = new int[SlotStore.KEY_BLOCK];
         int[] held = new int[SlotStore.KEY_BLOCK];
         float[] lowers = new float[SlotStore.KEY_BLOCK];
         float[] uppers = new float[SlotStore.KEY_BLOCK];
         Object[] keys = new Object[SlotStore.KEY_BLOCK];
+        int[] versions = new int[SlotStore.KEY_BLOCK];
         float[] four = new float[4];
         int read;
         while ((read = ordinals.next(block)) > 0) {
             int count = read;
             int found = Optimistic.read(lock, () -> {
                 int live = store.liveSlotsOf(block, count, held, keys);
-                scoreCodesOfSlots(coded, held, live, lowers, uppers, four);
+                scoreCodesOfSlots(coded, held, live, lowers, uppers, versions, four);
                 return live;
             });
-            offerCandidates(candidates, found, lowers, uppers, held, keys, null);
+            if (!offerCandidates(candidates, found, lowers, uppers, held, keys, versions, null)) {
+                return false;
+            }
         }
         return candidates.rerankInto(top, exactScorer(lock, metric, query));
     }
@@ -145,7 +171,11 @@ final class CodedScan<K> {
      * in memory: four read side by side overlap their cache misses).
      */
     private void scoreCodesOfSlots(final SlotCodes.Query coded, final int[] slots, final int n,
-                                   final float[] lowers, final float[] uppers, final float[] four) {
+                                   final float[] lowers, final float[] uppers, final int[] versions,
+                                   final float[] four) {
+        for (int i = 0; i < n; i++) {
+            versions[i] = codes.version(slots[i] / SEGMENT, slots[i] % SEGMENT);
+        }
         int i = 0;
         for (; i + 4 <= n; i += 4) {
             int s0 = slots[i];

@@ -58,7 +58,7 @@ final class IvfSearcher<K> {
         int lists = (int) Math.min(current.nlist(),
                 Math.ceil(nprobe / Math.pow(searchParams.selectivity(), FILTER_WIDENING)));
         if (allow instanceof OrdinalFilter<?> filter && searchParams.selectivity() <= MATCH_SEARCH_SHARE) {
-            List<Hit<K>> found = searchMatches(current, q, prepared, k, lists, filter, allow);
+            List<Hit<K>> found = searchMatches(current, q, prepared, k, lists, filter.ordinals(), allow);
             if (found != null) {
                 return found;
             }
@@ -232,7 +232,7 @@ final class IvfSearcher<K> {
      * name the new lists).
      */
     private List<Hit<K>> searchMatches(final IvfLayout current, final float[] q, final ScalarQuantizer.Query prepared,
-                                       final int k, final int lists, final OrdinalFilter<?> filter,
+                                       final int k, final int lists, final OrdinalBatches ordinals,
                                        final Predicate<? super K> allow) {
         boolean[] probed = probedLists(q, prepared, current, lists);
         TopK<Integer> candidates = new TopK<>(prepared == null ? k + DUPLICATE_MARGIN
@@ -240,12 +240,14 @@ final class IvfSearcher<K> {
         int[] block = new int[MATCH_BLOCK];
         int[] slots = new int[MATCH_BLOCK];
         float[] scores = new float[MATCH_BLOCK];
-        OrdinalBatches ordinals = filter.ordinals();
+        PostingList[] at = new PostingList[4];
+        int[] entries = new int[4];
+        float[] four = new float[4];
         int read;
         while ((read = ordinals.next(block)) > 0) {
             int count = read;
             int found = Optimistic.read(lock, () -> storage.layout() != current ? -1
-                    : scoreProbedMatches(current, q, prepared, probed, block, count, slots, scores));
+                    : scoreProbedMatches(current, q, prepared, probed, block, count, slots, scores, at, entries, four));
             if (found < 0) {
                 return null;
             }
@@ -330,11 +332,9 @@ final class IvfSearcher<K> {
      */
     private int scoreProbedMatches(final IvfLayout current, final float[] q, final ScalarQuantizer.Query prepared,
                                    final boolean[] probed, final int[] ordinals, final int count, final int[] slots,
-                                   final float[] scores) {
+                                   final float[] scores, final PostingList[] at, final int[] entries,
+                                   final float[] four) {
         PostingList[] lists = current.lists();
-        PostingList[] at = new PostingList[4];
-        int[] entries = new int[4];
-        float[] four = new float[4];
         int found = 0;
         int pending = 0;
         for (int i = 0; i < count; i++) {

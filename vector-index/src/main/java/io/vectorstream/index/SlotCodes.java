@@ -16,6 +16,9 @@ import java.util.Arrays;
  * ({@link BoundedCandidates}). On all-MiniLM-L6-v2 embeddings the bound is about 0.007 (in cosine)
  * and a search for 10 scores about 14 vectors exactly.
  *
+ * <p>The answers are those of scoring every float up to the floats' rounding: among vectors whose
+ * exact scores tie (identical vectors), either may be the one returned.
+ *
  * <p>Mutated only under the owning index's write lock; segments grow by being replaced whole, so a
  * reader under an optimistic stamp sees the old arrays or the new ones.
  */
@@ -23,19 +26,22 @@ final class SlotCodes {
 
     /** Floats kept per slot: scale, slack, squared length. */
     private static final int FACTS = 3;
-    /**
-     * Added to every bound, relative to |q| |x|: the float sums of the code score and of the exact
-     * score round differently (by about 1e-6 of that product at 4,096 dimensions), and a bound must
-     * never be short by a rounding.
-     */
-    private static final float ROUNDING = 1e-4f;
 
     private final int dimension;
+    /**
+     * Added to every bound, relative to |q| |x|: the float sums of the code score and of the exact
+     * score round differently, each by at most about (d / 4) x 2^-24 of that product (four sums of
+     * d / 4 terms) in the worst case, far less in practice; twice the sum of both, and at least 1e-4.
+     */
+    private final float rounding;
     private byte[][] codes = new byte[0][];
     private float[][] facts = new float[0][];
+    /** Per slot, how many times it was written or freed: a search tells a rewritten slot by it. */
+    private int[][] versions = new int[0][];
 
     SlotCodes(final int dimension) {
         this.dimension = dimension;
+        this.rounding = Math.max(1e-4f, dimension * 0x1p-24f);
     }
 
     /** Gives segment {@code segment} room for {@code slots} slots, as the store's own segment. */
@@ -44,19 +50,25 @@ final class SlotCodes {
             if (codes[segment].length < slots * dimension) {
                 byte[][] grownCodes = codes.clone();
                 float[][] grownFacts = facts.clone();
+                int[][] grownVersions = versions.clone();
                 grownCodes[segment] = Arrays.copyOf(codes[segment], slots * dimension);
                 grownFacts[segment] = Arrays.copyOf(facts[segment], slots * FACTS);
+                grownVersions[segment] = Arrays.copyOf(versions[segment], slots);
                 codes = grownCodes;
                 facts = grownFacts;
+                versions = grownVersions;
             }
             return;
         }
         byte[][] grownCodes = Arrays.copyOf(codes, segment + 1);
         float[][] grownFacts = Arrays.copyOf(facts, segment + 1);
+        int[][] grownVersions = Arrays.copyOf(versions, segment + 1);
         grownCodes[segment] = new byte[slots * dimension];
         grownFacts[segment] = new float[slots * FACTS];
+        grownVersions[segment] = new int[slots];
         codes = grownCodes;
         facts = grownFacts;
+        versions = grownVersions;
     }
 
     /** Codes {@code vector} into slot {@code inSegment} of segment {@code segment}. */
@@ -80,8 +92,18 @@ final class SlotCodes {
         }
         float[] f = facts[segment];
         f[inSegment * FACTS] = scale;
-        f[inSegment * FACTS + 1] = (float) (Math.sqrt(error) + ROUNDING * Math.sqrt(squaredLength));
+        f[inSegment * FACTS + 1] = (float) (Math.sqrt(error) + rounding * Math.sqrt(squaredLength));
         f[inSegment * FACTS + 2] = (float) squaredLength;
+        versions[segment][inSegment]++;
+    }
+
+    /** Marks a slot freed: a search that read it before cannot take it for the same vector. */
+    void forget(final int segment, final int inSegment) {
+        versions[segment][inSegment]++;
+    }
+
+    int version(final int segment, final int inSegment) {
+        return versions[segment][inSegment];
     }
 
     byte[] codeSegment(final int segment) {
@@ -95,7 +117,7 @@ final class SlotCodes {
     long memoryBytes() {
         long bytes = 0;
         for (int s = 0; s < codes.length; s++) {
-            bytes += codes[s].length + (long) facts[s].length * Float.BYTES;
+            bytes += codes[s].length + (long) facts[s].length * Float.BYTES + (long) versions[s].length * Integer.BYTES;
         }
         return bytes;
     }
@@ -104,15 +126,17 @@ final class SlotCodes {
      * A query as the codes score it: internal scores (higher is closer) from the codes, and how
      * far each may be from the exact one.
      */
-    record Query(float[] q, Metric metric, float length, float squaredLength) {
-
-        static Query of(final float[] q, final Metric metric) {
-            double squared = 0;
-            for (float x : q) {
-                squared += (double) x * x;
-            }
-            return new Query(q, metric, (float) Math.sqrt(squared), (float) squared);
+    Query query(final float[] q, final Metric metric) {
+        double squared = 0;
+        for (float x : q) {
+            squared += (double) x * x;
         }
+        return new Query(q, metric, (float) Math.sqrt(squared), (float) squared, rounding);
+    }
+
+    /** A query as {@link #query} prepared it. */
+    record Query(float[] q, Metric metric, float length, float squaredLength, float rounding) {
+
 
         /**
          * The internal score from a code dot product ({@code q . codes}) and the slot's facts at
@@ -131,7 +155,7 @@ final class SlotCodes {
          */
         float bound(final float[] facts, final int at) {
             float error = length * facts[at * FACTS + 1];
-            return metric == Metric.L2 ? 2 * error + ROUNDING * (squaredLength + facts[at * FACTS + 2]) : error;
+            return metric == Metric.L2 ? 2 * error + rounding * (squaredLength + facts[at * FACTS + 2]) : error;
         }
     }
 }

@@ -99,6 +99,9 @@ final class SlotStore<K> {
             slotByOrdinal[o.ordinal()] = -1;
         }
         keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS] = null;
+        if (codes != null) {
+            codes.forget(slot / SEGMENT_SLOTS, slot % SEGMENT_SLOTS);
+        }
         if (freeCount == freeSlots.length) {
             freeSlots = Arrays.copyOf(freeSlots, freeCount * 2);
         }
@@ -210,8 +213,8 @@ final class SlotStore<K> {
 
     /**
      * As {@link #scoreKeysInto}, with the keys given by their ordinals ({@link Ordinal}): each
-     * one's slot is an array read. With codes, the codes are scored and only the candidates they
-     * leave from the floats ({@link #scanInto}).
+     * one's slot is an array read. With codes, the matches' codes are scored and only the
+     * candidates their bounds leave are scored from the floats ({@link #scanInto}).
      *
      * @param ordinals the ordinals, afresh at each call (a second pass when the codes' pass met a
      *                 concurrent write)
@@ -233,7 +236,7 @@ final class SlotStore<K> {
         int live = 0;
         for (int i = 0; i < count; i++) {
             int ordinal = block[i];
-            int slot = ordinal < slots.length ? slots[ordinal] : -1;
+            int slot = ordinal >= 0 && ordinal < slots.length ? slots[ordinal] : -1;
             Object key = slot < 0 ? null : keyAt(slot);
             if (key != null) {
                 keys[live] = key;

@@ -103,8 +103,8 @@ class FlatCodesTest {
         float[][] vectors = SyntheticData.forSize(2_048, 384, 3).vectors(2_048, 1);
         long coded = filled(vectors, Metric.COSINE, true).memoryBytes();
         long floats = filled(vectors, Metric.COSINE, false).memoryBytes();
-        // 384 bytes of codes and three floats per slot.
-        assertEquals(2_048L * (384 + 12), coded - floats);
+        // 384 bytes of codes, three floats and a version per slot.
+        assertEquals(2_048L * (384 + 16), coded - floats);
         VectorIndex<Integer> withoutCodes = IndexFactory.create("flat", 384, Metric.COSINE, Map.of("sq8", 0));
         VectorIndex<Integer> withCodes = IndexFactory.create("flat", 384, Metric.COSINE, Map.of());
         for (int i = 0; i < 100; i++) {
@@ -120,22 +120,50 @@ class FlatCodesTest {
     @Test
     void aCandidateRewrittenBeforeItsExactScoreMakesTheRerankGiveUp() {
         BoundedCandidates candidates = new BoundedCandidates(2);
-        candidates.add(0, "a", 0.5f, 0.6f);
-        candidates.add(1, "b", 0.4f, 0.55f);
-        candidates.add(2, "c", 0.1f, 0.2f); // below the second-best lower end: ruled out
+        assertTrue(candidates.add(0, "a", 1, 0.5f, 0.6f));
+        assertTrue(candidates.add(1, "b", 1, 0.4f, 0.55f));
+        assertTrue(candidates.add(2, "c", 1, 0.1f, 0.2f)); // below the second-best lower end: ruled out
         TopK<String> top = new TopK<>(2);
         List<Integer> scored = new ArrayList<>();
-        assertTrue(candidates.rerankInto(top, (slot, key) -> {
+        assertTrue(candidates.rerankInto(top, (slot, key, version) -> {
             scored.add(slot);
-            return slot == 0 ? 0.55f : 0.5f;
+            return Float.floatToIntBits(slot == 0 ? 0.55f : 0.5f);
         }));
         assertEquals(List.of(0, 1), scored, "best upper end first; the ruled-out one never scored");
         assertEquals(List.of("a", "b"), top.drainBestFirst(Metric.DOT).stream().map(Hit::key).toList());
 
         BoundedCandidates again = new BoundedCandidates(2);
-        again.add(0, "a", 0.5f, 0.6f);
-        again.add(1, "b", 0.4f, 0.55f);
-        assertFalse(again.rerankInto(new TopK<String>(2), (slot, key) -> slot == 1 ? Float.NaN : 0.55f));
+        again.add(0, "a", 1, 0.5f, 0.6f);
+        again.add(1, "b", 7, 0.4f, 0.55f);
+        assertFalse(again.rerankInto(new TopK<String>(2), (slot, key, version) -> version == 7
+                ? BoundedCandidates.CHANGED : Float.floatToIntBits(0.55f)));
+    }
+
+    @Test
+    void aVectorPutAgainUnderTheSameKeyObjectIsScoredAsItIsNow() {
+        // The same key object rewritten in place: the slot's version moves though its key does not.
+        FlatIndex<String> index = new FlatIndex<>(3, Metric.DOT);
+        String key = "k";
+        index.put(key, new float[] {1, 0, 0});
+        index.put("other", new float[] {0, 1, 0});
+        index.put(key, new float[] {0, 0, 2});
+        List<Hit<String>> hits = index.search(new float[] {0, 0, 1}, 1, SearchParams.DEFAULT, null);
+        assertEquals("k", hits.get(0).key());
+        assertEquals(2f, hits.get(0).score(), 1e-6);
+    }
+
+    @Test
+    void vectorsTooLongForTheBoundsAreFoundByTheFloats() {
+        // Under l2 the rounding margin grows with the squared lengths: vectors all 1e17 long
+        // differ in score far less than it, nothing is ruled out, and past the candidates' ceiling
+        // the scan gives up for the floats.
+        Random random = new Random(3);
+        float[][] vectors = gaussian(random, BoundedCandidates.MAX_CANDIDATES + 5_000, 4, 1f);
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = Similarity.scaledToUnit(vectors[i], Similarity.norm(vectors[i]) / 1e17, new float[4]);
+        }
+        float[][] queries = gaussian(random, 3, 4, 1f);
+        assertSameAnswers(vectors, queries, Metric.L2, null, "huge l2");
     }
 
     private static void assertSameAnswers(final float[][] vectors, final float[][] queries, final Metric metric,
