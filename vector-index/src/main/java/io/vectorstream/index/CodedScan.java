@@ -63,6 +63,7 @@ final class CodedScan<K> {
         byte[] c = codes.codeSegment(segment);
         float[] facts = codes.factSegment(segment);
         Object[] k = store.keySegment(segment);
+        int[] written = codes.versionSegment(segment);
         int n = 0;
         int slot = from;
         for (; slot + 4 <= to; slot += 4) {
@@ -73,7 +74,7 @@ final class CodedScan<K> {
                 if (k[slot + j] != null) {
                     range(coded, four[j], facts, slot + j, n, lowers, uppers);
                     found[n] = segment * SEGMENT + slot + j;
-                    versions[n] = codes.version(segment, slot + j);
+                    versions[n] = written[slot + j];
                     foundKeys[n++] = k[slot + j];
                 }
             }
@@ -82,7 +83,7 @@ final class CodedScan<K> {
             if (k[slot] != null) {
                 range(coded, Similarity.dotBytes(coded.q(), c, slot * dimension), facts, slot, n, lowers, uppers);
                 found[n] = segment * SEGMENT + slot;
-                versions[n] = codes.version(segment, slot);
+                versions[n] = written[slot];
                 foundKeys[n++] = k[slot];
             }
         }

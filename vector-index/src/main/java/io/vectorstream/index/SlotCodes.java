@@ -106,6 +106,10 @@ final class SlotCodes {
         return versions[segment][inSegment];
     }
 
+    int[] versionSegment(final int segment) {
+        return versions[segment];
+    }
+
     byte[] codeSegment(final int segment) {
         return codes[segment];
     }
