@@ -35,6 +35,16 @@ interface Kernels {
     void squaredDistance4(float[] a, float[] b0, int o0, float[] b1, int o1, float[] b2, int o2, float[] b3, int o3,
                           float[] out);
 
+    /** The largest |v[i]|. */
+    float maxAbs(float[] v);
+
+    /**
+     * Writes each {@code v[i] * inverse}, rounded half away from zero and clamped to [-127, 127],
+     * to {@code codes[offset + i]}, and returns what the codes lose, the sum of
+     * {@code (v[i] - code * scale)^2}.
+     */
+    float quantize(float[] v, float inverse, float scale, byte[] codes, int offset);
+
     /** A short name for logs and benchmark reports. */
     String name();
 }

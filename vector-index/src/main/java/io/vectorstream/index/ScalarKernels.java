@@ -55,6 +55,34 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public float maxAbs(final float[] v) {
+        float largest = 0;
+        for (float x : v) {
+            largest = Math.max(largest, Math.abs(x));
+        }
+        return largest;
+    }
+
+    @Override
+    public float quantize(final float[] v, final float inverse, final float scale, final byte[] codes,
+                          final int offset) {
+        float lost = 0;
+        for (int i = 0; i < v.length; i++) {
+            lost += lostByCode(v[i], inverse, scale, codes, offset + i);
+        }
+        return lost;
+    }
+
+    /** One component of {@link #quantize}: writes its code, returns its squared loss. */
+    static float lostByCode(final float x, final float inverse, final float scale, final byte[] codes, final int at) {
+        float y = x * inverse;
+        int code = Math.max(-127, Math.min(127, (int) (y + (y < 0 ? -0.5f : 0.5f))));
+        codes[at] = (byte) code;
+        float d = x - code * scale;
+        return d * d;
+    }
+
+    @Override
     public float dotBytes(final float[] a, final byte[] codes, final int offset) {
         int n = a.length;
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

@@ -84,6 +84,17 @@ public final class Similarity {
         KERNELS.dotBytes4(a, c0, o0, c1, o1, c2, o2, c3, o3, out);
     }
 
+    /** {@link Kernels#maxAbs}. */
+    static float maxAbs(final float[] v) {
+        return KERNELS.maxAbs(v);
+    }
+
+    /** {@link Kernels#quantize}. */
+    static float quantize(final float[] v, final float inverse, final float scale, final byte[] codes,
+                          final int offset) {
+        return KERNELS.quantize(v, inverse, scale, codes, offset);
+    }
+
     /** The name of the kernels in use ({@code vector-api-256bit}, {@code scalar}). */
     public static String kernelName() {
         return KERNELS.name();

@@ -71,29 +71,21 @@ final class SlotCodes {
         versions = grownVersions;
     }
 
-    /** Codes {@code vector} into slot {@code inSegment} of segment {@code segment}. */
+    /**
+     * Codes {@code vector} into slot {@code inSegment} of segment {@code segment}. The sums run in
+     * float lanes ({@link Kernels#quantize}); the slack is made larger by the rounding margin's
+     * share, which covers a float sum's error, so that it stays an upper bound.
+     */
     void encode(final int segment, final int inSegment, final float[] vector) {
-        float largest = 0;
-        for (float x : vector) {
-            largest = Math.max(largest, Math.abs(x));
-        }
+        float largest = Similarity.maxAbs(vector);
         float scale = largest / 127f;
         float inverse = largest == 0 ? 0 : 127f / largest; // a multiply per component, not a divide
-        byte[] out = codes[segment];
-        int offset = inSegment * dimension;
-        double error = 0;
-        double squaredLength = 0;
-        for (int d = 0; d < dimension; d++) {
-            int code = Math.max(-127, Math.min(127, Math.round(vector[d] * inverse)));
-            out[offset + d] = (byte) code;
-            double lost = vector[d] - (double) code * scale;
-            error += lost * lost;
-            squaredLength += (double) vector[d] * vector[d];
-        }
+        float lost = Similarity.quantize(vector, inverse, scale, codes[segment], inSegment * dimension);
+        float squaredLength = Similarity.dot(vector, vector, 0);
         float[] f = facts[segment];
         f[inSegment * FACTS] = scale;
-        f[inSegment * FACTS + 1] = (float) (Math.sqrt(error) + rounding * Math.sqrt(squaredLength));
-        f[inSegment * FACTS + 2] = (float) squaredLength;
+        f[inSegment * FACTS + 1] = (float) (Math.sqrt(lost) * (1 + rounding) + rounding * Math.sqrt(squaredLength));
+        f[inSegment * FACTS + 2] = squaredLength;
         versions[segment][inSegment]++;
     }
 

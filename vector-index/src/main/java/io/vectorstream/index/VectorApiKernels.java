@@ -2,6 +2,7 @@ package io.vectorstream.index;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -188,6 +189,45 @@ final class VectorApiKernels implements Kernels {
         out[1] = s1;
         out[2] = s2;
         out[3] = s3;
+    }
+
+    /** Ints with as many lanes as {@link #SPECIES} has floats. */
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, SPECIES.vectorShape());
+
+    @Override
+    public float maxAbs(final float[] v) {
+        FloatVector largest = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = v.length - LANES; i <= bound; i += LANES) {
+            largest = largest.max(FloatVector.fromArray(SPECIES, v, i).abs());
+        }
+        float max = largest.reduceLanes(VectorOperators.MAX);
+        for (; i < v.length; i++) {
+            max = Math.max(max, Math.abs(v[i]));
+        }
+        return max;
+    }
+
+    @Override
+    public float quantize(final float[] v, final float inverse, final float scale, final byte[] codes,
+                          final int offset) {
+        FloatVector lost = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = v.length - LANES; i <= bound; i += LANES) {
+            FloatVector x = FloatVector.fromArray(SPECIES, v, i);
+            FloatVector y = x.mul(inverse);
+            FloatVector half = FloatVector.broadcast(SPECIES, 0.5f).blend(-0.5f, y.lt(0f));
+            IntVector code = ((IntVector) y.add(half).convertShape(VectorOperators.F2I, INTS, 0)).max(-127).min(127);
+            ((ByteVector) code.convertShape(VectorOperators.I2B, BYTES, 0)).intoArray(codes, offset + i);
+            FloatVector decoded = ((FloatVector) code.convertShape(VectorOperators.I2F, SPECIES, 0)).mul(scale);
+            FloatVector d = x.sub(decoded);
+            lost = d.fma(d, lost);
+        }
+        float sum = lost.reduceLanes(VectorOperators.ADD);
+        for (; i < v.length; i++) {
+            sum += ScalarKernels.lostByCode(v[i], inverse, scale, codes, offset + i);
+        }
+        return sum;
     }
 
     private static FloatVector widen(final byte[] codes, final int offset) {

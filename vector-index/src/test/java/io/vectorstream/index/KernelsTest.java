@@ -1,5 +1,6 @@
 package io.vectorstream.index;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Random;
@@ -32,6 +33,22 @@ class KernelsTest {
             assertEquals(scalar.dotBytes(a, codes, dimension), vector.dotBytes(a, codes, dimension),
                     tolerance * 128, "dotBytes " + dimension);
             float[] four = new float[4];
+            // Quantising: the same codes both ways (rounding half away from zero, clamped), the
+            // same loss; a scale that pushes components past 127 is clamped, not wrapped.
+            assertEquals(scalar.maxAbs(a), vector.maxAbs(a), 0f, "maxAbs " + dimension);
+            for (float inverse : new float[] {127f / Math.max(1e-30f, scalar.maxAbs(a)), 300f, 0f}) {
+                byte[] scalarCodes = new byte[dimension + 3];
+                byte[] vectorCodes = new byte[dimension + 3];
+                float scale = inverse == 0 ? 0 : 1 / inverse;
+                float scalarLost = scalar.quantize(a, inverse, scale, scalarCodes, 3);
+                float vectorLost = vector.quantize(a, inverse, scale, vectorCodes, 3);
+                assertArrayEquals(scalarCodes, vectorCodes, "quantize " + dimension + " x " + inverse);
+                assertEquals(scalarLost, vectorLost, 1e-4 * Math.max(1, scalarLost), "lost " + dimension);
+                for (int i = 0; i < dimension; i++) {
+                    float expected = Math.max(-127, Math.min(127, Math.round(a[i] * inverse)));
+                    assertEquals(expected, vectorCodes[3 + i], 1f, "code " + i); // ties may round apart
+                }
+            }
             // Four code vectors in two arrays, at offsets in any order, overlapping too.
             byte[] otherCodes = codes.clone();
             int[] at = {3 * dimension, dimension, 1, 4 * dimension};
