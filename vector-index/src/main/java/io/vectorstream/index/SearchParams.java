@@ -8,7 +8,7 @@ package io.vectorstream.index;
  * @param exact       search every vector exactly, whatever the index
  * @param selectivity the share of the vectors the search's allow-predicate accepts, in (0, 1] (1:
  *                    no filter): an index looks wider for it (IVF probes more lists, see
- *                    {@code IvfSearcher.FILTER_WIDENING}; LSH visits {@code probes / selectivity}
+ *                    {@code IvfSearcher.MATCH_WIDENING}; LSH visits {@code probes / selectivity}
  *                    buckets)
  */
 public record SearchParams(int nprobe, int probes, boolean exact, double selectivity) {
