@@ -348,8 +348,8 @@ final class IvfSearcher<K> {
                 continue;
             }
             long position = storage.positionOf(slot);
-            PostingList list = lists[listOf(position)];
-            if (!probed[listOf(position)]) {
+            int list = listOf(position);
+            if (!probed[list]) {
                 continue;
             }
             slots[found] = slot;
@@ -357,7 +357,7 @@ final class IvfSearcher<K> {
                 scores[found++] = store.score(metric, q, slot);
                 continue;
             }
-            at[pending] = list;
+            at[pending] = lists[list];
             entries[pending++] = entryOf(position);
             found++;
             if (pending == 4) {
