@@ -240,31 +240,30 @@ final class IvfSearcher<K> {
                                        final int k, final int lists, final OrdinalBatches ordinals,
                                        final Predicate<? super K> allow) {
         boolean[] probed = probedLists(q, prepared, current, lists);
-        TopK<Integer> candidates = new TopK<>(prepared == null ? k + DUPLICATE_MARGIN
-                : (int) Math.min(MAX_CANDIDATES, (long) k * params.rerank()));
+        int wanted = prepared == null ? k + DUPLICATE_MARGIN : (int) Math.min(MAX_CANDIDATES, (long) k * params.rerank());
+        ScoredSlots scored = new ScoredSlots(4 * MATCH_BLOCK);
         int[] block = new int[MATCH_BLOCK];
-        int[] slots = new int[MATCH_BLOCK];
-        float[] scores = new float[MATCH_BLOCK];
         PostingList[] at = new PostingList[4];
         int[] entries = new int[4];
         float[] four = new float[4];
         int read;
         while ((read = ordinals.next(block)) > 0) {
             int count = read;
-            int found = Optimistic.read(lock, () -> storage.layout() != current ? -1
-                    : scoreProbedMatches(current, q, prepared, probed, block, count, slots, scores, at, entries, four));
-            if (found < 0) {
+            scored.ensureRoom(count);
+            int size = Optimistic.read(lock, () -> storage.layout() != current ? -1
+                    : scoreProbedMatches(current, q, prepared, probed, block, count, scored, at, entries, four));
+            if (size < 0) {
                 return null;
             }
-            for (int i = 0; i < found; i++) {
-                if (scores[i] > candidates.threshold()) {
-                    candidates.offer(slots[i], scores[i]);
-                }
-            }
+            scored.size = size;
         }
+        float cut = scored.cut(wanted);
         TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
-        for (Hit<Integer> candidate : candidates.drainBestFirst(Metric.DOT)) {
-            int slot = candidate.key();
+        for (int i = 0; i < scored.size; i++) {
+            if (scored.scores[i] < cut) {
+                continue;
+            }
+            int slot = scored.slots[i];
             Object[] key = new Object[1];
             float[] exact = new float[1];
             int live = Optimistic.read(lock, () -> {
@@ -296,35 +295,29 @@ final class IvfSearcher<K> {
                 probed[list] = true;
             }
         } else {
-            for (Hit<Integer> list : byCentroidCodes(prepared, current, wanted).drainBestFirst(Metric.DOT)) {
-                probed[list.key()] = true;
+            float[] scores = centroidCodeScores(prepared, current);
+            float cut = Selection.kthLargest(scores.clone(), scores.length, wanted);
+            for (int list = 0; list < scores.length; list++) {
+                probed[list] = scores[list] >= cut;
             }
         }
         return probed;
     }
 
-    /** The {@code wanted} lists whose centroids' codes score best against the query. */
-    private TopK<Integer> byCentroidCodes(final ScalarQuantizer.Query prepared, final IvfLayout current,
-                                          final int wanted) {
-        TopK<Integer> best = new TopK<>(wanted);
+    /** Every centroid's score against the query from its codes, by list. */
+    private float[] centroidCodeScores(final ScalarQuantizer.Query prepared, final IvfLayout current) {
+        float[] scores = new float[current.nlist()];
         float[] four = new float[4];
         int c = 0;
-        for (; c + 4 <= current.nlist(); c += 4) {
+        for (; c + 4 <= scores.length; c += 4) {
             ScalarQuantizer.score4(prepared, current.centroidCodes(), c * dimension, current.centroidNorms(), c, four);
-            for (int j = 0; j < 4; j++) {
-                if (four[j] > best.threshold()) {
-                    best.offer(c + j, four[j]);
-                }
-            }
+            System.arraycopy(four, 0, scores, c, 4);
         }
-        for (; c < current.nlist(); c++) {
-            float score = ScalarQuantizer.score(prepared, current.centroidCodes(), c * dimension,
+        for (; c < scores.length; c++) {
+            scores[c] = ScalarQuantizer.score(prepared, current.centroidCodes(), c * dimension,
                     current.centroidNorms()[c]);
-            if (score > best.threshold()) {
-                best.offer(c, score);
-            }
         }
-        return best;
+        return scores;
     }
 
     /** Matches read under one optimistic stamp. */
@@ -332,15 +325,17 @@ final class IvfSearcher<K> {
 
     /**
      * Of the matches {@code ordinals[0..count)}, those held in a probed list: their slots and
-     * scores (from the codes with sq8, else exact) into {@code slots} and {@code scores}; returns
-     * how many. Call under a stamp.
+     * scores (from the codes with sq8, else exact) appended to {@code scored} from its size on;
+     * returns its size after them, which the caller sets once the stamp held. Call under a stamp.
      */
     private int scoreProbedMatches(final IvfLayout current, final float[] q, final ScalarQuantizer.Query prepared,
-                                   final boolean[] probed, final int[] ordinals, final int count, final int[] slots,
-                                   final float[] scores, final PostingList[] at, final int[] entries,
+                                   final boolean[] probed, final int[] ordinals, final int count,
+                                   final ScoredSlots scored, final PostingList[] at, final int[] entries,
                                    final float[] four) {
         PostingList[] lists = current.lists();
-        int found = 0;
+        int[] slots = scored.slots;
+        float[] scores = scored.scores;
+        int found = scored.size;
         int pending = 0;
         for (int i = 0; i < count; i++) {
             int slot = store.slotOfOrdinal(ordinals[i]); // -1 once removed
@@ -361,22 +356,33 @@ final class IvfSearcher<K> {
             entries[pending++] = entryOf(position);
             found++;
             if (pending == 4) {
-                // Four matches' codes read side by side: they lie apart, and their cache misses overlap.
-                Similarity.dotBytes4(prepared.scaled(), at[0].codes, entries[0] * dimension, at[1].codes,
-                        entries[1] * dimension, at[2].codes, entries[2] * dimension, at[3].codes,
-                        entries[3] * dimension, four);
-                for (int j = 0; j < 4; j++) {
-                    scores[found - 4 + j] = ScalarQuantizer.fromDot(prepared, four[j],
-                            at[j].squaredNorms == null ? 0f : at[j].squaredNorms[entries[j]]);
-                }
+                scoreFour(prepared, at, entries, four, scores, found - 4, 4);
                 pending = 0;
             }
         }
-        for (int j = 0; j < pending; j++) {
-            scores[found - pending + j] = ScalarQuantizer.score(prepared, at[j].codes, entries[j] * dimension,
-                    at[j].squaredNorms == null ? 0f : at[j].squaredNorms[entries[j]]);
+        if (pending > 0) {
+            for (int j = pending; j < 4; j++) { // the last one again: one pass for the rest too
+                at[j] = at[pending - 1];
+                entries[j] = entries[pending - 1];
+            }
+            scoreFour(prepared, at, entries, four, scores, found - pending, pending);
         }
         return found;
+    }
+
+    /**
+     * Scores four entries' codes side by side (they lie apart, and their cache misses overlap) and
+     * writes the first {@code used} scores to {@code scores} from {@code offset}.
+     */
+    private void scoreFour(final ScalarQuantizer.Query prepared, final PostingList[] at, final int[] entries,
+                           final float[] four, final float[] scores, final int offset, final int used) {
+        Similarity.dotBytes4(prepared.scaled(), at[0].codes, entries[0] * dimension, at[1].codes,
+                entries[1] * dimension, at[2].codes, entries[2] * dimension, at[3].codes,
+                entries[3] * dimension, four);
+        for (int j = 0; j < used; j++) {
+            scores[offset + j] = ScalarQuantizer.fromDot(prepared, four[j],
+                    at[j].squaredNorms == null ? 0f : at[j].squaredNorms[entries[j]]);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -407,10 +413,13 @@ final class IvfSearcher<K> {
                 }
             }
         } else {
-            TopK<Integer> shortlist = byCentroidCodes(prepared, current,
-                    Math.min(current.nlist(), wanted + Math.max(8, wanted / 4)));
-            for (Hit<Integer> candidate : shortlist.drainBestFirst(Metric.DOT)) {
-                best.offer(candidate.key(), Similarity.score(metric, q, current.centroids(), candidate.key() * dimension));
+            float[] scores = centroidCodeScores(prepared, current);
+            float cut = Selection.kthLargest(scores.clone(), scores.length,
+                    Math.min(scores.length, wanted + Math.max(8, wanted / 4)));
+            for (int c = 0; c < scores.length; c++) {
+                if (scores[c] >= cut) {
+                    best.offer(c, Similarity.score(metric, q, current.centroids(), c * dimension));
+                }
             }
         }
         return best.drainBestFirst(metric).stream().mapToInt(Hit::key).toArray();
