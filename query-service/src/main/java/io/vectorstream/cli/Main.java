@@ -106,6 +106,9 @@ public final class Main {
                        TOPIC-P@OFFSET[,...]; replay needs one of them, or --all.
                          --kafka BOOTSTRAP (or VECTORSTREAM_KAFKA; default 127.0.0.1:9092)
                          --topic NAME      (default vectorstream.events.dlq)
+              seed, import  Example records into a library, and files into one, over HTTP: they come
+                       from the tools module, with the repository's launcher (`bin/vectorstream seed
+                       --help` lists their options).
               bench    Benchmarks (ann, stream, embed, durability, embed-file): `bench help` lists them
                        and their options. They come with the repository's launcher, not with the
                        service's image.

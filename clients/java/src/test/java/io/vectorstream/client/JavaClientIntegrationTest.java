@@ -8,18 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vectorstream.cli.QueryService;
-import io.vectorstream.embed.Models;
-import io.vectorstream.embed.TestModel;
-import io.vectorstream.security.ApiKeyFile;
-import io.vectorstream.security.ApiKeys;
-import io.vectorstream.store.ShardStoreOptions;
-import io.vectorstream.stream.IngestStreams;
-import io.vectorstream.stream.Topics;
 import io.vectorstream.testing.KafkaFixture;
-import io.vectorstream.util.Directories;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,33 +30,17 @@ import org.junit.jupiter.api.Test;
 @Tag("integration")
 class JavaClientIntegrationTest {
 
-    private static QueryService service;
-    private static Topics topics;
+    private static ServiceUnderTest service;
+    private static URI url;
     private static String adminKey;
     private static String readKey;
-    private static URI url;
 
     @BeforeAll
     static void start() {
-        String name = KafkaFixture.uniqueName("java-client");
-        Path dataDir = Directories.temporary("vectorstream-java-client");
-        topics = new Topics(name + ".events", name + ".chunks", name + ".events.dlq");
-        ApiKeys.Created admin = ApiKeys.none().create("java-admin", ApiKeys.Scope.ADMIN, Set.of());
-        ApiKeys.Created read = ApiKeys.none().create("java-read", ApiKeys.Scope.READ, Set.of());
-        Path keys = dataDir.resolve("api-keys.json");
-        ApiKeys.none().with(admin.key()).with(read.key()).write(keys);
-        adminKey = admin.secret();
-        readKey = read.secret();
-        IngestStreams.Settings settings = IngestStreams.Settings.of(KafkaFixture.bootstrapServers(),
-                        dataDir.resolve("streams"), "127.0.0.1:0")
-                .withModels(new Models(TestModel.dir().getParent(), dataDir.resolve("embedding-cache"), 10_000))
-                .withTopics(topics)
-                .withApplicationId(name)
-                .withStoreOptions(ShardStoreOptions.SMALL);
-        service = QueryService.start(settings, QueryService.Http.of("127.0.0.1", 0)
-                .withSecurity(new QueryService.Security(new ApiKeyFile(keys), true, null, Set.of())));
-        service.awaitReady(Duration.ofSeconds(60));
-        url = URI.create("http://127.0.0.1:" + service.port());
+        service = ServiceUnderTest.start();
+        url = service.url();
+        adminKey = service.adminKey();
+        readKey = service.readKey();
     }
 
     @AfterAll
@@ -75,7 +49,7 @@ class JavaClientIntegrationTest {
     }
 
     private static VectorStreamClient admin() {
-        return VectorStreamClient.builder(url).apiKey(adminKey).build();
+        return service.admin();
     }
 
     @Test
@@ -260,7 +234,7 @@ class JavaClientIntegrationTest {
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaFixture.bootstrapServers());
         String token;
-        try (EventWriter writer = EventWriter.create(config, topics.events())) {
+        try (EventWriter writer = EventWriter.create(config, service.topics().events())) {
             writer.upsertLibrary("events", LibraryRequest.withDimension(null, "From Kafka", 2, "l2")).get();
             writer.upsertDocument("events", "d", DocumentRequest.of(Map.of("source", "kafka"), List.of(
                     ChunkRequest.vector("a", 1, 0).withText("first")))).get();
