@@ -252,8 +252,9 @@ public final class Main {
             System.out.println("Created the example library '" + ExampleData.LIBRARY_ID + "'.");
         }
         System.out.println("vectorstream is ready.");
-        System.out.println("  HTTP:            " + (config.tls().isPresent() ? "https" : "http") + "://localhost:"
-                + service.port() + "/v1/libraries");
+        String base = (config.tls().isPresent() ? "https" : "http") + "://localhost:" + service.port();
+        System.out.println("  HTTP:            " + base + "/v1/libraries");
+        System.out.println("  Search page:     " + base + "/");
         System.out.println("  Kafka bootstrap: " + broker.bootstrapServers() + " (topic vectorstream.events)");
         System.out.println("  Data:            " + dataDir.toAbsolutePath());
         System.out.println("  Log:             " + logFile.toAbsolutePath());

@@ -18,6 +18,7 @@ import io.vectorstream.security.TlsStores;
 import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.http.ApiRouting;
 import io.vectorstream.http.HostGuard;
+import io.vectorstream.http.SearchPage;
 import io.vectorstream.observe.HttpMetricsFilter;
 import io.vectorstream.observe.ServiceMetrics;
 import io.vectorstream.service.EmbeddingService;
@@ -200,6 +201,8 @@ public final class QueryService implements AutoCloseable {
                             new ApiRouting.Cluster(shards, http.cluster().secret(),
                                     () -> ingest.streams().state().name()),
                             http.security().apiKeys());
+                    // Last: the page's files answer only what no route of the API took.
+                    SearchPage.register(routing);
                 })
                 .build()
                 .start();

@@ -122,6 +122,14 @@ public final class ApiRouting {
         routing.error(RequestException.class, (req, res, e) -> Responses.error(res,
                 new ApiException(e.status().code(), codeOf(e.status().code()), e.getMessage(), null)));
         routing.error(HttpException.class, (req, res, e) -> {
+            if (e.status().code() < 400) {
+                // Not an error: Helidon's static content (the search page) answers 304 Not Modified
+                // by throwing, with its ETag in the exception's headers, and a 304 has no body.
+                res.status(e.status());
+                e.headers().forEach(res::header);
+                res.send();
+                return;
+            }
             boolean serverError = e.status().code() >= 500;
             if (serverError) {
                 LOG.error("error on {} {}", req.prologue().method().text(), req.path().path(), e);
