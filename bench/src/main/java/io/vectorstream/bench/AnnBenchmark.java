@@ -3,6 +3,7 @@ package io.vectorstream.bench;
 import io.vectorstream.index.FlatIndex;
 import io.vectorstream.index.FlatParams;
 import io.vectorstream.index.Hit;
+import io.vectorstream.index.HnswParams;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.IndexStats;
 import io.vectorstream.index.IvfIndex;
@@ -102,9 +103,62 @@ public final class AnnBenchmark {
                            final Consumer<Result> results) {
         progress.printf("kernels: %s; data: %s, %,d base vectors, %d queries%n", Similarity.kernelName(), data.name(),
                 data.base().length, data.queries().length);
+        if (LuceneReference.KIND.equals(kind)) {
+            runLucene(data, metric, params, progress, results);
+            return;
+        }
         for (Map<String, Number> build : builds(kind, params)) {
             runOne(data, kind, metric, build, progress, results);
         }
+    }
+
+    /** The query's answer, the ids of its hits best first. */
+    private interface Searcher {
+        int[] search(float[] query);
+    }
+
+    /**
+     * Lucene's HNSW as the reference ({@link LuceneReference}): m 16 and beam width 100 unless
+     * {@code params} names {@code m} and {@code efConstruction}; its sweep is Lucene's numCandidates,
+     * with exact search timed around each setting as for our indexes.
+     */
+    private static void runLucene(final Dataset data, final Metric metric, final Map<String, Number> params,
+                                  final PrintStream progress, final Consumer<Result> results) {
+        int m = params.getOrDefault("m", 16).intValue();
+        int beamWidth = params.getOrDefault("efConstruction", 100).intValue();
+        progress.printf("  lucene: building HNSW (m %d, beam width %d) over %,d vectors...%n", m, beamWidth,
+                data.base().length);
+        FlatIndex<Integer> exact = exactIndex(data, metric);
+        try (LuceneReference lucene = LuceneReference.build(data.base(), metric, m, beamWidth, progress)) {
+            progress.printf("  lucene: built in %.1f s, %.0f bytes per vector%n", lucene.buildSeconds(),
+                    lucene.bytesPerVector());
+            for (int candidates : new int[] {10, 16, 24, 32, 48, 64, 96, 128, 192, 256}) {
+                Map<String, Object> setting = new LinkedHashMap<>();
+                setting.put("m", m);
+                setting.put("efConstruction", beamWidth);
+                setting.put("numCandidates", candidates);
+                double exactBefore = exactSeconds(exact, data.queries(), 0);
+                Result result = measure(data, q -> lucene.search(q, K, candidates), "lucene", setting,
+                        lucene.buildSeconds(), lucene.bytesPerVector());
+                result = withExact(result, exactBefore + exactSeconds(exact, data.queries(), EXACT_SAMPLE / 2));
+                progress.printf("  lucene %s: recall@10 %.3f, %.0f q/s (exact now: %.1f q/s), p50 %.3f ms%n", setting,
+                        result.recallAt10(), result.qps(), result.exactQps(), result.p50Ms());
+                results.accept(result);
+            }
+        }
+    }
+
+    private static FlatIndex<Integer> exactIndex(final Dataset data, final Metric metric) {
+        FlatIndex<Integer> exact = new FlatIndex<>(data.base()[0].length, metric);
+        for (int i = 0; i < data.base().length; i++) {
+            exact.put(i, data.base()[i]);
+        }
+        return exact;
+    }
+
+    private static Result withExact(final Result result, final double exactSeconds) {
+        return new Result(result.index(), result.params(), result.recallAt10(), result.qps(), result.p50Ms(),
+                result.p99Ms(), result.buildS(), result.bytesPerVector(), EXACT_SAMPLE / exactSeconds);
     }
 
     private static void runOne(final Dataset data, final String kind, final Metric metric,
@@ -127,23 +181,16 @@ public final class AnnBenchmark {
         IndexStats stats = index.stats();
         progress.printf("  %s %s: built in %.1f s: %s%n", kind, build, buildSeconds, stats);
         double bytesPerVector = (double) stats.memoryBytes() / data.base().length;
-        FlatIndex<Integer> exact = null;
-        if (!"flat".equals(kind)) {
-            exact = new FlatIndex<>(dimension, metric);
-            for (int i = 0; i < data.base().length; i++) {
-                exact.put(i, data.base()[i]);
-            }
-        }
+        FlatIndex<Integer> exact = "flat".equals(kind) ? null : exactIndex(data, metric);
         for (Map<String, Object> setting : sweep(kind, index, build)) {
             SearchParams params = new SearchParams(((Number) setting.getOrDefault("nprobe", 0)).intValue(),
-                    ((Number) setting.getOrDefault("probes", 0)).intValue(), false);
+                    ((Number) setting.getOrDefault("probes", 0)).intValue(), false)
+                    .withEf(((Number) setting.getOrDefault("ef", 0)).intValue());
             double exactBefore = exact == null ? 0 : exactSeconds(exact, data.queries(), 0);
-            Result result = measure(data, index, kind, setting, params, buildSeconds, bytesPerVector);
+            Result result = measure(data, q -> index.search(q, K, params, null).stream().mapToInt(Hit::key).toArray(),
+                    kind, setting, buildSeconds, bytesPerVector);
             if (exact != null) {
-                double exactSeconds = exactBefore + exactSeconds(exact, data.queries(), EXACT_SAMPLE / 2);
-                result = new Result(result.index(), result.params(), result.recallAt10(), result.qps(), result.p50Ms(),
-                        result.p99Ms(), result.buildS(), result.bytesPerVector(),
-                        EXACT_SAMPLE / exactSeconds);
+                result = withExact(result, exactBefore + exactSeconds(exact, data.queries(), EXACT_SAMPLE / 2));
             }
             progress.printf("  %s %s: recall@10 %.3f, %.0f q/s (exact now: %.1f q/s), p50 %.3f ms, p99 %.3f ms%n", kind,
                     setting, result.recallAt10(), result.qps(), result.exactQps(), result.p50Ms(), result.p99Ms());
@@ -186,30 +233,39 @@ public final class AnnBenchmark {
                     settings.add(s);
                 }
             }
+            case "hnsw" -> {
+                for (int ef : new int[] {10, 16, 24, 32, 48, 64, 96, 128, 192, 256}) {
+                    Map<String, Object> s = new LinkedHashMap<>();
+                    s.put("m", build.getOrDefault("m", HnswParams.DEFAULT.m()));
+                    s.put("efConstruction", build.getOrDefault("efConstruction", HnswParams.DEFAULT.efConstruction()));
+                    s.put("ef", ef);
+                    settings.add(s);
+                }
+            }
             default -> settings.add(new LinkedHashMap<>());
         }
         return settings;
     }
 
-    private static Result measure(final Dataset data, final VectorIndex<Integer> index, final String kind,
-                                  final Map<String, Object> setting, final SearchParams params,
-                                  final double buildSeconds, final double bytesPerVector) {
+    private static Result measure(final Dataset data, final Searcher searcher, final String kind,
+                                  final Map<String, Object> setting, final double buildSeconds,
+                                  final double bytesPerVector) {
         float[][] queries = data.queries();
         for (int i = 0; i < Math.min(queries.length, 200); i++) {
-            index.search(queries[i], K, params, null); // warm-up
+            searcher.search(queries[i]); // warm-up
         }
         long[] latencies = new long[queries.length];
         double recall = 0;
         long total = System.nanoTime();
         for (int q = 0; q < queries.length; q++) {
             long start = System.nanoTime();
-            List<Hit<Integer>> hits = index.search(queries[q], K, params, null);
+            int[] hits = searcher.search(queries[q]);
             latencies[q] = System.nanoTime() - start;
             Set<Integer> truth = new HashSet<>();
             for (int i = 0; i < K && i < data.groundTruth()[q].length; i++) {
                 truth.add(data.groundTruth()[q][i]);
             }
-            recall += hits.stream().filter(h -> truth.contains(h.key())).count() / (double) K;
+            recall += Arrays.stream(hits).filter(truth::contains).count() / (double) K;
         }
         double seconds = (System.nanoTime() - total) / 1e9;
         Arrays.sort(latencies);

@@ -73,14 +73,17 @@ final class BenchCommand {
             return;
         }
         String kind = options.require("index");
-        if (!IndexFactory.KINDS.contains(kind)) {
-            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
+        if (!IndexFactory.KINDS.contains(kind) && !IndexFactory.IN_DEVELOPMENT.contains(kind)
+                && !LuceneReference.KIND.equals(kind)) {
+            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + ", "
+                    + IndexFactory.IN_DEVELOPMENT + " (in development) or " + LuceneReference.KIND
+                    + " (Lucene's HNSW, the reference)");
         }
         Metric metric = Metric.fromWireName(options.get("metric", "cosine"));
         AnnBenchmark.Dataset data = dataset(options, metric, progress);
         boolean json = options.flag("json");
         if (!json) {
-            out.printf("%-5s %-28s %10s %10s %9s %9s %8s %12s %10s %8s%n", "index", "params", "recall@10", "q/s",
+            out.printf("%-6s %-42s %10s %10s %9s %9s %8s %12s %10s %8s%n", "index", "params", "recall@10", "q/s",
                     "p50 ms", "p99 ms", "build s", "bytes/vector", "exact q/s", "x exact");
         }
         if ("flat".equals(kind)) {
@@ -117,7 +120,7 @@ final class BenchCommand {
                 out.println(node);
             } else {
                 boolean compared = !Double.isNaN(result.exactQps());
-                out.printf("%-5s %-28s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10s %8s%n", result.index(),
+                out.printf("%-6s %-42s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10s %8s%n", result.index(),
                         result.params(), result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(),
                         result.buildS(), result.bytesPerVector(),
                         compared ? String.format("%.1f", result.exactQps()) : "-",

@@ -16,7 +16,8 @@ public final class BenchMain {
 
             Benchmarks:
               ann  Recall@10 against queries per second of an index, one thread.
-                         --index flat|ivf|lsh
+                         --index flat|ivf|lsh, or lucene: Lucene's HNSW, the reference (--params
+                                           m=16,efConstruction=100; swept over numCandidates)
                          --generate N,DIM  generated clustered unit vectors with exact ground truth, or
                          --base F.fvecs --queries F.fvecs [--groundtruth F.ivecs]  texmex files
                          --metric cosine|dot|l2 (default cosine)  --query-count N (default 1000)

@@ -10,15 +10,16 @@ package io.vectorstream.index;
  *                    no filter): an index looks wider for it (IVF probes more lists, see
  *                    {@code IvfSearcher.MATCH_WIDENING}; LSH visits {@code probes / selectivity}
  *                    buckets)
+ * @param ef          HNSW: the beam of the search on the ground layer (at least k)
  */
-public record SearchParams(int nprobe, int probes, boolean exact, double selectivity) {
+public record SearchParams(int nprobe, int probes, boolean exact, double selectivity, int ef) {
 
     public static final SearchParams DEFAULT = new SearchParams(0, 0, false);
     public static final SearchParams EXACT = new SearchParams(0, 0, true);
 
     public SearchParams {
-        if (nprobe < 0 || probes < 0) {
-            throw new IllegalArgumentException("nprobe and probes must not be negative");
+        if (nprobe < 0 || probes < 0 || ef < 0) {
+            throw new IllegalArgumentException("nprobe, probes and ef must not be negative");
         }
         if (!(selectivity > 0 && selectivity <= 1)) {
             throw new IllegalArgumentException("selectivity must be in (0, 1], not " + selectivity);
@@ -27,12 +28,22 @@ public record SearchParams(int nprobe, int probes, boolean exact, double selecti
 
     /** Without a filter. */
     public SearchParams(final int nprobe, final int probes, final boolean exact) {
-        this(nprobe, probes, exact, 1.0);
+        this(nprobe, probes, exact, 1.0, 0);
+    }
+
+    /** With a filter that accepts {@code selectivity} of the vectors. */
+    public SearchParams(final int nprobe, final int probes, final boolean exact, final double selectivity) {
+        this(nprobe, probes, exact, selectivity, 0);
+    }
+
+    /** These parameters with HNSW's beam {@code beam}. */
+    public SearchParams withEf(final int beam) {
+        return new SearchParams(nprobe, probes, exact, selectivity, beam);
     }
 
     /** These parameters for a search whose filter accepts {@code share} of the vectors. */
     public SearchParams withSelectivity(final double share) {
-        return new SearchParams(nprobe, probes, exact, Math.min(1.0, Math.max(share, Double.MIN_NORMAL)));
+        return new SearchParams(nprobe, probes, exact, Math.min(1.0, Math.max(share, Double.MIN_NORMAL)), ef);
     }
 
     /** {@code base} structures to visit widened by the selectivity, at most {@code max}. */

@@ -33,12 +33,13 @@ class IndexConcurrencyTest {
         return switch (kind) {
             case "ivf" -> new IvfIndex<>(DIMENSION, Metric.DOT, IvfParams.DEFAULT.withTrainThreshold(1_000).withNlist(16));
             case "lsh" -> new LshIndex<>(DIMENSION, Metric.DOT, LshParams.DEFAULT);
+            case "hnsw" -> new HnswIndex<>(DIMENSION, Metric.DOT, HnswParams.DEFAULT);
             default -> new FlatIndex<>(DIMENSION, Metric.DOT);
         };
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"flat", "ivf", "lsh"})
+    @ValueSource(strings = {"flat", "ivf", "lsh", "hnsw"})
     void aSearchForNoResultsReturnsNone(final String kind) {
         VectorIndex<Integer> index = create(kind);
         index.put(1, constant(1f));
@@ -46,7 +47,7 @@ class IndexConcurrencyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"flat", "ivf", "lsh"})
+    @ValueSource(strings = {"flat", "ivf", "lsh", "hnsw"})
     void readersNeverSeeTornVectorsOrRemovedKeysWhileOneWriterWorks(final String kind) throws Exception {
         VectorIndex<Integer> index = create(kind);
         for (int key = 0; key < KEYS; key++) {
@@ -110,7 +111,7 @@ class IndexConcurrencyTest {
      * The best keys are inserted first, so they start in the first slots and move to the last.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"flat", "ivf", "lsh"})
+    @ValueSource(strings = {"flat", "ivf", "lsh", "hnsw"})
     void aKeyMovedToAnotherSlotDuringASearchIsReturnedOnce(final String kind) throws Exception {
         VectorIndex<Integer> index = create(kind);
         for (int key = KEYS - 1; key >= 0; key--) {

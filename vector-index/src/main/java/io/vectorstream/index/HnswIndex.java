@@ -1,0 +1,484 @@
+package io.vectorstream.index;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+
+/**
+ * A hierarchical navigable small-world graph (Malkov and Yashunin, 2016): every vector is a node
+ * of the ground layer, linked to up to {@code 2m} near ones chosen so that they point in different
+ * directions (the paper's heuristic); a node is also on layers 1, 2, ... with probability
+ * {@code 1/m} per layer, so the few nodes of the top layers are long-range shortcuts. A search
+ * walks down greedily from the top node, then runs a best-first beam of width {@code ef} on the
+ * ground layer and scores the beam's best exactly; it reads about {@code ef x 2m} vectors, not all.
+ *
+ * <p>Inserts link a node in place (a search of width {@code efConstruction} for its neighbours,
+ * then the links both ways, a neighbour's list pruned by the same heuristic when it is full).
+ * Removes unlink the node: each of its neighbours loses the link and gets the node's other
+ * neighbours as candidates instead, so the graph stays connected around it and recall does not
+ * decay with churn; the slot is then free for the next insert. A replacement is a remove and an
+ * insert under one write lock. One writer, any number of readers: a reader copies a node's links,
+ * and scores its neighbours with their keys, each under an optimistic stamp of the index's lock,
+ * so every result's score was read with its key, whatever the writer does meanwhile.
+ */
+public final class HnswIndex<K> extends BaseIndex<K> {
+
+    /** Layers above the ground one at most (m^15 nodes would be needed to fill them). */
+    private static final int MAX_LAYER = 15;
+
+    private final HnswParams params;
+    private final SlotStore<K> store;
+    private final HnswLinks links;
+    private final double levelFactor;
+    private final SplittableRandom random = new SplittableRandom(42);
+    /** The node searches start from, one of the highest layer; -1 while empty. Changed under the write lock. */
+    private int entry = -1;
+
+    public HnswIndex(final int dimension, final Metric metric, final HnswParams params) {
+        super(dimension, metric);
+        this.params = params;
+        this.store = new SlotStore<>(dimension);
+        this.links = new HnswLinks(params.m());
+        this.levelFactor = 1 / Math.log(Math.max(2, params.m()));
+    }
+
+    public HnswParams params() {
+        return params;
+    }
+
+    @Override
+    public String kind() {
+        return "hnsw";
+    }
+
+    @Override
+    public int size() {
+        return Optimistic.read(lock, store::size);
+    }
+
+    @Override
+    public void put(final K key, final float[] vector) {
+        checkDimension(vector);
+        float[] q = metric == Metric.COSINE ? Similarity.normalized(vector) : vector;
+        int layer = Math.min(MAX_LAYER, (int) (-Math.log(1 - random.nextDouble()) * levelFactor));
+        // The writer is the only one to change the graph: its own search needs no lock to be consistent.
+        int[][] chosen = new int[layer + 1][];
+        float[][] chosenScores = new float[layer + 1][];
+        int start = entry;
+        if (start >= 0) {
+            int top = links.topLayer(start);
+            Walk walk = new Walk(this, q);
+            walk.enter(start);
+            for (int l = top; l > layer; l--) {
+                walk.search(1, l);
+            }
+            for (int l = Math.min(layer, top); l >= 0; l--) {
+                NodeHeap found = walk.search(params.efConstruction(), l);
+                chosen[l] = new int[links.capacity(l)];
+                chosenScores[l] = new float[links.capacity(l)];
+                int count = select(found, links.capacity(l), chosen[l], chosenScores[l]);
+                chosen[l] = Arrays.copyOf(chosen[l], count);
+            }
+        }
+        long stamp = lock.writeLock();
+        try {
+            int old = store.remove(key);
+            if (old >= 0) {
+                unlink(old);
+            }
+            int slot = store.put(key, vector);
+            links.add(slot, layer);
+            int[] kept = new int[links.capacity(0)];
+            float[] keptScores = new float[links.capacity(0)];
+            for (int l = 0; l <= layer; l++) {
+                if (chosen[l] == null) {
+                    continue;
+                }
+                int n = 0;
+                for (int i = 0; i < chosen[l].length; i++) {
+                    int neighbour = chosen[l][i];
+                    // The node this put replaced, freed and perhaps reused as this very slot, is no neighbour.
+                    if (neighbour != slot && links.topLayer(neighbour) >= l && store.keyAt(neighbour) != null) {
+                        keptScores[n] = chosenScores[l][i];
+                        kept[n++] = neighbour;
+                    }
+                }
+                links.set(slot, l, kept, keptScores, n);
+                for (int i = 0; i < n; i++) {
+                    linkBack(kept[i], slot, l, keptScores[i]);
+                }
+            }
+            if (entry < 0 || layer > links.topLayer(entry)) {
+                entry = slot;
+            }
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    public boolean remove(final K key) {
+        long stamp = lock.writeLock();
+        try {
+            int slot = store.remove(key);
+            if (slot < 0) {
+                return false;
+            }
+            unlink(slot);
+            return true;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    @Override
+    protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
+                                          final Predicate<? super K> allow) {
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        if (searchParams.exact()) {
+            store.scanInto(lock, metric, q, top, allow);
+            return distinct(top.drainBestFirst(metric), k);
+        }
+        int beam = Math.max(k + DUPLICATE_MARGIN, searchParams.ef() > 0 ? searchParams.ef() : params.efSearch());
+        if (allow != null) {
+            beam = searchParams.widened(beam, HnswParams.MAX_EF); // a filter's matches are that much sparser
+        }
+        Walk walk = new Walk(this, q);
+        int start;
+        int topLayer;
+        do {
+            start = Optimistic.read(lock, () -> entry);
+            if (start < 0) {
+                return List.of();
+            }
+            final int s = start;
+            topLayer = Optimistic.read(lock, () -> links.topLayer(s));
+        } while (topLayer < 0); // the entry node was removed meanwhile: read the new one
+        walk.enter(start);
+        for (int l = topLayer; l > 0; l--) {
+            walk.search(1, l);
+        }
+        NodeHeap found = walk.search(beam, 0);
+        while (found.size() > 0) {
+            @SuppressWarnings("unchecked") K key = (K) found.peekKey();
+            top.offer(key, found.peekScore(), allow);
+            found.pop();
+        }
+        return distinct(top.drainBestFirst(metric), k);
+    }
+
+    /**
+     * Of the nodes found, up to {@code capacity} chosen by the heuristic ({@link #heuristic}) into
+     * {@code ids} and {@code scores}, best first; returns how many.
+     */
+    private int select(final NodeHeap found, final int capacity, final int[] ids, final float[] scores) {
+        int n = found.size();
+        int[] slots = new int[n];
+        float[] foundScores = new float[n];
+        for (int i = n - 1; i >= 0; i--) { // the min-heap drains worst first: fill from the end, best first
+            foundScores[i] = found.peekScore();
+            slots[i] = found.peekSlot();
+            found.pop();
+        }
+        return heuristic(slots, foundScores, n, capacity, -1, ids, scores);
+    }
+
+    /**
+     * Up to {@code capacity} of the candidates (sorted best first, scores against one base node)
+     * into {@code ids} and {@code scores}, best first: a candidate is kept when it is closer to the
+     * base than to every candidate kept before it, so the links spread out instead of bunching in
+     * one direction (the HNSW paper's heuristic). The places left are filled with the best of the
+     * others (hnswlib's "keep pruned connections"): a node whose every in-link the heuristic pruned
+     * would be unreachable. Skips {@code skip}; returns how many.
+     */
+    private int heuristic(final int[] slots, final float[] candidateScores, final int n, final int capacity,
+                          final int skip, final int[] ids, final float[] scores) {
+        int limit = Math.min(n, capacity);
+        boolean[] taken = new boolean[n];
+        float[][] keptVectors = new float[limit][];
+        int count = 0;
+        for (int i = 0; i < n && count < limit; i++) {
+            if (slots[i] == skip) {
+                taken[i] = true;
+                continue;
+            }
+            float[] candidate = store.vectorAt(slots[i]);
+            boolean diverse = true;
+            for (int j = 0; j < count && diverse; j++) {
+                diverse = Similarity.score(metric, candidate, keptVectors[j], 0) <= candidateScores[i];
+            }
+            if (diverse) {
+                keptVectors[count] = candidate;
+                ids[count] = slots[i];
+                scores[count++] = candidateScores[i];
+                taken[i] = true;
+            }
+        }
+        for (int i = 0; i < n && count < limit; i++) {
+            if (!taken[i]) {
+                ids[count] = slots[i];
+                scores[count++] = candidateScores[i];
+            }
+        }
+        sortBestFirst(ids, scores, count);
+        return count;
+    }
+
+    /**
+     * Adds the link {@code node -> to} (their similarity {@code score}) on {@code layer}; a list
+     * that overflows drops its least diverse link (the worst one that is closer to a better link
+     * than to {@code node}; else the worst), as Lucene does: a few similarities, not the whole
+     * heuristic again. A far node in a direction of its own stays linked even when every list it
+     * joins is full (it is diverse), so it stays reachable. Under the write lock.
+     */
+    private void linkBack(final int node, final int to, final int layer, final float score) {
+        int capacity = links.capacity(layer);
+        int[] ids = new int[capacity + 1];
+        float[] scores = new float[capacity + 1];
+        int n = links.copy(node, layer, ids);
+        links.copyScores(node, layer, scores);
+        for (int i = 0; i < n; i++) {
+            if (ids[i] == to) {
+                return;
+            }
+        }
+        int at = n;
+        while (at > 0 && scores[at - 1] < score) {
+            ids[at] = ids[at - 1];
+            scores[at] = scores[at - 1];
+            at--;
+        }
+        ids[at] = to;
+        scores[at] = score;
+        n++;
+        if (n > capacity) {
+            int drop = n - 1;
+            search:
+            for (int i = n - 1; i > 0; i--) {
+                float[] candidate = store.vectorAt(ids[i]);
+                for (int j = 0; j < i; j++) {
+                    if (store.score(metric, candidate, ids[j]) > scores[i]) {
+                        drop = i;
+                        break search;
+                    }
+                }
+            }
+            System.arraycopy(ids, drop + 1, ids, drop, n - 1 - drop);
+            System.arraycopy(scores, drop + 1, scores, drop, n - 1 - drop);
+            n--;
+        }
+        links.set(node, layer, ids, scores, n);
+    }
+
+    /** Sets {@code node}'s links on {@code layer} to the heuristic's choice among {@code candidates[0..n)}. */
+    private void relink(final int node, final int layer, final int[] candidates, final int n) {
+        float[] base = store.vectorAt(node);
+        int[] slots = Arrays.copyOf(candidates, n);
+        float[] scores = new float[n];
+        for (int i = 0; i < n; i++) {
+            scores[i] = store.score(metric, base, slots[i]);
+        }
+        sortBestFirst(slots, scores, n);
+        int[] ids = new int[links.capacity(layer)];
+        float[] keptScores = new float[ids.length];
+        int kept = heuristic(slots, scores, n, ids.length, node, ids, keptScores);
+        links.set(node, layer, ids, keptScores, kept);
+    }
+
+    /** Sorts {@code ids[0..n)} by {@code scores}, best first (an insertion sort: a list is at most 2m + 1 long). */
+    private static void sortBestFirst(final int[] ids, final float[] scores, final int n) {
+        for (int i = 1; i < n; i++) {
+            int id = ids[i];
+            float score = scores[i];
+            int j = i - 1;
+            while (j >= 0 && scores[j] < score) {
+                ids[j + 1] = ids[j];
+                scores[j + 1] = scores[j];
+                j--;
+            }
+            ids[j + 1] = id;
+            scores[j + 1] = score;
+        }
+    }
+
+    /**
+     * Takes a removed node out of the graph: each neighbour that linked to it is relinked among its
+     * other links and the removed node's neighbours, so paths through the node now go around it.
+     * Under the write lock; the store has freed the slot already.
+     */
+    private void unlink(final int slot) {
+        int top = links.topLayer(slot);
+        int[] removedLinks = new int[links.capacity(0)];
+        int[] neighbourLinks = new int[links.capacity(0)];
+        for (int layer = 0; layer <= top; layer++) {
+            int n = links.copy(slot, layer, removedLinks);
+            for (int i = 0; i < n; i++) {
+                int neighbour = removedLinks[i];
+                if (neighbour == slot || links.topLayer(neighbour) < layer || store.keyAt(neighbour) == null) {
+                    continue;
+                }
+                int count = links.copy(neighbour, layer, neighbourLinks);
+                List<Integer> candidates = new ArrayList<>(count + n);
+                boolean linked = false;
+                for (int j = 0; j < count; j++) {
+                    if (neighbourLinks[j] == slot) {
+                        linked = true;
+                    } else {
+                        candidates.add(neighbourLinks[j]);
+                    }
+                }
+                if (!linked) {
+                    continue;
+                }
+                for (int j = 0; j < n; j++) {
+                    int other = removedLinks[j];
+                    if (other != neighbour && other != slot && links.topLayer(other) >= layer
+                            && store.keyAt(other) != null && !candidates.contains(other)) {
+                        candidates.add(other);
+                    }
+                }
+                int[] ids = candidates.stream().mapToInt(Integer::intValue).toArray();
+                relink(neighbour, layer, ids, ids.length);
+            }
+        }
+        links.remove(slot);
+        if (entry == slot) {
+            entry = highestNode();
+        }
+    }
+
+    /** A live node of the highest layer, or -1 when none is left (a scan: only when the entry node goes). */
+    private int highestNode() {
+        int best = -1;
+        for (int slot = 0; slot < store.highWater(); slot++) {
+            if (store.keyAt(slot) != null && (best < 0 || links.topLayer(slot) > links.topLayer(best))) {
+                best = slot;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public IndexStats stats() {
+        long stamp = lock.readLock();
+        try {
+            return new IndexStats("hnsw", store.size(), true, entry < 0 ? 0 : links.topLayer(entry) + 1,
+                    store.memoryBytes() + links.memoryBytes(), 0);
+        } finally {
+            lock.unlockRead(stamp);
+        }
+    }
+
+    @Override
+    protected SlotStore<K> slotStore() {
+        return store;
+    }
+
+    /**
+     * One search through the graph: the nodes met (marked once each) and the current entry points.
+     * Each node's links are copied, and its neighbours scored with their keys, under an optimistic
+     * stamp; a neighbour whose slot is free at that moment is skipped.
+     */
+    private static final class Walk {
+        private final HnswIndex<?> index;
+        private final float[] query;
+        private final VisitedMarks visited;
+        private NodeHeap entries = new NodeHeap(1);
+        private final int[] linkBuffer;
+        private final int[] unvisited;
+        private final int[] scoredSlots;
+        private final float[] scores;
+        private final Object[] keys;
+
+        Walk(final HnswIndex<?> index, final float[] query) {
+            this.index = index;
+            this.query = query;
+            this.visited = VisitedMarks.forThread(index.store.highWater());
+            int capacity = index.links.capacity(0);
+            this.linkBuffer = new int[capacity];
+            this.unvisited = new int[capacity];
+            this.scoredSlots = new int[capacity];
+            this.scores = new float[capacity];
+            this.keys = new Object[capacity];
+        }
+
+        /** Starts from {@code slot}. */
+        void enter(final int slot) {
+            unvisited[0] = slot;
+            visited.mark(slot);
+            int n = scoreUnvisited(1);
+            entries = new NodeHeap(1);
+            for (int i = 0; i < n; i++) {
+                entries.push(scores[i], scoredSlots[i], keys[i]);
+            }
+        }
+
+        /**
+         * The best {@code beam} nodes of {@code layer} reachable from the entry points, as a min-heap
+         * (the worst at the root); they become the entry points of the next layer down.
+         */
+        NodeHeap search(final int beam, final int layer) {
+            NodeHeap candidates = new NodeHeap(beam * 2);
+            NodeHeap results = new NodeHeap(beam + 1);
+            // Marks are per layer: a node met on the layer above is still to be met on this one.
+            visited.clear();
+            NodeHeap from = entries;
+            while (from.size() > 0) {
+                visited.mark(from.peekSlot());
+                candidates.push(-from.peekScore(), from.peekSlot(), from.peekKey());
+                results.push(from.peekScore(), from.peekSlot(), from.peekKey());
+                from.pop();
+            }
+            while (results.size() > beam) {
+                results.pop();
+            }
+            while (candidates.size() > 0) {
+                float best = -candidates.peekScore();
+                int node = candidates.peekSlot();
+                candidates.pop();
+                if (results.size() >= beam && best < results.peekScore()) {
+                    break; // no candidate left can improve the beam
+                }
+                int count = Optimistic.read(index.lock,
+                        () -> index.links.topLayer(node) >= layer ? index.links.copy(node, layer, linkBuffer) : 0);
+                int fresh = 0;
+                for (int i = 0; i < count; i++) {
+                    if (visited.mark(linkBuffer[i])) {
+                        unvisited[fresh++] = linkBuffer[i];
+                    }
+                }
+                int scored = scoreUnvisited(fresh);
+                for (int i = 0; i < scored; i++) {
+                    if (results.size() < beam || scores[i] > results.peekScore()) {
+                        candidates.push(-scores[i], scoredSlots[i], keys[i]);
+                        results.push(scores[i], scoredSlots[i], keys[i]);
+                        if (results.size() > beam) {
+                            results.pop();
+                        }
+                    }
+                }
+            }
+            entries = results.copy();
+            return results;
+        }
+
+        /** Scores {@code unvisited[0..n)} with their keys, the free slots left out; returns how many. */
+        private int scoreUnvisited(final int n) {
+            return Optimistic.read(index.lock, () -> {
+                int scored = 0;
+                for (int i = 0; i < n; i++) {
+                    int slot = unvisited[i];
+                    Object key = slot < index.store.highWater() ? index.store.keyAt(slot) : null;
+                    if (key != null) {
+                        scores[scored] = index.store.score(index.metric, query, slot);
+                        keys[scored] = key;
+                        scoredSlots[scored++] = slot;
+                    }
+                }
+                return scored;
+            });
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.vectorstream.index;
+
+/**
+ * Parameters of an {@link HnswIndex}.
+ *
+ * @param m              links per node and layer above the ground layer (twice as many on it): more
+ *                       links, better recall and more memory (4 bytes each) and build time
+ * @param efConstruction the beam of the search that finds a new node's neighbours: the graph's quality
+ *                       against its build time
+ * @param efSearch       the default beam of a query (at least its k): recall against speed; a query
+ *                       may set its own ({@link SearchParams#ef})
+ */
+public record HnswParams(int m, int efConstruction, int efSearch) {
+
+    public static final HnswParams DEFAULT = new HnswParams(16, 100, 64);
+
+    /** Links per node at most (Lucene caps its m at 512; beyond 64 the gains stop on text embeddings). */
+    public static final int MAX_M = 64;
+    /** The widest beam, for a build or a query. */
+    public static final int MAX_EF = 4_096;
+
+    public HnswParams {
+        InvalidIndexParameter.requireRange("m", m, 2, MAX_M);
+        InvalidIndexParameter.requireRange("efConstruction", efConstruction, 1, MAX_EF);
+        InvalidIndexParameter.requireRange("efSearch", efSearch, 1, MAX_EF);
+    }
+}

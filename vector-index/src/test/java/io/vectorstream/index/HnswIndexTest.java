@@ -1,0 +1,164 @@
+package io.vectorstream.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vectorstream.testing.SyntheticData;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The graph index against exact search: recall per metric, removals and replacements, churn, ranges. */
+class HnswIndexTest {
+
+    private static final int DIMENSION = 32;
+
+    private static HnswIndex<Integer> hnsw(final Metric metric) {
+        return new HnswIndex<>(DIMENSION, metric, HnswParams.DEFAULT);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Metric.class)
+    void recallAgainstExactSearchIsHighAtTheDefaultBeam(final Metric metric) {
+        SyntheticData data = SyntheticData.forSize(10_000, DIMENSION, 1);
+        float[][] vectors = data.vectors(10_000, 2);
+        HnswIndex<Integer> index = hnsw(metric);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, metric);
+        for (int i = 0; i < vectors.length; i++) {
+            float[] v = IvfIndexTest.scaled(vectors[i], metric, i);
+            index.put(i, v);
+            exact.put(i, v);
+        }
+        assertEquals(10_000, index.size());
+        float[][] queries = data.vectors(100, 3);
+        double recall = IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT);
+        assertTrue(recall >= 0.95, metric + " recall@10 " + recall);
+        double narrow = IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT.withEf(10));
+        double wide = IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT.withEf(400));
+        assertTrue(narrow <= wide && wide >= 0.99, metric + ": ef 10 " + narrow + ", ef 400 " + wide);
+        assertEquals(1.0, IvfIndexTest.recallAt10(index, exact, queries, SearchParams.EXACT), 1e-9);
+    }
+
+    @Test
+    void removedKeysAreNeverFoundAndRecallHoldsAfterHalfTheGraphIsRemovedAndPutBack() {
+        SyntheticData data = SyntheticData.forSize(8_000, DIMENSION, 5);
+        float[][] vectors = data.vectors(8_000, 6);
+        HnswIndex<Integer> index = hnsw(Metric.COSINE);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        for (int i = 0; i < vectors.length; i++) {
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        float[][] queries = data.vectors(100, 7);
+        Random random = new Random(8);
+        Set<Integer> removed = new HashSet<>();
+        while (removed.size() < 4_000) {
+            int key = random.nextInt(vectors.length);
+            if (removed.add(key)) {
+                assertTrue(index.remove(key));
+                exact.remove(key);
+            }
+        }
+        assertFalse(index.remove(removed.iterator().next()), "a key removed twice");
+        assertEquals(4_000, index.size());
+        for (float[] q : queries) {
+            for (Hit<Integer> hit : index.search(q, 10, SearchParams.DEFAULT, null)) {
+                assertFalse(removed.contains(hit.key()), "removed key " + hit.key() + " found");
+            }
+        }
+        double afterRemoval = IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT);
+        assertTrue(afterRemoval >= 0.95, "recall after half the nodes were unlinked: " + afterRemoval);
+        for (int key : removed) {
+            index.put(key, vectors[key]); // their slots are reused by other keys' vectors
+            exact.put(key, vectors[key]);
+        }
+        double afterChurn = IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT);
+        assertTrue(afterChurn >= 0.95, "recall after the removed half came back: " + afterChurn);
+    }
+
+    @Test
+    void aReplacedVectorIsFoundWhereItNowIsAndNotWhereItWas() {
+        HnswIndex<Integer> index = hnsw(Metric.L2);
+        Random random = new Random(3);
+        for (int i = 0; i < 2_000; i++) {
+            index.put(i, randomVector(random, 0));
+        }
+        float[] far = randomVector(random, 100);
+        index.put(7, far);
+        assertEquals(2_000, index.size());
+        assertEquals(7, index.search(far, 1, SearchParams.DEFAULT, null).getFirst().key());
+        float[] near = new float[DIMENSION];
+        List<Hit<Integer>> around = index.search(near, 2_000, SearchParams.DEFAULT.withEf(2_000), null);
+        assertTrue(around.size() >= 1_990, "about every node reachable: " + around.size());
+        assertEquals(around.size(), around.stream().map(Hit::key).distinct().count(), "each once");
+        assertEquals(7, around.getLast().key(), "its old place is gone: it is the farthest now");
+    }
+
+    @Test
+    void theOnlyNodeReplacedAndRemovedLeavesAnEmptyIndexThatWorks() {
+        HnswIndex<Integer> index = hnsw(Metric.DOT);
+        float[] v = randomVector(new Random(1), 0);
+        index.put(1, v);
+        index.put(1, v);
+        assertEquals(List.of(1), index.search(v, 5, SearchParams.DEFAULT, null).stream().map(Hit::key).toList());
+        assertTrue(index.remove(1));
+        assertEquals(List.of(), index.search(v, 5, SearchParams.DEFAULT, null));
+        index.put(2, v);
+        assertEquals(2, index.search(v, 1, SearchParams.DEFAULT, null).getFirst().key());
+    }
+
+    @Test
+    void aFilterKeepsOnlyWhatItAllows() {
+        HnswIndex<Integer> index = hnsw(Metric.COSINE);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        SyntheticData data = SyntheticData.forSize(5_000, DIMENSION, 9);
+        float[][] vectors = data.vectors(5_000, 10);
+        for (int i = 0; i < vectors.length; i++) {
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        double found = 0;
+        float[][] queries = data.vectors(50, 11);
+        for (float[] q : queries) {
+            List<Hit<Integer>> hits = index.search(q, 10, SearchParams.DEFAULT.withSelectivity(0.25), k -> k % 4 == 0);
+            assertTrue(hits.stream().allMatch(h -> h.key() % 4 == 0), hits.toString());
+            Set<Integer> truth = new HashSet<>();
+            exact.search(q, 10, SearchParams.DEFAULT, k -> k % 4 == 0).forEach(h -> truth.add(h.key()));
+            found += hits.stream().filter(h -> truth.contains(h.key())).count() / 10.0;
+        }
+        assertTrue(found / queries.length >= 0.95, "filtered recall " + found / queries.length);
+    }
+
+    @Test
+    void parametersOutsideTheirRangesAreRefusedByName() {
+        assertEquals("m", refused(Map.of("m", HnswParams.MAX_M + 1)));
+        assertEquals("m", refused(Map.of("m", 1)));
+        assertEquals("efConstruction", refused(Map.of("efConstruction", 0)));
+        assertEquals("efSearch", refused(Map.of("efSearch", HnswParams.MAX_EF + 1)));
+        assertEquals(32, ((HnswIndex<?>) IndexFactory.create("hnsw", DIMENSION, Metric.L2, Map.of("m", 32))).params().m());
+        assertFalse(IndexFactory.KINDS.contains("hnsw"), "not a kind a library may choose yet");
+    }
+
+    private static String refused(final Map<String, Number> params) {
+        try {
+            IndexFactory.create("hnsw", DIMENSION, Metric.L2, params);
+        } catch (InvalidIndexParameter e) {
+            return e.parameter();
+        }
+        throw new AssertionError("accepted " + params);
+    }
+
+    private static float[] randomVector(final Random random, final float offset) {
+        float[] v = new float[DIMENSION];
+        for (int d = 0; d < DIMENSION; d++) {
+            v[d] = offset + (float) random.nextGaussian();
+        }
+        return v;
+    }
+}
