@@ -257,6 +257,18 @@ class ErrorsTest(unittest.TestCase):
         self.assertEqual(("http_502", "<html>bad gateway</html>"), (proxy.code, proxy.message))
 
 
+class ClusterTest(unittest.TestCase):
+
+    def test_one_dev_instance_holds_every_shard(self) -> None:
+        cluster = client().cluster()
+        self.assertEqual("RUNNING", cluster["state"])
+        self.assertEqual(1, len(cluster["instances"]))
+        instance = cluster["instances"][0]
+        self.assertTrue(instance["self"])
+        self.assertEqual(list(range(cluster["shards"])), sorted(instance["active"]))
+        self.assertEqual([], cluster["unassigned"])
+
+
 class PackageTest(unittest.TestCase):
 
     def test_the_package_exports_its_client_and_version(self) -> None:
