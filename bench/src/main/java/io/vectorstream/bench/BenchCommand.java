@@ -72,12 +72,16 @@ final class BenchCommand {
             stream(options, out, progress);
             return;
         }
-        String kind = options.require("index");
-        if (!IndexFactory.KINDS.contains(kind) && !IndexFactory.IN_DEVELOPMENT.contains(kind)
-                && !LuceneReference.KIND.equals(kind)) {
-            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + ", "
-                    + IndexFactory.IN_DEVELOPMENT + " (in development) or " + LuceneReference.KIND
-                    + " (Lucene's HNSW, the reference)");
+        // Several kinds, comma-separated, run one after the other in this run: side by side on the
+        // same data and the same minute's machine (hnsw,lucene: the graph and its reference).
+        List<String> kinds = List.of(options.require("index").split(","));
+        for (String kind : kinds) {
+            if (!IndexFactory.KINDS.contains(kind) && !IndexFactory.IN_DEVELOPMENT.contains(kind)
+                    && !LuceneReference.KIND.equals(kind)) {
+                throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + ", "
+                        + IndexFactory.IN_DEVELOPMENT + " (in development) or " + LuceneReference.KIND
+                        + " (Lucene's HNSW, the reference), or several of them comma-separated");
+            }
         }
         Metric metric = Metric.fromWireName(options.get("metric", "cosine"));
         AnnBenchmark.Dataset data = dataset(options, metric, progress);
@@ -86,7 +90,7 @@ final class BenchCommand {
             out.printf("%-6s %-42s %10s %10s %9s %9s %8s %12s %10s %8s%n", "index", "params", "recall@10", "q/s",
                     "p50 ms", "p99 ms", "build s", "bytes/vector", "exact q/s", "x exact");
         }
-        if ("flat".equals(kind)) {
+        if (kinds.contains("flat")) {
             double bandwidth = AnnBenchmark.copyBandwidth();
             long bytes = (long) data.base().length * data.base()[0].length * Float.BYTES;
             progress.printf("memory bandwidth %.1f GB/s: a scan of %,d bytes is bound at %.0f q/s%n", bandwidth / 1e9,
@@ -102,32 +106,40 @@ final class BenchCommand {
                 params.put(nameValue[0].trim(), Double.parseDouble(nameValue[1].trim()));
             }
         }
-        AnnBenchmark.run(data, kind, metric, params, progress, result -> {
-            if (json) {
-                ObjectNode node = Json.MAPPER.createObjectNode();
-                node.put("index", result.index());
-                node.set("params", Json.MAPPER.valueToTree(result.params()));
-                node.put("recall_at_10", round(result.recallAt10(), 4));
-                node.put("qps", round(result.qps(), 1));
-                node.put("p50_ms", round(result.p50Ms(), 4));
-                node.put("p99_ms", round(result.p99Ms(), 4));
-                node.put("build_s", round(result.buildS(), 2));
-                node.put("bytes_per_vector", round(result.bytesPerVector(), 1));
-                if (!Double.isNaN(result.exactQps())) {
-                    node.put("exact_qps", round(result.exactQps(), 1));
-                    node.put("x_exact", round(result.qps() / result.exactQps(), 2));
-                }
-                out.println(node);
-            } else {
-                boolean compared = !Double.isNaN(result.exactQps());
-                out.printf("%-6s %-42s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10s %8s%n", result.index(),
-                        result.params(), result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(),
-                        result.buildS(), result.bytesPerVector(),
-                        compared ? String.format("%.1f", result.exactQps()) : "-",
-                        compared ? String.format("%.1f", result.qps() / result.exactQps()) : "-");
+        for (String kind : kinds) {
+            AnnBenchmark.run(data, kind, metric, params, progress, result -> report(result, json, out));
+        }
+    }
+
+    /** One row of bench ann: a JSON object or a line of the table. */
+    private static void report(final AnnBenchmark.Result result, final boolean json, final PrintStream out) {
+        if (json) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("index", result.index());
+            if (LuceneReference.KIND.equals(result.index())) {
+                node.put("reference", true); // the yardstick, not one of ours
             }
-            out.flush();
-        });
+            node.set("params", Json.MAPPER.valueToTree(result.params()));
+            node.put("recall_at_10", round(result.recallAt10(), 4));
+            node.put("qps", round(result.qps(), 1));
+            node.put("p50_ms", round(result.p50Ms(), 4));
+            node.put("p99_ms", round(result.p99Ms(), 4));
+            node.put("build_s", round(result.buildS(), 2));
+            node.put("bytes_per_vector", round(result.bytesPerVector(), 1));
+            if (!Double.isNaN(result.exactQps())) {
+                node.put("exact_qps", round(result.exactQps(), 1));
+                node.put("x_exact", round(result.qps() / result.exactQps(), 2));
+            }
+            out.println(node);
+        } else {
+            boolean compared = !Double.isNaN(result.exactQps());
+            out.printf("%-6s %-42s %10.3f %10.0f %9.3f %9.3f %8.1f %12.0f %10s %8s%n", result.index(),
+                    result.params(), result.recallAt10(), result.qps(), result.p50Ms(), result.p99Ms(),
+                    result.buildS(), result.bytesPerVector(),
+                    compared ? String.format("%.1f", result.exactQps()) : "-",
+                    compared ? String.format("%.1f", result.qps() / result.exactQps()) : "-");
+        }
+        out.flush();
     }
 
     /**
