@@ -242,8 +242,9 @@ final class BenchCommand {
     /** The streaming runbook ({@link StreamingRunbook}) on generated data. */
     private static void stream(final Options options, final PrintStream out, final PrintStream progress) {
         String kind = options.require("index");
-        if (!IndexFactory.KINDS.contains(kind)) {
-            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
+        if (!IndexFactory.KINDS.contains(kind) && !IndexFactory.IN_DEVELOPMENT.contains(kind)) {
+            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + " or "
+                    + IndexFactory.IN_DEVELOPMENT + " (in development)");
         }
         String[] size = options.get("generate", "200000,384").split(",");
         String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");

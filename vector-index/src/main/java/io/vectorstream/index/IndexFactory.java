@@ -49,12 +49,17 @@ public final class IndexFactory {
     }
 
     /**
-     * Checks a kind and its parameters for vectors of {@code dimension} as {@link #create} would,
-     * without making the index (an LSH index's projections may take megabytes).
+     * Checks a kind a library may choose and its parameters for vectors of {@code dimension} as
+     * {@link #create} would, without making the index (an LSH index's projections may take
+     * megabytes). Kinds {@link #IN_DEVELOPMENT} are refused.
      *
      * @throws IllegalArgumentException as {@link #create}
      */
     public static void check(final String kind, final Map<String, ? extends Number> params, final int dimension) {
+        if (IN_DEVELOPMENT.contains(kind)) {
+            throw new IllegalArgumentException("index kind '" + kind + "' is in development: a library cannot choose it"
+                    + " yet (flat, ivf, lsh)");
+        }
         parameters(kind, params, dimension);
     }
 
