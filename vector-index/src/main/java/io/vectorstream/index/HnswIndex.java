@@ -106,8 +106,15 @@ public final class HnswIndex<K> extends BaseIndex<K> {
                     }
                 }
                 links.set(slot, l, kept, keptScores, n);
+                boolean reachable = false;
                 for (int i = 0; i < n; i++) {
-                    linkBack(kept[i], slot, l, keptScores[i]);
+                    reachable |= linkBack(kept[i], slot, l, keptScores[i], false);
+                }
+                if (n > 0 && !reachable) {
+                    // Every neighbour found the link redundant: a node far from all (the first of a
+                    // region that is empty now, an outlier). Its nearest keeps it all the same, or
+                    // nothing would lead to it, nor to the region that grows around it.
+                    linkBack(kept[0], slot, l, keptScores[0], true);
                 }
             }
             if (entry < 0 || layer > links.topLayer(entry)) {
@@ -230,10 +237,10 @@ public final class HnswIndex<K> extends BaseIndex<K> {
      * Adds the link {@code node -> to} (their similarity {@code score}) on {@code layer}; a list
      * that overflows drops its least diverse link (the worst one that is closer to a better link
      * than to {@code node}; else the worst), as Lucene does: a few similarities, not the whole
-     * heuristic again. A far node in a direction of its own stays linked even when every list it
-     * joins is full (it is diverse), so it stays reachable. Under the write lock.
+     * heuristic again. With {@code keep} the new link stays and the worst of the others goes.
+     * Returns whether the list keeps the new link. Under the write lock.
      */
-    private void linkBack(final int node, final int to, final int layer, final float score) {
+    private boolean linkBack(final int node, final int to, final int layer, final float score, final boolean keep) {
         int capacity = links.capacity(layer);
         int[] ids = new int[capacity + 1];
         float[] scores = new float[capacity + 1];
@@ -241,9 +248,10 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         links.copyScores(node, layer, scores);
         for (int i = 0; i < n; i++) {
             if (ids[i] == to) {
-                return;
+                return true;
             }
         }
+        n = withoutFreed(ids, scores, n, layer);
         int at = n;
         while (at > 0 && scores[at - 1] < score) {
             ids[at] = ids[at - 1];
@@ -253,8 +261,11 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         ids[at] = to;
         scores[at] = score;
         n++;
-        if (n > capacity) {
-            int drop = n - 1;
+        int drop = -1;
+        if (n > capacity && keep) {
+            drop = at == n - 1 ? n - 2 : n - 1; // the worst of the others
+        } else if (n > capacity) {
+            drop = n - 1;
             search:
             for (int i = n - 1; i > 0; i--) {
                 float[] candidate = store.vectorAt(ids[i]);
@@ -265,18 +276,39 @@ public final class HnswIndex<K> extends BaseIndex<K> {
                     }
                 }
             }
+        }
+        if (drop >= 0) {
             System.arraycopy(ids, drop + 1, ids, drop, n - 1 - drop);
             System.arraycopy(scores, drop + 1, scores, drop, n - 1 - drop);
             n--;
         }
         links.set(node, layer, ids, scores, n);
+        return drop != at;
+    }
+
+    /**
+     * Drops from a list the links to slots that hold no node of {@code layer} any more: a removed
+     * node is unlinked from the neighbours it listed, but a node that linked to it without being
+     * listed keeps a dead link until its list is touched, which would otherwise take a place of
+     * the list for good. Returns the new length.
+     */
+    private int withoutFreed(final int[] ids, final float[] scores, final int n, final int layer) {
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (store.keyAt(ids[i]) != null && links.topLayer(ids[i]) >= layer) {
+                ids[kept] = ids[i];
+                scores[kept++] = scores[i];
+            }
+        }
+        return kept;
     }
 
     /** Sets {@code node}'s links on {@code layer} to the heuristic's choice among {@code candidates[0..n)}. */
-    private void relink(final int node, final int layer, final int[] candidates, final int n) {
+    private void relink(final int node, final int layer, final int[] candidates, final int count) {
         float[] base = store.vectorAt(node);
-        int[] slots = Arrays.copyOf(candidates, n);
-        float[] scores = new float[n];
+        int[] slots = Arrays.copyOf(candidates, count);
+        float[] scores = new float[count];
+        int n = withoutFreed(slots, scores, count, layer);
         for (int i = 0; i < n; i++) {
             scores[i] = store.score(metric, base, slots[i]);
         }
