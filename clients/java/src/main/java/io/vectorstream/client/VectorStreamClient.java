@@ -316,6 +316,19 @@ public final class VectorStreamClient {
                                 Object.class))));
     }
 
+    public Map<String, Object> cluster() {
+        return join(clusterAsync());
+    }
+
+    /**
+     * The service's instances as the one asked sees them ({@code GET /v1/cluster}): each one's
+     * active and standby shards, shards with no owner, and that instance's lag per shard copy.
+     */
+    public CompletableFuture<Map<String, Object>> clusterAsync() {
+        return transport.read("GET", "v1/cluster", null, null,
+                TYPES.constructMapType(Map.class, String.class, Object.class));
+    }
+
     // ------------------------------------------------------------------------------- plumbing
 
     private <T> Stream<T> paged(final String path, final Class<T> item) {

@@ -189,6 +189,18 @@ class JavaClientIntegrationTest {
     }
 
     @Test
+    void oneInstanceHoldsEveryShard() {
+        Map<String, Object> cluster = admin().cluster();
+        assertEquals("RUNNING", cluster.get("state"));
+        List<?> instances = (List<?>) cluster.get("instances");
+        assertEquals(1, instances.size(), cluster.toString());
+        Map<?, ?> self = (Map<?, ?>) instances.getFirst();
+        assertEquals(true, self.get("self"));
+        assertEquals(((Number) cluster.get("shards")).intValue(), ((List<?>) self.get("active")).size());
+        assertEquals(List.of(), cluster.get("unassigned"));
+    }
+
+    @Test
     void refusalsAreTypedExceptionsNamingTheField() {
         VectorStreamClient client = admin();
         client.createLibrary(LibraryRequest.withDimension("errors", "Errors", 2, "cosine"), false);
