@@ -26,7 +26,6 @@ final class ImportCommand {
 
     private static final Set<String> VALUED = Set.of("url", "library", "api-key", "kafka", "topic");
     private static final Set<String> FLAGS = Set.of("dry-run");
-    private static final int EMBED_BATCH = 64;
 
     private ImportCommand() {
     }
@@ -125,19 +124,18 @@ final class ImportCommand {
                 ImportItem.chunksOf(item).stream().filter(c -> c.text() != null).forEach(chunks::add);
             }
         }
-        for (int from = 0; from < chunks.size(); from += EMBED_BATCH) {
-            List<ChunkRequest> batch = chunks.subList(from, Math.min(chunks.size(), from + EMBED_BATCH));
-            List<float[]> vectors = client.embed(batch.stream().map(ChunkRequest::text).toList(), library.model(),
-                    "passage").embeddings();
-            for (int i = 0; i < batch.size(); i++) {
-                ObjectNode line = json.createObjectNode();
-                line.put("text", batch.get(i).text());
-                line.set("vector", json.valueToTree(vectors.get(i)));
-                Object pages = batch.get(i).metadata() == null ? null : batch.get(i).metadata().get("pages");
-                line.set("pages", json.valueToTree(pages == null ? List.of() : pages));
-                out.println(line);
-            }
-        }
+        Clients.embedInBatches(client, chunks.stream().map(ChunkRequest::text).toList(), library.model(),
+                (from, vectors) -> {
+                    for (int i = 0; i < vectors.size(); i++) {
+                        ChunkRequest chunk = chunks.get(from + i);
+                        ObjectNode line = json.createObjectNode();
+                        line.put("text", chunk.text());
+                        line.set("vector", json.valueToTree(vectors.get(i)));
+                        Object pages = chunk.metadata() == null ? null : chunk.metadata().get("pages");
+                        line.set("pages", json.valueToTree(pages == null ? List.of() : pages));
+                        out.println(line);
+                    }
+                });
         return items.stream().anyMatch(ImportItem.Refused.class::isInstance) ? 1 : 0;
     }
 }

@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
  */
 final class SeedCommand {
 
-    private static final int EMBED_BATCH = 64;
     /** Document writes in flight at once. */
     private static final int WINDOW = 4;
 
@@ -41,12 +40,10 @@ final class SeedCommand {
 
         ProgressBar embedding = ProgressBar.onConsole(err, "embedding", texts.size());
         List<float[]> vectors = new ArrayList<>();
-        for (int from = 0; from < texts.size(); from += EMBED_BATCH) {
-            List<String> batch = texts.subList(from, Math.min(texts.size(), from + EMBED_BATCH)).stream()
-                    .map(SeedTexts.Text::text).toList();
-            vectors.addAll(client.embed(batch, model, "passage").embeddings());
+        Clients.embedInBatches(client, texts.stream().map(SeedTexts.Text::text).toList(), model, (from, batch) -> {
+            vectors.addAll(batch);
             embedding.advance(batch.size());
-        }
+        });
         embedding.finish();
 
         Map<String, List<Integer>> documents = new LinkedHashMap<>();

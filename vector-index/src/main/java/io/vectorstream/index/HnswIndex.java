@@ -417,7 +417,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         private final HnswIndex<?> index;
         private final float[] query;
         private final VisitedMarks visited;
-        private NodeHeap entries = new NodeHeap(1);
+        private NodeHeap entries; // set by enter(), then by each layer's search
         private final int[] linkBuffer;
         private final int[] unvisited;
         private final int[] scoredSlots;
