@@ -189,7 +189,7 @@ class Client:
         """The k nearest chunks to ``vector``, to ``text`` (embedded by the library's model) or,
         ``like=(document_id, chunk_id)``, to a stored chunk (itself left out); ``filter`` in the
         filter language, and every other search option named as in the REST body (``groupBy``,
-        ``groupSize``, ``nprobe``, ``probes``, ``exact``, ``allowPartial``, ``maxLagOffsets``).
+        ``groupSize``, ``nprobe``, ``probes``, ``ef``, ``exact``, ``allowPartial``, ``maxLagOffsets``).
         Answers the whole response: ``results`` (or ``groups``), ``strategy``, ``exhaustive``..."""
         body = self._search_body(vector, text, like, k, filter, options)
         return self._read("POST", f"/v1/libraries/{_segment(library_id)}/search", body, consistency_token)

@@ -76,9 +76,9 @@ final class BenchCommand {
         // same data and the same minute's machine (hnsw,lucene: the graph and its reference).
         List<String> kinds = List.of(options.require("index").split(","));
         for (String kind : kinds) {
-            if (!measurable(kind) && !LuceneReference.KIND.equals(kind)) {
-                throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + ", "
-                        + IndexFactory.IN_DEVELOPMENT + " (in development) or " + LuceneReference.KIND
+            if (!IndexFactory.KINDS.contains(kind) && !LuceneReference.KIND.equals(kind)) {
+                throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + " or "
+                        + LuceneReference.KIND
                         + " (Lucene's HNSW, the reference), or several of them comma-separated");
             }
         }
@@ -176,17 +176,11 @@ final class BenchCommand {
                         libraries, chunks, progress, logDir, report));
     }
 
-    /** Whether a benchmark can build the kind: one a library may choose, or one in development. */
-    private static boolean measurable(final String kind) {
-        return IndexFactory.KINDS.contains(kind) || IndexFactory.IN_DEVELOPMENT.contains(kind);
-    }
-
     /** Filtered search against the same index unfiltered and exact search ({@link FilterBenchmark}). */
     private static void filter(final Options options, final PrintStream out, final PrintStream progress) {
         List<String> kinds = FilterBenchmark.kinds(options.get("index", null));
-        if (!kinds.stream().allMatch(BenchCommand::measurable)) {
-            throw new Options.UsageException("--index takes kinds of " + IndexFactory.KINDS + " and "
-                    + IndexFactory.IN_DEVELOPMENT + " (in development), comma-separated");
+        if (!IndexFactory.KINDS.containsAll(kinds)) {
+            throw new Options.UsageException("--index takes kinds of " + IndexFactory.KINDS + ", comma-separated");
         }
         int queryCount = Integer.parseInt(options.get("query-count", "200"));
         float[][] base;
@@ -247,9 +241,8 @@ final class BenchCommand {
     /** The streaming runbook ({@link StreamingRunbook}) on generated data. */
     private static void stream(final Options options, final PrintStream out, final PrintStream progress) {
         String kind = options.require("index");
-        if (!measurable(kind)) {
-            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS + " or "
-                    + IndexFactory.IN_DEVELOPMENT + " (in development)");
+        if (!IndexFactory.KINDS.contains(kind)) {
+            throw new Options.UsageException("--index must be one of " + IndexFactory.KINDS);
         }
         String[] size = options.get("generate", "200000,384").split(",");
         String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");

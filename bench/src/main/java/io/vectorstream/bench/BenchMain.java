@@ -16,7 +16,7 @@ public final class BenchMain {
 
             Benchmarks:
               ann  Recall@10 against queries per second of an index, one thread.
-                         --index flat|ivf|lsh, or lucene: Lucene's HNSW, the reference (--params
+                         --index flat|ivf|lsh|hnsw, or lucene: Lucene's HNSW, the reference (--params
                                            m=16,efConstruction=100; swept over numCandidates)
                          --generate N,DIM  generated clustered unit vectors with exact ground truth, or
                          --base F.fvecs --queries F.fvecs [--groundtruth F.ivecs]  texmex files
@@ -27,7 +27,7 @@ public final class BenchMain {
                          --json            one JSON object per setting
               stream  The streaming runbook: inserts, deletes and re-insertions that move the
                        distribution, recall@10 at each search checkpoint and their average.
-                         --index flat|ivf|lsh  --generate N,DIM (default 200000,384)  --json
+                         --index flat|ivf|lsh|hnsw  --generate N,DIM (default 200000,384)  --json
               embed  Sentences/second of the bare model (batch sizes), of the pipeline (text
                        chunk events in, indexed chunks out, embedded broker; rounds alternating with the
                        bare model), text query latency over HTTP, and resident memory.
@@ -45,7 +45,7 @@ public final class BenchMain {
                          --kafka BOOTSTRAP (a running broker instead, with the run's own topics,
                            deleted at the end; needs --kills 0)
                          --kills N (killed restarts, default 3; 0 skips them)  --json
-                         --index flat|ivf|lsh (the libraries' index, default flat)
+                         --index flat|ivf|lsh|hnsw (the libraries' index, default flat)
                          --log-dir DIR (each service process's output to DIR/serve-N.log)
               cluster  Search over HTTP with 1, 2, ... instances of one application (serve processes,
                        an embedded broker): queries/second, p50/p99 of a load round-robin over the

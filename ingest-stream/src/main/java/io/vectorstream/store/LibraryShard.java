@@ -183,7 +183,7 @@ final class LibraryShard {
             rebuilding.discard(); // superseded by this one
             rebuilding = null;
         }
-        if (!loading && index != null && fresh instanceof IvfIndex<ChunkRef> ivf && ivf.willTrain()) {
+        if (!loading && index != null && fresh.willTrain()) {
             rebuilding = fresh;
             rebuildingFor = record.indexJson();
             account();
@@ -206,11 +206,12 @@ final class LibraryShard {
      * without one: it then searches exactly, as an untrained index does). Writer thread only.
      */
     private void swapInRebuiltIfReady() {
-        if (rebuilding instanceof IvfIndex<ChunkRef> ivf && !ivf.willTrain()) {
+        if (rebuilding != null && !rebuilding.willTrain()) {
+            VectorIndex<ChunkRef> rebuilt = rebuilding;
             rebuilding = null;
-            swapIn(ivf);
+            swapIn(rebuilt);
             keptTrainings = 0; // what was kept meanwhile was the old index's
-            keepTrainingIfNew(library, ivf);
+            keepTrainingIfNew(library, rebuilt);
         }
     }
 

@@ -57,7 +57,7 @@ public final class SearchPlanner {
      */
     static final double IVF_EXACT_SHARE = 0.02;
     /**
-     * The graph index's share (in development): its filtered search widens the beam by 1/s and
+     * The graph index's share: its filtered search widens the beam by 1/s and
      * keeps the allowed nodes it meets; at a tenth of 204k real embeddings that answered 505 q/s
      * (recall@10 0.985) against 387 scoring the matches exactly (bench filter, two runs that hour).
      */

@@ -255,6 +255,35 @@ class ChronicleShardStoreTest {
         reopened.close();
     }
 
+    @Test
+    void aReopenedGraphLibraryIsBuiltBesideTheWriterAndAnswersRightThroughout() throws Exception {
+        File dir = Directories.temporary("shard-store").toFile();
+        ShardStoreOptions options = ShardStoreOptions.SMALL.trainingInBackground(true);
+        ChronicleShardStore store = init(dir, new ChronicleShardStore("shards", options, NO_BROKER));
+        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"hnsw\",\"params\":{\"m\":8}}");
+        float[][] vectors = SyntheticData.forSize(3_000, 16, 41).vectors(3_000, 42);
+        for (int i = 0; i < vectors.length; i++) {
+            putChunk(store, "lib", "doc" + (i % 7), "c" + i, vectors[i]);
+        }
+        store.close();
+
+        ChronicleShardStore reopened = init(dir, new ChronicleShardStore("shards", options, NO_BROKER));
+        assertEquals(3_000, query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().size());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int checked = 0;
+        // Exact answers while the graph is built, the graph's once it is: each vector finds itself.
+        while (!query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow().trained() || checked < 3_000) {
+            assertTrue(System.nanoTime() < deadline, "the graph was not built in 30 s");
+            int i = checked++ % 3_000;
+            assertEquals("c" + i, query(reopened, new ShardQuery.Knn("lib", vectors[i], 1, SearchParams.DEFAULT))
+                    .hits().getFirst().chunk().id());
+        }
+        IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertEquals("hnsw", stats.kind());
+        assertEquals(3_000, stats.size());
+        reopened.close();
+    }
+
     /** Top-10 chunk ids of {@code queries} in "lib", probing 2 lists: an approximate answer. */
     private static List<List<String>> narrowAnswers(final ChronicleShardStore store, final float[][] queries) {
         List<List<String>> answers = new ArrayList<>();

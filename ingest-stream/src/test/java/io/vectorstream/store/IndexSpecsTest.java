@@ -26,7 +26,5 @@ class IndexSpecsTest {
     @Test
     void anUnknownKindIsStillAnError() {
         assertThrows(IllegalArgumentException.class, () -> IndexSpecs.tolerated("{\"kind\":\"annoy\"}", 8));
-        // A kind in development (the graph index) is no kind a library's spec may name either.
-        assertThrows(IllegalArgumentException.class, () -> IndexSpecs.tolerated("{\"kind\":\"hnsw\"}", 8));
     }
 }

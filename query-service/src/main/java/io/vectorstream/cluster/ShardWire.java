@@ -35,7 +35,7 @@ import java.util.TreeMap;
  */
 public final class ShardWire {
 
-    static final byte FORMAT = 3;
+    static final byte FORMAT = 4;
     /** Larger counts in a body are damage, not data: no query asks for more. */
     private static final int MAX_COUNT = 1 << 20;
 
@@ -118,6 +118,7 @@ public final class ShardWire {
                 out.writeInt(q.params().nprobe());
                 out.writeInt(q.params().probes());
                 out.writeBoolean(q.params().exact());
+                out.writeInt(q.params().ef());
                 writeNullable(out, q.filterJson());
                 out.writeInt(q.groupSize());
             }
@@ -171,7 +172,8 @@ public final class ShardWire {
         int tag = in.readByte();
         return switch (tag) {
             case 1 -> new ShardQuery.Knn(readString(in), readFloats(in), in.readInt(),
-                    new SearchParams(in.readInt(), in.readInt(), in.readBoolean()), readNullable(in), in.readInt());
+                    new SearchParams(in.readInt(), in.readInt(), in.readBoolean()).withEf(in.readInt()),
+                    readNullable(in), in.readInt());
             case 2 -> new ShardQuery.IndexReport(readString(in));
             case 3 -> new ShardQuery.GetLibrary(readString(in));
             case 4 -> new ShardQuery.ListLibraries(readNullable(in), in.readInt());

@@ -53,7 +53,7 @@ final class Searches {
         int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
         int groupSize = body.hasNonNull("groupBy") ? body.path("groupSize").asInt(1) : 0;
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
-                body.path("exact").asBoolean(false));
+                body.path("exact").asBoolean(false)).withEf(body.path("ef").asInt(0));
         long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();
         String filter = Requests.filter(body.get("filter"), library.metadataSchema());
         int extra = example == null ? 0 : 1;

@@ -24,6 +24,8 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -157,7 +159,7 @@ class RestApiIntegrationTest {
     }
 
     @Test
-    void switchingTheIndexFromFlatToIvfToLshKeepsSearchCloseToExact() {
+    void switchingTheIndexFromFlatToGraphToIvfToLshKeepsSearchCloseToExact() {
         assertEquals(201, api.post("/v1/libraries?wait=true",
                 "{\"id\":\"switch\",\"name\":\"s\",\"dimension\":16,\"metric\":\"cosine\"}").status());
         SyntheticData data = SyntheticData.forSize(3_000, 16, 5);
@@ -186,7 +188,21 @@ class RestApiIntegrationTest {
                 400, "index.params.nlist");
         assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"ivf\",\"params\":{\"nprobe\":2.5}}}"),
                 400, "index.params.nprobe");
-        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"hnsw\"}}"), 400, "index.kind");
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"graph\"}}"), 400, "index.kind");
+        assertError(api.patch("/v1/libraries/switch", "{\"index\":{\"kind\":\"hnsw\",\"params\":{\"m\":65}}}"),
+                400, "index.params.m");
+
+        // The graph is built beside the stream thread; the flat index answers until it is done.
+        assertEquals(200, api.patch("/v1/libraries/switch?wait=true",
+                "{\"index\":{\"kind\":\"hnsw\",\"params\":{\"m\":8,\"efSearch\":16}}}").status());
+        awaitBuilt("hnsw", 3_000);
+        double graphRecall = recall(queries, stored, "{}", "hnsw");
+        double wideRecall = recall(queries, stored, "{\"ef\":400}", "hnsw");
+        assertTrue(graphRecall >= 0.8 && wideRecall >= 0.99 && wideRecall >= graphRecall,
+                "hnsw recall " + graphRecall + ", with ef 400 " + wideRecall);
+        assertError(api.post("/v1/libraries/switch/search", "{\"vector\":" + Arrays.toString(queries[0])
+                + ",\"ef\":5000}"), 400, "ef");
+
         assertEquals(200, api.patch("/v1/libraries/switch?wait=true",
                 "{\"index\":{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":200,\"nlist\":8,\"nprobe\":3}}}").status());
         JsonNode report = api.get("/v1/libraries/switch/index").body();
@@ -212,6 +228,25 @@ class RestApiIntegrationTest {
         assertTrue(lshRecall >= 0.8, "lsh recall " + lshRecall);
         assertEquals(200, api.patch("/v1/libraries/switch?wait=true", "{\"index\":{\"kind\":\"flat\"}}").status());
         assertEquals(1.0, recall(queries, stored, "{}", "flat"), 1e-9);
+    }
+
+    /** Waits (30 s at most) until every shard of library "switch" answers from a built index of {@code kind}. */
+    private static void awaitBuilt(final String kind, final int vectors) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            JsonNode report = api.get("/v1/libraries/switch/index").body();
+            int indexed = 0;
+            boolean built = true;
+            for (JsonNode shard : report.get("shards")) {
+                built &= kind.equals(shard.get("kind").asText()) && shard.get("trained").asBoolean();
+                indexed += shard.get("size").asInt();
+            }
+            if (built && indexed == vectors) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "not built in 30 s: " + report);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+        }
     }
 
     /** Average recall@10 of the API's search against brute force; asserts which index answered. */

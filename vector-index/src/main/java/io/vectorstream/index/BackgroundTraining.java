@@ -1,13 +1,14 @@
 package io.vectorstream.index;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
- * Where IVF trainings run when they must not hold up the thread that writes the index (a stream
+ * Where IVF trainings (and graph builds, {@link #build}) run when they must not hold up the thread that writes the index (a stream
  * thread, which would otherwise stop applying records for the whole of a k-means run): threads
  * of their own, at most {@code concurrent} trainings at once in the process. Each holds a copy of
  * its index's vectors while it runs, so the bound is a memory bound too; an index that finds no
@@ -23,16 +24,32 @@ public final class BackgroundTraining {
 
     private final Semaphore running;
     private final ExecutorService threads;
+    private final Executor builds;
 
     BackgroundTraining(final int concurrent) {
         this(concurrent, Executors.newFixedThreadPool(concurrent,
-                Thread.ofPlatform().daemon().name("vectorstream-ivf-training-", 0).factory()));
+                Thread.ofPlatform().daemon().name("vectorstream-ivf-training-", 0).factory()),
+                Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("vectorstream-graph-build").factory()));
     }
 
-    /** On {@code threads} (tests hold them back to see what happens meanwhile). */
+    /** On {@code threads} (tests hold them back to see what happens meanwhile), graph builds too. */
     BackgroundTraining(final int concurrent, final ExecutorService threads) {
+        this(concurrent, threads, threads);
+    }
+
+    private BackgroundTraining(final int concurrent, final ExecutorService threads, final Executor builds) {
         this.running = new Semaphore(concurrent);
         this.threads = threads;
+        this.builds = builds;
+    }
+
+    /**
+     * Runs a graph build ({@link HnswIndex} after a bulk load) on the process's build thread, after
+     * the builds queued before it: one at a time, so that the stream threads keep a core. A build
+     * holds no copy of its index, so it takes no training place.
+     */
+    void build(final Runnable work) {
+        builds.execute(work);
     }
 
     /**

@@ -22,6 +22,13 @@ import java.util.function.Predicate;
  * insert under one write lock. One writer, any number of readers: a reader copies a node's links,
  * and scores its neighbours with their keys, each under an optimistic stamp of the index's lock,
  * so every result's score was read with its key, whatever the writer does meanwhile.
+ *
+ * <p>A bulk load (a shard opened from its stored records, a library switched to this index)
+ * stores the nodes unlinked and links them afterwards, on a build thread beside the writer when
+ * the index is given one: the shard answers at once, exactly, until the graph is built, and the
+ * writer's puts meanwhile join the end of the backlog. The build thread is then a second writer of
+ * the graph; its searches read under optimistic stamps like a reader's, and each node is
+ * connected under the write lock only if it is still there.
  */
 public final class HnswIndex<K> extends BaseIndex<K> {
 
@@ -33,11 +40,28 @@ public final class HnswIndex<K> extends BaseIndex<K> {
     private final HnswLinks links;
     private final double levelFactor;
     private final SplittableRandom random = new SplittableRandom(42);
+    /** Where a build after a bulk load links the nodes beside the writer; {@code null}: on the writer's thread. */
+    private final BackgroundTraining background;
+    /** Nodes stored but not linked yet (a bulk load, a build under way); under the write lock. */
+    private final LinkBacklog backlog = new LinkBacklog();
+    /** Between {@link #beginBulkLoad} and {@link #endBulkLoad}: puts join the backlog. Writer only. */
+    private boolean bulkLoading;
+    /** The backlog is being filled or linked: searches score every vector instead of the part-built graph. */
+    private volatile boolean building;
+    /** The index is no longer used: a build under way stops. */
+    private volatile boolean discarded;
     /** The node searches start from, one of the highest layer; -1 while empty. Changed under the write lock. */
     private int entry = -1;
 
     public HnswIndex(final int dimension, final Metric metric, final HnswParams params) {
+        this(dimension, metric, params, null);
+    }
+
+    /** @param background where a build after a bulk load runs ({@code null}: on the writer's thread, at its end) */
+    public HnswIndex(final int dimension, final Metric metric, final HnswParams params,
+                     final BackgroundTraining background) {
         super(dimension, metric);
+        this.background = background;
         this.params = params;
         this.store = new SlotStore<>(dimension);
         this.links = new HnswLinks(params.m());
@@ -61,14 +85,55 @@ public final class HnswIndex<K> extends BaseIndex<K> {
     @Override
     public void put(final K key, final float[] vector) {
         checkDimension(vector);
-        float[] q = metric == Metric.COSINE ? Similarity.normalized(vector) : vector;
         int layer = Math.min(MAX_LAYER, (int) (-Math.log(1 - random.nextDouble()) * levelFactor));
-        // The writer is the only one to change the graph: its own search needs no lock to be consistent.
+        if (bulkLoading || building) {
+            long stamp = lock.writeLock();
+            try {
+                if (bulkLoading || building) { // a build ends only under this lock
+                    backlog.add(storeNode(key, vector, layer));
+                    return;
+                }
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+        }
+        // No build runs: the writer is the only one to change the graph, and links the node in place.
+        Neighbours chosen = neighbours(metric == Metric.COSINE ? Similarity.normalized(vector) : vector, layer);
+        long stamp = lock.writeLock();
+        try {
+            connect(storeNode(key, vector, layer), layer, chosen);
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
+    /** Stores a node without links, in place of the key's old one if any; returns its slot. Under the write lock. */
+    private int storeNode(final K key, final float[] vector, final int layer) {
+        int old = store.remove(key);
+        if (old >= 0) {
+            dropNode(old);
+        }
+        int slot = store.put(key, vector);
+        links.add(slot, layer);
+        return slot;
+    }
+
+    /** A new node's neighbours on each of its layers, best first (none on a layer above the graph's). */
+    private record Neighbours(int[][] slots, float[][] scores) {
+    }
+
+    /**
+     * Searches the graph for the neighbours of a new node of {@code layer} at {@code q}: a greedy
+     * walk down to its top layer, then a beam of {@code efConstruction} per layer, of which the
+     * heuristic keeps the links. Reads under optimistic stamps, so a build beside the writer may
+     * run it while the writer removes nodes.
+     */
+    private Neighbours neighbours(final float[] q, final int layer) {
         int[][] chosen = new int[layer + 1][];
         float[][] chosenScores = new float[layer + 1][];
-        int start = entry;
-        if (start >= 0) {
-            int top = links.topLayer(start);
+        int start = Optimistic.read(lock, () -> entry);
+        int top = Optimistic.read(lock, () -> start < 0 ? -1 : links.topLayer(start));
+        if (top >= 0) {
             Walk walk = new Walk(this, q);
             walk.enter(start);
             for (int l = top; l > layer; l--) {
@@ -82,47 +147,132 @@ public final class HnswIndex<K> extends BaseIndex<K> {
                 chosen[l] = Arrays.copyOf(chosen[l], count);
             }
         }
-        long stamp = lock.writeLock();
-        try {
-            int old = store.remove(key);
-            if (old >= 0) {
-                unlink(old);
+        return new Neighbours(chosen, chosenScores);
+    }
+
+    /**
+     * Links the node of {@code slot} to its chosen neighbours and them back to it, and makes it the
+     * entry node when it is the first or the highest. Under the write lock.
+     */
+    private void connect(final int slot, final int layer, final Neighbours chosen) {
+        int[] kept = new int[links.capacity(0)];
+        float[] keptScores = new float[links.capacity(0)];
+        for (int l = 0; l <= layer; l++) {
+            if (chosen.slots()[l] == null) {
+                continue;
             }
-            int slot = store.put(key, vector);
-            links.add(slot, layer);
-            int[] kept = new int[links.capacity(0)];
-            float[] keptScores = new float[links.capacity(0)];
-            for (int l = 0; l <= layer; l++) {
-                if (chosen[l] == null) {
-                    continue;
-                }
-                int n = 0;
-                for (int i = 0; i < chosen[l].length; i++) {
-                    int neighbour = chosen[l][i];
-                    // The node this put replaced, freed and perhaps reused as this very slot, is no neighbour.
-                    if (neighbour != slot && links.topLayer(neighbour) >= l && store.keyAt(neighbour) != null) {
-                        keptScores[n] = chosenScores[l][i];
-                        kept[n++] = neighbour;
-                    }
-                }
-                links.set(slot, l, kept, keptScores, n);
-                boolean reachable = false;
-                for (int i = 0; i < n; i++) {
-                    reachable |= linkBack(kept[i], slot, l, keptScores[i], false);
-                }
-                if (n > 0 && !reachable) {
-                    // Every neighbour found the link redundant: a node far from all (the first of a
-                    // region that is empty now, an outlier). Its nearest keeps it all the same, or
-                    // nothing would lead to it, nor to the region that grows around it.
-                    linkBack(kept[0], slot, l, keptScores[0], true);
+            int n = 0;
+            for (int i = 0; i < chosen.slots()[l].length; i++) {
+                int neighbour = chosen.slots()[l][i];
+                // A node removed since it was found, its slot free or reused (perhaps as this very one), is no neighbour.
+                if (neighbour != slot && links.topLayer(neighbour) >= l && store.keyAt(neighbour) != null
+                        && !backlog.isPending(neighbour)) {
+                    keptScores[n] = chosen.scores()[l][i];
+                    kept[n++] = neighbour;
                 }
             }
-            if (entry < 0 || layer > links.topLayer(entry)) {
-                entry = slot;
+            links.set(slot, l, kept, keptScores, n);
+            boolean reachable = false;
+            for (int i = 0; i < n; i++) {
+                reachable |= linkBack(kept[i], slot, l, keptScores[i], false);
             }
-        } finally {
-            lock.unlockWrite(stamp);
+            if (n > 0 && !reachable) {
+                // Every neighbour found the link redundant: a node far from all (the first of a
+                // region that is empty now, an outlier). Its nearest keeps it all the same, or
+                // nothing would lead to it, nor to the region that grows around it.
+                linkBack(kept[0], slot, l, keptScores[0], true);
+            }
         }
+        if (entry < 0 || layer > links.topLayer(entry)) {
+            entry = slot;
+        }
+    }
+
+    /** Takes a node out of the graph and the backlog. Under the write lock; the store has freed the slot already. */
+    private void dropNode(final int slot) {
+        backlog.cancel(slot);
+        unlink(slot);
+    }
+
+    /**
+     * Holds new nodes back unlinked until {@link #endBulkLoad}: a shard's stored records (or a
+     * library's new index) are loaded at the speed of a copy, and linked afterwards, beside the
+     * writer when the index has a place for that. Searches are exact meanwhile.
+     */
+    @Override
+    public void beginBulkLoad() {
+        bulkLoading = true;
+        building = true;
+    }
+
+    /**
+     * Links the nodes held back: on a build thread of {@link BackgroundTraining} when the index has
+     * one (the writer goes on, its puts join the backlog), else now. {@code trainLater} changes
+     * nothing: a build beside the writer never holds it up.
+     */
+    @Override
+    public void endBulkLoad(final boolean trainLater) {
+        bulkLoading = false;
+        if (background == null) {
+            linkBacklog();
+        } else {
+            background.build(this::linkBacklog);
+        }
+    }
+
+    /**
+     * Links the nodes of the backlog one at a time, oldest first, until none is left: each one
+     * searched for its neighbours without the lock, then connected under it if it is still there.
+     * Ends the build (under the write lock, so that no put is left in the backlog after it).
+     */
+    private void linkBacklog() {
+        while (!discarded) {
+            int slot;
+            int ticket;
+            int layer;
+            float[] q;
+            long stamp = lock.writeLock();
+            try {
+                long next = backlog.next();
+                if (next < 0) {
+                    backlog.clear();
+                    building = false;
+                    return;
+                }
+                slot = (int) (next >>> 32);
+                ticket = (int) next;
+                layer = links.topLayer(slot);
+                q = store.vectorAt(slot);
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+            Neighbours chosen = neighbours(metric == Metric.COSINE ? Similarity.normalized(q) : q, layer);
+            stamp = lock.writeLock();
+            try {
+                if (backlog.holds(slot, ticket)) {
+                    backlog.done(slot);
+                    connect(slot, layer, chosen);
+                }
+            } finally {
+                lock.unlockWrite(stamp);
+            }
+        }
+    }
+
+    @Override
+    public boolean isTrained() {
+        return !building;
+    }
+
+    /** A build of the graph is under way (after a bulk load): searches are exact until it ends. */
+    @Override
+    public boolean willTrain() {
+        return building;
+    }
+
+    @Override
+    public void discard() {
+        discarded = true;
     }
 
     @Override
@@ -133,7 +283,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
             if (slot < 0) {
                 return false;
             }
-            unlink(slot);
+            dropNode(slot);
             return true;
         } finally {
             lock.unlockWrite(stamp);
@@ -144,7 +294,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
     protected List<Hit<K>> searchPrepared(final float[] q, final int k, final SearchParams searchParams,
                                           final Predicate<? super K> allow) {
         TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
-        if (searchParams.exact()) {
+        if (searchParams.exact() || building) {
             store.scanInto(lock, metric, q, top, allow);
             return distinct(top.drainBestFirst(metric), k);
         }
@@ -381,11 +531,11 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         }
     }
 
-    /** A live node of the highest layer, or -1 when none is left (a scan: only when the entry node goes). */
+    /** A linked node of the highest layer, or -1 when none is left (a scan: only when the entry node goes). */
     private int highestNode() {
         int best = -1;
         for (int slot = 0; slot < store.highWater(); slot++) {
-            if (store.keyAt(slot) != null && (best < 0 || links.topLayer(slot) > links.topLayer(best))) {
+            if (store.keyAt(slot) != null && !backlog.isPending(slot) && (best < 0 || links.topLayer(slot) > links.topLayer(best))) {
                 best = slot;
             }
         }
@@ -396,7 +546,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
     public IndexStats stats() {
         long stamp = lock.readLock();
         try {
-            return new IndexStats("hnsw", store.size(), true, entry < 0 ? 0 : links.topLayer(entry) + 1,
+            return new IndexStats("hnsw", store.size(), !building, entry < 0 ? 0 : links.topLayer(entry) + 1,
                     store.memoryBytes() + links.memoryBytes(), 0);
         } finally {
             lock.unlockRead(stamp);

@@ -12,13 +12,7 @@ import java.util.Set;
 public final class IndexFactory {
 
     /** The kinds a library may choose. */
-    public static final Set<String> KINDS = Set.of("flat", "ivf", "lsh");
-    /**
-     * Kinds this factory makes that a library cannot choose yet (the schemas leave them out): the
-     * graph index, measured by bench ann while it grows what a library needs of it (a restart
-     * without a rebuild from scratch, filters measured, churn measured).
-     */
-    public static final Set<String> IN_DEVELOPMENT = Set.of("hnsw");
+    public static final Set<String> KINDS = Set.of("flat", "ivf", "lsh", "hnsw");
 
     private IndexFactory() {
     }
@@ -33,8 +27,8 @@ public final class IndexFactory {
     }
 
     /**
-     * As {@link #create(String, int, Metric, Map)}, with the trainings an index starts by itself
-     * run on {@code background} ({@code null}: on the thread that writes the index).
+     * As {@link #create(String, int, Metric, Map)}, with the trainings and builds an index starts
+     * by itself run on {@code background} ({@code null}: on the thread that writes the index).
      */
     public static <K> VectorIndex<K> create(final String kind, final int dimension, final Metric metric,
                                             final Map<String, ? extends Number> params,
@@ -43,28 +37,24 @@ public final class IndexFactory {
             case IvfParams ivf -> new IvfIndex<>(dimension, metric, ivf, background);
             case LshParams lsh -> new LshIndex<>(dimension, metric, lsh);
             case FlatParams flat -> new FlatIndex<>(dimension, metric, flat);
-            case HnswParams hnsw -> new HnswIndex<>(dimension, metric, hnsw);
+            case HnswParams hnsw -> new HnswIndex<>(dimension, metric, hnsw, background);
             default -> throw new IllegalStateException("no index for " + kind);
         };
     }
 
     /**
-     * Checks a kind a library may choose and its parameters for vectors of {@code dimension} as
-     * {@link #create} would, without making the index (an LSH index's projections may take
-     * megabytes). Kinds {@link #IN_DEVELOPMENT} are refused.
+     * Checks a kind and its parameters for vectors of {@code dimension} as {@link #create} would,
+     * without making the index (an LSH index's projections may take megabytes).
      *
      * @throws IllegalArgumentException as {@link #create}
      */
     public static void check(final String kind, final Map<String, ? extends Number> params, final int dimension) {
-        if (IN_DEVELOPMENT.contains(kind)) {
-            throw new IllegalArgumentException("index kind '" + kind + "' is in development: a library cannot choose it"
-                    + " yet (flat, ivf, lsh)");
-        }
         parameters(kind, params, dimension);
     }
 
     /**
-     * The kind's parameter record ({@link FlatParams}, {@link IvfParams}, {@link LshParams}),
+     * The kind's parameter record ({@link FlatParams}, {@link IvfParams}, {@link LshParams},
+     * {@link HnswParams}),
      * checked against {@code dimension} where memory depends on it.
      */
     private static Object parameters(final String kind, final Map<String, ? extends Number> params,
@@ -108,7 +98,7 @@ public final class IndexFactory {
                 yield new HnswParams(intOf(params, "m", d.m()), intOf(params, "efConstruction", d.efConstruction()),
                         intOf(params, "efSearch", d.efSearch()));
             }
-            default -> throw new IllegalArgumentException("unknown index kind '" + kind + "' (flat, ivf, lsh)");
+            default -> throw new IllegalArgumentException("unknown index kind '" + kind + "' (flat, ivf, lsh, hnsw)");
         };
     }
 

@@ -233,6 +233,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     }
 
     /** Whether a training runs beside the writer or waits for room to start: the writer will install one. */
+    @Override
     public boolean willTrain() {
         return pendingTraining != null || policy.isDue();
     }

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  */
 public interface VectorIndex<K> {
 
-    /** {@code flat}, {@code ivf} or {@code lsh}. */
+    /** {@code flat}, {@code ivf}, {@code lsh} or {@code hnsw}. */
     String kind();
 
     /** Whether searches use the index's structure; an untrained IVF index searches exactly. */
@@ -80,6 +80,14 @@ public interface VectorIndex<K> {
 
     /** Trains now if a bulk load left training due; returns whether it trained. Writer thread only. */
     default boolean trainIfDue() {
+        return false;
+    }
+
+    /**
+     * Whether work beside the writer is due or under way that will change how the index searches
+     * (an IVF training, a graph build); searches are exact until it ends.
+     */
+    default boolean willTrain() {
         return false;
     }
 

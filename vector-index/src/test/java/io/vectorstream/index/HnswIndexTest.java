@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -83,6 +87,87 @@ class HnswIndexTest {
     }
 
     @Test
+    void aBulkLoadIsLinkedBesideTheWriterWhileSearchesStayExactAndWritesGoOn() throws Exception {
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        CountDownLatch gate = new CountDownLatch(1);
+        threads.submit(() -> {
+            gate.await(); // the build waits behind this until the test lets it run
+            return null;
+        });
+        HnswIndex<Integer> index = new HnswIndex<>(DIMENSION, Metric.COSINE, HnswParams.DEFAULT,
+                new BackgroundTraining(1, threads));
+        SyntheticData data = SyntheticData.forSize(9_000, DIMENSION, 31);
+        float[][] vectors = data.vectors(9_000, 32);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        index.beginBulkLoad();
+        for (int i = 0; i < 6_000; i++) {
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        index.endBulkLoad(true);
+        float[][] queries = data.vectors(100, 33);
+        assertTrue(index.willTrain() && !index.isTrained(), "the build waits for its thread");
+        assertEquals(1.0, IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT), 1e-9,
+                "exact answers while the graph is built");
+        // Meanwhile the writer goes on: new nodes, removals, replacements of nodes not linked yet.
+        for (int i = 6_000; i < 8_000; i++) {
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        for (int i = 0; i < 1_000; i++) {
+            index.remove(i);
+            exact.remove(i);
+        }
+        float[][] replacements = data.vectors(500, 34);
+        for (int i = 1_000; i < 1_500; i++) {
+            index.put(i, replacements[i - 1_000]);
+            exact.put(i, replacements[i - 1_000]);
+        }
+        gate.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (index.willTrain()) {
+            assertTrue(System.nanoTime() < deadline, "the graph was not built in 60 s");
+            // Writes go on while the build runs, so that some join the backlog behind it.
+            int i = 8_000 + (int) (System.nanoTime() % 1_000);
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+            Thread.sleep(1);
+        }
+        threads.shutdown();
+        assertTrue(index.isTrained());
+        assertEquals(exact.size(), index.size());
+        assertTrue(IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT) >= 0.95,
+                "the graph built beside the writer");
+        for (int i = 0; i < 1_500; i += 5) {
+            List<Hit<Integer>> hits = index.search(i < 1_000 ? vectors[i] : replacements[i - 1_000], 1,
+                    SearchParams.DEFAULT, null);
+            if (i < 1_000) {
+                assertTrue(hits.isEmpty() || hits.getFirst().key() != i, "removed " + i + " is gone");
+            } else {
+                assertEquals(i, hits.getFirst().key(), "replaced " + i + " is found where it now is");
+            }
+        }
+    }
+
+    @Test
+    void aBulkLoadWithoutABuildThreadIsLinkedWhenItEnds() {
+        SyntheticData data = SyntheticData.forSize(5_000, DIMENSION, 41);
+        float[][] vectors = data.vectors(5_000, 42);
+        HnswIndex<Integer> index = hnsw(Metric.DOT);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.DOT);
+        index.beginBulkLoad();
+        for (int i = 0; i < vectors.length; i++) {
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        assertFalse(index.isTrained(), "unlinked nodes: exact answers until the load ends");
+        index.endBulkLoad(true);
+        assertTrue(index.isTrained() && !index.willTrain());
+        float[][] queries = data.vectors(100, 43);
+        assertTrue(IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT) >= 0.95);
+    }
+
+    @Test
     void aReplacedVectorIsFoundWhereItNowIsAndNotWhereItWas() {
         HnswIndex<Integer> index = hnsw(Metric.L2);
         Random random = new Random(3);
@@ -142,7 +227,7 @@ class HnswIndexTest {
         assertEquals("efConstruction", refused(Map.of("efConstruction", 0)));
         assertEquals("efSearch", refused(Map.of("efSearch", HnswParams.MAX_EF + 1)));
         assertEquals(32, ((HnswIndex<?>) IndexFactory.create("hnsw", DIMENSION, Metric.L2, Map.of("m", 32))).params().m());
-        assertFalse(IndexFactory.KINDS.contains("hnsw"), "not a kind a library may choose yet");
+        IndexFactory.check("hnsw", Map.of("m", 32, "efConstruction", 200, "efSearch", 100), DIMENSION);
     }
 
     private static String refused(final Map<String, Number> params) {

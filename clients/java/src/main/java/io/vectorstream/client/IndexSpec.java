@@ -2,7 +2,7 @@ package io.vectorstream.client;
 
 import java.util.Map;
 
-/** A library's vector index: {@code flat} (exact), {@code ivf} or {@code lsh}, with its parameters. */
+/** A library's vector index: {@code flat} (exact), {@code ivf}, {@code lsh} or {@code hnsw}, with its parameters. */
 public record IndexSpec(String kind, Map<String, Object> params) {
 
     public static IndexSpec flat() {
@@ -11,6 +11,10 @@ public record IndexSpec(String kind, Map<String, Object> params) {
 
     public static IndexSpec ivf(final Map<String, Object> params) {
         return new IndexSpec("ivf", params);
+    }
+
+    public static IndexSpec hnsw(final Map<String, Object> params) {
+        return new IndexSpec("hnsw", params);
     }
 
     public static IndexSpec lsh(final Map<String, Object> params) {
