@@ -269,27 +269,31 @@ final class SlotStore<K> {
     }
 
     /**
-     * Scores the vectors of {@code slots[0..n)}, four at a time: matches lie apart in memory, and
-     * four read side by side overlap their cache misses.
+     * Scores the vectors of {@code slots[0..n)} into {@code scores}, four at a time: they lie apart
+     * in memory, and four read side by side overlap their cache misses.
      */
-    private void scoreSlots(final Metric metric, final float[] query, final int[] slots, final int n,
-                            final float[] scores) {
+    void scoreSlots(final Metric metric, final float[] query, final int[] slots, final int n, final float[] scores) {
         float[] four = new float[4];
         int i = 0;
         for (; i + 4 <= n; i += 4) {
-            int s0 = slots[i];
-            int s1 = slots[i + 1];
-            int s2 = slots[i + 2];
-            int s3 = slots[i + 3];
-            Similarity.score4(metric, query, vectors[s0 / SEGMENT_SLOTS], (s0 % SEGMENT_SLOTS) * dimension,
-                    vectors[s1 / SEGMENT_SLOTS], (s1 % SEGMENT_SLOTS) * dimension,
-                    vectors[s2 / SEGMENT_SLOTS], (s2 % SEGMENT_SLOTS) * dimension,
-                    vectors[s3 / SEGMENT_SLOTS], (s3 % SEGMENT_SLOTS) * dimension, four);
+            scoreFour(metric, query, slots, i, four);
             System.arraycopy(four, 0, scores, i, 4);
         }
         for (; i < n; i++) {
             scores[i] = score(metric, query, slots[i]);
         }
+    }
+
+    /** Scores the vectors of {@code slots[from .. from + 4)} into {@code out[0..3]}, side by side. */
+    void scoreFour(final Metric metric, final float[] query, final int[] slots, final int from, final float[] out) {
+        int s0 = slots[from];
+        int s1 = slots[from + 1];
+        int s2 = slots[from + 2];
+        int s3 = slots[from + 3];
+        Similarity.score4(metric, query, vectors[s0 / SEGMENT_SLOTS], (s0 % SEGMENT_SLOTS) * dimension,
+                vectors[s1 / SEGMENT_SLOTS], (s1 % SEGMENT_SLOTS) * dimension,
+                vectors[s2 / SEGMENT_SLOTS], (s2 % SEGMENT_SLOTS) * dimension,
+                vectors[s3 / SEGMENT_SLOTS], (s3 % SEGMENT_SLOTS) * dimension, out);
     }
 
     @SuppressWarnings("unchecked")
