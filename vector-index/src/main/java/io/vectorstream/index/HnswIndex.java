@@ -171,7 +171,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
                     kept[n++] = neighbour;
                 }
             }
-            links.set(slot, l, kept, keptScores, n);
+            links.set(slot, l, kept, keptScores, l == 0 ? dominated(kept, keptScores, n) : null, n);
             boolean reachable = false;
             for (int i = 0; i < n; i++) {
                 reachable |= linkBack(kept[i], slot, l, keptScores[i], false);
@@ -385,64 +385,133 @@ public final class HnswIndex<K> extends BaseIndex<K> {
 
     /**
      * Adds the link {@code node -> to} (their similarity {@code score}) on {@code layer}; a list
-     * that overflows drops its least diverse link (the worst one that is closer to a better link
-     * than to {@code node}; else the worst), as Lucene does: a few similarities, not the whole
-     * heuristic again. With {@code keep} the new link stays and the worst of the others goes.
+     * that overflows drops its least diverse link: the worst "dominated" one (nearer to a better
+     * link of the list than to {@code node}), else the worst, as Lucene does, rather than run the
+     * whole heuristic again. With {@code keep} the new link stays and the worst of the others goes.
      * Returns whether the list keeps the new link. Under the write lock.
+     *
+     * <p>On the ground layer each link's dominance is kept with the list and brought up to date
+     * here: only the new link's pairs are scored (is it dominated, whom does it dominate), about 2m
+     * similarities instead of a search over the list's pairs.
      */
     private boolean linkBack(final int node, final int to, final int layer, final float score, final boolean keep) {
         int capacity = links.capacity(layer);
         int[] ids = new int[capacity + 1];
         float[] scores = new float[capacity + 1];
+        boolean[] dominated = new boolean[capacity + 1];
         int n = links.copy(node, layer, ids);
         links.copyScores(node, layer, scores);
+        if (layer == 0) {
+            links.copyDominated(node, dominated);
+        }
         for (int i = 0; i < n; i++) {
             if (ids[i] == to) {
                 return true;
             }
         }
-        n = withoutFreed(ids, scores, n, layer);
+        int live = withoutFreed(ids, scores, dominated, n, layer);
+        // A link to a freed slot gone, what it dominated may be diverse now: marked again below.
+        boolean remark = live < n;
+        n = live;
         int at = n;
         while (at > 0 && scores[at - 1] < score) {
             ids[at] = ids[at - 1];
             scores[at] = scores[at - 1];
+            dominated[at] = dominated[at - 1];
             at--;
         }
         ids[at] = to;
         scores[at] = score;
         n++;
+        if (layer == 0 && remark) {
+            markDominated(ids, scores, n, dominated);
+        } else if (layer == 0) {
+            markDominatedByNew(ids, scores, n, at, dominated);
+        }
         int drop = -1;
         if (n > capacity && keep) {
             drop = at == n - 1 ? n - 2 : n - 1; // the worst of the others
         } else if (n > capacity) {
             drop = n - 1;
-            float[] four = new float[4];
-            search:
             for (int i = n - 1; i > 0; i--) {
-                float[] candidate = store.vectorAt(ids[i]);
-                int j = 0;
-                for (; j + 4 <= i; j += 4) { // four side by side: the links lie apart in memory
-                    store.scoreFour(metric, candidate, ids, j, four);
-                    if (four[0] > scores[i] || four[1] > scores[i] || four[2] > scores[i] || four[3] > scores[i]) {
-                        drop = i;
-                        break search;
-                    }
-                }
-                for (; j < i; j++) {
-                    if (store.score(metric, candidate, ids[j]) > scores[i]) {
-                        drop = i;
-                        break search;
-                    }
+                if (layer == 0 ? dominated[i] : isDominated(ids, scores, i)) {
+                    drop = i;
+                    break;
                 }
             }
         }
         if (drop >= 0) {
             System.arraycopy(ids, drop + 1, ids, drop, n - 1 - drop);
             System.arraycopy(scores, drop + 1, scores, drop, n - 1 - drop);
+            System.arraycopy(dominated, drop + 1, dominated, drop, n - 1 - drop);
             n--;
+            // Only a link after the dropped one can have lost its dominator: none when the worst
+            // dominated link went, the new one at most when it was kept.
+            for (int i = drop; i < n && layer == 0; i++) {
+                dominated[i] = dominated[i] && isDominated(ids, scores, i);
+            }
         }
-        links.set(node, layer, ids, scores, n);
+        links.set(node, layer, ids, scores, dominated, n);
         return drop != at;
+    }
+
+    /** Whether a better link of the list {@code ids} (best first) is nearer to link {@code i} than the list's node. */
+    private boolean isDominated(final int[] ids, final float[] scores, final int i) {
+        float[] link = store.vectorAt(ids[i]);
+        float[] four = new float[4];
+        int j = 0;
+        for (; j + 4 <= i; j += 4) { // four side by side: the links lie apart in memory
+            store.scoreFour(metric, link, ids, j, four);
+            if (four[0] > scores[i] || four[1] > scores[i] || four[2] > scores[i] || four[3] > scores[i]) {
+                return true;
+            }
+        }
+        for (; j < i; j++) {
+            if (store.score(metric, link, ids[j]) > scores[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Marks the dominated links of a list ({@link #isDominated}) into {@code dominated[0..n)}. */
+    private void markDominated(final int[] ids, final float[] scores, final int n, final boolean[] dominated) {
+        for (int i = 0; i < n; i++) {
+            dominated[i] = isDominated(ids, scores, i);
+        }
+    }
+
+    /** The dominated links of a list, a new array ({@link #markDominated}). */
+    private boolean[] dominated(final int[] ids, final float[] scores, final int n) {
+        boolean[] dominated = new boolean[n];
+        markDominated(ids, scores, n, dominated);
+        return dominated;
+    }
+
+    /**
+     * Brings the marks of a list whose marks were right before link {@code at} came in up to date:
+     * the new link may be dominated, and may dominate the worse links that were not.
+     */
+    private void markDominatedByNew(final int[] ids, final float[] scores, final int n, final int at,
+                                    final boolean[] dominated) {
+        dominated[at] = isDominated(ids, scores, at);
+        float[] added = store.vectorAt(ids[at]);
+        int[] open = new int[n];
+        int count = 0;
+        for (int i = at + 1; i < n; i++) {
+            if (!dominated[i]) {
+                open[count++] = i;
+            }
+        }
+        int[] slots = new int[count];
+        for (int i = 0; i < count; i++) {
+            slots[i] = ids[open[i]];
+        }
+        float[] similarities = new float[count];
+        store.scoreSlots(metric, added, slots, count, similarities);
+        for (int i = 0; i < count; i++) {
+            dominated[open[i]] = similarities[i] > scores[open[i]];
+        }
     }
 
     /**
@@ -451,23 +520,26 @@ public final class HnswIndex<K> extends BaseIndex<K> {
      * listed keeps a dead link until its list is touched, which would otherwise take a place of
      * the list for good. Returns the new length.
      */
-    private int withoutFreed(final int[] ids, final float[] scores, final int n, final int layer) {
+    private int withoutFreed(final int[] ids, final float[] scores, final boolean[] dominated, final int n,
+                             final int layer) {
         int kept = 0;
         for (int i = 0; i < n; i++) {
             if (store.keyAt(ids[i]) != null && links.topLayer(ids[i]) >= layer) {
                 ids[kept] = ids[i];
-                scores[kept++] = scores[i];
+                scores[kept] = scores[i];
+                dominated[kept++] = dominated[i];
             }
         }
         return kept;
     }
+
 
     /** Sets {@code node}'s links on {@code layer} to the heuristic's choice among {@code candidates[0..n)}. */
     private void relink(final int node, final int layer, final int[] candidates, final int count) {
         float[] base = store.vectorAt(node);
         int[] slots = Arrays.copyOf(candidates, count);
         float[] scores = new float[count];
-        int n = withoutFreed(slots, scores, count, layer);
+        int n = withoutFreed(slots, scores, new boolean[count], count, layer);
         for (int i = 0; i < n; i++) {
             scores[i] = store.score(metric, base, slots[i]);
         }
@@ -475,7 +547,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         int[] ids = new int[links.capacity(layer)];
         float[] keptScores = new float[ids.length];
         int kept = heuristic(slots, scores, n, ids.length, node, ids, keptScores);
-        links.set(node, layer, ids, keptScores, kept);
+        links.set(node, layer, ids, keptScores, layer == 0 ? dominated(ids, keptScores, kept) : null, kept);
     }
 
     /** Sorts {@code ids[0..n)} by {@code scores}, best first (an insertion sort: a list is at most 2m + 1 long). */

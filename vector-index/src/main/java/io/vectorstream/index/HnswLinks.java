@@ -20,6 +20,11 @@ final class HnswLinks {
     private final int upperStride;
     private int[] ground = new int[0];
     private float[] groundScores = new float[0];
+    /**
+     * By ground link, as {@link #ground}: 1 when a better link of the same list is nearer to it
+     * than the list's node is (the link is "dominated", the first to go when the list is full).
+     */
+    private byte[] groundDominated = new byte[0];
     /** By slot: the links of layers 1..top, {@code upperStride} ints per layer; null for a node of layer 0 only. */
     private int[][] upper = new int[0][];
     private float[][] upperScores = new float[0][];
@@ -84,11 +89,22 @@ final class HnswLinks {
         return count;
     }
 
+    /** Copies whether each of {@link #copy}'s ground links is dominated; returns how many. Writer only. */
+    int copyDominated(final int slot, final boolean[] out) {
+        int base = slot * groundStride;
+        int count = ground[base];
+        for (int i = 0; i < count; i++) {
+            out[i] = groundDominated[base + 1 + i] != 0;
+        }
+        return count;
+    }
+
     /**
      * Sets the links of {@code slot} on {@code layer} to {@code ids[0..count)}, with their scores
-     * (best first).
+     * (best first) and, on the ground layer, whether each is dominated.
      */
-    void set(final int slot, final int layer, final int[] ids, final float[] scores, final int count) {
+    void set(final int slot, final int layer, final int[] ids, final float[] scores, final boolean[] dominated,
+             final int count) {
         if (count > capacity(layer)) {
             throw new IllegalArgumentException(count + " links over " + capacity(layer));
         }
@@ -97,12 +113,17 @@ final class HnswLinks {
         int base = layer == 0 ? slot * groundStride : (layer - 1) * upperStride;
         System.arraycopy(ids, 0, array, base + 1, count);
         System.arraycopy(scores, 0, scoreArray, base + 1, count);
+        if (layer == 0) {
+            for (int i = 0; i < count; i++) {
+                groundDominated[base + 1 + i] = (byte) (dominated[i] ? 1 : 0);
+            }
+        }
         array[base] = count;
     }
 
     /** Heap bytes. */
     long memoryBytes() {
-        long bytes = 8L * ground.length + top.length + 32L * upper.length;
+        long bytes = 9L * ground.length + top.length + 32L * upper.length;
         for (int[] links : upper) {
             bytes += links == null ? 0 : 32 + 8L * links.length;
         }
@@ -120,6 +141,7 @@ final class HnswLinks {
         byte[] grownTop = Arrays.copyOf(top, capacity);
         Arrays.fill(grownTop, top.length, capacity, (byte) -1);
         groundScores = Arrays.copyOf(groundScores, capacity * groundStride);
+        groundDominated = Arrays.copyOf(groundDominated, capacity * groundStride);
         upperScores = Arrays.copyOf(upperScores, capacity);
         ground = grownGround;
         upper = grownUpper;
