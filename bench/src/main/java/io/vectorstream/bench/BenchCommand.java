@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.cli.Options;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.Metric;
+import io.vectorstream.index.SearchParams;
 import io.vectorstream.schema.Json;
 import io.vectorstream.testing.SyntheticData;
 import java.io.IOException;
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
 final class BenchCommand {
 
     static final Set<String> OPTIONS = Set.of("base", "queries", "groundtruth", "generate", "index", "metric",
-            "query-count", "seed", "spread", "params");
+            "query-count", "seed", "spread", "params", "ef", "nprobe", "probes");
 
     /**
      * Noise of generated data, calibrated on 50k x 384 so that IVF's recall@10 against the share of
@@ -95,6 +96,14 @@ final class BenchCommand {
             progress.printf("memory bandwidth %.1f GB/s: a scan of %,d bytes is bound at %.0f q/s%n", bandwidth / 1e9,
                     bytes, bandwidth / bytes);
         }
+        Map<String, Number> params = indexParams(options);
+        for (String kind : kinds) {
+            AnnBenchmark.run(data, kind, metric, params, progress, result -> report(result, json, out));
+        }
+    }
+
+    /** {@code --params a=1,b=2}: index parameters as a library's {@code index.params} gives them. */
+    private static Map<String, Number> indexParams(final Options options) {
         Map<String, Number> params = new LinkedHashMap<>();
         for (String pair : options.get("params", "").split(",")) {
             if (!pair.isBlank()) {
@@ -105,9 +114,7 @@ final class BenchCommand {
                 params.put(nameValue[0].trim(), Double.parseDouble(nameValue[1].trim()));
             }
         }
-        for (String kind : kinds) {
-            AnnBenchmark.run(data, kind, metric, params, progress, result -> report(result, json, out));
-        }
+        return params;
     }
 
     /** One row of bench ann: a JSON object or a line of the table. */
@@ -247,8 +254,11 @@ final class BenchCommand {
         String[] size = options.get("generate", "200000,384").split(",");
         String[] spread = options.get("spread", DEFAULT_SPREAD).split(",");
         boolean json = options.flag("json");
-        double average = StreamingRunbook.run(kind, Integer.parseInt(size[0].trim()), Integer.parseInt(size[1].trim()),
-                Metric.fromWireName(options.get("metric", "cosine")), Integer.parseInt(options.get("query-count", "500")),
+        SearchParams search = new SearchParams(Integer.parseInt(options.get("nprobe", "0")),
+                Integer.parseInt(options.get("probes", "0")), false).withEf(Integer.parseInt(options.get("ef", "0")));
+        double average = StreamingRunbook.run(kind, indexParams(options), search, Integer.parseInt(size[0].trim()),
+                Integer.parseInt(size[1].trim()), Metric.fromWireName(options.get("metric", "cosine")),
+                Integer.parseInt(options.get("query-count", "500")),
                 new double[] {Double.parseDouble(spread[0]), Double.parseDouble(spread[1])},
                 Long.parseLong(options.get("seed", "7")), progress, checkpoint -> {
                     if (json) {
@@ -256,6 +266,7 @@ final class BenchCommand {
                         node.put("index", kind);
                         node.put("step", checkpoint.step());
                         node.put("after", checkpoint.after());
+                        node.put("afresh", checkpoint.afresh());
                         node.put("size", checkpoint.size());
                         node.put("recall_at_10", round(checkpoint.recallAt10(), 4));
                         node.put("qps", round(checkpoint.qps(), 1));

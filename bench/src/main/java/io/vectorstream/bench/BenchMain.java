@@ -28,6 +28,9 @@ public final class BenchMain {
               stream  The streaming runbook: inserts, deletes and re-insertions that move the
                        distribution, recall@10 at each search checkpoint and their average.
                          --index flat|ivf|lsh|hnsw  --generate N,DIM (default 200000,384)  --json
+                         --params a=1,b=2 (index)  --ef N | --nprobe N | --probes N (search, the
+                           same at every checkpoint); at the end, the last checkpoint's queries
+                           on an index built afresh from the same vectors
               embed  Sentences/second of the bare model (batch sizes), of the pipeline (text
                        chunk events in, indexed chunks out, embedded broker; rounds alternating with the
                        bare model), text query latency over HTTP, and resident memory.
