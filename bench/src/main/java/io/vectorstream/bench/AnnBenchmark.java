@@ -89,8 +89,7 @@ public final class AnnBenchmark {
         if (!fixed.isEmpty() || !"lsh".equals(kind)) {
             return List.of(fixed);
         }
-        return List.of(Map.of(), Map.of("tables", 32, "bits", 10), Map.of("tables", 48, "bits", 8),
-                Map.of("tables", 64, "bits", 12));
+        return List.of(Map.of(), Map.of("tables", 16, "bits", 12), Map.of("tables", 24, "bits", 14));
     }
 
     /**
@@ -223,7 +222,7 @@ public final class AnnBenchmark {
                 }
             }
             case "lsh" -> {
-                for (int probes : new int[] {1, 4, 8, 12, 16, 24, 32, 40, 48, 64, 128, 256}) {
+                for (int probes : new int[] {1, 4, 8, 12, 16, 20, 22, 24, 32, 40, 48, 64, 128}) {
                     Map<String, Object> s = new LinkedHashMap<>();
                     s.put("tables", build.getOrDefault("tables", LshParams.DEFAULT.tables()));
                     s.put("bits", build.getOrDefault("bits", LshParams.DEFAULT.bits()));

@@ -8,7 +8,9 @@ import java.util.function.Predicate;
 
 /**
  * Locality-sensitive hashing: L tables, each keyed by K hash values of a vector. Under cosine and
- * dot the hashes are random hyperplanes (SimHash: the sign of a Gaussian projection, one bit each);
+ * dot the hashes are random hyperplanes (SimHash: the side of a Gaussian projection's hyperplane,
+ * one bit each), moved to pass through the mean of the first {@value #CENTRE_SAMPLE} vectors once
+ * the index holds that many (all vectors hashed again then);
  * under l2 they are p-stable ({@code floor((a.v + b) / w)}). A search visits, in every table, the
  * query's bucket and the {@code probes - 1} next most likely ones (query-directed multi-probe,
  * {@link ProbeSequence}), then scores exactly the vectors found in at least {@code collisions}
@@ -17,12 +19,15 @@ import java.util.function.Predicate;
  * <p>Vectors live in a {@link SlotStore}; the buckets hold slot numbers. Concurrency follows
  * {@link FlatIndex}: one writer holding the write lock per update, readers collecting candidates
  * under the read lock (a few hundred bucket lookups) and scoring them in blocks under optimistic
- * stamps. The hash functions depend only on the seed, dimension and metric, so an index rebuilt
- * from the same vectors hashes them the same way.
+ * stamps. The hash functions depend only on the seed, dimension and metric, and on the first
+ * {@value #CENTRE_SAMPLE} vectors in slot order, so an index rebuilt from the same vectors hashes
+ * them the same way.
  */
 public final class LshIndex<K> extends BaseIndex<K> {
 
     private static final int BLOCK = 256;
+    /** The vectors whose mean the hyperplanes are moved to, once the index holds that many. */
+    static final int CENTRE_SAMPLE = 1_000;
 
     private final LshParams params;
     private final SlotStore<K> slots;
@@ -31,6 +36,15 @@ public final class LshIndex<K> extends BaseIndex<K> {
     /** p-stable offsets, one per row (l2 only). */
     private final float[] offsets;
     private volatile float width;
+    /**
+     * Under cosine and dot, where each SimHash hyperplane cuts its projection ({@code a . mean} of
+     * the first {@link #CENTRE_SAMPLE} vectors): sentence embeddings share a common direction, so
+     * hyperplanes through the origin split them unevenly (a few crowded buckets); through their mean
+     * they split them in halves. Zeros until then. Replaced whole.
+     */
+    private volatile float[] centres;
+    /** The hyperplanes go through the data's mean (l2's p-stable hashes need no centre). Writer only. */
+    private boolean centred;
     private final List<BucketTable> buckets = new ArrayList<>();
     /** The bucket code of each slot in each table, to take it out of its buckets again. */
     private int[] slotCodes = new int[0];
@@ -58,6 +72,8 @@ public final class LshIndex<K> extends BaseIndex<K> {
             offsets[i] = random.nextFloat();
         }
         width = (float) params.width();
+        centres = new float[rows];
+        centred = metric == Metric.L2;
         for (int t = 0; t < params.tables(); t++) {
             buckets.add(new BucketTable());
         }
@@ -107,6 +123,10 @@ public final class LshIndex<K> extends BaseIndex<K> {
         } finally {
             lock.unlockWrite(stamp);
         }
+        if (!centred && slots.size() >= CENTRE_SAMPLE) {
+            placeCentres();
+            hashAll(true);
+        }
     }
 
     @Override
@@ -139,11 +159,10 @@ public final class LshIndex<K> extends BaseIndex<K> {
     }
 
     /**
-     * The slots found in the probed buckets of at least {@code collisions} tables, in ascending
-     * order. Counting collisions is what makes many probes affordable: a near neighbour shares a
-     * bucket with the query in many tables, most vectors met by a probe in only one, so requiring
-     * two cut the vectors scored about fourfold at equal recall on real embeddings. Slot order
-     * walks the store's segments forwards instead of jumping between them bucket by bucket.
+     * The slots found in the probed buckets of at least {@code collisions} tables. Counting
+     * collisions is what makes many probes affordable: a near neighbour shares a bucket with the
+     * query in many tables, most vectors met by a probe in only one, so requiring two cut the
+     * vectors scored about fourfold at equal recall on real embeddings.
      */
     private int[] candidates(final Hashes hashes, final int probes) {
         int bits = params.bits();
@@ -159,39 +178,23 @@ public final class LshIndex<K> extends BaseIndex<K> {
             probed.add(tableCodes);
         }
         int minimum = params.collisions();
-        byte[] collisions;
+        CollisionCounts counts = CollisionCounts.forThread();
         long stamp = lock.readLock();
         try {
-            collisions = new byte[slots.highWater()];
+            counts.start(slots.highWater(), minimum);
             for (int t = 0; t < codes.length; t++) {
                 BucketTable table = buckets.get(t);
                 for (long code : probed.get(t)) {
                     int[] bucket = table.get(bucketCode(code));
-                    if (bucket == null) {
-                        continue;
-                    }
-                    for (int i = 1; i <= bucket[0]; i++) {
-                        int slot = bucket[i];
-                        if (collisions[slot] != Byte.MAX_VALUE) {
-                            collisions[slot]++;
-                        }
+                    if (bucket != null) {
+                        counts.count(bucket, 1, bucket[0]);
                     }
                 }
             }
         } finally {
             lock.unlockRead(stamp);
         }
-        int n = 0;
-        int[] out = new int[256];
-        for (int slot = 0; slot < collisions.length; slot++) {
-            if (collisions[slot] >= minimum) {
-                if (n == out.length) {
-                    out = Arrays.copyOf(out, n * 2);
-                }
-                out[n++] = slot;
-            }
-        }
-        return Arrays.copyOf(out, n);
+        return counts.candidates();
     }
 
     /** How many vectors a search with {@code probes} would score (for tests and diagnostics). */
@@ -204,6 +207,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
         TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
         float[] scores = new float[BLOCK];
         Object[] keys = new Object[BLOCK];
+        int[] live = new int[BLOCK];
         for (int start = 0; start < candidates.length; start += BLOCK) {
             final int from = start;
             final int to = Math.min(start + BLOCK, candidates.length);
@@ -211,12 +215,13 @@ public final class LshIndex<K> extends BaseIndex<K> {
                 int found = 0;
                 for (int i = from; i < to; i++) {
                     int slot = candidates[i];
-                    Object key = slots.keyAt(slot);
+                    Object key = slot < slots.highWater() ? slots.keyAt(slot) : null;
                     if (key != null) {
-                        scores[found] = slots.score(metric, q, slot);
+                        live[found] = slot;
                         keys[found++] = key;
                     }
                 }
+                slots.scoreSlots(metric, q, live, found, scores);
                 return found;
             });
             for (int i = 0; i < n; i++) {
@@ -263,6 +268,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
         float[] costs = new float[rows];
         long[] values = metric == Metric.L2 ? new long[rows] : null;
         int[] towards = metric == Metric.L2 ? new int[rows] : null;
+        float[] cuts = centres;
         for (int t = 0; t < codes.length; t++) {
             long code = metric == Metric.L2 ? SEED_CODE : 0;
             for (int j = 0; j < bits; j++) {
@@ -276,10 +282,11 @@ public final class LshIndex<K> extends BaseIndex<K> {
                     costs[r] = (float) Math.min(fraction, 1 - fraction);
                     code = mix(code, h);
                 } else {
-                    if (projected[r] >= 0) {
+                    float side = projected[r] - cuts[r];
+                    if (side >= 0) {
                         code |= 1L << j;
                     }
-                    costs[r] = Math.abs(projected[r]);
+                    costs[r] = Math.abs(side);
                 }
             }
             codes[t] = code;
@@ -348,13 +355,56 @@ public final class LshIndex<K> extends BaseIndex<K> {
         return !bucketsPending;
     }
 
-    /** Hashes the vectors a bulk load stored into the buckets; writer thread only. */
+    /**
+     * Hashes the vectors a bulk load stored into the buckets (through the mean of the first of
+     * them, when there are enough); writer thread only.
+     */
     @Override
     public boolean trainIfDue() {
         if (!bucketsPending || bulkLoading) {
             return false;
         }
-        // Hashing reads the store without the lock: only this (writer) thread changes it.
+        if (!centred && slots.size() >= CENTRE_SAMPLE) {
+            placeCentres();
+        }
+        hashAll(false);
+        return true;
+    }
+
+    /**
+     * Moves the hyperplanes to the mean of the first {@link #CENTRE_SAMPLE} vectors in slot order
+     * (summed in doubles: the same vectors give the same centre in any order). Writer only.
+     */
+    private void placeCentres() {
+        double[] sum = new double[dimension];
+        int n = 0;
+        for (int slot = 0; slot < slots.highWater() && n < CENTRE_SAMPLE; slot++) {
+            if (slots.keyAt(slot) != null) {
+                float[] v = slots.vectorAt(slot);
+                for (int d = 0; d < dimension; d++) {
+                    sum[d] += v[d];
+                }
+                n++;
+            }
+        }
+        float[] mean = new float[dimension];
+        for (int d = 0; d < dimension; d++) {
+            mean[d] = (float) (sum[d] / Math.max(1, n));
+        }
+        float[] placed = new float[params.tables() * params.bits()];
+        for (int r = 0; r < placed.length; r++) {
+            placed[r] = Similarity.dot(mean, projections, r * dimension);
+        }
+        centres = placed;
+        centred = true;
+    }
+
+    /**
+     * Hashes every stored vector into the buckets, emptied first with {@code afresh} (the
+     * hyperplanes moved); searches are exact until then if the buckets were pending. Hashing reads
+     * the store without the lock: only this (writer) thread changes it.
+     */
+    private void hashAll(final boolean afresh) {
         int tables = params.tables();
         int high = slots.highWater();
         int[] codes = new int[high * tables];
@@ -370,6 +420,11 @@ public final class LshIndex<K> extends BaseIndex<K> {
         }
         long stamp = lock.writeLock();
         try {
+            if (afresh) {
+                for (int t = 0; t < tables; t++) {
+                    buckets.set(t, new BucketTable());
+                }
+            }
             if (high > 0) {
                 ensureCodeCapacity(high - 1);
             }
@@ -386,7 +441,6 @@ public final class LshIndex<K> extends BaseIndex<K> {
         } finally {
             lock.unlockWrite(stamp);
         }
-        return true;
     }
 
     private void unbucket(final int slot) {

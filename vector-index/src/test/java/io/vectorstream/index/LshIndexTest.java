@@ -89,9 +89,10 @@ class LshIndexTest {
             bulk.put(i, vectors[i]);
             exact.put(i, vectors[i]);
         }
-        oneByOne.remove(7);
-        bulk.remove(7); // removed before it was ever hashed
-        exact.remove(7);
+        // Removed before it was ever hashed (after the first 1,000, whose mean both centre on).
+        oneByOne.remove(2_007);
+        bulk.remove(2_007);
+        exact.remove(2_007);
         bulk.endBulkLoad(true);
         float[][] queries = data.vectors(20, 43);
         assertFalse(bulk.isTrained());
@@ -108,14 +109,51 @@ class LshIndexTest {
     }
 
     @Test
+    void hyperplanesThroughTheDataMeanSplitVectorsThatShareADirection() {
+        // Sentence embeddings share a direction: here every vector is a common offset plus noise.
+        SyntheticData data = SyntheticData.forSize(5_000, DIMENSION, 51);
+        float[][] vectors = data.vectors(5_000, 52);
+        float[] offset = data.vectors(1, 53)[0];
+        LshIndex<Integer> lsh = new LshIndex<>(DIMENSION, Metric.COSINE, LshParams.DEFAULT);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        for (int i = 0; i < vectors.length; i++) {
+            float[] v = new float[DIMENSION];
+            for (int d = 0; d < DIMENSION; d++) {
+                v[d] = 3 * offset[d] + vectors[i][d];
+            }
+            v = Similarity.normalized(v);
+            lsh.put(i, v);
+            exact.put(i, v);
+            if (i == LshIndex.CENTRE_SAMPLE - 2) {
+                // Through the origin, every hyperplane leaves almost all of them on one side.
+                assertTrue(lsh.candidateCount(v, 1) > i / 4, "one crowded bucket: " + lsh.candidateCount(v, 1));
+            }
+        }
+        float[][] queries = data.vectors(50, 54);
+        long candidates = 0;
+        for (int q = 0; q < queries.length; q++) {
+            for (int d = 0; d < DIMENSION; d++) {
+                queries[q][d] += 3 * offset[d];
+            }
+            candidates += lsh.candidateCount(queries[q], 1);
+        }
+        assertTrue(candidates / queries.length < vectors.length / 50,
+                "through the mean, a query's own buckets hold few: " + candidates / queries.length);
+        double recall = IvfIndexTest.recallAt10(lsh, exact, queries, SearchParams.DEFAULT);
+        assertTrue(recall >= 0.8, "recall@10 " + recall);
+    }
+
+    @Test
     void theSameSeedHashesTheSameWay() {
         SyntheticData data = SyntheticData.forSize(2_000, DIMENSION, 31);
         float[][] vectors = data.vectors(2_000, 32);
         LshIndex<Integer> a = new LshIndex<>(DIMENSION, Metric.COSINE, LshParams.DEFAULT);
         LshIndex<Integer> b = new LshIndex<>(DIMENSION, Metric.COSINE, LshParams.DEFAULT);
+        // Another insertion order, the same first 1,000 (the hyperplanes go through their mean).
         for (int i = 0; i < vectors.length; i++) {
+            int j = i < LshIndex.CENTRE_SAMPLE ? LshIndex.CENTRE_SAMPLE - 1 - i : vectors.length - 1 - (i - 1_000);
             a.put(i, vectors[i]);
-            b.put(vectors.length - 1 - i, vectors[vectors.length - 1 - i]); // other insertion order
+            b.put(j, vectors[j]);
         }
         for (float[] q : data.vectors(20, 33)) {
             List<Integer> fromA = a.search(q, 10, new SearchParams(0, 2, false), null).stream().map(Hit::key).toList();
