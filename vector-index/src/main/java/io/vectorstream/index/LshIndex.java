@@ -169,11 +169,9 @@ public final class LshIndex<K> extends BaseIndex<K> {
         long[] codes = hashes.codes();
         List<long[]> probed = new ArrayList<>(codes.length);
         for (int t = 0; t < codes.length; t++) {
-            List<int[]> sets = ProbeSequence.cheapest(Arrays.copyOfRange(hashes.costs(), t * bits, (t + 1) * bits),
-                    probes);
-            long[] tableCodes = new long[sets.size()];
+            long[] tableCodes = ProbeSequence.cheapestMasks(hashes.costs(), t * bits, bits, probes);
             for (int i = 0; i < tableCodes.length; i++) {
-                tableCodes[i] = perturbed(hashes, t, sets.get(i));
+                tableCodes[i] = perturbed(hashes, t, tableCodes[i]);
             }
             probed.add(tableCodes);
         }
@@ -294,27 +292,21 @@ public final class LshIndex<K> extends BaseIndex<K> {
         return new Hashes(codes, costs, values, towards);
     }
 
-    /** The code of table {@code t} with the hashes at {@code positions} changed. */
-    private long perturbed(final Hashes hashes, final int t, final int[] positions) {
-        if (positions.length == 0) {
-            return hashes.codes()[t];
-        }
+    /** The code of table {@code t} with the hashes in the mask {@code positions} changed. */
+    private long perturbed(final Hashes hashes, final int t, final long positions) {
         if (metric != Metric.L2) {
-            long code = hashes.codes()[t];
-            for (int j : positions) {
-                code ^= 1L << j;
-            }
-            return code;
+            return hashes.codes()[t] ^ positions;
+        }
+        if (positions == 0) {
+            return hashes.codes()[t];
         }
         int bits = params.bits();
         long code = SEED_CODE;
         for (int j = 0; j < bits; j++) {
             int r = t * bits + j;
             long h = hashes.values()[r];
-            for (int p : positions) {
-                if (p == j) {
-                    h += hashes.towards()[r];
-                }
+            if ((positions & 1L << j) != 0) {
+                h += hashes.towards()[r];
             }
             code = mix(code, h);
         }
