@@ -25,7 +25,7 @@ import java.util.function.Consumer;
 final class BenchCommand {
 
     static final Set<String> OPTIONS = Set.of("base", "queries", "groundtruth", "generate", "index", "metric",
-            "query-count", "seed", "spread", "params", "ef", "nprobe", "probes");
+            "query-count", "seed", "spread", "params", "ef", "nprobe", "probes", "rounds");
 
     /**
      * Noise of generated data, calibrated on 50k x 384 so that IVF's recall@10 against the share of
@@ -98,7 +98,8 @@ final class BenchCommand {
         }
         Map<String, Number> params = indexParams(options);
         for (String kind : kinds) {
-            AnnBenchmark.run(data, kind, metric, params, progress, result -> report(result, json, out));
+            AnnBenchmark.run(data, kind, metric, params, Integer.parseInt(options.get("rounds", "1")), progress,
+                    result -> report(result, json, out));
         }
     }
 

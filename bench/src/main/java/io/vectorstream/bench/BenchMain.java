@@ -24,6 +24,7 @@ public final class BenchMain {
                          --seed N          (default 7)  --spread LOW,HIGH  noise of generated data
                                            (default 1.8,3.2: as hard as real sentence embeddings)
                          --params a=1,b=2  index parameters (as in a library's index.params)
+                         --rounds N        time each setting N times, keep the fastest (default 1)
                          --json            one JSON object per setting
               stream  The streaming runbook: inserts, deletes and re-insertions that move the
                        distribution, recall@10 at each search checkpoint and their average.
