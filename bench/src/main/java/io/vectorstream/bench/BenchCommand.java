@@ -218,8 +218,8 @@ final class BenchCommand {
             out.printf("%-5s %-62s %8s %9s %9s %8s %8s %11s %9s %8s  %s%n", "index", "filter", "matches", "q/s",
                     "recall@10", "results", "x exact", "unfiltered", "exact q/s", "eval us", "strategies");
         }
-        FilterBenchmark.run(base, queries, Metric.fromWireName(options.get("metric", "cosine")), kinds, progress,
-                result -> {
+        FilterBenchmark.run(base, queries, Metric.fromWireName(options.get("metric", "cosine")), kinds,
+                Integer.parseInt(options.get("rounds", "1")), progress, result -> {
                     if (json) {
                         ObjectNode node = Json.MAPPER.createObjectNode();
                         node.put("index", result.index());

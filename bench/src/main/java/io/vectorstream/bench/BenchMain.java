@@ -62,9 +62,11 @@ public final class BenchMain {
                        vectors whose metadata has fields of known selectivity (50% down to 0.01%, a
                        tenant of 1%, none): q/s, recall@10 against exact filtered search and results
                        per query, beside the same index unfiltered and exact search over all.
-                         --index flat,ivf,lsh (default all)  --generate N,DIM (default 200000,384), or
-                         --base F.fvecs --queries F.fvecs (texmex files, e.g. from embed-file)
-                         --query-count N (default 200)  --metric cosine|dot|l2  --seed N  --json
+                         --index flat,ivf,lsh,hnsw (default flat,ivf,lsh)  --generate N,DIM (default
+                         200000,384), or --base F.fvecs --queries F.fvecs (texmex files, e.g. from
+                         embed-file)  --query-count N (default 200)  --metric cosine|dot|l2  --seed N
+                         --rounds N (time each filter N times beside exact and unfiltered search,
+                         keep the fastest of each; default 1)  --json
               embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
                        run bench ann on real sentence embeddings.
                          --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]

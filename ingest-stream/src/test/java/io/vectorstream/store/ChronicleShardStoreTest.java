@@ -281,6 +281,16 @@ class ChronicleShardStoreTest {
         IndexStats stats = query(reopened, new ShardQuery.IndexReport("lib")).orElseThrow();
         assertEquals("hnsw", stats.kind());
         assertEquals(3_000, stats.size());
+        // The graph built after the open answers as well as an exact search, nearly.
+        float[][] queries = SyntheticData.forSize(3_000, 16, 41).vectors(50, 43);
+        double recall = 0;
+        for (float[] q : queries) {
+            List<String> truth = query(reopened, new ShardQuery.Knn("lib", q, 10, SearchParams.EXACT)).hits().stream()
+                    .map(hit -> hit.chunk().id()).toList();
+            recall += query(reopened, new ShardQuery.Knn("lib", q, 10, SearchParams.DEFAULT)).hits().stream()
+                    .filter(hit -> truth.contains(hit.chunk().id())).count() / 10.0;
+        }
+        assertTrue(recall / queries.length >= 0.9, "recall@10 of the rebuilt graph " + recall / queries.length);
         reopened.close();
     }
 
