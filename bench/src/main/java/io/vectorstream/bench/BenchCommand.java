@@ -45,7 +45,7 @@ final class BenchCommand {
         }
         if ("filter".equals(args.getFirst())) {
             filter(new Options(args.subList(1, args.size()), Set.of("generate", "base", "queries", "index", "metric",
-                    "query-count", "seed", "spread"), Set.of("json")), out, progress);
+                    "query-count", "seed", "spread", "rounds"), Set.of("json")), out, progress);
             return;
         }
         if ("cluster".equals(args.getFirst())) {
