@@ -57,9 +57,9 @@ public final class SearchPlanner {
      */
     static final double IVF_EXACT_SHARE = 0.02;
     /**
-     * The graph index's share: its filtered search widens the beam by 1/s and
-     * keeps the allowed nodes it meets; at a tenth of 204k real embeddings that answered 505 q/s
-     * (recall@10 0.985) against 387 scoring the matches exactly (bench filter, two runs that hour).
+     * The graph index's share: its filtered search widens the beam by 1 / s^0.75 and keeps the
+     * allowed nodes it meets; at a tenth of 195k real embeddings that answered 1,059 q/s (recall@10
+     * 0.982, 10x exact search) against about 590 scoring the matches exactly (bench filter --rounds 3).
      */
     static final double GRAPH_EXACT_SHARE = 0.02;
     /**

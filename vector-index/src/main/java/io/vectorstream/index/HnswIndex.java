@@ -300,7 +300,9 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         }
         int beam = Math.max(k + DUPLICATE_MARGIN, searchParams.ef() > 0 ? searchParams.ef() : params.efSearch());
         if (allow != null) {
-            beam = searchParams.widened(beam, HnswParams.MAX_EF); // a filter's matches are that much sparser
+            // A filter's matches are sparser; 1 / s^0.75 kept recall@10 at 0.97-0.98 at s = 0.1 and 0.5
+            // on 195k real embeddings, 1 / s answered at 0.47x unfiltered at 0.5 and 5.8x exact at 0.1.
+            beam = searchParams.widened(beam, HnswParams.MAX_EF, 0.75);
         }
         Walk walk = new Walk(this, q);
         int start;

@@ -92,11 +92,12 @@ class SearchAmongTest {
     }
 
     @Test
-    void aFilterWidensTheSearchInProportionAndSelectivityIsAShare() {
+    void aFilterWidensTheSearchBySelectivityToAPowerAndSelectivityIsAShare() {
         SearchParams tenth = SearchParams.DEFAULT.withSelectivity(0.1);
-        assertEquals(80, tenth.widened(8, 1_000));
-        assertEquals(64, tenth.widened(8, 64));
-        assertEquals(8, SearchParams.DEFAULT.widened(8, 1_000));
+        assertEquals(80, tenth.widened(8, 1_000, 1));
+        assertEquals(45, tenth.widened(8, 1_000, 0.75)); // 8 / 0.1^0.75 = 44.98..., rounded up
+        assertEquals(64, tenth.widened(8, 64, 1));
+        assertEquals(8, SearchParams.DEFAULT.widened(8, 1_000, 0.75));
         assertEquals(1.0, SearchParams.DEFAULT.withSelectivity(3).selectivity());
         assertThrows(IllegalArgumentException.class, () -> new SearchParams(0, 0, false, 0));
         assertThrows(IllegalArgumentException.class, () -> new SearchParams(0, 0, false, 1.5));
