@@ -459,7 +459,11 @@ public final class HnswIndex<K> extends BaseIndex<K> {
 
     /** Whether a better link of the list {@code ids} (best first) is nearer to link {@code i} than the list's node. */
     private boolean isDominated(final int[] ids, final float[] scores, final int i) {
-        float[] link = store.vectorAt(ids[i]);
+        return isDominated(store.vectorAt(ids[i]), ids, scores, i);
+    }
+
+    /** {@link #isDominated(int[], float[], int)} with link {@code i}'s vector given. */
+    private boolean isDominated(final float[] link, final int[] ids, final float[] scores, final int i) {
         float[] four = new float[4];
         int j = 0;
         for (; j + 4 <= i; j += 4) { // four side by side: the links lie apart in memory
@@ -496,8 +500,8 @@ public final class HnswIndex<K> extends BaseIndex<K> {
      */
     private void markDominatedByNew(final int[] ids, final float[] scores, final int n, final int at,
                                     final boolean[] dominated) {
-        dominated[at] = isDominated(ids, scores, at);
         float[] added = store.vectorAt(ids[at]);
+        dominated[at] = isDominated(added, ids, scores, at);
         int[] open = new int[n];
         int count = 0;
         for (int i = at + 1; i < n; i++) {

@@ -74,15 +74,6 @@ final class LinkBacklog {
         cancel(slot);
     }
 
-    boolean isEmpty() {
-        for (int i = head; i < tail; i++) {
-            if (holds(slots[i], tickets[i])) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Forgets everything, the per-slot tickets too (a build that has ended holds no memory). */
     void clear() {
         slots = new int[64];
