@@ -181,6 +181,8 @@ class HttpFuzzTest {
             "{\"like\":{\"documentId\":\"d\",\"chunkId\":\"a\"},\"k\":2,\"filter\":{\"n\":{\"$lt\":2}}}",
             "{\"filter\":{\"createdAt\":{\"$gt\":\"2026-01-01T00:00:00Z\"},\"tags\":{\"$contains\":\"x\"}}}",
             "{\"vector\":[1,0,0],\"k\":2,\"groupBy\":\"documentId\",\"groupSize\":2}",
+            "{\"vector\":[1,0,0],\"k\":2,\"ef\":16}",
+            "{\"index\":{\"kind\":\"hnsw\",\"params\":{\"m\":8,\"efSearch\":32}}}",
             "{\"searches\":[{\"vector\":[1,0,0],\"k\":1},{\"like\":{\"documentId\":\"d\",\"chunkId\":\"a\"},"
                     + "\"groupBy\":\"documentId\"}]}");
     private static final List<String> VALUES = List.of("null", "-1", "0", "1e400", "-1e400", "\"\"", "\"x\"", "[]",
