@@ -100,7 +100,8 @@ public final class SearchPlanner {
         }
         SearchParams widened = scansAll ? SearchParams.EXACT : params.withSelectivity(share);
         List<Hit<ChunkRef>> hits = index.search(query, wanted, widened,
-                new OrdinalFilter<>(ref -> fields.isAmong(ref, matches), () -> FieldIndex.ordinalsOf(matches)));
+                new OrdinalFilter<>(ref -> fields.isAmong(ref, matches), () -> FieldIndex.ordinalsOf(matches),
+                        matches::contains));
         if (!scansAll && hits.size() < Math.min(wanted, count)) {
             return exactMatches(index, fields, matches, query, wanted); // the index looked at part of the shard
         }

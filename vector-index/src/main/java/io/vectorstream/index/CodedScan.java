@@ -137,26 +137,23 @@ final class CodedScan<K> {
     }
 
     /**
-     * {@link SlotStore#scoreOrdinalsInto} on the codes: the matches' code scores and bounds, a
-     * block of them under one stamp, then the candidates the bounds leave scored exactly. Returns
-     * false as {@link #scanInto} does.
+     * {@link SlotStore#scoreBlocksInto} on the codes: the code scores and bounds of a block of
+     * slots under one stamp, then the candidates the bounds leave scored exactly. Returns false as
+     * {@link #scanInto} does.
      */
-    boolean scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
-                              final OrdinalBatches ordinals, final TopK<K> top) {
+    boolean scoreBlocksInto(final StampedLock lock, final Metric metric, final float[] query,
+                            final SlotBlocks blocks, final TopK<K> top) {
         SlotCodes.Query coded = codes.query(query, metric);
         BoundedCandidates candidates = new BoundedCandidates(top.capacity());
-        int[] block = new int[SlotStore.KEY_BLOCK];
-        int[] held = new int[SlotStore.KEY_BLOCK];
-        float[] lowers = new float[SlotStore.KEY_BLOCK];
-        float[] uppers = new float[SlotStore.KEY_BLOCK];
-        Object[] keys = new Object[SlotStore.KEY_BLOCK];
-        int[] versions = new int[SlotStore.KEY_BLOCK];
+        int[] held = new int[SlotBlocks.BLOCK];
+        float[] lowers = new float[SlotBlocks.BLOCK];
+        float[] uppers = new float[SlotBlocks.BLOCK];
+        Object[] keys = new Object[SlotBlocks.BLOCK];
+        int[] versions = new int[SlotBlocks.BLOCK];
         float[] four = new float[4];
-        int read;
-        while ((read = ordinals.next(block)) > 0) {
-            int count = read;
+        while (blocks.advance()) {
             int found = Optimistic.read(lock, () -> {
-                int live = store.liveSlotsOf(block, count, held, keys);
+                int live = blocks.live(held, keys);
                 scoreCodesOfSlots(coded, held, live, lowers, uppers, versions, four);
                 return live;
             });

@@ -85,12 +85,13 @@ public final class IndexFactory {
                         intOf(params, "rerank", d.rerank()));
             }
             case "lsh" -> {
-                requireOnly(kind, params, Set.of("tables", "bits", "probes", "collisions", "width", "seed"));
+                requireOnly(kind, params, Set.of("tables", "bits", "probes", "collisions", "width", "seed", "sq8"));
                 LshParams d = LshParams.DEFAULT;
                 yield new LshParams(intOf(params, "tables", d.tables()),
                         intOf(params, "bits", d.bits()), intOf(params, "probes", d.probes()),
                         intOf(params, "collisions", d.collisions()),
-                        doubleOf(params, "width", d.width()), longOf(params, "seed", d.seed()));
+                        doubleOf(params, "width", d.width()), longOf(params, "seed", d.seed()),
+                        booleanOf(params, "sq8", d.sq8()));
             }
             case "hnsw" -> {
                 requireOnly(kind, params, Set.of("m", "efConstruction", "efSearch"));

@@ -25,7 +25,6 @@ import java.util.function.Predicate;
  */
 public final class LshIndex<K> extends BaseIndex<K> {
 
-    private static final int BLOCK = 256;
     /** The vectors whose mean the hyperplanes are moved to, once the index holds that many. */
     static final int CENTRE_SAMPLE = 1_000;
 
@@ -60,7 +59,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
         super(dimension, metric);
         params.requireFits(dimension);
         this.params = params;
-        this.slots = new SlotStore<>(dimension);
+        this.slots = new SlotStore<>(dimension, params.sq8());
         Random random = new Random(params.seed());
         int rows = params.tables() * params.bits();
         projections = new float[rows * dimension];
@@ -201,43 +200,23 @@ public final class LshIndex<K> extends BaseIndex<K> {
         return candidates(hash(project(q)), probes).length;
     }
 
+    /**
+     * The {@code k} best of {@code candidates} that {@code allow} accepts. The filter is asked before
+     * a vector is read (a filtered search's predicate is a bitmap look-up, a score reads the
+     * vector): at a share s of matches only about s of the candidates are scored, which is what
+     * pays for the 1 / s more buckets the search visits. With codes, the candidates' codes are
+     * scored and only the few their bounds leave from the floats.
+     */
     private List<Hit<K>> rank(final float[] q, final int[] candidates, final int k, final Predicate<? super K> allow) {
         TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
-        float[] scores = new float[BLOCK];
-        Object[] keys = new Object[BLOCK];
-        int[] live = new int[BLOCK];
-        for (int start = 0; start < candidates.length; start += BLOCK) {
-            final int from = start;
-            final int to = Math.min(start + BLOCK, candidates.length);
-            int n = Optimistic.read(lock, () -> {
-                int found = 0;
-                for (int i = from; i < to; i++) {
-                    int slot = candidates[i];
-                    Object key = slot < slots.highWater() ? slots.keyAt(slot) : null;
-                    if (key != null) {
-                        live[found] = slot;
-                        keys[found++] = key;
-                    }
-                }
-                slots.scoreSlots(metric, q, live, found, scores);
-                return found;
-            });
-            for (int i = 0; i < n; i++) {
-                @SuppressWarnings("unchecked") K key = (K) keys[i];
-                top.offer(key, scores[i], allow);
-                keys[i] = null;
-            }
-        }
+        slots.scoreSlotsInto(lock, metric, q, candidates, allow, top);
         return distinct(top.drainBestFirst(metric), k);
     }
 
     private List<Hit<K>> exact(final float[] q, final int k, final Predicate<? super K> allow) {
-        int end = Optimistic.read(lock, slots::highWater);
-        int[] all = new int[end];
-        for (int i = 0; i < end; i++) {
-            all[i] = i;
-        }
-        return rank(q, all, k, allow);
+        TopK<K> top = new TopK<>(k + DUPLICATE_MARGIN);
+        slots.scanInto(lock, metric, q, top, allow);
+        return distinct(top.drainBestFirst(metric), k);
     }
 
     /** All tables' projections of {@code v}: rows of {@code tables * bits}. */

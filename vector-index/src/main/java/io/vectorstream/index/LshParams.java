@@ -11,15 +11,19 @@ package io.vectorstream.index;
  * @param width  w, the bucket width of p-stable hashes (l2 only), in units of the data's typical
  *               distance; 0 chooses from the data
  * @param seed   randomness of the hash functions: the same seed gives the same hashes
+ * @param sq8    keep 8-bit codes beside the vectors ({@link SlotCodes}) and score the candidates'
+ *               codes, reading from the floats only those the codes' bounds cannot rule out: the
+ *               same answers for a quarter of the bytes, which a filter's exact search over its
+ *               matches gains most from
  */
-public record LshParams(int tables, int bits, int probes, int collisions, double width, long seed) {
+public record LshParams(int tables, int bits, int probes, int collisions, double width, long seed, boolean sq8) {
 
     /**
      * 24 tables of 12 bits, 22 probes, candidates that collide at least twice: recall@10 0.91 at
      * 10-12x exact search on 195k real sentence embeddings, with hyperplanes through the data's mean
      * (docs/benchmarks.md). Through the origin, 14 bits and 40 probes did 0.90 at 8-9x.
      */
-    public static final LshParams DEFAULT = new LshParams(24, 12, 22, 2, 0, 42);
+    public static final LshParams DEFAULT = new LshParams(24, 12, 22, 2, 0, 42, true);
 
     /**
      * The most hash tables a library may ask for: each costs about 12 bytes per vector and

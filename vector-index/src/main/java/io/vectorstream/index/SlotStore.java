@@ -36,6 +36,11 @@ final class SlotStore<K> {
     private int[] freeSlots = new int[16];
     /** The slot of each {@link Ordinal} key by its ordinal; -1 where none is held. */
     private int[] slotByOrdinal = new int[0];
+    /**
+     * The {@link Ordinal} of each slot's key, -1 where none (a free slot, a key without one): a
+     * filter tests a slot by it without reading the key object ({@link #allows}).
+     */
+    private int[] ordinalBySlot = new int[0];
     private int freeCount;
     /** The vectors' codes, or {@code null} when the store keeps none. */
     private final SlotCodes codes;
@@ -74,15 +79,17 @@ final class SlotStore<K> {
             slotOf.put(key, slot); // after the key is in its slot: the map reads keys from there
             size++;
         }
-        if (key instanceof Ordinal o && o.ordinal() >= 0) {
-            if (o.ordinal() >= slotByOrdinal.length) {
+        int ordinal = key instanceof Ordinal o ? o.ordinal() : -1;
+        setOrdinalOf(slot, ordinal);
+        if (ordinal >= 0) {
+            if (ordinal >= slotByOrdinal.length) {
                 // Copied and swapped whole: a reader under an optimistic stamp sees the old array or the new.
-                int[] grown = Arrays.copyOf(slotByOrdinal, Math.max(16, Math.max(o.ordinal() + 1,
+                int[] grown = Arrays.copyOf(slotByOrdinal, Math.max(16, Math.max(ordinal + 1,
                         slotByOrdinal.length * 2)));
                 Arrays.fill(grown, slotByOrdinal.length, grown.length, -1);
                 slotByOrdinal = grown;
             }
-            slotByOrdinal[o.ordinal()] = slot;
+            slotByOrdinal[ordinal] = slot;
         }
         // -1 - slot, not -slot: slot 0 must be told apart too.
         return existing >= 0 ? -1 - slot : slot;
@@ -99,6 +106,7 @@ final class SlotStore<K> {
             slotByOrdinal[o.ordinal()] = -1;
         }
         keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS] = null;
+        ordinalBySlot[slot] = -1;
         if (codes != null) {
             codes.forget(slot / SEGMENT_SLOTS, slot % SEGMENT_SLOTS);
         }
@@ -112,6 +120,36 @@ final class SlotStore<K> {
 
     int size() {
         return size;
+    }
+
+    private void setOrdinalOf(final int slot, final int ordinal) {
+        if (slot >= ordinalBySlot.length) {
+            // Copied and swapped whole, like slotByOrdinal.
+            int[] grown = Arrays.copyOf(ordinalBySlot, Math.max(16, Math.max(slot + 1, ordinalBySlot.length * 2)));
+            Arrays.fill(grown, ordinalBySlot.length, grown.length, -1);
+            ordinalBySlot = grown;
+        }
+        ordinalBySlot[slot] = ordinal;
+    }
+
+    /**
+     * The key in {@code slot} if it is live and {@code allow} accepts it ({@code null} accepts all),
+     * else {@code null}. An {@link OrdinalFilter} that {@link OrdinalFilter#testsOrdinals tests
+     * ordinals} is asked by the slot's ordinal, and the key is read only when it passes: a search
+     * that meets many candidates it turns away reads none of their key objects, a cache miss each.
+     * Under a stamp.
+     */
+    @SuppressWarnings("unchecked")
+    Object keyIfAllowed(final int slot, final Predicate<? super K> allow) {
+        if (allow instanceof OrdinalFilter<?> filter && filter.testsOrdinals()) {
+            int[] ordinals = ordinalBySlot;
+            int ordinal = slot < ordinals.length ? ordinals[slot] : -1;
+            if (ordinal >= 0) {
+                return filter.acceptsOrdinal(ordinal) ? keyAt(slot) : null;
+            }
+        }
+        Object key = keyAt(slot);
+        return key != null && (allow == null || allow.test((K) key)) ? key : null;
     }
 
     /** One past the highest slot ever used. */
@@ -213,17 +251,38 @@ final class SlotStore<K> {
 
     /**
      * As {@link #scoreKeysInto}, with the keys given by their ordinals ({@link Ordinal}): each
-     * one's slot is an array read. With codes, the matches' codes are scored and only the
-     * candidates their bounds leave are scored from the floats ({@link #scanInto}).
+     * one's slot is an array read.
      *
      * @param ordinals the ordinals, afresh at each call (a second pass when the codes' pass met a
      *                 concurrent write)
      */
     void scoreOrdinalsInto(final StampedLock lock, final Metric metric, final float[] query,
                            final Supplier<OrdinalBatches> ordinals, final TopK<K> top) {
-        if (coded == null || !coded.scoreOrdinalsInto(lock, metric, query, ordinals.get(), top)) {
+        scoreBlocksInto(lock, metric, query, () -> SlotBlocks.ofOrdinals(this, ordinals.get()), top);
+    }
+
+    /**
+     * Scores exactly the vectors in {@code slots} (an index's candidates) that {@code allow}
+     * accepts, asking it before a vector is read, and offers them to {@code top}; free slots are
+     * skipped.
+     */
+    void scoreSlotsInto(final StampedLock lock, final Metric metric, final float[] query, final int[] slots,
+                        final Predicate<? super K> allow, final TopK<K> top) {
+        scoreBlocksInto(lock, metric, query, () -> SlotBlocks.ofSlots(this, slots, allow), top);
+    }
+
+    /**
+     * Scores the slots of {@code blocks} and offers them to {@code top}. With codes, their codes are
+     * scored and only the candidates the bounds leave are scored from the floats ({@link #scanInto}).
+     *
+     * @param blocks the slots, afresh at each call (a second pass when the codes' pass met a
+     *               concurrent write)
+     */
+    private void scoreBlocksInto(final StampedLock lock, final Metric metric, final float[] query,
+                                 final Supplier<SlotBlocks> blocks, final TopK<K> top) {
+        if (coded == null || !coded.scoreBlocksInto(lock, metric, query, blocks.get(), top)) {
             top.clear();
-            scoreOrdinalFloatsInto(lock, metric, query, ordinals.get(), top);
+            scoreBlockFloatsInto(lock, metric, query, blocks.get(), top);
         }
     }
 
@@ -247,17 +306,14 @@ final class SlotStore<K> {
     }
 
     @SuppressWarnings("unchecked")
-    private void scoreOrdinalFloatsInto(final StampedLock lock, final Metric metric, final float[] query,
-                                        final OrdinalBatches ordinals, final TopK<K> top) {
-        int[] block = new int[KEY_BLOCK];
-        int[] held = new int[KEY_BLOCK];
-        float[] scores = new float[KEY_BLOCK];
-        Object[] keys = new Object[KEY_BLOCK];
-        int read;
-        while ((read = ordinals.next(block)) > 0) {
-            int count = read;
+    private void scoreBlockFloatsInto(final StampedLock lock, final Metric metric, final float[] query,
+                                      final SlotBlocks blocks, final TopK<K> top) {
+        int[] held = new int[SlotBlocks.BLOCK];
+        float[] scores = new float[SlotBlocks.BLOCK];
+        Object[] keys = new Object[SlotBlocks.BLOCK];
+        while (blocks.advance()) {
             int found = Optimistic.read(lock, () -> {
-                int live = liveSlotsOf(block, count, held, keys);
+                int live = blocks.live(held, keys);
                 scoreSlots(metric, query, held, live, scores);
                 return live;
             });
@@ -313,7 +369,7 @@ final class SlotStore<K> {
     }
 
     long memoryBytes() {
-        long bytes = slotOf.memoryBytes() + (long) slotByOrdinal.length * Integer.BYTES
+        long bytes = slotOf.memoryBytes() + (long) (slotByOrdinal.length + ordinalBySlot.length) * Integer.BYTES
                 + (codes == null ? 0 : codes.memoryBytes());
         for (Object[] segment : keys) {
             bytes += (long) segment.length * (dimension * Float.BYTES + 8L);

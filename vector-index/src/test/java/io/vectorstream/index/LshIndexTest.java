@@ -42,9 +42,9 @@ class LshIndexTest {
         FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
         LshParams d = LshParams.DEFAULT;
         LshIndex<Integer> once = new LshIndex<>(DIMENSION, Metric.COSINE,
-                new LshParams(d.tables(), d.bits(), 64, 1, d.width(), d.seed()));
+                new LshParams(d.tables(), d.bits(), 64, 1, d.width(), d.seed(), d.sq8()));
         LshIndex<Integer> twice = new LshIndex<>(DIMENSION, Metric.COSINE,
-                new LshParams(d.tables(), d.bits(), 64, 2, d.width(), d.seed()));
+                new LshParams(d.tables(), d.bits(), 64, 2, d.width(), d.seed(), d.sq8()));
         for (int i = 0; i < vectors.length; i++) {
             exact.put(i, vectors[i]);
             once.put(i, vectors[i]);

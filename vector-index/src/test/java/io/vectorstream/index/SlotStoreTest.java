@@ -136,6 +136,55 @@ class SlotStoreTest {
     }
 
     @Test
+    void aFilterOfOrdinalsIsAskedBySlotAndFollowsReplacementsRemovalsAndReuse() {
+        SlotStore<Ref> store = new SlotStore<>(2);
+        for (int i = 0; i < 40; i++) {
+            store.put(new Ref("k" + i, i), new float[] {i, -i});
+        }
+        List<Integer> asked = new ArrayList<>();
+        OrdinalFilter<Ref> evens = new OrdinalFilter<>(ref -> {
+            throw new AssertionError("the key " + ref + " was read: its ordinal answers");
+        }, () -> buffer -> 0, ordinal -> {
+            asked.add(ordinal);
+            return ordinal % 2 == 0;
+        });
+        assertEquals(new Ref("k4", 4), store.keyIfAllowed(4, evens));
+        assertNull(store.keyIfAllowed(5, evens));
+        assertEquals(List.of(4, 5), asked);
+
+        store.put(new Ref("k5", 50), new float[] {0, 0}); // the same key (by name) under a new ordinal
+        assertEquals(new Ref("k5", 50), store.keyIfAllowed(5, evens));
+        assertEquals(50, ((Ref) store.keyIfAllowed(5, null)).ordinal());
+        store.remove(new Ref("k6", 6));
+        assertNull(store.keyIfAllowed(6, evens), "a freed slot holds nothing to allow");
+        assertNull(store.keyIfAllowed(6, null));
+        assertEquals(6, store.put(new Ref("new", 7), new float[] {1, 1}));
+        assertNull(store.keyIfAllowed(6, evens), "the reused slot is tested by its new key's ordinal");
+        assertEquals(new Ref("new", 7), store.keyIfAllowed(6, ref -> true));
+
+        // Keys without an ordinal are asked through the predicate.
+        SlotStore<String> plain = new SlotStore<>(2);
+        plain.put("a", new float[] {1, 1});
+        plain.put("b", new float[] {2, 2});
+        OrdinalFilter<String> onlyA = new OrdinalFilter<>("a"::equals, () -> buffer -> 0, ordinal -> true);
+        assertEquals("a", plain.keyIfAllowed(0, onlyA));
+        assertNull(plain.keyIfAllowed(1, onlyA));
+    }
+
+    /** A key equal by name whatever ordinal it carries, as a chunk reference is. */
+    private record Ref(String name, int ordinal) implements Ordinal {
+        @Override
+        public boolean equals(final Object o) {
+            return o instanceof Ref other && other.name.equals(name);
+        }
+
+        @Override
+        public int hashCode() {
+            return name.hashCode();
+        }
+    }
+
+    @Test
     void agreesWithAMapUnderRandomPutsOverwritesAndRemoves() {
         Random random = new Random(77);
         int dimension = 3;
