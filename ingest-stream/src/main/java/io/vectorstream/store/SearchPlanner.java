@@ -17,7 +17,8 @@ import org.roaringbitmap.RoaringBitmap;
  *       the matches are at most 30% of it): score exactly each match and nothing else;</li>
  *   <li>{@link Strategy#INDEX_FILTERED}: many match: the index searches with the matches as its
  *       allow-predicate, looking as much wider as the filter is selective (IVF probes more lists,
- *       LSH more buckets); when that still finds fewer than {@code min(k, matches)}, the matches
+ *       LSH more buckets, the graph a wider beam) or, for IVF and LSH at selective filters,
+ *       starting from the matches; when that still finds fewer than {@code min(k, matches)}, the matches
  *       are scored exactly instead. A filtered search never answers fewer than it could.</li>
  * </ul>
  */
@@ -44,24 +45,16 @@ public final class SearchPlanner {
      */
     static final int ALWAYS_EXACT_MATCHES = 2_000;
     /**
-     * LSH's share of matches up to which scoring the matches beats searching the index: a filter
-     * that keeps a share s makes LSH visit 1/s more buckets and score what it meets there, so the
-     * two cost the same near s = 0.15.
+     * An index's share of matches up to which scoring the matches beats searching the index. Each
+     * index's filtered search costs about what the matches cost, not what the whole shard does: IVF
+     * goes from the matches to their lists and LSH ranks the matches by their hash codes (below
+     * their own thresholds, {@code IvfSearcher.MATCH_SEARCH_SHARE} and {@code
+     * LshIndex.MATCH_SEARCH_SHARE}), the graph widens its beam by 1 / s^0.75. Scoring the matches
+     * exactly still wins while they are few (bench filter, real embeddings: IVF at 2,009 matches
+     * exactly 5,900 q/s, through the lists 2,500; at a tenth of 195k the graph 1,059 q/s against
+     * about 590 exactly, LSH 1,754 against 751).
      */
-    static final double INDEX_EXACT_SHARE = 0.15;
-    /**
-     * IVF's share: its filtered search goes from the matches to their lists, so its cost follows
-     * the matches too; scoring the matches exactly still wins while they are few (bench filter,
-     * 204k real embeddings: 2,009 matches exactly at 5,900 q/s, through the lists at 2,500;
-     * 20,362 through the lists at 1,200 q/s, exactly at about 400).
-     */
-    static final double IVF_EXACT_SHARE = 0.02;
-    /**
-     * The graph index's share: its filtered search widens the beam by 1 / s^0.75 and keeps the
-     * allowed nodes it meets; at a tenth of 195k real embeddings that answered 1,059 q/s (recall@10
-     * 0.982, 10x exact search) against about 590 scoring the matches exactly (bench filter --rounds 3).
-     */
-    static final double GRAPH_EXACT_SHARE = 0.02;
+    static final double INDEX_EXACT_SHARE = 0.02;
     /**
      * An exact index's share up to which scoring the matches beats scanning all: a match, read
      * where it lies rather than streamed, costs two to three scanned vectors (bench filter: at
@@ -95,7 +88,7 @@ public final class SearchPlanner {
         }
         boolean scansAll = scansAll(index, params);
         double share = count / (double) Math.max(1, index.size());
-        if (count <= ALWAYS_EXACT_MATCHES || share <= exactMatchesShare(index, scansAll)) {
+        if (count <= ALWAYS_EXACT_MATCHES || share <= exactMatchesShare(scansAll)) {
             return exactMatches(index, fields, matches, query, wanted);
         }
         SearchParams widened = scansAll ? SearchParams.EXACT : params.withSelectivity(share);
@@ -108,15 +101,8 @@ public final class SearchPlanner {
         return new Found(hits, Strategy.INDEX_FILTERED, scansAll);
     }
 
-    private static double exactMatchesShare(final VectorIndex<ChunkRef> index, final boolean scansAll) {
-        if (scansAll) {
-            return SCAN_EXACT_SHARE;
-        }
-        return switch (index.kind()) {
-            case "ivf" -> IVF_EXACT_SHARE;
-            case "hnsw" -> GRAPH_EXACT_SHARE;
-            default -> INDEX_EXACT_SHARE;
-        };
+    private static double exactMatchesShare(final boolean scansAll) {
+        return scansAll ? SCAN_EXACT_SHARE : INDEX_EXACT_SHARE;
     }
 
     /** Whether the index scores every vector for these parameters. */

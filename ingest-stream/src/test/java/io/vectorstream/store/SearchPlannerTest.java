@@ -38,7 +38,7 @@ class SearchPlannerTest {
     private static final int QUERIES = 12;
     /** A chunk's {@code r} is uniform in [0, RANGE): {@code r < s * RANGE} keeps a share s. */
     private static final int RANGE = 1_000_000;
-    private static final double[] SELECTIVITIES = {0.5, 0.1, 0.01, 0.001, 0.0001, 0};
+    private static final double[] SELECTIVITIES = {0.5, 0.12, 0.1, 0.01, 0.001, 0.0001, 0};
 
     static Stream<Arguments> indexes() {
         return Stream.of("flat", "ivf", "lsh").flatMap(kind -> Stream.of(Metric.values())

@@ -174,6 +174,19 @@ final class SlotStore<K> {
         return ordinal >= 0 && ordinal < slots.length ? slots[ordinal] : -1;
     }
 
+    /**
+     * The slot that holds the key with this ordinal, or -1 when none does (never held, removed, or
+     * the slot's key now carries another). Under the owning index's stamp.
+     */
+    int liveSlotOfOrdinal(final int ordinal) {
+        int slot = slotOfOrdinal(ordinal);
+        if (slot < 0) {
+            return -1;
+        }
+        int[] held = ordinalBySlot;
+        return slot < held.length && held[slot] == ordinal ? slot : -1;
+    }
+
     /** The key in a slot, or {@code null} when free. */
     Object keyAt(final int slot) {
         return keys[slot / SEGMENT_SLOTS][slot % SEGMENT_SLOTS];
