@@ -22,6 +22,9 @@ public final class BackgroundTraining {
      */
     public static final BackgroundTraining SHARED = new BackgroundTraining(1);
 
+    /** The JDK's logger: this module depends on nothing else; the service routes it to its own logs. */
+    private static final System.Logger LOG = System.getLogger(BackgroundTraining.class.getName());
+
     private final Semaphore running;
     private final ExecutorService threads;
     private final Executor builds;
@@ -46,10 +49,17 @@ public final class BackgroundTraining {
     /**
      * Runs a graph build ({@link HnswIndex} after a bulk load) on the process's build thread, after
      * the builds queued before it: one at a time, so that the stream threads keep a core. A build
-     * holds no copy of its index, so it takes no training place.
+     * holds no copy of its index, so it takes no training place. A build that throws (a bug) is
+     * logged; the builds queued after it still run.
      */
     void build(final Runnable work) {
-        builds.execute(work);
+        builds.execute(() -> {
+            try {
+                work.run();
+            } catch (RuntimeException failure) {
+                LOG.log(System.Logger.Level.ERROR, "a graph build failed; its shard answers by exact search", failure);
+            }
+        });
     }
 
     /**

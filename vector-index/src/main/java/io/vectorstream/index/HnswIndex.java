@@ -216,6 +216,8 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         if (background == null) {
             linkBacklog();
         } else {
+            // A build that fails (a bug) leaves the graph part-linked: the shard keeps answering
+            // by exact search, which is right if slow, until the index is built again.
             background.build(this::linkBacklog);
         }
     }
