@@ -358,20 +358,13 @@ public final class HnswIndex<K> extends BaseIndex<K> {
                           final int skip, final int[] ids, final float[] scores) {
         int limit = Math.min(n, capacity);
         boolean[] taken = new boolean[n];
-        float[][] keptVectors = new float[limit][];
         int count = 0;
         for (int i = 0; i < n && count < limit; i++) {
             if (slots[i] == skip) {
                 taken[i] = true;
                 continue;
             }
-            float[] candidate = store.vectorAt(slots[i]);
-            boolean diverse = true;
-            for (int j = 0; j < count && diverse; j++) {
-                diverse = Similarity.score(metric, candidate, keptVectors[j], 0) <= candidateScores[i];
-            }
-            if (diverse) {
-                keptVectors[count] = candidate;
+            if (!nearerToAny(store.vectorAt(slots[i]), ids, count, candidateScores[i])) {
                 ids[count] = slots[i];
                 scores[count++] = candidateScores[i];
                 taken[i] = true;
@@ -466,16 +459,25 @@ public final class HnswIndex<K> extends BaseIndex<K> {
 
     /** {@link #isDominated(int[], float[], int)} with link {@code i}'s vector given. */
     private boolean isDominated(final float[] link, final int[] ids, final float[] scores, final int i) {
+        return nearerToAny(link, ids, i, scores[i]);
+    }
+
+    /**
+     * Whether {@code vector} scores above {@code threshold} against any of the nodes
+     * {@code ids[0..n)}: is it nearer to one of them than to the node whose list it is (or would
+     * be) in. Four at a time, side by side: the nodes lie apart in memory.
+     */
+    private boolean nearerToAny(final float[] vector, final int[] ids, final int n, final float threshold) {
         float[] four = new float[4];
         int j = 0;
-        for (; j + 4 <= i; j += 4) { // four side by side: the links lie apart in memory
-            store.scoreFour(metric, link, ids, j, four);
-            if (four[0] > scores[i] || four[1] > scores[i] || four[2] > scores[i] || four[3] > scores[i]) {
+        for (; j + 4 <= n; j += 4) {
+            store.scoreFour(metric, vector, ids, j, four);
+            if (four[0] > threshold || four[1] > threshold || four[2] > threshold || four[3] > threshold) {
                 return true;
             }
         }
-        for (; j < i; j++) {
-            if (store.score(metric, link, ids[j]) > scores[i]) {
+        for (; j < n; j++) {
+            if (store.score(metric, vector, ids[j]) > threshold) {
                 return true;
             }
         }
