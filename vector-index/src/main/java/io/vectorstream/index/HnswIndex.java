@@ -681,7 +681,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
         void enter(final int slot) {
             unvisited[0] = slot;
             visited.mark(slot);
-            int n = scoreUnvisited(1);
+            int n = scoreUnvisited(1, Float.NEGATIVE_INFINITY);
             entries = new NodeHeap(1);
             for (int i = 0; i < n; i++) {
                 entries.push(scores[i], scoredSlots[i], keys[i]);
@@ -722,7 +722,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
                         unvisited[fresh++] = linkBuffer[i];
                     }
                 }
-                int scored = scoreUnvisited(fresh);
+                int scored = scoreUnvisited(fresh, results.size() < beam ? Float.NEGATIVE_INFINITY : results.peekScore());
                 for (int i = 0; i < scored; i++) {
                     if (results.size() < beam || scores[i] > results.peekScore()) {
                         candidates.push(-scores[i], scoredSlots[i], keys[i]);
@@ -737,20 +737,33 @@ public final class HnswIndex<K> extends BaseIndex<K> {
             return results;
         }
 
-        /** Scores {@code unvisited[0..n)} with their keys, the free slots left out; returns how many. */
-        private int scoreUnvisited(final int n) {
+        /**
+         * Scores {@code unvisited[0..n)} and keeps, with their keys, those that score above
+         * {@code floor} (the beam's worst: no other can enter it), the free slots left out;
+         * returns how many. The keys are read only for the few kept, under the stamp the scores
+         * were read with: most nodes met score below the floor, and a key per node would be a
+         * cache miss per node.
+         */
+        private int scoreUnvisited(final int n, final float floor) {
             return Optimistic.read(index.lock, () -> {
-                int live = 0;
+                int high = index.store.highWater();
+                int fresh = 0;
                 for (int i = 0; i < n; i++) {
-                    int slot = unvisited[i];
-                    Object key = slot < index.store.highWater() ? index.store.keyAt(slot) : null;
-                    if (key != null) {
-                        keys[live] = key;
-                        scoredSlots[live++] = slot;
+                    if (unvisited[i] < high) {
+                        scoredSlots[fresh++] = unvisited[i];
                     }
                 }
-                index.store.scoreSlots(index.metric, query, scoredSlots, live, scores);
-                return live;
+                index.store.scoreSlots(index.metric, query, scoredSlots, fresh, scores);
+                int kept = 0;
+                for (int i = 0; i < fresh; i++) {
+                    Object key = scores[i] > floor ? index.store.keyAt(scoredSlots[i]) : null;
+                    if (key != null) {
+                        keys[kept] = key;
+                        scores[kept] = scores[i];
+                        scoredSlots[kept++] = scoredSlots[i];
+                    }
+                }
+                return kept;
             });
         }
     }
