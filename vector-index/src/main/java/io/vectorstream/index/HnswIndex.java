@@ -528,13 +528,15 @@ public final class HnswIndex<K> extends BaseIndex<K> {
      * Drops from a list the links to slots that hold no node of {@code layer} any more: a removed
      * node is unlinked from the neighbours it listed, but a node that linked to it without being
      * listed keeps a dead link until its list is touched, which would otherwise take a place of
-     * the list for good. Returns the new length.
+     * the list for good. Returns the new length. Under the write lock, where a slot has a top
+     * layer exactly when it holds a key (both are set, and both cleared, under one hold of it):
+     * the top layers are a byte per slot, a cache miss less per link than the keys.
      */
     private int withoutFreed(final int[] ids, final float[] scores, final boolean[] dominated, final int n,
                              final int layer) {
         int kept = 0;
         for (int i = 0; i < n; i++) {
-            if (store.keyAt(ids[i]) != null && links.topLayer(ids[i]) >= layer) {
+            if (links.topLayer(ids[i]) >= layer) {
                 ids[kept] = ids[i];
                 scores[kept] = scores[i];
                 dominated[kept++] = dominated[i];
