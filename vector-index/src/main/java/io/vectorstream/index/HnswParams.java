@@ -12,7 +12,13 @@ package io.vectorstream.index;
  */
 public record HnswParams(int m, int efConstruction, int efSearch) {
 
-    public static final HnswParams DEFAULT = new HnswParams(16, 100, 64);
+    /**
+     * m 16, efConstruction 80, efSearch 64: on 195k real sentence embeddings recall@10 0.953 at
+     * the default ef, about three times Lucene's HNSW (m 16, beam 100) at the same recall, built in
+     * under a minute; efConstruction 100 gives 0.959 at ef 64 for a fifth more build time
+     * (docs/benchmarks.md).
+     */
+    public static final HnswParams DEFAULT = new HnswParams(16, 80, 64);
 
     /** Links per node at most (Lucene caps its m at 512; beyond 64 the gains stop on text embeddings). */
     public static final int MAX_M = 64;
