@@ -529,8 +529,9 @@ public final class HnswIndex<K> extends BaseIndex<K> {
      * node is unlinked from the neighbours it listed, but a node that linked to it without being
      * listed keeps a dead link until its list is touched, which would otherwise take a place of
      * the list for good. Returns the new length. Under the write lock, where a slot has a top
-     * layer exactly when it holds a key (both are set, and both cleared, under one hold of it):
-     * the top layers are a byte per slot, a cache miss less per link than the keys.
+     * layer exactly when it holds a key (both are set, and both cleared, under one hold of it),
+     * but for the node {@link #unlink} is taking out, which it never offers here: the top layers
+     * are a byte per slot, a cache miss less per link than the keys.
      */
     private int withoutFreed(final int[] ids, final float[] scores, final boolean[] dominated, final int n,
                              final int layer) {
