@@ -74,6 +74,9 @@ class IndexFactoryTest {
         assertFalse(((IvfIndex<?>) create("ivf", Map.of("sq8", 0))).params().sq8());
         assertTrue(((IvfIndex<?>) create("ivf", Map.of("sq8", 1))).params().sq8());
         assertEquals("sq8", refusedParameter("ivf", Map.of("sq8", 2)));
+        assertEquals("sq8", refusedParameter("lsh", Map.of("sq8", -1)));
+        assertEquals("sq8", refusedParameter("flat", Map.of("sq8", 2)));
+        assertEquals("lsh", create("lsh", Map.of("sq8", 0)).kind());
     }
 
     @Test
