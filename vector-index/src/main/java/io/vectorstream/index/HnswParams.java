@@ -13,10 +13,10 @@ package io.vectorstream.index;
 public record HnswParams(int m, int efConstruction, int efSearch) {
 
     /**
-     * m 16, efConstruction 80, efSearch 64: on 195k real sentence embeddings recall@10 0.953 at
-     * the default ef, about three times Lucene's HNSW (m 16, beam 100) at the same recall, built in
-     * under a minute; efConstruction 100 gives 0.959 at ef 64 for a fifth more build time
-     * (docs/benchmarks.md).
+     * m 16, efConstruction 80, efSearch 64: on 195k real sentence embeddings recall@10 0.950 at
+     * the default ef, 2.5x the queries per second of Lucene's HNSW (m 16, beam 100) at that
+     * recall, built in under a minute; efConstruction 100 gives 0.959 at ef 64 for a fifth more
+     * build time (docs/benchmarks.md).
      */
     public static final HnswParams DEFAULT = new HnswParams(16, 80, 64);
 

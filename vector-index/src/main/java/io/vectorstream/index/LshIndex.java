@@ -25,6 +25,15 @@ import java.util.function.Predicate;
  */
 public final class LshIndex<K> extends BaseIndex<K> {
 
+    /**
+     * Up to this share of matches a filtered search goes from the matches rather than through the
+     * buckets: buckets widened by 1 / s hold ever more vectors that are no match, while the
+     * matches' codes are read straight from {@link #slotCodes}, {@code tables} ints each.
+     */
+    static final double MATCH_SEARCH_SHARE = 0.15;
+    /** Matches a search by matches scores per result: the nearest by their codes' Hamming distance. */
+    static final int SKETCH_CANDIDATES_PER_RESULT = 40;
+
     /** The vectors whose mean the hyperplanes are moved to, once the index holds that many. */
     static final int CENTRE_SAMPLE = 1_000;
 
@@ -161,15 +170,6 @@ public final class LshIndex<K> extends BaseIndex<K> {
                 LshParams.MAX_PROBES, 1); // less lost recall at s = 0.5 (0.937 with s^0.75, real embeddings)
         return rank(q, candidates(hashes, probes), k, allow);
     }
-
-    /**
-     * Up to this share of matches a filtered search goes from the matches rather than through the
-     * buckets: buckets widened by 1 / s hold ever more vectors that are no match, while the
-     * matches' codes are read straight from {@link #slotCodes}, {@code tables} ints each.
-     */
-    static final double MATCH_SEARCH_SHARE = 0.15;
-    /** Matches a search by matches scores per result: the nearest by their codes' Hamming distance. */
-    static final int SKETCH_CANDIDATES_PER_RESULT = 40;
 
     /**
      * Whether a slot's bucket codes are its SimHash bits unchanged (cosine and dot, up to 31 bits
