@@ -38,10 +38,17 @@ final class BenchCommand {
     }
 
     static void run(final List<String> args, final PrintStream out, final PrintStream progress) {
-        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability", "cluster", "filter")
+        if (args.isEmpty() || !Set.of("ann", "stream", "embed", "embed-file", "durability", "cluster", "filter",
+                "serve")
                 .contains(args.getFirst())) {
             throw new Options.UsageException("bench needs a benchmark: bench ann|stream|embed|embed-file|durability|cluster"
-                    + "|filter ...");
+                    + "|filter|serve ...");
+        }
+        if ("serve".equals(args.getFirst())) {
+            Options options = new Options(args.subList(1, args.size()), ServeBenchmark.OPTIONS, Set.of("json"));
+            ServeBenchmark.run(options, dataset(options, Metric.COSINE, "200000,384", progress), indexParams(options), out,
+                    progress);
+            return;
         }
         if ("filter".equals(args.getFirst())) {
             filter(new Options(args.subList(1, args.size()), Set.of("generate", "base", "queries", "index", "metric",
@@ -289,8 +296,14 @@ final class BenchCommand {
 
     private static AnnBenchmark.Dataset dataset(final Options options, final Metric metric,
                                                 final PrintStream progress) {
+        return dataset(options, metric, null, progress);
+    }
+
+    /** @param generateByDefault the {@code --generate} of a run given neither it nor {@code --base}, or null */
+    private static AnnBenchmark.Dataset dataset(final Options options, final Metric metric,
+                                                final String generateByDefault, final PrintStream progress) {
         int queryCount = Integer.parseInt(options.get("query-count", "1000"));
-        String generate = options.get("generate", null);
+        String generate = options.get("generate", options.get("base", null) == null ? generateByDefault : null);
         if (generate != null) {
             String[] parts = generate.split(",");
             if (parts.length != 2) {

@@ -67,6 +67,19 @@ public final class BenchMain {
                          embed-file)  --query-count N (default 200)  --metric cosine|dot|l2  --seed N
                          --rounds N (time each filter N times beside exact and unfiltered search,
                          keep the fastest of each; default 1)  --json
+              serve  The service as its users see it: a data set published through Kafka as raw chunk
+                       events into a flat library and a library of each --index (timed until every
+                       event is applied and every index trained), then searches over HTTP from 1..N
+                       clients (closed loop) and at fixed rates (open loop): q/s, recall@10,
+                       p50/p95/p99, refusals; beside them the same index in this process over the
+                       same vectors, one thread, and each row's ratio to it.
+                         --index ivf,hnsw (default ivf)  --params a=1,b=2 (index)
+                         --generate N,DIM (default 200000,384), or --base F.fvecs --queries F.fvecs
+                         --query-count N (default 1000)  --clients 1,2,4,8  --loads 0.5,1,2 (open
+                         loop rates as shares of the closed loop's best q/s)  --seconds N (each
+                         open-loop rate, default 5)  --partitions N (default 3)
+                         --url URL --kafka BOOTSTRAP [--topic T] (a running instance and its broker;
+                           otherwise serve is started on an embedded broker)  --log-dir DIR  --json
               embed-file  Embeds every line of a text file and writes a texmex .fvecs file, to
                        run bench ann on real sentence embeddings.
                          --texts FILE  --out FILE.fvecs  [--model ID] [--limit N]

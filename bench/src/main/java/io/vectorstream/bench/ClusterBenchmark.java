@@ -7,10 +7,8 @@ import io.vectorstream.kafka.EmbeddedKafkaBroker;
 import io.vectorstream.schema.Json;
 import io.vectorstream.util.Directories;
 import io.vectorstream.util.Pause;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -72,8 +70,7 @@ final class ClusterBenchmark {
     private final int dimension;
     private final int partitions;
     private final PrintStream progress;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2)).build();
+    private final BenchHttp http = new BenchHttp();
     private final Random random = new Random(17);
 
     private ClusterBenchmark(final int chunks, final int dimension, final int partitions, final PrintStream progress) {
@@ -220,7 +217,7 @@ final class ClusterBenchmark {
     private void awaitApplied(final int port, final String token) {
         long deadline = System.nanoTime() + PATIENCE.toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = send(HttpRequest.newBuilder(uri(port, "/v1/libraries/big"))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(port, "/v1/libraries/big"))
                     .header("X-Consistency-Token", token).GET());
             if (response != null && response.statusCode() == 200) {
                 return;
@@ -243,8 +240,8 @@ final class ClusterBenchmark {
     }
 
     private boolean settled(final int port, final int instances) {
-        JsonNode cluster = json(send(HttpRequest.newBuilder(uri(port, "/v1/cluster")).GET()));
-        JsonNode big = json(send(HttpRequest.newBuilder(uri(port, "/v1/libraries/big")).GET()));
+        JsonNode cluster = BenchHttp.json(http.send(HttpRequest.newBuilder(uri(port, "/v1/cluster")).GET()));
+        JsonNode big = BenchHttp.json(http.send(HttpRequest.newBuilder(uri(port, "/v1/libraries/big")).GET()));
         if (cluster == null || big == null || !cluster.path("unassigned").isEmpty()
                 || !"RUNNING".equals(cluster.path("state").asText())) {
             return false;
@@ -257,7 +254,7 @@ final class ClusterBenchmark {
     }
 
     private int localShards(final int port) {
-        JsonNode cluster = json(send(HttpRequest.newBuilder(uri(port, "/v1/cluster")).GET()));
+        JsonNode cluster = BenchHttp.json(http.send(HttpRequest.newBuilder(uri(port, "/v1/cluster")).GET()));
         for (JsonNode instance : cluster.get("instances")) {
             if (instance.get("self").asBoolean()) {
                 return instance.get("active").size();
@@ -306,9 +303,9 @@ final class ClusterBenchmark {
                             "/v1/libraries/" + library + "/search")).header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i % bodies.size())));
                     long begin = System.nanoTime();
-                    HttpResponse<String> response = send(request);
+                    HttpResponse<String> response = http.send(request);
                     long took = System.nanoTime() - begin;
-                    JsonNode answer = json(response);
+                    JsonNode answer = BenchHttp.json(response);
                     if (answer == null || answer.path("partial").asBoolean()) {
                         throw new IllegalStateException("a search failed or was partial: "
                                 + (response == null ? "no answer" : response.body()));
@@ -343,7 +340,7 @@ final class ClusterBenchmark {
                     .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
                             "{\"text\":\"w\",\"embedding\":" + Arrays.toString(vector()) + "}"));
             long begin = System.nanoTime();
-            HttpResponse<String> response = send(request);
+            HttpResponse<String> response = http.send(request);
             long took = System.nanoTime() - begin;
             if (response == null || response.statusCode() != 201) {
                 throw new IllegalStateException("a waited write failed: "
@@ -395,28 +392,6 @@ final class ClusterBenchmark {
         }
         Arrays.sort(nanos);
         return millisAt(nanos, 0.5);
-    }
-
-    private HttpResponse<String> send(final HttpRequest.Builder request) {
-        try {
-            return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
-    private static JsonNode json(final HttpResponse<String> response) {
-        if (response == null || response.statusCode() != 200) {
-            return null;
-        }
-        try {
-            return Json.MAPPER.readTree(response.body());
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     private static URI uri(final int port, final String path) {

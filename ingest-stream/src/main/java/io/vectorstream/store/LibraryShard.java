@@ -2,6 +2,7 @@ package io.vectorstream.store;
 
 import io.vectorstream.index.BackgroundTraining;
 import io.vectorstream.index.IndexFactory;
+import io.vectorstream.index.IndexStats;
 import io.vectorstream.index.IvfIndex;
 import io.vectorstream.index.VectorIndex;
 import io.vectorstream.record.ChunkRecord;
@@ -311,13 +312,24 @@ final class LibraryShard {
         return trained;
     }
 
-    /** Whether the index is training beside the writer: the writer must come back to install it. */
-    boolean isTraining() {
-        return rebuilding != null || index instanceof IvfIndex<ChunkRef> ivf && ivf.isTraining();
+    /**
+     * Whether the index is training beside the writer, or must start a training that found no room
+     * (another index held the process's training place): the writer must come back, also when no
+     * more writes come, to start or install it.
+     */
+    boolean hasTrainingToFinish() {
+        return rebuilding != null || index instanceof IvfIndex<ChunkRef> ivf && ivf.willTrain();
     }
 
     VectorIndex<ChunkRef> index() {
         return index;
+    }
+
+    /** The index's report; {@code training} also while a rebuilt index trains to replace it. */
+    IndexStats indexStats() {
+        IndexStats stats = index.stats();
+        return rebuilding == null || stats.training() ? stats : new IndexStats(stats.kind(), stats.size(),
+                stats.trained(), true, stats.partitions(), stats.memoryBytes(), stats.lastBuildMillis());
     }
 
     ConcurrentSkipListMap<String, NavigableSet<String>> documents() {

@@ -96,7 +96,7 @@ final class ShardContents {
     private void noteTraining(final RecordKey key) {
         String libraryId = key.libraryId();
         LibraryShard shard = libraryId == null ? null : libraries.get(libraryId);
-        if (shard != null && shard.isTraining()) {
+        if (shard != null && shard.hasTrainingToFinish()) {
             trainingStarted = true;
         }
     }
@@ -182,7 +182,7 @@ final class ShardContents {
             case ShardQuery.Watermarks q -> Map.copyOf(watermarks);
             case ShardQuery.Count q -> count(q);
             case ShardQuery.IndexReport q -> Optional.ofNullable(libraries.get(q.libraryId()))
-                    .map(LibraryShard::index).map(VectorIndex::stats);
+                    .map(LibraryShard::indexStats);
         };
     }
 

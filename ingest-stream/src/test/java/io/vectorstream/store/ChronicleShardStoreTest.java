@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vectorstream.index.IndexStats;
 import io.vectorstream.index.Metric;
 import io.vectorstream.index.SearchParams;
+import io.vectorstream.index.TrainingPlaces;
 import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.DocumentRecord;
 import io.vectorstream.record.LibraryRecord;
@@ -351,6 +352,37 @@ class ChronicleShardStoreTest {
         assertTrue(query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained());
         assertEquals(601, query(store, new ShardQuery.IndexReport("lib")).orElseThrow().size(),
                 "the write made while it trained is in the new index");
+        store.close();
+    }
+
+    @Test
+    void aTrainingThatFoundNoRoomStartsAtTheWritersTicksOnceThereIsWithoutAnotherWrite() throws Exception {
+        File dir = Directories.temporary("shard-store").toFile();
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true)
+                .withTrainingDelay(Duration.ZERO), NO_BROKER);
+        init(dir, store);
+        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
+        float[][] vectors = SyntheticData.forSize(2_000, 16, 31).vectors(600, 32);
+        store.putAll(List.of()); // a tick with nothing due: the writer stops looking for trainings
+        try (AutoCloseable otherTraining = TrainingPlaces.holdShared()) {
+            for (int i = 0; i < vectors.length; i++) {
+                putChunk(store, "lib", "doc", "c" + i, vectors[i]); // past the threshold: no room to train
+            }
+            IndexStats waiting = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
+            assertFalse(waiting.trained(), waiting.toString());
+            assertTrue(waiting.training(), "a training that waits for room is reported as due: " + waiting);
+            store.putAll(List.of()); // a tick while there is still no room
+        }
+        // The last write is long past: only the writer's ticks (ShardWriter's punctuation) come now.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!query(store, new ShardQuery.IndexReport("lib")).orElseThrow().trained()) {
+            assertTrue(System.nanoTime() < deadline, "the postponed training never started or was never installed");
+            Thread.sleep(10);
+            store.putAll(List.of());
+        }
+        IndexStats done = query(store, new ShardQuery.IndexReport("lib")).orElseThrow();
+        assertFalse(done.training(), done.toString());
+        assertEquals(600, done.size());
         store.close();
     }
 

@@ -284,14 +284,15 @@ public final class ShardWire {
         writeString(out, s.kind());
         out.writeInt(s.size());
         out.writeBoolean(s.trained());
+        out.writeBoolean(s.training());
         out.writeInt(s.partitions());
         out.writeLong(s.memoryBytes());
         out.writeLong(s.lastBuildMillis());
     }
 
     private static IndexStats readStats(final DataInputStream in) throws IOException {
-        return new IndexStats(readString(in), in.readInt(), in.readBoolean(), in.readInt(), in.readLong(),
-                in.readLong());
+        return new IndexStats(readString(in), in.readInt(), in.readBoolean(), in.readBoolean(), in.readInt(),
+                in.readLong(), in.readLong());
     }
 
     // Building blocks.

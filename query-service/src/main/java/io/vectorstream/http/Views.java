@@ -99,6 +99,7 @@ public final class Views {
             s.put("kind", stats.kind());
             s.put("size", stats.size());
             s.put("trained", stats.trained());
+            s.put("training", stats.training());
             s.put(stats.kind().equals("lsh") ? "tables" : "lists", stats.partitions());
             s.put("memoryBytes", stats.memoryBytes());
             s.put("lastBuildMillis", stats.lastBuildMillis());

@@ -71,7 +71,7 @@ class ShardWireTest {
         assertAnswer(new ShardQuery.ListLibraries(null, 2), List.of(new LibraryStats(LIBRARY, 0, 0)));
         assertAnswer(new ShardQuery.GetDocument("lib", "doc"), Optional.of(new DocumentStats(DOCUMENT, 4)));
         assertAnswer(new ShardQuery.ListDocuments("lib", null, 2), List.of(new DocumentStats(DOCUMENT, 1)));
-        assertAnswer(new ShardQuery.IndexReport("lib"), Optional.of(new IndexStats("ivf", 10, true, 4, 4096, 12)));
+        assertAnswer(new ShardQuery.IndexReport("lib"), Optional.of(new IndexStats("ivf", 10, true, true, 4, 4096, 12)));
         assertAnswer(new ShardQuery.Watermarks(), Map.of(0, 12L, 2, 30L));
         ShardAnswers<Optional<ChunkRecord>> chunk = roundTrip(new ShardQuery.GetChunk("lib", "doc", "c1"),
                 Map.of(1, Optional.of(CHUNK)));

@@ -78,7 +78,7 @@ public final class FlatIndex<K> extends BaseIndex<K> {
 
     @Override
     public IndexStats stats() {
-        return new IndexStats("flat", size(), true, 0, memoryBytes(), 0);
+        return new IndexStats("flat", size(), true, false, 0, memoryBytes(), 0);
     }
 
     /** Bytes of heap the vectors and slot tables take. */

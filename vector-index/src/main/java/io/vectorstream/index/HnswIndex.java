@@ -640,7 +640,7 @@ public final class HnswIndex<K> extends BaseIndex<K> {
     public IndexStats stats() {
         long stamp = lock.readLock();
         try {
-            return new IndexStats("hnsw", store.size(), !building, entry < 0 ? 0 : links.topLayer(entry) + 1,
+            return new IndexStats("hnsw", store.size(), !building, building, entry < 0 ? 0 : links.topLayer(entry) + 1,
                     store.memoryBytes() + links.memoryBytes(), 0);
         } finally {
             lock.unlockRead(stamp);

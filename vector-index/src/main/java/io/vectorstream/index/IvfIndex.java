@@ -89,7 +89,7 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     /** Where trainings the index starts by itself run; {@code null}: on the writer's thread. */
     private final BackgroundTraining background;
     /** A training running beside the writer, not installed yet, or {@code null}. */
-    private PendingTraining pendingTraining;
+    private volatile PendingTraining pendingTraining;
 
     /** An index that trains on the writer's thread (tests, benchmarks, anything that needs it trained at once). */
     public IvfIndex(final int dimension, final Metric metric, final IvfParams params) {
@@ -372,7 +372,8 @@ public final class IvfIndex<K> extends BaseIndex<K> {
     public IndexStats stats() {
         IvfLayout current = storage.layout();
         long bytes = current.memoryBytes() + storage.memoryBytes();
-        return new IndexStats("ivf", storage.size(), current.trained(), current.nlist(), bytes, lastBuildMillis);
+        return new IndexStats("ivf", storage.size(), current.trained(), willTrain(), current.nlist(), bytes,
+                lastBuildMillis);
     }
 
     @Override

@@ -517,7 +517,7 @@ public final class LshIndex<K> extends BaseIndex<K> {
             }
             long bytes = slots.memoryBytes() + bucketBytes + slotCodes.length * (long) Integer.BYTES
                     + projections.length * 4L;
-            return new IndexStats("lsh", slots.size(), !bucketsPending, params.tables(), bytes, 0);
+            return new IndexStats("lsh", slots.size(), !bucketsPending, bucketsPending, params.tables(), bytes, 0);
         } finally {
             lock.unlockRead(stamp);
         }
