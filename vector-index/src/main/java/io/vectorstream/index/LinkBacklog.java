@@ -20,6 +20,9 @@ final class LinkBacklog {
     /** By slot: the ticket of its pending entry, 0 when it has none. */
     private int[] ticketOf = new int[0];
     private int lastTicket;
+    /** The entry {@link #next} took last, which its build links now: pending still until {@link #done}. */
+    private int takenSlot = -1;
+    private int takenTicket;
 
     /** Enters the node just stored in {@code slot}. */
     void add(final int slot) {
@@ -56,6 +59,8 @@ final class LinkBacklog {
             int slot = slots[head];
             int ticket = tickets[head++];
             if (holds(slot, ticket)) {
+                takenSlot = slot;
+                takenTicket = ticket;
                 return (long) slot << 32 | ticket & 0xFFFFFFFFL;
             }
         }
@@ -69,6 +74,24 @@ final class LinkBacklog {
         return slot < ticketOf.length && ticketOf[slot] == ticket;
     }
 
+    /**
+     * The slots of the nodes still to be linked, the one being linked now included (it is in the
+     * graph only once {@link #done}); the stale entries left out.
+     */
+    int[] pendingSlots() {
+        int[] pending = new int[tail - head + 1];
+        int n = 0;
+        if (takenSlot >= 0 && holds(takenSlot, takenTicket)) {
+            pending[n++] = takenSlot;
+        }
+        for (int i = head; i < tail; i++) {
+            if (holds(slots[i], tickets[i])) {
+                pending[n++] = slots[i];
+            }
+        }
+        return n == pending.length ? pending : Arrays.copyOf(pending, n);
+    }
+
     /** The node of {@code slot} is linked. */
     void done(final int slot) {
         cancel(slot);
@@ -76,6 +99,7 @@ final class LinkBacklog {
 
     /** Forgets everything, the per-slot tickets too (a build that has ended holds no memory). */
     void clear() {
+        takenSlot = -1;
         slots = new int[64];
         tickets = new int[64];
         head = 0;

@@ -87,6 +87,58 @@ class HnswIndexTest {
     }
 
     @Test
+    void aStreamsPutsAreLinkedBesideTheWriterAndFoundFromTheMomentTheyReturn() throws Exception {
+        ExecutorService threads = Executors.newSingleThreadExecutor();
+        CountDownLatch gate = new CountDownLatch(1);
+        threads.submit(() -> {
+            gate.await(); // the linking waits behind this until the test lets it run
+            return null;
+        });
+        HnswIndex<Integer> index = new HnswIndex<>(DIMENSION, Metric.COSINE, HnswParams.DEFAULT,
+                new BackgroundTraining(1, threads));
+        SyntheticData data = SyntheticData.forSize(9_000, DIMENSION, 41);
+        float[][] vectors = data.vectors(9_000, 42);
+        FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
+        for (int i = 0; i < 3_000; i++) {
+            index.put(i, vectors[i]);
+            exact.put(i, vectors[i]);
+        }
+        IndexStats waiting = index.stats();
+        assertTrue(waiting.trained() && waiting.training(), "stored, not linked yet: " + waiting);
+        float[][] queries = data.vectors(100, 43);
+        assertEquals(1.0, IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT), 1e-9,
+                "nothing is linked yet: every node is scored exactly");
+        gate.countDown();
+        // While the build thread links, the writer goes on; each new node is found at once, linked or not.
+        int put = 3_000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (put < 9_000) {
+            assertTrue(System.nanoTime() < deadline, "60 s were not enough");
+            index.put(put, vectors[put]);
+            exact.put(put, vectors[put]);
+            assertEquals(put, index.search(vectors[put], 1, SearchParams.DEFAULT, null).getFirst().key(),
+                    "node " + put + " is found as soon as its put returned");
+            if (put % 3 == 0) {
+                index.remove(put - 2_000);
+                exact.remove(put - 2_000);
+            }
+            put++;
+        }
+        while (index.stats().training()) {
+            assertTrue(System.nanoTime() < deadline, "the backlog was not linked in 60 s");
+            Thread.sleep(5);
+        }
+        threads.shutdown();
+        assertEquals(exact.size(), index.size());
+        assertTrue(IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT) >= 0.95,
+                "the graph linked beside the writer");
+        for (int i = 1_000; i < 7_000; i += 3) {
+            List<Hit<Integer>> hits = index.search(vectors[i], 1, SearchParams.DEFAULT, null);
+            assertTrue(hits.isEmpty() || hits.getFirst().key() != i, "removed " + i + " is gone");
+        }
+    }
+
+    @Test
     void aBulkLoadIsLinkedBesideTheWriterWhileSearchesStayExactAndWritesGoOn() throws Exception {
         ExecutorService threads = Executors.newSingleThreadExecutor();
         CountDownLatch gate = new CountDownLatch(1);
