@@ -314,7 +314,8 @@ public final class Main {
         ServiceConfig.Http http = config.http();
         return QueryService.start(settings(kafka, config, http.advertisedHost() + ":" + http.port(),
                 ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
-                http.maxConcurrentRequests(), http.maxQueuedRequests(), config.modelHttpThreads(),
+                http.maxConcurrentRequests(), http.maxQueuedRequests(), http.maxConcurrentSearches(),
+                config.modelHttpThreads(),
                 config.cluster().forService(), new QueryService.Security(new ApiKeyFile(config.apiKeysFile()),
                 config.metricsNeedKey(), config.tls().orElse(null), http.allowedHosts())));
     }

@@ -23,6 +23,7 @@ import io.vectorstream.observe.HttpMetricsFilter;
 import io.vectorstream.observe.ServiceMetrics;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.EventPublisher;
+import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
 import io.vectorstream.store.ChronicleShardStore;
@@ -53,25 +54,28 @@ public final class QueryService implements AutoCloseable {
      *                              (16 MiB) and a query's results: 64 bound what bodies can take to
      *                              1 GiB, within the default 2 GiB heap with the indexes
      * @param maxQueuedRequests     requests that may wait for one of those, each {@link #QUEUE_TIMEOUT} at most
+     * @param maxConcurrentSearches searches run at once ({@link SearchAdmission}); more wait briefly, then get 429
      * @param modelThreads          PyTorch threads per operation of the service's model calls
      */
-    public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests, int modelThreads,
-                       Cluster cluster, Security security) {
+    public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests,
+                       int maxConcurrentSearches, int modelThreads, Cluster cluster, Security security) {
 
         public Http {
-            if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || modelThreads < 1) {
-                throw new IllegalArgumentException("requests at once and model threads must be at least 1, queued"
-                        + " requests at least 0");
+            if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || maxConcurrentSearches < 1 || modelThreads < 1) {
+                throw new IllegalArgumentException("requests and searches at once and model threads must be at least 1,"
+                        + " queued requests at least 0");
             }
         }
 
         /** The defaults of application.yaml on {@code host} and {@code port}, one instance alone. */
         public static Http of(final String host, final int port) {
-            return new Http(host, port, 64, 256, ModelOptions.DEFAULT_THREADS, Cluster.ALONE, Security.OPEN);
+            return new Http(host, port, 64, 256, SearchAdmission.defaultConcurrency(), ModelOptions.DEFAULT_THREADS,
+                    Cluster.ALONE, Security.OPEN);
         }
 
         public Http withSecurity(final Security s) {
-            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, modelThreads, cluster, s);
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, maxConcurrentSearches, modelThreads,
+                    cluster, s);
         }
     }
 
@@ -200,7 +204,7 @@ public final class QueryService implements AutoCloseable {
                     ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,
                             new ApiRouting.Cluster(shards, http.cluster().secret(),
                                     () -> ingest.streams().state().name()),
-                            http.security().apiKeys());
+                            http.security().apiKeys(), new SearchAdmission(http.maxConcurrentSearches()));
                     // Last: the page's files answer only what no route of the API took.
                     SearchPage.register(routing);
                 })

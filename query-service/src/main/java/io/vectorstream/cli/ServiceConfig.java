@@ -7,6 +7,7 @@ import io.vectorstream.embed.ModelOptions;
 import io.vectorstream.embed.Precision;
 import io.vectorstream.schema.Limits;
 import io.vectorstream.security.TlsStores;
+import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.store.IndexMemory;
 import io.vectorstream.stream.KafkaClients;
 import io.vectorstream.stream.Replication;
@@ -49,7 +50,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
      * @param advertisedExplicitly whether it was configured (several instances) rather than derived
      */
     record Http(String host, int port, String advertisedHost, boolean advertisedExplicitly, int maxConcurrentRequests,
-                int maxQueuedRequests, Set<String> allowedHosts) {
+                int maxQueuedRequests, int maxConcurrentSearches, Set<String> allowedHosts) {
     }
 
     /**
@@ -114,6 +115,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                             !advertised.isBlank(),
                             atLeast(config, "http.max-concurrent-requests", 1),
                             atLeast(config, "http.max-queued-requests", 0),
+                            concurrentSearches(atLeast(config, "http.max-concurrent-searches", 0)),
                             Arrays.stream(text(config, "http.allowed-hosts").split(",")).map(String::strip)
                                     .filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet())),
                     new Cluster(secret.isBlank() ? Optional.empty() : Optional.of(secret), bool(config, "cluster.insecure"),
@@ -208,6 +210,11 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
 
     private static int port(final Config config, final String key) {
         return between(config, key, 0, 65_535);
+    }
+
+    /** {@code http.max-concurrent-searches}: 0 for two per core. */
+    private static int concurrentSearches(final int configured) {
+        return configured == 0 ? SearchAdmission.defaultConcurrency() : configured;
     }
 
     private static int atLeast(final Config config, final String key, final int min) {

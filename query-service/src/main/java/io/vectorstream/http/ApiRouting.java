@@ -17,6 +17,7 @@ import io.vectorstream.schema.Json;
 import io.vectorstream.security.ApiKeyFile;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Refusal;
+import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.WriteService;
 import java.util.List;
@@ -71,13 +72,14 @@ public final class ApiRouting {
      * passes it on. (OpenApiRouteCoverageTest reads the routes from here.)
      */
     static List<Mounted> resources(final ShardReader reader, final WriteService writes,
-                                   final EmbeddingService embeddings, final Cluster cluster) {
+                                   final EmbeddingService embeddings, final Cluster cluster,
+                                   final SearchAdmission admission) {
         return List.of(
                 new Mounted(ClusterResource.ROOT, new ClusterResource(cluster.shards(), cluster.state()), false),
                 new Mounted(InternalResource.ROOT, new InternalResource(cluster.shards(), cluster.secret()), false),
                 new Mounted(ChunkResource.ROOT, new ChunkResource(reader, writes), true),
                 new Mounted(DocumentResource.ROOT, new DocumentResource(reader, writes), true),
-                new Mounted(LibraryResource.ROOT, new LibraryResource(reader, writes, embeddings), true),
+                new Mounted(LibraryResource.ROOT, new LibraryResource(reader, writes, embeddings, admission), true),
                 new Mounted("/v1", new EmbedResource(embeddings), true));
     }
 
@@ -91,10 +93,10 @@ public final class ApiRouting {
      */
     public static void register(final HttpRouting.Builder routing, final ShardReader reader, final WriteService writes,
                                 final EmbeddingService embeddings, final BooleanSupplier running,
-                                final Cluster cluster, final ApiKeyFile apiKeys) {
+                                final Cluster cluster, final ApiKeyFile apiKeys, final SearchAdmission admission) {
         // First of all: a request without the key it needs learns nothing, not even that the service starts.
         routing.any("/v1/*", new ApiKeyGuard(apiKeys));
-        List<Mounted> resources = resources(reader, writes, embeddings, cluster);
+        List<Mounted> resources = resources(reader, writes, embeddings, cluster, admission);
         // Before the gate below: what an instance sees of its cluster helps most while it starts.
         resources.stream().filter(r -> !r.gated()).forEach(r -> routing.register(r.root(), r.service()));
         routing.any("/v1/*", (req, res) -> {

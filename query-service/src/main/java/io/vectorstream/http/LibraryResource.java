@@ -13,6 +13,7 @@ import io.vectorstream.schema.SchemaValidator.Schema;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Page;
 import io.vectorstream.service.Refusal;
+import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
 import io.vectorstream.service.WriteService;
@@ -31,10 +32,11 @@ final class LibraryResource implements HttpService {
     private final WriteResponder responder;
     private final Searches searches;
 
-    LibraryResource(final ShardReader reader, final WriteService writes, final EmbeddingService embeddings) {
+    LibraryResource(final ShardReader reader, final WriteService writes, final EmbeddingService embeddings,
+                    final SearchAdmission admission) {
         this.reader = reader;
         this.writes = writes;
-        this.searches = new Searches(reader, embeddings);
+        this.searches = new Searches(reader, embeddings, admission);
         this.responder = new WriteResponder(reader);
     }
 
@@ -90,7 +92,7 @@ final class LibraryResource implements HttpService {
         Requests.awaitToken(req, reader);
         long start = System.nanoTime();
         LibraryRecord library = reader.requireLibraryRecord(Requests.path(req, "lib"));
-        Responses.json(res, 200, searches.run(library, searches.prepare(library, body), start));
+        Responses.json(res, 200, searches.runSingle(library, searches.prepare(library, body), start));
     }
 
     /**
@@ -114,7 +116,7 @@ final class LibraryResource implements HttpService {
         for (int i = 0; i < prepared.size(); i++) {
             Searches.Prepared search = prepared.get(i);
             long start = System.nanoTime();
-            responses.add(naming(i, () -> searches.run(library, search, start)));
+            responses.add(naming(i, () -> searches.runInBatch(library, search, start)));
         }
         Responses.json(res, 200, answer);
     }

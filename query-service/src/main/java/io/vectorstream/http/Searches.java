@@ -7,6 +7,7 @@ import io.vectorstream.record.ChunkRecord;
 import io.vectorstream.record.LibraryRecord;
 import io.vectorstream.service.EmbeddingService;
 import io.vectorstream.service.Refusal;
+import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
 import io.vectorstream.store.ShardQuery;
@@ -20,10 +21,12 @@ final class Searches {
 
     private final ShardReader reader;
     private final EmbeddingService embeddings;
+    private final SearchAdmission admission;
 
-    Searches(final ShardReader reader, final EmbeddingService embeddings) {
+    Searches(final ShardReader reader, final EmbeddingService embeddings, final SearchAdmission admission) {
         this.reader = reader;
         this.embeddings = embeddings;
+        this.admission = admission;
     }
 
     /**
@@ -62,8 +65,30 @@ final class Searches {
         return new Prepared(query, k, groupSize, example, body.path("allowPartial").asBoolean(true), maxLag);
     }
 
+    /**
+     * Runs a prepared search in a place of its own ({@link SearchAdmission#single}).
+     *
+     * @throws Refusal 429 when the instance runs as many searches as it can
+     */
+    ObjectNode runSingle(final LibraryRecord library, final Prepared search, final long startNanos) {
+        try (SearchAdmission.Place place = admission.single()) {
+            return run(library, search, startNanos);
+        }
+    }
+
+    /**
+     * Runs a search of a batch in a place singles do not need ({@link SearchAdmission#batch}).
+     *
+     * @throws Refusal 429 when the places left are for single searches
+     */
+    ObjectNode runInBatch(final LibraryRecord library, final Prepared search, final long startNanos) {
+        try (SearchAdmission.Place place = admission.batch()) {
+            return run(library, search, startNanos);
+        }
+    }
+
     /** Runs a prepared search; its answer as {@code search-response.json}. */
-    ObjectNode run(final LibraryRecord library, final Prepared search, final long startNanos) {
+    private ObjectNode run(final LibraryRecord library, final Prepared search, final long startNanos) {
         ShardReader.SearchResult result = reader.search(search.query(), library.metric(), search.allowPartial(),
                 search.maxLagOffsets());
         if (search.example() != null) {

@@ -25,7 +25,7 @@ class OpenApiRouteCoverageTest {
     void everyRouteIsDescribedAndEveryDescriptionIsARoute() {
         Set<String> routes = new TreeSet<>();
         for (ApiRouting.Mounted mounted : ApiRouting.resources(null, null, null,
-                new ApiRouting.Cluster(null, ClusterSecret.none(), () -> "RUNNING"))) {
+                new ApiRouting.Cluster(null, ClusterSecret.none(), () -> "RUNNING"), null)) {
             mounted.service().routing(recorder(mounted.root(), routes));
         }
         Set<String> described = OpenApiDocument.OPERATIONS.stream()

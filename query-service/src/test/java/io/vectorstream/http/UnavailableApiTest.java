@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.helidon.webserver.WebServer;
 import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.security.ApiKeyFile;
+import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.schema.SchemaValidator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +21,8 @@ class UnavailableApiTest {
         // No reader or writer: the gate must answer before anything reaches them.
         server = WebServer.builder().host("127.0.0.1").port(0)
                 .routing(routing -> ApiRouting.register(routing, null, null, null, () -> false,
-                        new ApiRouting.Cluster(null, ClusterSecret.none(), () -> "CREATED"), ApiKeyFile.disabled()))
+                        new ApiRouting.Cluster(null, ClusterSecret.none(), () -> "CREATED"), ApiKeyFile.disabled(),
+                        new SearchAdmission(1)))
                 .build().start();
     }
 

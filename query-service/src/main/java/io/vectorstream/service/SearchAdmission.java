@@ -1,0 +1,77 @@
+package io.vectorstream.service;
+
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How many searches an instance runs at once. A search is CPU from start to end (its shards'
+ * scans, or a peer's), so past a few per core more at once only lengthen every one of them:
+ * throughput stays, the tail grows without bound. A search past the limit waits briefly for a
+ * place, in arrival order, then is refused with 429 and {@code Retry-After} (a client's cue to
+ * back off), so that the admitted ones keep their latency. Batches of searches come second:
+ * one takes a place only while a quarter of them are free and never waits, so single searches
+ * keep their latency while batches and imports run.
+ */
+public final class SearchAdmission {
+
+    /** How long a single search waits for a place before a 429: a few searches' time. */
+    public static final Duration WAIT = Duration.ofMillis(20);
+
+    private final Semaphore places;
+    private final int reservedForSingles;
+
+    /** @param concurrent searches at once (at least 1) */
+    public SearchAdmission(final int concurrent) {
+        if (concurrent < 1) {
+            throw new IllegalArgumentException("searches at once must be at least 1, not " + concurrent);
+        }
+        this.places = new Semaphore(concurrent, true);
+        this.reservedForSingles = Math.max(1, concurrent / 4);
+    }
+
+    /** Two per core: one searching while the other's answer goes out. */
+    public static int defaultConcurrency() {
+        return 2 * Runtime.getRuntime().availableProcessors();
+    }
+
+    /** A place held by a search until closed. */
+    public interface Place extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * A place for one search, waited for {@link #WAIT} at most.
+     *
+     * @throws Refusal 429 when none came free in time
+     */
+    public Place single() {
+        try {
+            if (places.tryAcquire(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+                return places::release;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw overloaded();
+    }
+
+    /**
+     * A place for one search of a batch: only while more than a quarter of the places are free,
+     * without waiting.
+     *
+     * @throws Refusal 429 when singles need the places left
+     */
+    public Place batch() {
+        if (places.availablePermits() > reservedForSingles && places.tryAcquire()) {
+            return places::release;
+        }
+        throw overloaded();
+    }
+
+    private static Refusal overloaded() {
+        return new Refusal(Refusal.Reason.OVERLOADED, "the instance runs as many searches as it can; retry shortly",
+                null);
+    }
+}
