@@ -202,10 +202,13 @@ final class ShardWriter implements Processor<byte[], byte[], byte[], byte[]> {
         switch (key) {
             case RecordKey.LibraryKey k -> {
                 if (value == null) {
+                    // The library first: its index goes at once, whole, and its chunks' deletes then
+                    // find none to take them out of one by one (a graph repairs itself around each
+                    // node removed: for a large library that was minutes of the stream thread).
+                    delete(Bytes.wrap(record.key()));
                     deleteAll(RecordKey.chunksOf(k.libraryId()));
                     deleteAll(RecordKey.documentsOf(k.libraryId()));
                     delete(Bytes.wrap(new RecordKey.IndexRequestKey(k.libraryId()).encode()));
-                    delete(Bytes.wrap(record.key()));
                 } else {
                     LibraryRecord previous = read(key, RecordCodec::decodeLibrary);
                     put(record.key(), RecordCodec.encode(RecordCodec.decodeLibrary(value).updatedFrom(previous)));
