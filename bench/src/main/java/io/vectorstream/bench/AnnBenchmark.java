@@ -16,6 +16,7 @@ import io.vectorstream.testing.SyntheticData;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -102,6 +103,17 @@ public final class AnnBenchmark {
     public static void run(final Dataset data, final String kind, final Metric metric,
                            final Map<String, Number> params, final int rounds, final PrintStream progress,
                            final Consumer<Result> results) {
+        run(data, kind, metric, params, rounds, 1, progress, results);
+    }
+
+    /**
+     * {@link #run} with the base vectors spread over {@code shards} indexes (vector i in index
+     * i mod shards), each searched for the top 10 and the answers merged, as a library's shards
+     * are: how a query's work and recall change with the partitions at the same settings.
+     */
+    public static void run(final Dataset data, final String kind, final Metric metric,
+                           final Map<String, Number> params, final int rounds, final int shards,
+                           final PrintStream progress, final Consumer<Result> results) {
         progress.printf("kernels: %s; data: %s, %,d base vectors, %d queries%n", Similarity.kernelName(), data.name(),
                 data.base().length, data.queries().length);
         if (LuceneReference.KIND.equals(kind)) {
@@ -109,7 +121,7 @@ public final class AnnBenchmark {
             return;
         }
         for (Map<String, Number> build : builds(kind, params)) {
-            runOne(data, kind, metric, build, rounds, progress, results);
+            runOne(data, kind, metric, build, rounds, shards, progress, results);
         }
     }
 
@@ -161,14 +173,18 @@ public final class AnnBenchmark {
     }
 
     private static void runOne(final Dataset data, final String kind, final Metric metric,
-                               final Map<String, Number> build, final int rounds, final PrintStream progress,
-                               final Consumer<Result> results) {
+                               final Map<String, Number> build, final int rounds, final int shards,
+                               final PrintStream progress, final Consumer<Result> results) {
         int dimension = data.base()[0].length;
-        VectorIndex<Integer> index = IndexFactory.create(kind, dimension, metric, build);
+        List<VectorIndex<Integer>> parts = new ArrayList<>();
+        for (int s = 0; s < shards; s++) {
+            parts.add(IndexFactory.create(kind, dimension, metric, build));
+        }
+        VectorIndex<Integer> index = parts.getFirst();
         long start = System.nanoTime();
         long lastReport = start;
         for (int i = 0; i < data.base().length; i++) {
-            index.put(i, data.base()[i]);
+            parts.get(i % shards).put(i, data.base()[i]);
             long now = System.nanoTime();
             if (now - lastReport > 5_000_000_000L) {
                 progress.printf("  %s %s: inserted %,d / %,d (%.0f s)%n", kind, build, i + 1, data.base().length,
@@ -178,19 +194,38 @@ public final class AnnBenchmark {
         }
         double buildSeconds = (System.nanoTime() - start) / 1e9;
         IndexStats stats = index.stats();
-        progress.printf("  %s %s: built in %.1f s: %s%n", kind, build, buildSeconds, stats);
-        double bytesPerVector = (double) stats.memoryBytes() / data.base().length;
+        progress.printf("  %s %s: built in %.1f s: %s%s%n", kind, build, buildSeconds, stats,
+                shards > 1 ? " (the first of " + shards + " shards)" : "");
+        double bytesPerVector = parts.stream().mapToLong(p -> p.stats().memoryBytes()).sum()
+                / (double) data.base().length;
         FlatIndex<Integer> exact = "flat".equals(kind) ? null : exactIndex(data, metric);
         for (Map<String, Object> setting : sweep(kind, index, build)) {
             SearchParams params = new SearchParams(((Number) setting.getOrDefault("nprobe", 0)).intValue(),
                     ((Number) setting.getOrDefault("probes", 0)).intValue(), false)
                     .withEf(((Number) setting.getOrDefault("ef", 0)).intValue());
-            Result result = timed(data, q -> index.search(q, K, params, null).stream().mapToInt(Hit::key).toArray(),
-                    kind, setting, buildSeconds, bytesPerVector, exact, rounds);
+            if (shards > 1) {
+                setting.put("shards", shards);
+            }
+            Searcher searcher = shards == 1
+                    ? q -> index.search(q, K, params, null).stream().mapToInt(Hit::key).toArray()
+                    : q -> merged(parts, q, params, metric);
+            Result result = timed(data, searcher, kind, setting, buildSeconds, bytesPerVector, exact, rounds);
             progress.printf("  %s %s: recall@10 %.3f, %.0f q/s (exact now: %.1f q/s), p50 %.3f ms, p99 %.3f ms%n", kind,
                     setting, result.recallAt10(), result.qps(), result.exactQps(), result.p50Ms(), result.p99Ms());
             results.accept(result);
         }
+    }
+
+    /** The top {@value #K} of every part's top {@value #K}, as a library's shards' answers are merged. */
+    private static int[] merged(final List<VectorIndex<Integer>> parts, final float[] q, final SearchParams params,
+                                final Metric metric) {
+        List<Hit<Integer>> all = new ArrayList<>();
+        for (VectorIndex<Integer> part : parts) {
+            all.addAll(part.search(q, K, params, null));
+        }
+        all.sort(metric == Metric.L2 ? Comparator.comparingDouble(Hit::score)
+                : Comparator.comparingDouble((Hit<Integer> h) -> h.score()).reversed());
+        return all.stream().limit(K).mapToInt(Hit::key).toArray();
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  */
 final class BenchCommand {
 
-    static final Set<String> OPTIONS = Set.of("base", "queries", "groundtruth", "generate", "index", "metric",
+    static final Set<String> OPTIONS = Set.of("shards", "base", "queries", "groundtruth", "generate", "index", "metric",
             "query-count", "seed", "spread", "params", "ef", "nprobe", "probes", "rounds");
 
     /**
@@ -105,8 +105,8 @@ final class BenchCommand {
         }
         Map<String, Number> params = indexParams(options);
         for (String kind : kinds) {
-            AnnBenchmark.run(data, kind, metric, params, Integer.parseInt(options.get("rounds", "1")), progress,
-                    result -> report(result, json, out));
+            AnnBenchmark.run(data, kind, metric, params, Integer.parseInt(options.get("rounds", "1")),
+                    Integer.parseInt(options.get("shards", "1")), progress, result -> report(result, json, out));
         }
     }
 

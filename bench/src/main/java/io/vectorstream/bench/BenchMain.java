@@ -25,6 +25,8 @@ public final class BenchMain {
                                            (default 1.8,3.2: as hard as real sentence embeddings)
                          --params a=1,b=2  index parameters (as in a library's index.params)
                          --rounds N        time each setting N times, keep the fastest (default 1)
+                         --shards N        the vectors spread over N indexes (as over a library's
+                                           shards), each searched and the answers merged (default 1)
                          --json            one JSON object per setting
               stream  The streaming runbook: inserts, deletes and re-insertions that move the
                        distribution, recall@10 at each search checkpoint and their average.

@@ -28,9 +28,12 @@ final class HttpLoad {
      * @param refused     answers 429 or 503 (the server's limit of concurrent requests)
      * @param errors      other failures: another status, a partial answer, no answer
      * @param serverP50Ms the answers' own {@code tookMs} (the search inside the server), p50
+     * @param serverP99Ms and p99: the part of the tail the server's handling took; the rest is the
+     *                    wait for a thread of the server, the network, or the load generator's own
      */
     record Result(String mode, int clients, double offeredQps, double qps, double recallAt10, double p50Ms,
-                  double p95Ms, double p99Ms, int answered, int refused, int errors, double serverP50Ms) {
+                  double p95Ms, double p99Ms, int answered, int refused, int errors, double serverP50Ms,
+                  double serverP99Ms) {
     }
 
     private static final int K = 10;
@@ -167,7 +170,8 @@ final class HttpLoad {
             return new Result(mode, clients, offered, sorted.length / seconds,
                     recall.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN),
                     millisAt(sorted, 0.5), millisAt(sorted, 0.95), millisAt(sorted, 0.99), sorted.length,
-                    refused.get(), errors.size(), server.length == 0 ? Double.NaN : server[server.length / 2]);
+                    refused.get(), errors.size(), server.length == 0 ? Double.NaN : server[server.length / 2],
+                    server.length == 0 ? Double.NaN : server[Math.min(server.length - 1, (int) (server.length * 0.99))]);
         }
     }
 

@@ -368,14 +368,15 @@ final class ServeBenchmark {
                 return;
             }
             if (!searchHeader) {
-                out.printf("%-5s %-6s %7s %8s %8s %9s %8s %8s %8s %8s %8s %6s %10s%n", "index", "loop", "clients",
-                        "offered", "q/s", "x in-proc", "recall", "p50 ms", "p95 ms", "p99 ms", "answered", "429", "errors");
+                out.printf("%-5s %-6s %7s %8s %8s %9s %8s %8s %8s %8s %11s %8s %6s %7s%n", "index", "loop", "clients",
+                        "offered", "q/s", "x in-proc", "recall", "p50 ms", "p95 ms", "p99 ms", "server p99", "answered",
+                        "429", "errors");
                 searchHeader = true;
             }
-            out.printf("%-5s %-6s %7d %8s %8.0f %9.2f %8.3f %8.2f %8.2f %8.2f %8d %6d %10d%n", kind, r.mode(),
+            out.printf("%-5s %-6s %7d %8s %8.0f %9.2f %8.3f %8.2f %8.2f %8.2f %11.2f %8d %6d %7d%n", kind, r.mode(),
                     r.clients(), r.offeredQps() > 0 ? String.format("%.0f", r.offeredQps()) : "-", r.qps(),
-                    r.qps() / reference.qps(), r.recallAt10(), r.p50Ms(), r.p95Ms(), r.p99Ms(), r.answered(),
-                    r.refused(), r.errors());
+                    r.qps() / reference.qps(), r.recallAt10(), r.p50Ms(), r.p95Ms(), r.p99Ms(), r.serverP99Ms(),
+                    r.answered(), r.refused(), r.errors());
         }
 
         private static double round(final double value) {

@@ -212,7 +212,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
         return between(config, key, 0, 65_535);
     }
 
-    /** {@code http.max-concurrent-searches}: 0 for two per core. */
+    /** {@code http.max-concurrent-searches}: 0 for one per core ({@link SearchAdmission#defaultConcurrency}). */
     private static int concurrentSearches(final int configured) {
         return configured == 0 ? SearchAdmission.defaultConcurrency() : configured;
     }

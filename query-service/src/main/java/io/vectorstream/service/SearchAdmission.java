@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * How many searches an instance runs at once. A search is CPU from start to end (its shards'
- * scans, or a peer's), so past a few per core more at once only lengthen every one of them:
+ * scans, or a peer's), so past one per core more at once only lengthen every one of them:
  * throughput stays, the tail grows without bound. A search past the limit waits briefly for a
  * place, in arrival order, then is refused with 429 and {@code Retry-After} (a client's cue to
  * back off), so that the admitted ones keep their latency. Batches of searches come second:
@@ -30,9 +30,13 @@ public final class SearchAdmission {
         this.reservedForSingles = Math.max(1, concurrent / 4);
     }
 
-    /** Two per core: one searching while the other's answer goes out. */
+    /**
+     * One per core. Requests run on virtual threads, whose carriers are one per core: a search
+     * holds its carrier from start to end, so more places than cores would never fill (the queue
+     * would form, unseen and unbounded, among the virtual threads waiting for a carrier).
+     */
     public static int defaultConcurrency() {
-        return 2 * Runtime.getRuntime().availableProcessors();
+        return Runtime.getRuntime().availableProcessors();
     }
 
     /** A place held by a search until closed. */
