@@ -3,6 +3,7 @@ package io.vectorstream.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vectorstream.index.BackgroundTraining;
+import io.vectorstream.index.HnswParams;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.InvalidIndexParameter;
 import io.vectorstream.index.LshParams;
@@ -95,6 +96,22 @@ public final class IndexSpecs {
         ObjectNode spec = tolerated(indexJson, dimension);
         return new IndexSpec(spec.path("kind").asText("flat"),
                 spec.get("params") instanceof ObjectNode params ? params : null);
+    }
+
+    /**
+     * The beam each shard's graph searches with when a query sets none, the library's vectors
+     * spread over {@code shards} shards ({@link HnswParams#efPerShard}); 0 (each index's own
+     * default) for the other kinds.
+     */
+    public static int defaultEfPerShard(final String indexJson, final int dimension, final int shards) {
+        IndexSpec spec = spec(indexJson, dimension);
+        if (!"hnsw".equals(spec.kind())) {
+            return 0;
+        }
+        Number efSearch = params(spec.params()).get("efSearch");
+        HnswParams d = HnswParams.DEFAULT;
+        return new HnswParams(d.m(), d.efConstruction(), efSearch == null ? d.efSearch() : efSearch.intValue())
+                .efPerShard(shards);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.vectorstream.service.Refusal;
 import io.vectorstream.service.SearchAdmission;
 import io.vectorstream.service.ShardReader;
 import io.vectorstream.service.Validation;
+import io.vectorstream.store.IndexSpecs;
 import io.vectorstream.store.ShardQuery;
 
 /**
@@ -55,8 +56,12 @@ final class Searches {
                 : Validation.requireVector(library, body.get("vector"), "vector");
         int k = body.hasNonNull("k") ? body.get("k").asInt() : 10;
         int groupSize = body.hasNonNull("groupBy") ? body.path("groupSize").asInt(1) : 0;
+        // A graph library's shards each search with a narrower beam than one graph would: their
+        // merged answer has one graph's recall at about half the work of the whole beam each.
+        int ef = body.hasNonNull("ef") ? body.get("ef").asInt()
+                : IndexSpecs.defaultEfPerShard(library.indexJson(), library.dimension(), reader.shardCount());
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
-                body.path("exact").asBoolean(false)).withEf(body.path("ef").asInt(0));
+                body.path("exact").asBoolean(false)).withEf(ef);
         long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();
         String filter = Requests.filter(body.get("filter"), library.metadataSchema());
         int extra = example == null ? 0 : 1;
