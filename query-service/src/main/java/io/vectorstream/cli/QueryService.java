@@ -73,6 +73,11 @@ public final class QueryService implements AutoCloseable {
                     Cluster.ALONE, Security.OPEN);
         }
 
+        public Http withMaxConcurrentSearches(final int searches) {
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, searches, modelThreads, cluster,
+                    security);
+        }
+
         public Http withSecurity(final Security s) {
             return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, maxConcurrentSearches, modelThreads,
                     cluster, s);
@@ -119,10 +124,12 @@ public final class QueryService implements AutoCloseable {
     private final EmbeddingService embeddings;
     private final PeerClient peers;
     private final ServiceMetrics metrics;
+    private final SearchAdmission searchAdmission;
 
     private QueryService(final IngestStreams ingest, final EventPublisher publisher, final WebServer server,
                          final ShardReader reader, final WriteService writes, final EmbeddingService embeddings,
-                         final PeerClient peers, final ServiceMetrics metrics) {
+                         final PeerClient peers, final ServiceMetrics metrics, final SearchAdmission searchAdmission) {
+        this.searchAdmission = searchAdmission;
         this.metrics = metrics;
         this.peers = peers;
         this.ingest = ingest;
@@ -174,6 +181,7 @@ public final class QueryService implements AutoCloseable {
                 .detail("indexMemoryBytes", IndexMemory.used())
                 .detail("indexMemoryBudgetBytes", IndexMemory.budget().instanceBytes())
                 .build());
+        SearchAdmission searchAdmission = new SearchAdmission(http.maxConcurrentSearches());
         WebServerConfig.Builder builder = WebServer.builder();
         if (serverTls != null) {
             builder.tls(Tls.builder().sslContext(serverTls).build());
@@ -204,13 +212,14 @@ public final class QueryService implements AutoCloseable {
                     ApiRouting.register(routing, reader, writes, embeddings, ingest::isReady,
                             new ApiRouting.Cluster(shards, http.cluster().secret(),
                                     () -> ingest.streams().state().name()),
-                            http.security().apiKeys(), new SearchAdmission(http.maxConcurrentSearches()));
+                            http.security().apiKeys(), searchAdmission);
                     // Last: the page's files answer only what no route of the API took.
                     SearchPage.register(routing);
                 })
                 .build()
                 .start();
-        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers, metrics);
+        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers, metrics,
+                searchAdmission);
         if (!server.isRunning() || server.port() < 0) {
             // Helidon logs a failed bind and returns: an instance without HTTP would stay in the
             // consumer group, advertising an address that is another process's.
@@ -238,6 +247,11 @@ public final class QueryService implements AutoCloseable {
 
     public ShardReader reader() {
         return reader;
+    }
+
+    /** The places searches take ({@code http.max-concurrent-searches}). */
+    public SearchAdmission searchAdmission() {
+        return searchAdmission;
     }
 
     public WriteService writes() {

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
  * throughput stays, the tail grows without bound. A search past the limit waits briefly for a
  * place, in arrival order, then is refused with 429 and {@code Retry-After} (a client's cue to
  * back off), so that the admitted ones keep their latency. Batches of searches come second:
- * one takes a place only while a quarter of them are free and never waits, so single searches
- * keep their latency while batches and imports run.
+ * one takes a place only while more than a quarter of them (rounded down) are free and never
+ * waits, so single searches keep their latency while batches and imports run.
  */
 public final class SearchAdmission {
 
@@ -27,7 +27,9 @@ public final class SearchAdmission {
             throw new IllegalArgumentException("searches at once must be at least 1, not " + concurrent);
         }
         this.places = new Semaphore(concurrent, true);
-        this.reservedForSingles = Math.max(1, concurrent / 4);
+        // A quarter, rounded down: with fewer than four places a batch takes any that is free (it
+        // still never waits, where a single search does).
+        this.reservedForSingles = concurrent / 4;
     }
 
     /**

@@ -32,8 +32,12 @@ final class ServiceHarness {
 
     /** Started and ready, with {@code security}. */
     static QueryService start(final QueryService.Security security) {
-        QueryService service = QueryService.start(settings(), QueryService.Http.of("127.0.0.1", 0)
-                .withSecurity(security));
+        return start(QueryService.Http.of("127.0.0.1", 0).withSecurity(security));
+    }
+
+    /** Started and ready, with {@code http}. */
+    static QueryService start(final QueryService.Http http) {
+        QueryService service = QueryService.start(settings(), http);
         service.awaitReady(Duration.ofSeconds(60));
         return service;
     }

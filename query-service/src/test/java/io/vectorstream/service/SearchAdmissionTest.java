@@ -56,5 +56,11 @@ class SearchAdmissionTest {
         another.close();
         batch.forEach(SearchAdmission.Place::close);
         admission.batch().close();
+        // Fewer than four places keep none back: a batch takes any that is free.
+        SearchAdmission one = new SearchAdmission(1);
+        one.batch().close();
+        try (SearchAdmission.Place held = one.single()) {
+            assertThrows(Refusal.class, one::batch);
+        }
     }
 }
