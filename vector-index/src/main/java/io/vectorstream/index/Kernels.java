@@ -45,6 +45,13 @@ interface Kernels {
      */
     float quantize(float[] v, float inverse, float scale, byte[] codes, int offset);
 
+    /**
+     * Writes each {@code (v[i] - base[i]) * inverseStep[i]}, rounded half up ({@link Math#round(float)})
+     * and clamped to [-128, 127], to {@code codes[offset + i]}: a vector's 8-bit codes under a
+     * quantiser of one range per dimension ({@link ScalarQuantizer}).
+     */
+    void encodeSteps(float[] v, float[] base, float[] inverseStep, byte[] codes, int offset);
+
     /** A short name for logs and benchmark reports. */
     String name();
 }

@@ -73,6 +73,19 @@ final class ScalarKernels implements Kernels {
         return lost;
     }
 
+    @Override
+    public void encodeSteps(final float[] v, final float[] base, final float[] inverseStep, final byte[] codes,
+                            final int offset) {
+        for (int i = 0; i < v.length; i++) {
+            codes[offset + i] = codeOfStep(v[i], base[i], inverseStep[i]);
+        }
+    }
+
+    /** One component of {@link #encodeSteps}. */
+    static byte codeOfStep(final float x, final float base, final float inverseStep) {
+        return (byte) Math.max(-128, Math.min(127, Math.round((x - base) * inverseStep)));
+    }
+
     /** One component of {@link #quantize}: writes its code, returns its squared loss. */
     static float lostByCode(final float x, final float inverse, final float scale, final byte[] codes, final int at) {
         float y = x * inverse;

@@ -14,10 +14,16 @@ final class ScalarQuantizer {
 
     private final float[] base;
     private final float[] step;
+    /** 1 / step: encoding multiplies (every IVF insert encodes, every training encodes every vector). */
+    private final float[] inverseStep;
 
     private ScalarQuantizer(final float[] base, final float[] step) {
         this.base = base;
         this.step = step;
+        this.inverseStep = new float[step.length];
+        for (int d = 0; d < step.length; d++) {
+            inverseStep[d] = 1f / step[d];
+        }
     }
 
     /** The quantiser with these bases and steps (as {@link #base()} and {@link #step()} gave them). */
@@ -60,10 +66,7 @@ final class ScalarQuantizer {
 
     /** Writes the codes of {@code v} to {@code out[offset ..]}; values outside the learnt range are clamped. */
     void encode(final float[] v, final byte[] out, final int offset) {
-        for (int d = 0; d < v.length; d++) {
-            long code = Math.round((v[d] - base[d]) / step[d]);
-            out[offset + d] = (byte) Math.max(-128, Math.min(127, code));
-        }
+        Similarity.KERNELS.encodeSteps(v, base, inverseStep, out, offset);
     }
 
     /** A query prepared for {@link #score}: the query scaled by the steps, and its product with the bases. */

@@ -230,6 +230,24 @@ final class VectorApiKernels implements Kernels {
         return sum;
     }
 
+    @Override
+    public void encodeSteps(final float[] v, final float[] base, final float[] inverseStep, final byte[] codes,
+                            final int offset) {
+        int i = 0;
+        for (int bound = v.length - LANES; i <= bound; i += LANES) {
+            FloatVector y = FloatVector.fromArray(SPECIES, v, i).sub(FloatVector.fromArray(SPECIES, base, i))
+                    .mul(FloatVector.fromArray(SPECIES, inverseStep, i));
+            // Clamped first, then moved up by 128.5: the conversion's truncation of a positive value
+            // is then Math.round's floor(y + 0.5), and 128 back gives the code.
+            FloatVector shifted = y.max(-128f).min(127f).add(128.5f);
+            IntVector code = ((IntVector) shifted.convertShape(VectorOperators.F2I, INTS, 0)).sub(128);
+            ((ByteVector) code.convertShape(VectorOperators.I2B, BYTES, 0)).intoArray(codes, offset + i);
+        }
+        for (; i < v.length; i++) {
+            codes[offset + i] = ScalarKernels.codeOfStep(v[i], base[i], inverseStep[i]);
+        }
+    }
+
     private static FloatVector widen(final byte[] codes, final int offset) {
         return (FloatVector) ByteVector.fromArray(BYTES, codes, offset).convertShape(VectorOperators.B2F, SPECIES, 0);
     }

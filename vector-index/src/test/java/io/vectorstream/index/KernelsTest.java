@@ -49,6 +49,30 @@ class KernelsTest {
                     assertEquals(expected, vectorCodes[3 + i], 1f, "code " + i); // ties may round apart
                 }
             }
+            // Codes under a range per dimension: the same both ways and as the formula gives them,
+            // ties (exact halves) and values past either end included.
+            float[] base = new float[dimension];
+            float[] inverseStep = new float[dimension];
+            float[] x = new float[dimension];
+            for (int i = 0; i < dimension; i++) {
+                base[i] = (float) random.nextGaussian() * 0.1f;
+                inverseStep[i] = i % 5 == 0 ? 1f : 40f + random.nextFloat() * 100f;
+                x[i] = switch (i % 5) {
+                    case 0 -> base[i] + (i % 3 == 0 ? 2.5f : -3.5f); // an exact half at step 1
+                    case 1 -> base[i] + 10f; // far past 127
+                    case 2 -> base[i] - 10f; // far below -128
+                    default -> a[i];
+                };
+            }
+            byte[] scalarSteps = new byte[dimension + 2];
+            byte[] vectorSteps = new byte[dimension + 2];
+            scalar.encodeSteps(x, base, inverseStep, scalarSteps, 2);
+            vector.encodeSteps(x, base, inverseStep, vectorSteps, 2);
+            assertArrayEquals(scalarSteps, vectorSteps, "encodeSteps " + dimension);
+            for (int i = 0; i < dimension; i++) {
+                int expected = Math.max(-128, Math.min(127, Math.round((x[i] - base[i]) * inverseStep[i])));
+                assertEquals(expected, vectorSteps[2 + i], "encodeSteps code " + i + " of " + dimension);
+            }
             // Four code vectors in two arrays, at offsets in any order, overlapping too.
             byte[] otherCodes = codes.clone();
             int[] at = {3 * dimension, dimension, 1, 4 * dimension};
