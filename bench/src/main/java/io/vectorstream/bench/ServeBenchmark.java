@@ -267,8 +267,14 @@ final class ServeBenchmark {
         long start = System.nanoTime();
         VectorIndex<Integer> index = IndexFactory.create(kind, data.base()[0].length, Metric.COSINE,
                 "flat".equals(kind) ? Map.of() : params);
+        long nextReport = start + PROGRESS_EVERY.toNanos();
         for (int i = 0; i < data.base().length; i++) {
             index.put(i, data.base()[i]);
+            if (System.nanoTime() > nextReport) {
+                progress.printf("  inserted %,d of %,d (%.0f s)%n", i + 1, data.base().length,
+                        (System.nanoTime() - start) / 1e9);
+                nextReport = System.nanoTime() + PROGRESS_EVERY.toNanos();
+            }
         }
         double buildS = (System.nanoTime() - start) / 1e9;
         HttpLoad load = new HttpLoad(url, "/v1/libraries/" + library(kind) + "/search",
