@@ -101,17 +101,18 @@ public final class IndexSpecs {
     /**
      * The beam each shard's graph searches with when a query sets none, the library's vectors
      * spread over {@code shards} shards ({@link HnswParams#efPerShard}); 0 (each index's own
-     * default) for the other kinds.
+     * default) for the other kinds. Read on every search: the spec's two fields only, not the
+     * whole check of {@link #tolerated} (an efSearch out of today's range takes the default, as
+     * the shards' indexes do).
      */
-    public static int defaultEfPerShard(final String indexJson, final int dimension, final int shards) {
-        IndexSpec spec = spec(indexJson, dimension);
-        if (!"hnsw".equals(spec.kind())) {
+    public static int defaultEfPerShard(final String indexJson, final int shards) {
+        JsonNode spec = Json.tree(indexJson);
+        if (!"hnsw".equals(spec.path("kind").asText())) {
             return 0;
         }
-        Number efSearch = params(spec.params()).get("efSearch");
-        HnswParams d = HnswParams.DEFAULT;
-        return new HnswParams(d.m(), d.efConstruction(), efSearch == null ? d.efSearch() : efSearch.intValue())
-                .efPerShard(shards);
+        int efSearch = spec.path("params").path("efSearch").asInt(HnswParams.DEFAULT.efSearch());
+        boolean inRange = efSearch >= 1 && efSearch <= HnswParams.MAX_EF;
+        return HnswParams.efPerShard(inRange ? efSearch : HnswParams.DEFAULT.efSearch(), shards);
     }
 
     /**

@@ -328,8 +328,7 @@ final class LibraryShard {
     /** The index's report; {@code training} also while a rebuilt index trains to replace it. */
     IndexStats indexStats() {
         IndexStats stats = index.stats();
-        return rebuilding == null || stats.training() ? stats : new IndexStats(stats.kind(), stats.size(),
-                stats.trained(), true, stats.partitions(), stats.memoryBytes(), stats.lastBuildMillis());
+        return rebuilding == null ? stats : stats.withTraining();
     }
 
     ConcurrentSkipListMap<String, NavigableSet<String>> documents() {

@@ -313,10 +313,7 @@ class ChronicleShardStoreTest {
     @Test
     void aTrainingBesideTheWriterIsInstalledByTheWritersLaterCallsAndKept() throws Exception {
         File dir = Directories.temporary("shard-store").toFile();
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true)
-                .withTrainingDelay(Duration.ZERO), NO_BROKER);
-        init(dir, store);
-        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
+        ChronicleShardStore store = openWithIvfTrainingBesideTheWriter(dir);
         SyntheticData data = SyntheticData.forSize(2_000, 16, 31);
         float[][] vectors = data.vectors(600, 32);
         for (int i = 0; i < vectors.length; i++) {
@@ -358,10 +355,7 @@ class ChronicleShardStoreTest {
     @Test
     void aTrainingThatFoundNoRoomStartsAtTheWritersTicksOnceThereIsWithoutAnotherWrite() throws Exception {
         File dir = Directories.temporary("shard-store").toFile();
-        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true)
-                .withTrainingDelay(Duration.ZERO), NO_BROKER);
-        init(dir, store);
-        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
+        ChronicleShardStore store = openWithIvfTrainingBesideTheWriter(dir);
         float[][] vectors = SyntheticData.forSize(2_000, 16, 31).vectors(600, 32);
         store.putAll(List.of()); // a tick with nothing due: the writer stops looking for trainings
         try (AutoCloseable otherTraining = TrainingPlaces.holdShared()) {
@@ -384,6 +378,15 @@ class ChronicleShardStoreTest {
         assertFalse(done.training(), done.toString());
         assertEquals(600, done.size());
         store.close();
+    }
+
+    /** An open store whose IVF library "lib" (16-d, l2) trains beside the writer from 500 vectors on. */
+    private static ChronicleShardStore openWithIvfTrainingBesideTheWriter(final File dir) {
+        ChronicleShardStore store = new ChronicleShardStore("shards", ShardStoreOptions.SMALL.trainingInBackground(true)
+                .withTrainingDelay(Duration.ZERO), NO_BROKER);
+        init(dir, store);
+        putLibrary(store, "lib", 16, Metric.L2, "{\"kind\":\"ivf\",\"params\":{\"trainThreshold\":500}}");
+        return store;
     }
 
     /** An open store with IVF library "lib" of 60 chunks in "doc": trained (from 50) and its training kept. */

@@ -26,13 +26,13 @@ class IndexSpecsTest {
     @Test
     void aGraphLibrarysShardsSearchWithANarrowerBeamTheMoreShardsThereAreAndTheOtherKindsWithTheirOwn() {
         String graph = "{\"kind\":\"hnsw\"}";
-        assertEquals(64, IndexSpecs.defaultEfPerShard(graph, 8, 1), "one shard: the index's own default");
-        assertEquals(49, IndexSpecs.defaultEfPerShard(graph, 8, 3), "64 / 3^(1/4) = 48.6");
-        assertEquals(41, IndexSpecs.defaultEfPerShard(graph, 8, 6));
-        assertEquals(72, IndexSpecs.defaultEfPerShard("{\"kind\":\"hnsw\",\"params\":{\"efSearch\":128}}", 8, 10),
+        assertEquals(64, IndexSpecs.defaultEfPerShard(graph, 1), "one shard: the index's own default");
+        assertEquals(49, IndexSpecs.defaultEfPerShard(graph, 3), "64 / 3^(1/4) = 48.6");
+        assertEquals(41, IndexSpecs.defaultEfPerShard(graph, 6));
+        assertEquals(72, IndexSpecs.defaultEfPerShard("{\"kind\":\"hnsw\",\"params\":{\"efSearch\":128}}", 10),
                 "the library's own efSearch, narrowed: 128 / 10^(1/4) = 71.98");
-        assertEquals(0, IndexSpecs.defaultEfPerShard("{\"kind\":\"ivf\"}", 8, 3), "not a graph: no beam");
-        assertEquals(0, IndexSpecs.defaultEfPerShard("{\"kind\":\"flat\"}", 8, 3));
+        assertEquals(0, IndexSpecs.defaultEfPerShard("{\"kind\":\"ivf\"}", 3), "not a graph: no beam");
+        assertEquals(0, IndexSpecs.defaultEfPerShard("{\"kind\":\"flat\"}", 3));
     }
 
     @Test

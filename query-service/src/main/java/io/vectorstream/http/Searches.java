@@ -59,7 +59,7 @@ final class Searches {
         // A graph library's shards each search with a narrower beam than one graph would: their
         // merged answer has one graph's recall at about half the work of the whole beam each.
         int ef = body.hasNonNull("ef") ? body.get("ef").asInt()
-                : IndexSpecs.defaultEfPerShard(library.indexJson(), library.dimension(), reader.shardCount());
+                : IndexSpecs.defaultEfPerShard(library.indexJson(), reader.shardCount());
         SearchParams params = new SearchParams(body.path("nprobe").asInt(0), body.path("probes").asInt(0),
                 body.path("exact").asBoolean(false)).withEf(ef);
         long maxLag = body.hasNonNull("maxLagOffsets") ? body.get("maxLagOffsets").asLong() : reader.searchMaxLag();

@@ -39,7 +39,7 @@ public record HnswParams(int m, int efConstruction, int efSearch) {
      * of its work. On 195k real embeddings over three shards (bench ann --shards 3): ef 48 each
      * gives recall@10 0.950, one graph's at ef 64, at 2.1x the speed of ef 64 each (0.960).
      */
-    public int efPerShard(final int shards) {
+    public static int efPerShard(final int efSearch, final int shards) {
         return shards <= 1 ? efSearch : Math.max(1, (int) Math.ceil(efSearch / Math.pow(shards, 0.25)));
     }
 }

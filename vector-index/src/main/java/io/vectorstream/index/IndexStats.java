@@ -16,4 +16,9 @@ package io.vectorstream.index;
  */
 public record IndexStats(String kind, int size, boolean trained, boolean training, int partitions,
                          long memoryBytes, long lastBuildMillis) {
+
+    /** This report with {@code training} set. */
+    public IndexStats withTraining() {
+        return new IndexStats(kind, size, trained, true, partitions, memoryBytes, lastBuildMillis);
+    }
 }

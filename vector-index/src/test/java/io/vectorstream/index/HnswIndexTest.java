@@ -10,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,14 +85,9 @@ class HnswIndexTest {
 
     @Test
     void aStreamsPutsAreLinkedBesideTheWriterAndFoundFromTheMomentTheyReturn() throws Exception {
-        ExecutorService threads = Executors.newSingleThreadExecutor();
-        CountDownLatch gate = new CountDownLatch(1);
-        threads.submit(() -> {
-            gate.await(); // the linking waits behind this until the test lets it run
-            return null;
-        });
+        HeldBuildThread threads = new HeldBuildThread();
         HnswIndex<Integer> index = new HnswIndex<>(DIMENSION, Metric.COSINE, HnswParams.DEFAULT,
-                new BackgroundTraining(1, threads));
+                threads.background());
         SyntheticData data = SyntheticData.forSize(9_000, DIMENSION, 41);
         float[][] vectors = data.vectors(9_000, 42);
         FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
@@ -108,7 +100,7 @@ class HnswIndexTest {
         float[][] queries = data.vectors(100, 43);
         assertEquals(1.0, IvfIndexTest.recallAt10(index, exact, queries, SearchParams.DEFAULT), 1e-9,
                 "nothing is linked yet: every node is scored exactly");
-        gate.countDown();
+        threads.open();
         // While the build thread links, the writer goes on; each new node is found at once, linked or not.
         int put = 3_000;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -140,14 +132,9 @@ class HnswIndexTest {
 
     @Test
     void aBulkLoadIsLinkedBesideTheWriterWhileSearchesStayExactAndWritesGoOn() throws Exception {
-        ExecutorService threads = Executors.newSingleThreadExecutor();
-        CountDownLatch gate = new CountDownLatch(1);
-        threads.submit(() -> {
-            gate.await(); // the build waits behind this until the test lets it run
-            return null;
-        });
+        HeldBuildThread threads = new HeldBuildThread();
         HnswIndex<Integer> index = new HnswIndex<>(DIMENSION, Metric.COSINE, HnswParams.DEFAULT,
-                new BackgroundTraining(1, threads));
+                threads.background());
         SyntheticData data = SyntheticData.forSize(9_000, DIMENSION, 31);
         float[][] vectors = data.vectors(9_000, 32);
         FlatIndex<Integer> exact = new FlatIndex<>(DIMENSION, Metric.COSINE);
@@ -175,7 +162,7 @@ class HnswIndexTest {
             index.put(i, replacements[i - 1_000]);
             exact.put(i, replacements[i - 1_000]);
         }
-        gate.countDown();
+        threads.open();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (index.willTrain()) {
             assertTrue(System.nanoTime() < deadline, "the graph was not built in 60 s");

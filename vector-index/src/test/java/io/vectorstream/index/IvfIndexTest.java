@@ -10,9 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
@@ -304,13 +301,8 @@ class IvfIndexTest {
 
     @Test
     void aTrainingBesideTheWriterIsInstalledWithTheWritesMadeWhileItRan() throws Exception {
-        ExecutorService threads = Executors.newSingleThreadExecutor();
-        CountDownLatch gate = new CountDownLatch(1);
-        threads.submit(() -> {
-            gate.await(); // the training waits behind this until the test lets it run
-            return null;
-        });
-        BackgroundTraining background = new BackgroundTraining(1, threads);
+        HeldBuildThread threads = new HeldBuildThread();
+        BackgroundTraining background = threads.background();
         SyntheticData data = SyntheticData.forSize(6_000, DIMENSION, 21);
         float[][] vectors = data.vectors(6_000, 22);
         IvfIndex<Integer> ivf = new IvfIndex<>(DIMENSION, Metric.COSINE, IvfParams.DEFAULT.withTrainThreshold(2_000),
@@ -336,7 +328,7 @@ class IvfIndexTest {
             exact.put(i, vectors[5_000 + i]);
         }
         assertTrue(ivf.isTraining());
-        gate.countDown();
+        threads.open();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (ivf.trainIfDue() && ivf.isTraining()) {
             assertTrue(System.nanoTime() < deadline, "the training was not installed in 30 s");
