@@ -64,7 +64,7 @@ public final class ClusterShards {
         Set<Integer> wanted = partitions == null ? local.allShards() : partitions;
         ShardAnswers<R> answers = askOnce(query, wanted, options, deadline);
         while (!answers.isComplete() && System.nanoTime() + RETRY_PAUSE_MILLIS * 1_000_000 < deadline) {
-            Pause.millis(RETRY_PAUSE_MILLIS, "a rebalance");
+            options.waiting().during(() -> Pause.millis(RETRY_PAUSE_MILLIS, "a rebalance"));
             answers = answers.retriedAs(askOnce(query, answers.missing(), options, deadline));
         }
         return answers;
@@ -139,6 +139,11 @@ public final class ClusterShards {
         peersToAsk.forEach((host, shards) -> remote.add(peers.send(host, new PeerRequest<>(query, shards,
                 options.token(), tokenWait.toMillis(), options.maxLagOffsets()), peerTimeout)));
         answers = answers.and(answerHere(query, here, options.withToken(options.token(), tokenWait)));
+        return remote.isEmpty() ? answers : answers.and(options.waiting().during(() -> answersOf(remote)));
+    }
+
+    private static <R> ShardAnswers<R> answersOf(final List<PeerClient.Exchange<R>> remote) {
+        ShardAnswers<R> answers = ShardAnswers.none(Set.of(), null);
         for (PeerClient.Exchange<R> exchange : remote) {
             answers = answers.and(exchange.answer()); // never fails: failures are missing shards
         }

@@ -77,7 +77,7 @@ final class Searches {
      */
     ObjectNode runSingle(final LibraryRecord library, final Prepared search, final long startNanos) {
         try (SearchAdmission.Place place = admission.single()) {
-            return run(library, search, startNanos);
+            return run(library, search, place, startNanos);
         }
     }
 
@@ -88,14 +88,15 @@ final class Searches {
      */
     ObjectNode runInBatch(final LibraryRecord library, final Prepared search, final long startNanos) {
         try (SearchAdmission.Place place = admission.batch()) {
-            return run(library, search, startNanos);
+            return run(library, search, place, startNanos);
         }
     }
 
     /** Runs a prepared search; its answer as {@code search-response.json}. */
-    private ObjectNode run(final LibraryRecord library, final Prepared search, final long startNanos) {
+    private ObjectNode run(final LibraryRecord library, final Prepared search, final SearchAdmission.Place place,
+                           final long startNanos) {
         ShardReader.SearchResult result = reader.search(search.query(), library.metric(), search.allowPartial(),
-                search.maxLagOffsets());
+                search.maxLagOffsets(), place);
         if (search.example() != null) {
             result = result.without(search.example().documentId(), search.example().id(), search.k(),
                     search.groupSize(), library.metric());

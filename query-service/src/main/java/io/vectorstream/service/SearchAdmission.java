@@ -1,13 +1,15 @@
 package io.vectorstream.service;
 
+import io.vectorstream.cluster.Waiting;
 import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * How many searches an instance runs at once. A search is CPU from start to end (its shards'
- * scans, or a peer's), so past one per core more at once only lengthen every one of them:
- * throughput stays, the tail grows without bound. A search past the limit waits briefly for a
+ * scans, or a peer's) but for its waits on peers and on a rebalance, when it gives its place
+ * back: so past one per core more at once only lengthen every one of them, and
+ * throughput stays while the tail grows without bound. A search past the limit waits briefly for a
  * place, in arrival order, then is refused with 429 and {@code Retry-After} (a client's cue to
  * back off), so that the admitted ones keep their latency. Batches of searches come second:
  * one takes a place only while more than a quarter of them (rounded down) are free and never
@@ -41,10 +43,39 @@ public final class SearchAdmission {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** A place held by a search until closed. */
-    public interface Place extends AutoCloseable {
+    /**
+     * A place held by a search until closed. While the search only waits (for peers' answers, for
+     * a rebalance) it gives the place back, and waits for one, without limit, before it works again.
+     */
+    public interface Place extends AutoCloseable, Waiting {
         @Override
         void close();
+    }
+
+    private final class Held implements Place {
+
+        private boolean held = true;
+
+        @Override
+        public void leave() {
+            if (held) {
+                held = false;
+                places.release();
+            }
+        }
+
+        @Override
+        public void rejoin() {
+            if (!held) {
+                places.acquireUninterruptibly();
+                held = true;
+            }
+        }
+
+        @Override
+        public void close() {
+            leave();
+        }
     }
 
     /**
@@ -55,7 +86,7 @@ public final class SearchAdmission {
     public Place single() {
         try {
             if (places.tryAcquire(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-                return places::release;
+                return new Held();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -71,7 +102,7 @@ public final class SearchAdmission {
      */
     public Place batch() {
         if (places.availablePermits() > reservedForSingles && places.tryAcquire()) {
-            return places::release;
+            return new Held();
         }
         throw overloaded();
     }

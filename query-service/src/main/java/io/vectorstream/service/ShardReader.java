@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vectorstream.cluster.ClusterShards;
 import io.vectorstream.cluster.ReadOptions;
+import io.vectorstream.cluster.Waiting;
 import io.vectorstream.index.IndexStats;
 import io.vectorstream.metrics.LatencyBuckets;
 import io.vectorstream.index.Metric;
@@ -209,12 +210,13 @@ public final class ShardReader {
      * @param allowPartial  whether an answer without some shards is an answer (saying so) or a 503
      * @param maxLagOffsets -1: active shards only; otherwise a standby copy at most this many
      *                      records behind may answer for a shard whose active copy cannot
+     * @param waiting       what the search gives up while it waits for peers or a rebalance
      */
     public SearchResult search(final ShardQuery.Knn query, final Metric metric, final boolean allowPartial,
-                               final long maxLagOffsets) {
+                               final long maxLagOffsets, final Waiting waiting) {
         long start = System.nanoTime();
         ShardAnswers<ShardQuery.KnnAnswer> answers = shards.ask(query, null,
-                ReadOptions.fresh(deadline).withMaxLag(maxLagOffsets));
+                ReadOptions.fresh(deadline).withMaxLag(maxLagOffsets).withWaiting(waiting));
         if (!allowPartial) {
             complete(answers);
         }

@@ -144,7 +144,9 @@ class ClusterIntegrationTest {
             int partial = 0;
             for (ApiClient.Response answer : answers) {
                 if (answer.status() != 200) {
-                    assertEquals(503, answer.status(), answer.body().toString());
+                    // Unavailable while the group moves the shards, or (on a machine short of
+                    // cores) refused while the instance runs as many searches as it can.
+                    assertTrue(answer.status() == 503 || answer.status() == 429, answer.body().toString());
                     failed++;
                 } else if (answer.body().get("partial").asBoolean()) {
                     partial++;

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class SearchAdmissionTest {
@@ -62,5 +63,34 @@ class SearchAdmissionTest {
         try (SearchAdmission.Place held = one.single()) {
             assertThrows(Refusal.class, one::batch);
         }
+    }
+
+    @Test
+    void aSearchWaitingOnPeersGivesItsPlaceBackAndTakesOneAgainBeforeItWorks() throws Exception {
+        SearchAdmission admission = new SearchAdmission(1);
+        try (SearchAdmission.Place waiting = admission.single()) {
+            String meanwhile = waiting.during(() -> {
+                try (SearchAdmission.Place other = admission.single()) {
+                    return "admitted";
+                }
+            });
+            assertEquals("admitted", meanwhile, "another search ran while the first only waited");
+            assertThrows(Refusal.class, admission::single, "the first holds its place again");
+        }
+        SearchAdmission.Place first = admission.single();
+        first.leave();
+        SearchAdmission.Place second = admission.single();
+        CompletableFuture<Void> back = CompletableFuture.runAsync(first::rejoin);
+        assertThrows(TimeoutException.class, () -> back.get(200, TimeUnit.MILLISECONDS),
+                "it waits for a place before it works again");
+        second.close();
+        back.get(5, TimeUnit.SECONDS);
+        assertThrows(Refusal.class, admission::single);
+        first.leave();
+        first.close(); // a place given back is not given back twice
+        admission.single().close();
+        SearchAdmission.Place only = admission.single();
+        assertThrows(Refusal.class, admission::single, "one place, not two");
+        only.close();
     }
 }
