@@ -21,6 +21,14 @@ import org.apache.kafka.streams.query.Query;
  */
 public sealed interface ShardQuery<R> extends Query<R> {
 
+    /**
+     * Whether answering works through a shard's chunks or index (a search, a count), so that a
+     * caller asking several shards gains by asking them at once; lookups take microseconds.
+     */
+    default boolean scans() {
+        return false;
+    }
+
     /** A library with this shard's counts of its documents and chunks. */
     record LibraryStats(LibraryRecord library, int documentCount, int chunkCount) {
     }
@@ -79,10 +87,20 @@ public sealed interface ShardQuery<R> extends Query<R> {
                    final String filterJson) {
             this(libraryId, vector, k, params, filterJson, 0);
         }
+
+        @Override
+        public boolean scans() {
+            return true;
+        }
     }
 
     /** How many of a library's chunks in this shard match the filter (null: all of them). */
     record Count(String libraryId, String filterJson) implements ShardQuery<Long> {
+
+        @Override
+        public boolean scans() {
+            return filterJson != null;
+        }
     }
 
     /** The state of a library's index in this shard, if the shard has the library. */

@@ -11,6 +11,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.vectorstream.cluster.ClusterSecret;
 import io.vectorstream.cluster.ClusterShards;
+import io.vectorstream.cluster.ParallelShards;
 import io.vectorstream.cluster.PeerClient;
 import io.vectorstream.embed.KnownModel;
 import io.vectorstream.security.ApiKeyFile;
@@ -122,14 +123,17 @@ public final class QueryService implements AutoCloseable {
     private final ShardReader reader;
     private final WriteService writes;
     private final EmbeddingService embeddings;
+    private final ClusterShards shards;
     private final PeerClient peers;
     private final ServiceMetrics metrics;
     private final SearchAdmission searchAdmission;
 
     private QueryService(final IngestStreams ingest, final EventPublisher publisher, final WebServer server,
                          final ShardReader reader, final WriteService writes, final EmbeddingService embeddings,
-                         final PeerClient peers, final ServiceMetrics metrics, final SearchAdmission searchAdmission) {
+                         final ClusterShards shards, final PeerClient peers, final ServiceMetrics metrics,
+                         final SearchAdmission searchAdmission) {
         this.searchAdmission = searchAdmission;
+        this.shards = shards;
         this.metrics = metrics;
         this.peers = peers;
         this.ingest = ingest;
@@ -160,7 +164,8 @@ public final class QueryService implements AutoCloseable {
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.clientConfig(), settings.topics().events());
         PeerClient peers = new PeerClient(http.cluster().secret(), peerTls);
-        ClusterShards shards = new ClusterShards(ingest.shards(), peers, http.cluster().secret());
+        ClusterShards shards = new ClusterShards(ingest.shards(), ParallelShards.perCore(), peers,
+                http.cluster().secret());
         ServiceMetrics metrics = new ServiceMetrics(ingest.shards(), ingest.streams()::metrics);
         ShardReader reader = new ShardReader(shards, ingest.inputEnds(), http.cluster().readDeadline(),
                 http.cluster().searchMaxLag(), metrics.registry());
@@ -218,8 +223,8 @@ public final class QueryService implements AutoCloseable {
                 })
                 .build()
                 .start();
-        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, peers, metrics,
-                searchAdmission);
+        QueryService service = new QueryService(ingest, publisher, server, reader, writes, embeddings, shards, peers,
+                metrics, searchAdmission);
         if (!server.isRunning() || server.port() < 0) {
             // Helidon logs a failed bind and returns: an instance without HTTP would stay in the
             // consumer group, advertising an address that is another process's.
@@ -273,6 +278,7 @@ public final class QueryService implements AutoCloseable {
     public void close() {
         server.stop();
         metrics.close();
+        shards.close();
         peers.close();
         embeddings.close();
         publisher.close();

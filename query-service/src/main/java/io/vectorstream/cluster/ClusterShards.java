@@ -20,17 +20,21 @@ import org.apache.kafka.streams.state.HostInfo;
  * asked or does not answer comes back as missing shards with the reason; while a rebalance moves
  * shards, the missing ones are asked again, where they are then, until the deadline.
  */
-public final class ClusterShards {
+public final class ClusterShards implements AutoCloseable {
 
     /** How long to let a rebalance move on before asking missing shards again. */
     private static final long RETRY_PAUSE_MILLIS = 100;
 
     private final ShardClient local;
+    private final ParallelShards parallel;
     private final PeerClient peers;
     private final ClusterSecret secret;
 
-    public ClusterShards(final ShardClient local, final PeerClient peers, final ClusterSecret secret) {
+    /** @param parallel how this instance's shards are searched at once (closed with this) */
+    public ClusterShards(final ShardClient local, final ParallelShards parallel, final PeerClient peers,
+                         final ClusterSecret secret) {
         this.local = local;
+        this.parallel = parallel;
         this.peers = peers;
         this.secret = secret;
     }
@@ -163,7 +167,14 @@ public final class ClusterShards {
             return ShardAnswers.none(shards, "shards " + shards + " on " + local.placement().self()
                     + " have not applied the write " + options.token() + " yet");
         }
-        return local.answer(query, shards, options.maxLagOffsets());
+        return query.scans() ? parallel.ask(shards, some -> local.answer(query, some, options.maxLagOffsets()))
+                : local.answer(query, shards, options.maxLagOffsets());
+    }
+
+    /** Stops the helper threads of the parallel shard search. */
+    @Override
+    public void close() {
+        parallel.close();
     }
 
     private static int byAddress(final HostInfo a, final HostInfo b) {
