@@ -315,7 +315,7 @@ public final class Main {
         return QueryService.start(settings(kafka, config, http.advertisedHost() + ":" + http.port(),
                 ModelCommand.models(config)), new QueryService.Http(http.host(), http.port(),
                 http.maxConcurrentRequests(), http.maxQueuedRequests(), http.maxConcurrentSearches(),
-                config.modelHttpThreads(),
+                http.shardSearchThreads(), config.modelHttpThreads(),
                 config.cluster().forService(), new QueryService.Security(new ApiKeyFile(config.apiKeysFile()),
                 config.metricsNeedKey(), config.tls().orElse(null), http.allowedHosts())));
     }

@@ -56,32 +56,41 @@ public final class QueryService implements AutoCloseable {
      *                              1 GiB, within the default 2 GiB heap with the indexes
      * @param maxQueuedRequests     requests that may wait for one of those, each {@link #QUEUE_TIMEOUT} at most
      * @param maxConcurrentSearches searches run at once ({@link SearchAdmission}); more wait briefly, then get 429
+     * @param shardSearchThreads    threads that search a search's other shards on this instance while
+     *                              its own thread searches one ({@link ParallelShards}); 0: one after another
      * @param modelThreads          PyTorch threads per operation of the service's model calls
      */
     public record Http(String host, int port, int maxConcurrentRequests, int maxQueuedRequests,
-                       int maxConcurrentSearches, int modelThreads, Cluster cluster, Security security) {
+                       int maxConcurrentSearches, int shardSearchThreads, int modelThreads, Cluster cluster,
+                       Security security) {
 
         public Http {
-            if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || maxConcurrentSearches < 1 || modelThreads < 1) {
+            if (maxConcurrentRequests < 1 || maxQueuedRequests < 0 || maxConcurrentSearches < 1 || modelThreads < 1
+                    || shardSearchThreads < 0) {
                 throw new IllegalArgumentException("requests and searches at once and model threads must be at least 1,"
-                        + " queued requests at least 0");
+                        + " queued requests and shard search threads at least 0");
             }
         }
 
         /** The defaults of application.yaml on {@code host} and {@code port}, one instance alone. */
         public static Http of(final String host, final int port) {
-            return new Http(host, port, 64, 256, SearchAdmission.defaultConcurrency(), ModelOptions.DEFAULT_THREADS,
+            return new Http(host, port, 64, 256, SearchAdmission.defaultConcurrency(), 0, ModelOptions.DEFAULT_THREADS,
                     Cluster.ALONE, Security.OPEN);
         }
 
         public Http withMaxConcurrentSearches(final int searches) {
-            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, searches, modelThreads, cluster,
-                    security);
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, searches, shardSearchThreads,
+                    modelThreads, cluster, security);
+        }
+
+        public Http withShardSearchThreads(final int threads) {
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, maxConcurrentSearches, threads,
+                    modelThreads, cluster, security);
         }
 
         public Http withSecurity(final Security s) {
-            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, maxConcurrentSearches, modelThreads,
-                    cluster, s);
+            return new Http(host, port, maxConcurrentRequests, maxQueuedRequests, maxConcurrentSearches,
+                    shardSearchThreads, modelThreads, cluster, s);
         }
     }
 
@@ -164,7 +173,7 @@ public final class QueryService implements AutoCloseable {
         IngestStreams ingest = IngestStreams.start(settings);
         EventPublisher publisher = new EventPublisher(settings.clientConfig(), settings.topics().events());
         PeerClient peers = new PeerClient(http.cluster().secret(), peerTls);
-        ClusterShards shards = new ClusterShards(ingest.shards(), ParallelShards.perCore(), peers,
+        ClusterShards shards = new ClusterShards(ingest.shards(), new ParallelShards(http.shardSearchThreads()), peers,
                 http.cluster().secret());
         ServiceMetrics metrics = new ServiceMetrics(ingest.shards(), ingest.streams()::metrics);
         ShardReader reader = new ShardReader(shards, ingest.inputEnds(), http.cluster().readDeadline(),

@@ -50,7 +50,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
      * @param advertisedExplicitly whether it was configured (several instances) rather than derived
      */
     record Http(String host, int port, String advertisedHost, boolean advertisedExplicitly, int maxConcurrentRequests,
-                int maxQueuedRequests, int maxConcurrentSearches, Set<String> allowedHosts) {
+                int maxQueuedRequests, int maxConcurrentSearches, int shardSearchThreads, Set<String> allowedHosts) {
     }
 
     /**
@@ -116,6 +116,7 @@ record ServiceConfig(Kafka kafka, Http http, Cluster cluster, Path dataDir, Path
                             atLeast(config, "http.max-concurrent-requests", 1),
                             atLeast(config, "http.max-queued-requests", 0),
                             concurrentSearches(atLeast(config, "http.max-concurrent-searches", 0)),
+                            between(config, "http.shard-search-threads", 0, 256),
                             Arrays.stream(text(config, "http.allowed-hosts").split(",")).map(String::strip)
                                     .filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet())),
                     new Cluster(secret.isBlank() ? Optional.empty() : Optional.of(secret), bool(config, "cluster.insecure"),

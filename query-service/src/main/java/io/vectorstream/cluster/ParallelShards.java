@@ -17,7 +17,9 @@ import java.util.function.Function;
  * fill). The caller then answers, itself, every shard no helper has taken yet, so a search is
  * never slower than asking its shards one after another, and on an instance with idle cores a
  * search of three shards takes about the time of the slowest one rather than of all three.
- * Under load every core is busy anyway and the callers do most of the work themselves.
+ * Under load every core is busy anyway and the callers do most of the work themselves. Off by
+ * default ({@code http.shard-search-threads}): on two cores shared with the broker it was measured
+ * no faster.
  */
 public final class ParallelShards implements AutoCloseable {
 
@@ -30,11 +32,6 @@ public final class ParallelShards implements AutoCloseable {
         }
         this.helpers = helperThreads == 0 ? null : Executors.newFixedThreadPool(helperThreads,
                 Thread.ofPlatform().name("vectorstream-shard-search-", 0).daemon().factory());
-    }
-
-    /** One helper per core besides the caller's. */
-    public static ParallelShards perCore() {
-        return new ParallelShards(Runtime.getRuntime().availableProcessors() - 1);
     }
 
     /**

@@ -9,8 +9,10 @@ import io.vectorstream.http.ApiClient;
 import io.vectorstream.stream.ConsistencyToken;
 import io.vectorstream.util.Directories;
 import io.vectorstream.util.Pause;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -182,9 +184,16 @@ class ClusterIntegrationTest {
         }
     }
 
-    private static CliProcess instance(final String bootstrap, final Path data, final int i, final int port) {
+    /**
+     * Instance {@code i}; the even ones search their shards one after another, the odd ones two at
+     * a time ({@code http.shard-search-threads}): both answer every search exactly alike.
+     */
+    private static CliProcess instance(final String bootstrap, final Path data, final int i, final int port)
+            throws IOException {
+        Path config = Files.createDirectories(data.resolve("config-" + i)).resolve("application.yaml");
+        Files.writeString(config, "http:\n  shard-search-threads: " + (i % 2 == 0 ? 0 : 2) + "\n");
         return CliProcess.serveInCluster(bootstrap, data.resolve("instance-" + i), port, "--cluster-secret", SECRET,
-                "--partitions", Integer.toString(PARTITIONS));
+                "--partitions", Integer.toString(PARTITIONS), "--config", config.toString());
     }
 
     /** Waits until {@code api}'s instance sees {@code count} instances hosting every shard. */
