@@ -74,7 +74,12 @@ public final class BenchMain {
                        event is applied and every index trained), then searches over HTTP from 1..N
                        clients (closed loop) and at fixed rates (open loop): q/s, recall@10,
                        p50/p95/p99, refusals; beside them the same index in this process over the
-                       same vectors, one thread, and each row's ratio to it.
+                       same vectors, one thread, and each row's ratio to it. When the vectors have
+                       the default model's dimension and the model is built, the libraries get it
+                       and text searches follow, one client: each text new to the service (against
+                       the bare model and the index in this process), then the same texts again
+                       (cached by the service; against the index alone).
+                         --text-searches N (default 300; 0: none)  --model-dir DIR
                          --index ivf,hnsw (default ivf)  --params a=1,b=2 (index)
                          --generate N,DIM (default 200000,384), or --base F.fvecs --queries F.fvecs
                          --query-count N (default 1000)  --clients 1,2,4,8  --loads 0.5,1,2 (open

@@ -45,7 +45,8 @@ final class HttpLoad {
 
     /**
      * @param bodies the search bodies, one per query
-     * @param truth  the exact top 10 of each query, as base vector numbers (chunk {@code c<number>})
+     * @param truth  the exact top 10 of each query, as base vector numbers (chunk {@code c<number>});
+     *               null when not known (recall is then NaN)
      */
     HttpLoad(final URI base, final String path, final List<byte[]> bodies, final int[][] truth) {
         this.base = base;
@@ -115,19 +116,26 @@ final class HttpLoad {
             tally.errors.add(answer.status() + " " + answer.body());
             return;
         }
+        tally.nanos.add(took);
+        if (truth != null) {
+            tally.recall.add(recall(json, truth[query]));
+        }
+        tally.inServer.add(json.path("tookMs").asDouble());
+    }
+
+    /** The share of the exact top 10 among an answer's hits. */
+    private static double recall(final JsonNode answer, final int[] exact) {
         int found = 0;
-        for (JsonNode hit : json.path("results")) {
+        for (JsonNode hit : answer.path("results")) {
             int number = Integer.parseInt(hit.path("chunkId").asText().substring(1));
-            for (int t = 0; t < K && t < truth[query].length; t++) {
-                if (truth[query][t] == number) {
+            for (int t = 0; t < K && t < exact.length; t++) {
+                if (exact[t] == number) {
                     found++;
                     break;
                 }
             }
         }
-        tally.nanos.add(took);
-        tally.recall.add(found / (double) K);
-        tally.inServer.add(json.path("tookMs").asDouble());
+        return found / (double) K;
     }
 
     private static JsonNode parse(final String body) {
@@ -181,6 +189,16 @@ final class HttpLoad {
             return Double.NaN;
         }
         return sortedNanos[Math.min(sortedNanos.length - 1, (int) (sortedNanos.length * quantile))] / 1e6;
+    }
+
+    /** The search bodies of {@code texts}: {@code {"text":"...","k":10}}. */
+    static List<byte[]> textBodies(final List<String> texts) {
+        List<byte[]> bodies = new ArrayList<>();
+        for (String text : texts) {
+            bodies.add(Json.MAPPER.createObjectNode().put("text", text).put("k", K).toString()
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return bodies;
     }
 
     /** The search bodies of {@code queries}: {@code {"vector":[...],"k":10}}, as a client sends them. */

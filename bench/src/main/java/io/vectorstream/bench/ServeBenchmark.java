@@ -2,7 +2,12 @@ package io.vectorstream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.cli.ModelCommand;
 import io.vectorstream.cli.Options;
+import io.vectorstream.embed.DjlEmbedder;
+import io.vectorstream.embed.Embedder;
+import io.vectorstream.embed.KnownModel;
+import io.vectorstream.embed.ModelBuilder;
 import io.vectorstream.index.Hit;
 import io.vectorstream.index.IndexFactory;
 import io.vectorstream.index.IvfParams;
@@ -14,7 +19,9 @@ import io.vectorstream.schema.Embeddings;
 import io.vectorstream.schema.Json;
 import io.vectorstream.util.Directories;
 import io.vectorstream.util.Pause;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -46,7 +53,7 @@ final class ServeBenchmark {
 
     static final Set<String> OPTIONS = Set.of("url", "kafka", "topic", "index", "params", "partitions", "clients",
             "loads", "seconds", "generate", "base", "queries", "groundtruth", "query-count", "seed", "spread",
-            "log-dir");
+            "log-dir", "text-searches", "model-dir");
     private static final Duration PATIENCE = Duration.ofMinutes(10);
     private static final Duration PROGRESS_EVERY = Duration.ofSeconds(3);
     private static final int K = 10;
@@ -71,10 +78,20 @@ final class ServeBenchmark {
     private final Map<String, Number> params;
     private final PrintStream progress;
     private final BenchHttp http = new BenchHttp();
+    private final String textModel;
+    private final ServeTextSearch textSearch;
 
+    /**
+     * @param textModel  the libraries' model, whose text searches are measured; null: none (a
+     *                   library without a model, vector searches only)
+     * @param textSearch those text searches; null without a model
+     */
     private ServeBenchmark(final URI url, final String bootstrap, final String topic, final AnnBenchmark.Dataset data,
-                           final Map<String, Number> params, final PrintStream progress) {
+                           final Map<String, Number> params, final String textModel,
+                           final ServeTextSearch textSearch, final PrintStream progress) {
         this.url = url;
+        this.textModel = textModel;
+        this.textSearch = textSearch;
         this.bootstrap = bootstrap;
         this.topic = topic;
         this.data = data;
@@ -98,11 +115,18 @@ final class ServeBenchmark {
         String topic = options.get("topic", "vectorstream.events");
         boolean json = options.flag("json");
         Report report = new Report(out, json);
+        Path modelRoot = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
+        DjlEmbedder model = textModel(Integer.parseInt(options.get("text-searches", "300")), modelRoot,
+                data.base()[0].length, progress);
+        String textModel = model == null ? null : KnownModel.DEFAULT.id();
         String given = options.get("url", null);
         if (given != null) {
-            ServeBenchmark bench = new ServeBenchmark(URI.create(given), options.require("kafka"), topic, data, params,
-                    progress);
-            bench.measure(kinds, clients, loads, seconds, report);
+            URI url = URI.create(given);
+            try (ServeTextSearch text = model == null ? null : new ServeTextSearch(url, model,
+                    Integer.parseInt(options.get("text-searches", "300")), progress)) {
+                new ServeBenchmark(url, options.require("kafka"), topic, data, params, textModel, text, progress)
+                        .measure(kinds, clients, loads, seconds, report);
+            }
             return;
         }
         int partitions = Integer.parseInt(options.get("partitions", "3"));
@@ -114,17 +138,53 @@ final class ServeBenchmark {
             progress.printf("starting serve on port %d (%d partitions, embedded broker)%n", port, partitions);
             service = ServiceProcess.start(List.of("serve", "--kafka", broker.bootstrapServers(), "--port",
                     Integer.toString(port), "--partitions", Integer.toString(partitions), "--host", "127.0.0.1",
-                    "--data-dir", dir.resolve("serve").toString(), "--model-dir", dir.resolve("no-models").toString()),
+                    "--data-dir", dir.resolve("serve").toString(), "--model-dir",
+                    (model == null ? dir.resolve("no-models") : modelRoot).toString()),
                     logDir == null ? null : Path.of(logDir).resolve("serve.log"));
             service.awaitLine("Ready in", Duration.ofMinutes(3));
-            new ServeBenchmark(URI.create("http://127.0.0.1:" + port), broker.bootstrapServers(), topic, data, params,
-                    progress).measure(kinds, clients, loads, seconds, report);
+            URI url = URI.create("http://127.0.0.1:" + port);
+            try (ServeTextSearch text = model == null ? null : new ServeTextSearch(url, model,
+                    Integer.parseInt(options.get("text-searches", "300")), progress)) {
+                new ServeBenchmark(url, broker.bootstrapServers(), topic, data, params, textModel, text, progress)
+                        .measure(kinds, clients, loads, seconds, report);
+            }
         } finally {
             if (service != null) {
                 service.stop();
             }
             Directories.deleteQuietly(dir);
         }
+    }
+
+    /**
+     * The default model, loaded here, when text searches are asked for and the data's vectors are
+     * its (its dimension); otherwise null, and why on the console.
+     */
+    private static DjlEmbedder textModel(final int searches, final Path modelRoot, final int dimension,
+                                         final PrintStream progress) {
+        if (searches <= 0) {
+            return null;
+        }
+        String id = KnownModel.DEFAULT.id();
+        if (!ModelBuilder.isBuilt(modelRoot, id)) {
+            progress.printf("text search skipped: model %s is not built in %s (bin/vectorstream build-model)%n", id,
+                    modelRoot);
+            return null;
+        }
+        DjlEmbedder model;
+        try {
+            model = DjlEmbedder.load(ModelBuilder.modelDir(modelRoot, id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot load model " + id + " from " + modelRoot, e);
+        }
+        int modelDimension = model.embed(List.of("dimension"), Embedder.Purpose.QUERY)[0].length;
+        if (modelDimension != dimension) {
+            progress.printf("text search skipped: the data's vectors have %d dimensions, model %s's %d%n", dimension,
+                    id, modelDimension);
+            model.close();
+            return null;
+        }
+        return model;
     }
 
     private void measure(final List<String> kinds, final int[] clients, final double[] loads, final double seconds,
@@ -167,6 +227,9 @@ final class ServeBenchmark {
         String library = library(name);
         ObjectNode create = Json.MAPPER.createObjectNode().put("id", library).put("name", library)
                 .put("dimension", data.base()[0].length).put("metric", "cosine");
+        if (textModel != null) {
+            create.put("model", textModel); // its query texts are embedded with it
+        }
         ObjectNode index = create.putObject("index").put("kind", kind);
         if (!"flat".equals(kind) && !params.isEmpty()) {
             ObjectNode given = index.putObject("params");
@@ -304,6 +367,9 @@ final class ServeBenchmark {
                     seconds);
             report.search(kind, load.open(rate, seconds, OPEN_CONNECTIONS), reference);
         }
+        if (textSearch != null) {
+            textSearch.run(kind, library(kind), index, reference, report);
+        }
     }
 
     private InProcess inProcess(final String kind, final VectorIndex<Integer> index, final double buildS) {
@@ -331,7 +397,7 @@ final class ServeBenchmark {
     }
 
     /** The rows: a table, or one JSON object each. */
-    private static final class Report {
+    static final class Report {
         private final PrintStream out;
         private final boolean json;
         private boolean searchHeader;
@@ -382,6 +448,33 @@ final class ServeBenchmark {
             out.printf("%-5s %-6s %7d %8s %8.0f %9.2f %8.3f %8.2f %8.2f %8.2f %11.2f %8d %6d %7d%n", kind, r.mode(),
                     r.clients(), r.offeredQps() > 0 ? String.format("%.0f", r.offeredQps()) : "-", r.qps(),
                     r.qps() / reference.qps(), r.recallAt10(), r.p50Ms(), r.p95Ms(), r.p99Ms(), r.serverP99Ms(),
+                    r.answered(), r.refused(), r.errors());
+        }
+
+        void textReference(final ServeTextSearch.Reference reference) {
+            if (json) {
+                ObjectNode node = Json.MAPPER.valueToTree(reference);
+                node.put("row", "text-in-process");
+                out.println(node);
+                return;
+            }
+            out.printf("in process %-5s the bare model and the index, one query at a time: %,.0f q/s, p50 %.2f ms, "
+                    + "p99 %.2f ms%n", reference.index(), reference.qps(), reference.p50Ms(), reference.p99Ms());
+        }
+
+        /** A text search row: its q/s against {@code referenceQps} of {@code referenceName} in process. */
+        void text(final String kind, final String texts, final HttpLoad.Result r, final double referenceQps,
+                  final String referenceName) {
+            if (json) {
+                ObjectNode node = Json.MAPPER.valueToTree(r);
+                node.put("row", "http-text").put("index", kind).put("texts", texts)
+                        .put("x_in_process", round(r.qps() / referenceQps)).put("in_process", referenceName);
+                out.println(node);
+                return;
+            }
+            out.printf("text  %-5s %-8s one client: %,.0f q/s = %.2fx the %s in process, p50 %.2f ms, p95 %.2f ms, "
+                    + "p99 %.2f ms, server p99 %.2f ms, %d answered, %d refused, %d errors%n", kind, texts, r.qps(),
+                    r.qps() / referenceQps, referenceName, r.p50Ms(), r.p95Ms(), r.p99Ms(), r.serverP99Ms(),
                     r.answered(), r.refused(), r.errors());
         }
 

@@ -22,6 +22,7 @@ public final class EmbeddingService implements AutoCloseable {
     private final Models models;
     private final String defaultModel;
     private final ModelWorker worker;
+    private final QueryVectorCache queries = new QueryVectorCache(QueryVectorCache.DEFAULT_ENTRIES);
 
     /**
      * @param defaultModel the model {@code POST /v1/embed} uses when the request names none
@@ -61,7 +62,8 @@ public final class EmbeddingService implements AutoCloseable {
     }
 
     /**
-     * The vector of a query text, by the library's model.
+     * The vector of a query text, by the library's model; the last few thousand searched are kept
+     * ({@link QueryVectorCache}).
      *
      * @throws Refusal an invalid request naming {@code field} when the library has no model
      */
@@ -73,8 +75,8 @@ public final class EmbeddingService implements AutoCloseable {
         if (text.isBlank()) {
             throw Refusal.badRequest("text is empty: there is nothing to embed", field);
         }
-        return embed(library.model(), List.of(text), Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE,
-                field)[0];
+        return queries.vector(library.model(), text, () -> embed(library.model(), List.of(text),
+                Embedder.Purpose.QUERY, ModelWorker.Priority.INTERACTIVE, field)[0]);
     }
 
     /**

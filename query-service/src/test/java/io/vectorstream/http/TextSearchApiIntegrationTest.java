@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.vectorstream.cli.QueryService;
 import io.vectorstream.embed.Embedder;
 import io.vectorstream.embed.Precision;
@@ -61,7 +63,14 @@ class TextSearchApiIntegrationTest {
         assertEquals(200, search.status(), search.body().toString());
         RestApiIntegrationTest.assertMatches(Schema.SEARCH_RESPONSE, search.body());
         assertEquals("bread", search.body().get("results").get(0).get("chunkId").asText());
+        // Searched again, the text's vector is the one kept: the same answer, the model not run.
+        double queriesEmbedded = queriesEmbedded();
+        ApiClient.Response again = api.post("/v1/libraries/recipes/search",
+                "{\"text\":\"how do I make a loaf of bread\",\"k\":3}");
+        assertEquals(ids(search.body()), ids(again.body()));
+        assertEquals(queriesEmbedded, queriesEmbedded(), "the model ran for none of it");
         ApiClient.Response bike = api.post("/v1/libraries/recipes/search", "{\"text\":\"cycling maintenance\",\"k\":1}");
+        assertEquals(queriesEmbedded + 1, queriesEmbedded(), "a new text runs the model");
         assertEquals("tyres", bike.body().get("results").get(0).get("chunkId").asText());
 
         // A text query equals a vector query with the model's vector of that text.
@@ -108,6 +117,12 @@ class TextSearchApiIntegrationTest {
         assertError(api.post("/v1/embed", "{\"texts\":[\"fine\",\"   \"]}"), "texts[1]");
         assertError(api.post("/v1/embed", "{\"texts\":[\"fine\"],\"model\":\"no-such-model\"}"), "model");
         assertError(api.post("/v1/embed", "{\"texts\":[]}"), "texts");
+    }
+
+    /** Query texts the models embedded in this process. */
+    private static double queriesEmbedded() {
+        return Metrics.globalRegistry.find("vectorstream.embeddings.computed").tag("purpose", "query").counters()
+                .stream().mapToDouble(Counter::count).sum();
     }
 
     private static void assertError(final ApiClient.Response response, final String field) {

@@ -1,0 +1,84 @@
+package io.vectorstream.bench;
+
+import io.vectorstream.embed.DjlEmbedder;
+import io.vectorstream.embed.Embedder;
+import io.vectorstream.index.SearchParams;
+import io.vectorstream.index.VectorIndex;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The text searches of {@code bench serve}: a query text in, the service embeds it with the
+ * library's model and searches. Each text once (every one new to the service: the model runs),
+ * then the same texts again (the service's query cache has them), one client; beside them, in this
+ * process, the bare model and the same index searched one query at a time: the reference of a
+ * search that embeds, while a search whose text is cached compares with the index alone.
+ */
+final class ServeTextSearch implements AutoCloseable {
+
+    private static final int K = 10;
+    private static final int WARM_UP = 50;
+
+    /** The bare model and the index in this process, one query at a time. */
+    record Reference(String index, double qps, double p50Ms, double p99Ms) {
+    }
+
+    private final URI url;
+    private final DjlEmbedder model;
+    private final List<String> texts;
+    private final PrintStream progress;
+
+    /**
+     * @param model    the libraries' model, loaded in this process
+     * @param searches texts searched (each once, then again)
+     */
+    ServeTextSearch(final URI url, final DjlEmbedder model, final int searches, final PrintStream progress) {
+        this.url = url;
+        this.model = model;
+        this.texts = EmbedBenchmark.sentences(searches, 29);
+        this.progress = progress;
+    }
+
+    /** Text searches of {@code library}, whose vectors {@code index} holds in this process. */
+    void run(final String kind, final String library, final VectorIndex<Integer> index,
+             final ServeBenchmark.InProcess indexAlone, final ServeBenchmark.Report report) {
+        HttpLoad load = new HttpLoad(url, "/v1/libraries/" + library + "/search", HttpLoad.textBodies(texts), null);
+        // Warm-up texts of their own: the measured ones must be new to the service's query cache.
+        new HttpLoad(url, "/v1/libraries/" + library + "/search",
+                HttpLoad.textBodies(texts.subList(0, Math.min(WARM_UP, texts.size())).stream()
+                        .map(text -> "Warming up: " + text).toList()), null).closed(1, Math.min(WARM_UP, texts.size()));
+        progress.printf("search %s by text: %d texts, each new to the service, one client%n", kind, texts.size());
+        HttpLoad.Result miss = load.closed(1, texts.size());
+        progress.printf("search %s by text: the same texts again (cached by the service)%n", kind);
+        HttpLoad.Result hit = load.closed(1, texts.size());
+        Reference modelAndIndex = inProcess(kind, index);
+        report.textReference(modelAndIndex);
+        report.text(kind, "new text", miss, modelAndIndex.qps(), "model+index");
+        report.text(kind, "cached", hit, indexAlone.qps(), "index");
+    }
+
+    private Reference inProcess(final String kind, final VectorIndex<Integer> index) {
+        for (String text : texts.subList(0, Math.min(WARM_UP, texts.size()))) {
+            index.search(model.embed(List.of("Warming up: " + text), Embedder.Purpose.QUERY)[0], K,
+                    SearchParams.DEFAULT, null);
+        }
+        long[] nanos = new long[texts.size()];
+        long start = System.nanoTime();
+        for (int i = 0; i < texts.size(); i++) {
+            long begin = System.nanoTime();
+            float[] vector = model.embed(List.of(texts.get(i)), Embedder.Purpose.QUERY)[0];
+            index.search(vector, K, SearchParams.DEFAULT, null);
+            nanos[i] = System.nanoTime() - begin;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Arrays.sort(nanos);
+        return new Reference(kind, texts.size() / seconds, HttpLoad.millisAt(nanos, 0.5), HttpLoad.millisAt(nanos, 0.99));
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}
