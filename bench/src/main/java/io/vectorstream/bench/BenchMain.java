@@ -78,7 +78,8 @@ public final class BenchMain {
                        the default model's dimension and the model is built, the libraries get it
                        and text searches follow, one client: each text new to the service (against
                        the bare model and the index in this process), then the same texts again
-                       (cached by the service; against the index alone).
+                       (cached by the service; against the index alone on
+                       those texts' vectors).
                          --text-searches N (default 300; 0: none)  --model-dir DIR
                          --index ivf,hnsw (default ivf)  --params a=1,b=2 (index)
                          --generate N,DIM (default 200000,384), or --base F.fvecs --queries F.fvecs

@@ -368,7 +368,7 @@ final class ServeBenchmark {
             report.search(kind, load.open(rate, seconds, OPEN_CONNECTIONS), reference);
         }
         if (textSearch != null) {
-            textSearch.run(kind, library(kind), index, reference, report);
+            textSearch.run(kind, library(kind), index, report);
         }
     }
 
@@ -459,7 +459,8 @@ final class ServeBenchmark {
                 return;
             }
             out.printf("in process %-5s the bare model and the index, one query at a time: %,.0f q/s, p50 %.2f ms, "
-                    + "p99 %.2f ms%n", reference.index(), reference.qps(), reference.p50Ms(), reference.p99Ms());
+                    + "p99 %.2f ms; the index alone on the texts' vectors %,.0f q/s%n", reference.index(), reference.qps(),
+                    reference.p50Ms(), reference.p99Ms(), reference.indexQps());
         }
 
         /** A text search row: its q/s against {@code referenceQps} of {@code referenceName} in process. */
