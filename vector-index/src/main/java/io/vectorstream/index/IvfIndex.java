@@ -282,13 +282,12 @@ public final class IvfIndex<K> extends BaseIndex<K> {
             return;
         }
         pendingTraining = null;
-        PendingTraining.Merged merged = done.merged(storage.store(), metric);
-        if (merged == null) {
+        PendingTraining.Prepared prepared = done.prepared();
+        if (prepared == null) {
             return;
         }
-        IvfTrainer.Computed computed = merged.computed();
-        storage.install(merged.live(), computed.centroids(), computed.nlist(), merged.assignment(),
-                computed.quantizer());
+        IvfTrainer.Computed computed = prepared.computed();
+        storage.installBuilt(prepared.built(), done.touched());
         trained(done.snapshotSize(), computed.residual(), done.startNanos());
         policy.followUp(done.afterDrift());
     }

@@ -50,6 +50,28 @@ record IvfLayout(float[] centroids, int nlist, PostingList[] lists, ScalarQuanti
         return of(dimension, centroids, nlist, lists, quantizer);
     }
 
+    /**
+     * A layout built beside the writer for a snapshot of the vectors, and the packed position of
+     * each slot of the snapshot ({@code -1} for slots not in it): the writer then only places what
+     * it wrote or freed meanwhile ({@link IvfStorage#installBuilt}).
+     */
+    record Built(IvfLayout layout, long[] positions) {
+    }
+
+    /** {@link #assigned} for a snapshot, off the writer's thread: codes, norms and lists included. */
+    static Built builtAside(final int dimension, final Metric metric, final LiveVectors snapshot,
+                            final float[] centroids, final int nlist, final int[] assignment,
+                            final ScalarQuantizer quantizer) {
+        int highest = -1;
+        for (int slot : snapshot.slots()) {
+            highest = Math.max(highest, slot);
+        }
+        long[] positions = new long[highest + 1];
+        Arrays.fill(positions, -1);
+        return new Built(assigned(dimension, metric, snapshot, centroids, nlist, assignment, quantizer, positions),
+                positions);
+    }
+
     /** A trained layout: with a quantiser, the centroids' codes and norms for probing. */
     static IvfLayout of(final int dimension, final float[] centroids, final int nlist, final PostingList[] lists,
                         final ScalarQuantizer quantizer) {

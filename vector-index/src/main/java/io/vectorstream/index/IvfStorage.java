@@ -5,6 +5,7 @@ import static io.vectorstream.index.IvfLayout.listOf;
 import static io.vectorstream.index.IvfLayout.pack;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.concurrent.locks.StampedLock;
 
 /**
@@ -134,6 +135,45 @@ final class IvfStorage<K> {
         }
     }
 
+    /**
+     * Swaps in a layout built beside the writer for a snapshot of the vectors, once it has placed
+     * again the slots {@code touched} since that snapshot: a touched slot's snapshot entry is
+     * tombstoned, and the slot, if still live, appended to its nearest list as it is now. Writer
+     * thread only; the layout is amended aside (no search sees it yet), then swapped in with its
+     * positions under the write lock.
+     */
+    void installBuilt(final IvfLayout.Built built, final BitSet touched) {
+        IvfLayout next = built.layout();
+        long[] snapshotPositions = built.positions();
+        long[] newPositions = Arrays.copyOf(snapshotPositions, Math.max(snapshotPositions.length, positions.length));
+        ScalarQuantizer quantizer = next.quantizer();
+        byte[] code = quantizer == null ? null : new byte[dimension];
+        for (int slot = touched.nextSetBit(0); slot >= 0; slot = touched.nextSetBit(slot + 1)) {
+            if (slot < snapshotPositions.length && snapshotPositions[slot] >= 0) {
+                tombstone(next, snapshotPositions[slot]);
+            }
+            if (slot < store.highWater() && store.keyAt(slot) != null) {
+                float[] vector = store.vectorAt(slot);
+                int list = KMeans.nearest(vector, next.centroids(), next.nlist(), metric);
+                if (quantizer != null) {
+                    quantizer.encode(vector, code, 0);
+                }
+                int entry = next.lists()[list].append(slot, code, Similarity.dot(vector, vector, 0));
+                newPositions[slot] = pack(list, entry);
+            }
+        }
+        for (int list = 0; list < next.nlist(); list++) {
+            compactIfNeeded(next, list, newPositions);
+        }
+        long stamp = lock.writeLock();
+        try {
+            layout = next;
+            positions = newPositions;
+        } finally {
+            lock.unlockWrite(stamp);
+        }
+    }
+
     /** Bytes of the vectors and of the slots' positions (the layout counts its own). */
     long memoryBytes() {
         return store.memoryBytes() + (long) positions.length * Long.BYTES;
@@ -144,10 +184,14 @@ final class IvfStorage<K> {
     }
 
     private void compactIfNeeded(final IvfLayout current, final int list) {
+        // Called under the write lock; readers holding the old list keep a consistent one.
+        compactIfNeeded(current, list, positions);
+    }
+
+    private static void compactIfNeeded(final IvfLayout current, final int list, final long[] positionsOf) {
         PostingList postings = current.lists()[list];
         if (postings.needsCompaction()) {
-            // Called under the write lock; readers holding the old list keep a consistent one.
-            current.lists()[list] = postings.compacted((slot, entry) -> positions[slot] = pack(list, entry));
+            current.lists()[list] = postings.compacted((slot, entry) -> positionsOf[slot] = pack(list, entry));
         }
     }
 }

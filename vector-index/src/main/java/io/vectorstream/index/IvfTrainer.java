@@ -72,6 +72,12 @@ final class IvfTrainer {
                 heldOut >= 100 ? residual / heldOut : Double.POSITIVE_INFINITY);
     }
 
+    /** The lists of {@code computed} for the vectors it was computed on, built here rather than by the writer. */
+    IvfLayout.Built layOut(final LiveVectors live, final Computed computed) {
+        return IvfLayout.builtAside(dimension, metric, live, computed.centroids(), computed.nlist(),
+                computed.assignment(), computed.quantizer());
+    }
+
     static float[][] sample(final List<float[]> vectors, final int count, final Random random) {
         int n = vectors.size();
         if (count >= n) {

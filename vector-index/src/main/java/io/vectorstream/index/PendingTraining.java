@@ -1,6 +1,5 @@
 package io.vectorstream.index;
 
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -9,19 +8,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One IVF training running beside the writer ({@link BackgroundTraining}) on a snapshot of the
- * vectors, and the slots the writer has written or freed since that snapshot: once it is done,
- * those go to their nearest new centroid (or nowhere) as they are now, the others to the lists
- * the training computed. The computation reads only the snapshot; everything else here is used
- * on the writer's thread only.
+ * vectors, and the slots the writer has written or freed since that snapshot. The training
+ * computes the centroids and also lays the snapshot's vectors out in its lists (their codes,
+ * norms and entries), so that installing it leaves the writer only the slots touched meanwhile:
+ * those go to their nearest new centroid (or nowhere) as they are now. The computation reads
+ * only the snapshot; everything else here is used on the writer's thread only.
  */
 final class PendingTraining {
 
-    /** A done training merged with the writes made while it ran: what the index installs. */
-    record Merged(LiveVectors live, int[] assignment, IvfTrainer.Computed computed) {
+    /** A done training: what it computed, and the snapshot laid out in its lists. */
+    record Prepared(IvfTrainer.Computed computed, IvfLayout.Built built) {
     }
 
     private final LiveVectors snapshot;
-    private final CompletableFuture<IvfTrainer.Computed> result;
+    private final CompletableFuture<Prepared> result;
     private final AtomicBoolean abandoned;
     /** Whether a drift called for it ({@link RetrainPolicy#followUp}). */
     private final boolean afterDrift;
@@ -29,7 +29,7 @@ final class PendingTraining {
     /** Slots written or freed since the snapshot: placed again when it is installed. */
     private final BitSet touched = new BitSet();
 
-    private PendingTraining(final LiveVectors snapshot, final CompletableFuture<IvfTrainer.Computed> result,
+    private PendingTraining(final LiveVectors snapshot, final CompletableFuture<Prepared> result,
                             final AtomicBoolean abandoned, final boolean afterDrift, final long startNanos) {
         this.snapshot = snapshot;
         this.result = result;
@@ -46,7 +46,10 @@ final class PendingTraining {
     static PendingTraining start(final BackgroundTraining.Slot slot, final LiveVectors snapshot,
                                  final IvfTrainer trainer, final boolean afterDrift) {
         AtomicBoolean abandoned = new AtomicBoolean();
-        CompletableFuture<IvfTrainer.Computed> result = slot.run(() -> trainer.compute(snapshot, abandoned::get));
+        CompletableFuture<Prepared> result = slot.run(() -> {
+            IvfTrainer.Computed computed = trainer.compute(snapshot, abandoned::get);
+            return new Prepared(computed, trainer.layOut(snapshot, computed));
+        });
         return new PendingTraining(snapshot, result, abandoned, afterDrift, System.nanoTime());
     }
 
@@ -77,41 +80,21 @@ final class PendingTraining {
         return snapshot.slots().length;
     }
 
+    /** Slots written or freed since the snapshot. Writer thread only. */
+    BitSet touched() {
+        return touched;
+    }
+
     /**
-     * The done training's lists for every vector as the store holds it now: the snapshot's
-     * vectors that were not touched since keep the list computed for them, touched slots that
-     * are still live go to their nearest new centroid. Writer thread only, once {@link #isDone}.
+     * The done training. Writer thread only, once {@link #isDone}.
      *
      * @return {@code null} when the training failed or was cancelled (the index keeps its lists)
      */
-    Merged merged(final SlotStore<?> store, final Metric metric) {
-        IvfTrainer.Computed computed;
+    Prepared prepared() {
         try {
-            computed = result.join();
+            return result.join();
         } catch (CompletionException | CancellationException failed) {
             return null;
         }
-        int n = snapshot.slots().length;
-        int[] slots = new int[n + touched.cardinality()];
-        float[][] vectors = new float[slots.length][];
-        int[] assignment = new int[slots.length];
-        int at = 0;
-        for (int i = 0; i < n; i++) {
-            if (!touched.get(snapshot.slots()[i])) {
-                slots[at] = snapshot.slots()[i];
-                vectors[at] = snapshot.vectors()[i];
-                assignment[at++] = computed.assignment()[i];
-            }
-        }
-        for (int slot = touched.nextSetBit(0); slot >= 0; slot = touched.nextSetBit(slot + 1)) {
-            if (slot < store.highWater() && store.keyAt(slot) != null) {
-                float[] vector = store.vectorAt(slot);
-                slots[at] = slot;
-                vectors[at] = vector;
-                assignment[at++] = KMeans.nearest(vector, computed.centroids(), computed.nlist(), metric);
-            }
-        }
-        return new Merged(new LiveVectors(Arrays.copyOf(slots, at), Arrays.copyOf(vectors, at)),
-                Arrays.copyOf(assignment, at), computed);
     }
 }
