@@ -111,22 +111,31 @@ final class ServeBenchmark {
                 .toArray();
         double[] loads = Arrays.stream(options.get("loads", "0.5,1,2").split(",")).mapToDouble(Double::parseDouble)
                 .toArray();
-        double seconds = Double.parseDouble(options.get("seconds", "5"));
-        String topic = options.get("topic", "vectorstream.events");
-        boolean json = options.flag("json");
-        Report report = new Report(out, json);
+        Runs runs = new Runs(kinds, clients, loads, Double.parseDouble(options.get("seconds", "5")),
+                new Report(out, options.flag("json")));
         Path modelRoot = Path.of(options.get("model-dir", ModelCommand.defaultArtifactsRoot().toString()));
-        DjlEmbedder model = textModel(Integer.parseInt(options.get("text-searches", "300")), modelRoot,
-                data.base()[0].length, progress);
+        int textSearches = Integer.parseInt(options.get("text-searches", "300"));
+        try (DjlEmbedder model = textModel(textSearches, modelRoot, data.base()[0].length, progress)) {
+            run(options, data, params, runs, model, modelRoot, textSearches, progress);
+        }
+    }
+
+    /** What is run against each library, and where its rows go. */
+    private record Runs(List<String> kinds, int[] clients, double[] loads, double seconds, Report report) {
+    }
+
+    /** The benchmark with the text model loaded here (null: no text searches). */
+    private static void run(final Options options, final AnnBenchmark.Dataset data, final Map<String, Number> params,
+                            final Runs runs, final DjlEmbedder model, final Path modelRoot, final int textSearches,
+                            final PrintStream progress) {
+        String topic = options.get("topic", "vectorstream.events");
         String textModel = model == null ? null : KnownModel.DEFAULT.id();
         String given = options.get("url", null);
         if (given != null) {
             URI url = URI.create(given);
-            try (ServeTextSearch text = model == null ? null : new ServeTextSearch(url, model,
-                    Integer.parseInt(options.get("text-searches", "300")), progress)) {
-                new ServeBenchmark(url, options.require("kafka"), topic, data, params, textModel, text, progress)
-                        .measure(kinds, clients, loads, seconds, report);
-            }
+            ServeTextSearch text = model == null ? null : new ServeTextSearch(url, model, textSearches, progress);
+            new ServeBenchmark(url, options.require("kafka"), topic, data, params, textModel, text, progress)
+                    .measure(runs);
             return;
         }
         int partitions = Integer.parseInt(options.get("partitions", "3"));
@@ -143,11 +152,9 @@ final class ServeBenchmark {
                     logDir == null ? null : Path.of(logDir).resolve("serve.log"));
             service.awaitLine("Ready in", Duration.ofMinutes(3));
             URI url = URI.create("http://127.0.0.1:" + port);
-            try (ServeTextSearch text = model == null ? null : new ServeTextSearch(url, model,
-                    Integer.parseInt(options.get("text-searches", "300")), progress)) {
-                new ServeBenchmark(url, broker.bootstrapServers(), topic, data, params, textModel, text, progress)
-                        .measure(kinds, clients, loads, seconds, report);
-            }
+            ServeTextSearch text = model == null ? null : new ServeTextSearch(url, model, textSearches, progress);
+            new ServeBenchmark(url, broker.bootstrapServers(), topic, data, params, textModel, text, progress)
+                    .measure(runs);
         } finally {
             if (service != null) {
                 service.stop();
@@ -177,18 +184,24 @@ final class ServeBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot load model " + id + " from " + modelRoot, e);
         }
-        int modelDimension = model.embed(List.of("dimension"), Embedder.Purpose.QUERY)[0].length;
-        if (modelDimension != dimension) {
-            progress.printf("text search skipped: the data's vectors have %d dimensions, model %s's %d%n", dimension,
-                    id, modelDimension);
+        try {
+            int modelDimension = model.embed(List.of("dimension"), Embedder.Purpose.QUERY)[0].length;
+            if (modelDimension != dimension) {
+                progress.printf("text search skipped: the data's vectors have %d dimensions, model %s's %d%n",
+                        dimension, id, modelDimension);
+                model.close();
+                return null;
+            }
+            return model;
+        } catch (RuntimeException e) {
             model.close();
-            return null;
+            throw e;
         }
-        return model;
     }
 
-    private void measure(final List<String> kinds, final int[] clients, final double[] loads, final double seconds,
-                         final Report report) {
+    private void measure(final Runs runs) {
+        List<String> kinds = runs.kinds();
+        Report report = runs.report();
         progress.printf("data: %s, %,d x %d, %d queries; service %s%n", data.name(), data.base().length,
                 data.base()[0].length, data.queries().length, url);
         List<String> libraries = new ArrayList<>();
@@ -204,7 +217,7 @@ final class ServeBenchmark {
                 }
             }
             for (String kind : kinds) {
-                search(kind, clients, loads, seconds, report);
+                search(kind, runs.clients(), runs.loads(), runs.seconds(), report);
             }
         } finally {
             for (String library : libraries) {

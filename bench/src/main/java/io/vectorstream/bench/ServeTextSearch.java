@@ -17,7 +17,7 @@ import java.util.List;
  * search that embeds, while a search whose text is cached compares with the index alone on the
  * same texts' vectors.
  */
-final class ServeTextSearch implements AutoCloseable {
+final class ServeTextSearch {
 
     private static final int K = 10;
     private static final int WARM_UP = 50;
@@ -35,7 +35,7 @@ final class ServeTextSearch implements AutoCloseable {
     private final PrintStream progress;
 
     /**
-     * @param model    the libraries' model, loaded in this process
+     * @param model    the libraries' model, loaded in this process (its caller closes it)
      * @param searches texts searched (each once, then again)
      */
     ServeTextSearch(final URI url, final DjlEmbedder model, final int searches, final PrintStream progress) {
@@ -89,8 +89,4 @@ final class ServeTextSearch implements AutoCloseable {
                 texts.size() / (searchNanos / 1e9));
     }
 
-    @Override
-    public void close() {
-        model.close();
-    }
 }

@@ -143,7 +143,13 @@ public final class ClusterShards implements AutoCloseable {
         peersToAsk.forEach((host, shards) -> remote.add(peers.send(host, new PeerRequest<>(query, shards,
                 options.token(), tokenWait.toMillis(), options.maxLagOffsets()), peerTimeout)));
         answers = answers.and(answerHere(query, here, options.withToken(options.token(), tokenWait)));
-        return remote.isEmpty() ? answers : answers.and(options.waiting().during(() -> answersOf(remote)));
+        if (remote.isEmpty()) {
+            return answers;
+        }
+        // The read's own work is done but for merging: the place is not taken again after this wait
+        // (a retry after a rebalance pause takes one again before it asks shards anew).
+        options.waiting().leave();
+        return answers.and(answersOf(remote));
     }
 
     private static <R> ShardAnswers<R> answersOf(final List<PeerClient.Exchange<R>> remote) {
@@ -167,7 +173,10 @@ public final class ClusterShards implements AutoCloseable {
             return ShardAnswers.none(shards, "shards " + shards + " on " + local.placement().self()
                     + " have not applied the write " + options.token() + " yet");
         }
-        return query.scans() ? parallel.ask(shards, some -> local.answer(query, some, options.maxLagOffsets()))
+        // Shard by shard only where every one is active here: a standby copy's answer needs its lag,
+        // read from the broker once per call.
+        boolean apart = query.scans() && local.placement().localActive().containsAll(shards);
+        return apart ? parallel.ask(shards, some -> local.answer(query, some, options.maxLagOffsets()))
                 : local.answer(query, shards, options.maxLagOffsets());
     }
 

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
@@ -51,14 +52,21 @@ public final class ParallelShards implements AutoCloseable {
             Set<Integer> one = Set.of(each.next());
             FutureTask<ShardAnswers<R>> task = new FutureTask<>(() -> ask.apply(one));
             offered.add(task);
-            helpers.execute(task);
+            try {
+                helpers.execute(task);
+            } catch (RejectedExecutionException closing) {
+                // Shutting down: the caller runs it below, like any task no helper started.
+            }
         }
         ShardAnswers<R> answers = null;
         RuntimeException failure = null;
+        Error fatal = null;
         try {
             answers = ask.apply(Set.of(mine));
         } catch (RuntimeException e) {
             failure = e;
+        } catch (Error e) {
+            fatal = e; // still waits for the helpers below, so that none is left running
         }
         // What no helper has started is run here (a task runs once: a helper that comes to it
         // later finds it done); then each answer is waited for, so none is left running.
@@ -70,6 +78,9 @@ public final class ParallelShards implements AutoCloseable {
             } catch (RuntimeException e) {
                 failure = failure == null ? e : failure;
             }
+        }
+        if (fatal != null) {
+            throw fatal;
         }
         if (failure != null) {
             throw failure;

@@ -24,7 +24,10 @@ public interface Waiting {
     /** Gives up what the read holds, for a wait. */
     void leave();
 
-    /** Takes it back before the read works again; may wait for it. */
+    /**
+     * Takes it back before the read works again, if it comes within a short wait; otherwise the
+     * read goes on without it (it was admitted once, and what is left of it is short).
+     */
     void rejoin();
 
     /** Runs {@code wait} without what the read holds. */

@@ -15,8 +15,13 @@ import java.util.function.Supplier;
  */
 final class QueryVectorCache {
 
-    /** About 6 MiB at 384 dimensions. */
+    /** About 6 MiB of vectors at 384 dimensions, and at most 32 MiB of texts. */
     static final int DEFAULT_ENTRIES = 4_096;
+    /**
+     * Longer texts are not kept: a query is a line or two, and a text of megabytes (a body may
+     * hold 16 MiB) must not make the cache hold gigabytes.
+     */
+    static final int MAX_TEXT_CHARS = 4_096;
 
     private static final Counter HITS = Counter.builder("vectorstream.query.embedding.cache.hits")
             .description("Query texts whose vector the query cache had").register(Metrics.globalRegistry);
@@ -44,6 +49,10 @@ final class QueryVectorCache {
      * Two searches of a text not kept may both embed it: the model runs outside the lock.
      */
     float[] vector(final String modelId, final String text, final Supplier<float[]> embed) {
+        if (text.length() > MAX_TEXT_CHARS) {
+            MISSES.increment();
+            return embed.get();
+        }
         Key key = new Key(modelId, text);
         float[] kept;
         synchronized (vectors) {

@@ -45,7 +45,9 @@ public final class SearchAdmission {
 
     /**
      * A place held by a search until closed. While the search only waits (for peers' answers, for
-     * a rebalance) it gives the place back, and waits for one, without limit, before it works again.
+     * a rebalance) it gives the place back; before it works again it takes one if one comes within
+     * {@link #WAIT} (a batch's search only while more than the quarter kept for single searches
+     * is free), and otherwise goes on without: it was admitted once, and what is left is short.
      */
     public interface Place extends AutoCloseable, Waiting {
         @Override
@@ -54,7 +56,12 @@ public final class SearchAdmission {
 
     private final class Held implements Place {
 
+        private final boolean batch;
         private boolean held = true;
+
+        Held(final boolean batch) {
+            this.batch = batch;
+        }
 
         @Override
         public void leave() {
@@ -67,8 +74,7 @@ public final class SearchAdmission {
         @Override
         public void rejoin() {
             if (!held) {
-                places.acquireUninterruptibly();
-                held = true;
+                held = batch ? takeForBatch() : takeWithin(WAIT);
             }
         }
 
@@ -84,12 +90,8 @@ public final class SearchAdmission {
      * @throws Refusal 429 when none came free in time
      */
     public Place single() {
-        try {
-            if (places.tryAcquire(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
-                return new Held();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (takeWithin(WAIT)) {
+            return new Held(false);
         }
         throw overloaded();
     }
@@ -101,10 +103,23 @@ public final class SearchAdmission {
      * @throws Refusal 429 when singles need the places left
      */
     public Place batch() {
-        if (places.availablePermits() > reservedForSingles && places.tryAcquire()) {
-            return new Held();
+        if (takeForBatch()) {
+            return new Held(true);
         }
         throw overloaded();
+    }
+
+    private boolean takeWithin(final Duration wait) {
+        try {
+            return places.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean takeForBatch() {
+        return places.availablePermits() > reservedForSingles && places.tryAcquire();
     }
 
     private static Refusal overloaded() {

@@ -41,6 +41,15 @@ class QueryVectorCacheTest {
     }
 
     @Test
+    void aTextLongerThanAQueryIsNotKept() {
+        QueryVectorCache cache = new QueryVectorCache(2);
+        String page = "word ".repeat(QueryVectorCache.MAX_TEXT_CHARS / 5 + 1);
+        cache.vector("m", page, () -> embedded(1));
+        cache.vector("m", page, () -> embedded(1));
+        assertEquals(2, modelCalls.get());
+    }
+
+    @Test
     void noCapacityKeepsNothing() {
         QueryVectorCache cache = new QueryVectorCache(0);
         cache.vector("m", "a", () -> embedded(1));

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class SearchAdmissionTest {
@@ -66,7 +65,7 @@ class SearchAdmissionTest {
     }
 
     @Test
-    void aSearchWaitingOnPeersGivesItsPlaceBackAndTakesOneAgainBeforeItWorks() throws Exception {
+    void aSearchWaitingOnPeersGivesItsPlaceBackAndTakesOneAgainBeforeItWorks() {
         SearchAdmission admission = new SearchAdmission(1);
         try (SearchAdmission.Place waiting = admission.single()) {
             String meanwhile = waiting.during(() -> {
@@ -77,20 +76,35 @@ class SearchAdmissionTest {
             assertEquals("admitted", meanwhile, "another search ran while the first only waited");
             assertThrows(Refusal.class, admission::single, "the first holds its place again");
         }
+        // No place free when it comes back: it goes on without one, and gives none back.
         SearchAdmission.Place first = admission.single();
         first.leave();
         SearchAdmission.Place second = admission.single();
-        CompletableFuture<Void> back = CompletableFuture.runAsync(first::rejoin);
-        assertThrows(TimeoutException.class, () -> back.get(200, TimeUnit.MILLISECONDS),
-                "it waits for a place before it works again");
+        first.rejoin();
+        assertThrows(Refusal.class, admission::single, "the second still holds the only place");
         second.close();
-        back.get(5, TimeUnit.SECONDS);
-        assertThrows(Refusal.class, admission::single);
         first.leave();
         first.close(); // a place given back is not given back twice
-        admission.single().close();
         SearchAdmission.Place only = admission.single();
         assertThrows(Refusal.class, admission::single, "one place, not two");
         only.close();
+    }
+
+    @Test
+    void aBatchSearchComingBackFromAWaitLeavesTheReservedPlacesToSingleSearches() {
+        SearchAdmission admission = new SearchAdmission(8);
+        SearchAdmission.Place batch = admission.batch();
+        batch.leave();
+        List<SearchAdmission.Place> singles = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            singles.add(admission.single());
+        }
+        batch.rejoin(); // two free: the quarter kept for single searches
+        singles.add(admission.single());
+        singles.add(admission.single());
+        assertThrows(Refusal.class, admission::single, "eight singles hold all eight places");
+        batch.close();
+        singles.forEach(SearchAdmission.Place::close);
+        admission.batch().close();
     }
 }

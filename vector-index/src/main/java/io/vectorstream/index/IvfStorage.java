@@ -152,7 +152,11 @@ final class IvfStorage<K> {
             if (slot < snapshotPositions.length && snapshotPositions[slot] >= 0) {
                 tombstone(next, snapshotPositions[slot]);
             }
-            if (slot < store.highWater() && store.keyAt(slot) != null) {
+            if (slot >= store.highWater() || store.keyAt(slot) == null) {
+                if (slot < newPositions.length) {
+                    newPositions[slot] = -1; // freed meanwhile: in no list
+                }
+            } else {
                 float[] vector = store.vectorAt(slot);
                 int list = KMeans.nearest(vector, next.centroids(), next.nlist(), metric);
                 if (quantizer != null) {

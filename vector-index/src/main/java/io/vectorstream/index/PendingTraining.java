@@ -48,6 +48,9 @@ final class PendingTraining {
         AtomicBoolean abandoned = new AtomicBoolean();
         CompletableFuture<Prepared> result = slot.run(() -> {
             IvfTrainer.Computed computed = trainer.compute(snapshot, abandoned::get);
+            if (abandoned.get()) {
+                throw new CancellationException("the index no longer needs this training");
+            }
             return new Prepared(computed, trainer.layOut(snapshot, computed));
         });
         return new PendingTraining(snapshot, result, abandoned, afterDrift, System.nanoTime());
