@@ -1,7 +1,5 @@
 package io.vectorstream.cluster;
 
-import java.util.function.Supplier;
-
 /**
  * What a read gives up while it only waits: for its peers' answers, or for a rebalance to place
  * the shards it misses. A search gives back its place among the searches the instance runs at
@@ -29,16 +27,6 @@ public interface Waiting {
      * read goes on without it (it was admitted once, and what is left of it is short).
      */
     void rejoin();
-
-    /** Runs {@code wait} without what the read holds. */
-    default <T> T during(final Supplier<T> wait) {
-        leave();
-        try {
-            return wait.get();
-        } finally {
-            rejoin();
-        }
-    }
 
     /** Runs {@code wait} without what the read holds. */
     default void during(final Runnable wait) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SearchAdmissionTest {
@@ -68,12 +69,13 @@ class SearchAdmissionTest {
     void aSearchWaitingOnPeersGivesItsPlaceBackAndTakesOneAgainBeforeItWorks() {
         SearchAdmission admission = new SearchAdmission(1);
         try (SearchAdmission.Place waiting = admission.single()) {
-            String meanwhile = waiting.during(() -> {
+            AtomicReference<String> meanwhile = new AtomicReference<>();
+            waiting.during(() -> {
                 try (SearchAdmission.Place other = admission.single()) {
-                    return "admitted";
+                    meanwhile.set("admitted");
                 }
             });
-            assertEquals("admitted", meanwhile, "another search ran while the first only waited");
+            assertEquals("admitted", meanwhile.get(), "another search ran while the first only waited");
             assertThrows(Refusal.class, admission::single, "the first holds its place again");
         }
         // No place free when it comes back: it goes on without one, and gives none back.

@@ -126,13 +126,7 @@ final class IvfStorage<K> {
         long[] newPositions = new long[positions.length];
         IvfLayout trained = IvfLayout.assigned(dimension, metric, live, centroids, nlist, assignment, quantizer,
                 newPositions);
-        long stamp = lock.writeLock();
-        try {
-            layout = trained;
-            positions = newPositions;
-        } finally {
-            lock.unlockWrite(stamp);
-        }
+        swap(trained, newPositions);
     }
 
     /**
@@ -169,10 +163,15 @@ final class IvfStorage<K> {
         for (int list = 0; list < next.nlist(); list++) {
             compactIfNeeded(next, list, newPositions);
         }
+        swap(next, newPositions);
+    }
+
+    /** Layout and positions change together, under the write lock: a search sees old or new, never a mix. */
+    private void swap(final IvfLayout next, final long[] nextPositions) {
         long stamp = lock.writeLock();
         try {
             layout = next;
-            positions = newPositions;
+            positions = nextPositions;
         } finally {
             lock.unlockWrite(stamp);
         }
